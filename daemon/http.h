@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: ISC */
+/* Strict HTTP/1.x message-head parsing and chunked framing, with no I/O. */
+#ifndef FD_HTTP_H
+#define FD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Headers the proxy acts on, recognised once by the parser. */
+enum http_hdr {
+	HTTP_HDR_OTHER = 0,
+	HTTP_HDR_HOST,
+	HTTP_HDR_CONTENT_LENGTH,
+	HTTP_HDR_TRANSFER_ENCODING,
+	HTTP_HDR_CONNECTION,
+	HTTP_HDR_KEEP_ALIVE,
+	HTTP_HDR_PROXY_CONNECTION,
+	HTTP_HDR_TE,
+	HTTP_HDR_TRAILER,
+	HTTP_HDR_UPGRADE,
+	HTTP_HDR_EXPECT,
+	HTTP_HDR_ACCEPT,
+	HTTP_HDR_X_FORWARDED_FOR,
+	HTTP_HDR_X_FORWARDED_PROTO,
+	HTTP_HDR_X_FORWARDED_HOST,
+	HTTP_HDR_X_REAL_IP,
+	HTTP_HDR_X_REQUEST_ID,
+	HTTP_HDR_PROXY_AUTHENTICATE,
+	HTTP_HDR_PROXY_AUTHORIZATION,
+};
+
+struct http_header {
+	const char	*name;
+	size_t		 name_len;
+	const char	*value;		/* leading and trailing OWS removed */
+	size_t		 value_len;
+	enum http_hdr	 id;
+};
+
+enum http_method {
+	HTTP_M_OTHER = 0,
+	HTTP_M_GET,
+	HTTP_M_HEAD,
+	HTTP_M_POST,
+	HTTP_M_PUT,
+	HTTP_M_DELETE,
+	HTTP_M_OPTIONS,
+	HTTP_M_PATCH,
+	HTTP_M_TRACE,
+	HTTP_M_CONNECT,
+};
+
+struct http_limits {
+	size_t		 max_head;	/* request line + headers + blank line */
+	size_t		 max_uri;	/* request target */
+	size_t		 max_headers;	/* header count (<= the hdrs array size) */
+};
+
+/* Bits of http_request.flags and http_response.flags. */
+#define HTTP_F_CONTENT_LENGTH	0x0001	/* a Content-Length was given */
+#define HTTP_F_CHUNKED		0x0002	/* Transfer-Encoding ends in chunked */
+#define HTTP_F_KEEP_ALIVE	0x0004	/* persistent per version + Connection */
+#define HTTP_F_CONN_CLOSE	0x0008	/* Connection: close was sent */
+#define HTTP_F_CONN_UPGRADE	0x0010	/* Connection names "upgrade" */
+#define HTTP_F_UPGRADE		0x0020	/* an Upgrade header is present */
+#define HTTP_F_EXPECT_CONTINUE	0x0040	/* Expect: 100-continue */
+#define HTTP_F_ACCEPT_HTML	0x0080	/* Accept names text/html or * / * */
+#define HTTP_F_ABSOLUTE_FORM	0x0100	/* target was http://host/path */
+
+struct http_request {
+	const char		*method;
+	size_t			 method_len;
+	enum http_method	 meth;
+	const char		*target;	/* as sent (origin-form after parse
+						   of an absolute-form: see path) */
+	size_t			 target_len;
+	const char		*path;		/* origin-form target, from '/' up to
+						   and including the query */
+	size_t			 path_len;
+	size_t			 path_only_len;	/* length of path before any '?' */
+	int			 version;	/* 10 or 11 */
+	struct http_header	*headers;
+	size_t			 nheaders;
+	const char		*host;		/* Host value (or the authority of an
+						   absolute-form target); NULL if none */
+	size_t			 host_len;
+	uint64_t		 content_length;
+	unsigned		 flags;		/* HTTP_F_* */
+};
+
+struct http_response {
+	int			 version;	/* 10 or 11 */
+	int			 status;	/* 100..599 */
+	const char		*reason;
+	size_t			 reason_len;
+	struct http_header	*headers;
+	size_t			 nheaders;
+	uint64_t		 content_length;
+	unsigned		 flags;		/* HTTP_F_* */
+};
+
+/*
+ * Parse a request head from buf[0, len).  hdrs has room for limits->max_headers
+ * entries; the parsed fields point into buf.
+ * Returns the length of the head (through the empty line) when complete;
+ * 0 when more bytes are needed (and none of the limits is passed yet);
+ * a negative HTTP status when the head is invalid: -400 malformed (every
+ * strict-parsing case of SPEC 4), -414 target longer than max_uri, -431 head
+ * longer than max_head or more headers than max_headers, -505 a version other
+ * than HTTP/1.0 or HTTP/1.1.  When errp is not NULL, *errp is set to a short
+ * static reason on error (for the debug log).
+ */
+int	 http_parse_request(const char *buf, size_t len,
+	    const struct http_limits *, struct http_request *,
+	    struct http_header *hdrs, const char **errp);
+
+/*
+ * Parse a response head from a backend.  Same return convention; any error
+ * is returned as -502 (the backend sent garbage) and too large a head as -502
+ * too.  A response with both Content-Length and chunked is accepted as chunked
+ * with HTTP_F_CONTENT_LENGTH cleared and HTTP_F_KEEP_ALIVE cleared.
+ */
+int	 http_parse_response(const char *buf, size_t len,
+	    const struct http_limits *, struct http_response *,
+	    struct http_header *hdrs, const char **errp);
+
+/*
+ * Whether a header (name, len) is named by a token of any Connection header
+ * among hdrs.  Case-insensitive.
+ */
+int	 http_connection_names(const struct http_header *hdrs, size_t nhdrs,
+	    const char *name, size_t len);
+
+/* Whether the response to this request/status carries no body at all. */
+int	 http_response_bodyless(enum http_method req_method, int status);
+
+/* The reason phrase for a status ("Not Found"); "Unknown" when none. */
+const char *http_reason(int status);
+
+/*
+ * Chunked transfer coding, incrementally.  Sizes may not overflow 2^63; a
+ * chunk-size line (with extensions) is at most 4 KiB and the trailer section
+ * at most max_trailer bytes.  Bare CR or a missing CRLF is an error.
+ */
+struct http_chunked {
+	int		 state;
+	uint64_t	 remaining;	/* bytes left in the current chunk's data */
+	size_t		 line_len;	/* bytes of the current size/trailer line */
+	size_t		 trailer_len;	/* bytes of trailer section so far */
+	size_t		 max_trailer;
+	int		 digits;
+};
+void	 http_chunked_init(struct http_chunked *, size_t max_trailer);
+/*
+ * Pass-through: walk len bytes of chunked body without changing them.
+ * Returns how many of the bytes belong to the body (all of them, or fewer
+ * when the body ends inside buf); *done is set to 1 when the message's last
+ * byte has been seen.  -1 on a framing error.
+ */
+ssize_t	 http_chunked_scan(struct http_chunked *, const char *buf, size_t len,
+	    int *done);
+/*
+ * Decode: consume bytes of chunked body from buf[0, len), move the data bytes
+ * to the start of buf (in place), and return how many data bytes there are;
+ * *consumed is how many input bytes were used; *done as above.  -1 on error.
+ */
+ssize_t	 http_chunked_decode(struct http_chunked *, char *buf, size_t len,
+	    size_t *consumed, int *done);
+
+#endif
