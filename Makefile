@@ -5,6 +5,15 @@ CC	?= cc
 BUILD	?= build
 PREFIX	?= /usr/local
 DESTDIR	?=
+VERSION	 = 0.1.0
+
+SBINDIR	 = $(PREFIX)/sbin
+BINDIR	 = $(PREFIX)/bin
+MANDIR	 = $(PREFIX)/share/man
+UNITDIR	 = $(PREFIX)/lib/systemd/system
+SYSCONFDIR = /etc/frontdoor
+INSTALL	?= install
+CLANG_FORMAT ?= clang-format
 
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wwrite-strings -Wpointer-arith -Wvla \
@@ -14,7 +23,8 @@ WARN	+= -Werror
 endif
 OPT	?= -O2 -g
 CFLAGS	?= $(OPT)
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Icommon -Idaemon -Itui \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DFD_VERSION='"$(VERSION)"' \
+	   -Icommon -Idaemon -Itui \
 	   $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -37,7 +47,7 @@ TUI_LIBS    = $(UV_LIBS)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean check unit
+.PHONY: all clean check unit unit-build demo install format format-check asan
 all: $(BUILD)/frontdoord $(BUILD)/frontdoor
 
 $(BUILD)/%.o: %.c
@@ -61,10 +71,65 @@ $(BUILD)/tests/test-chunked: $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-config: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o
 $(BUILD)/tests/test-route: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o
 
+unit-build: $(UNIT_BIN)
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# The whole suite; the last line of its output is "check: N passed, N failed".
+check:
+	scripts/deps.sh check
+	WERROR="$(WERROR)" tests/check.sh
+
+demo:
+	scripts/deps.sh demo
+	$(MAKE) all
+	scripts/demo.sh
+
+# Everything, with AddressSanitizer and UBSan, into build-asan/.
+ASAN_SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer
+asan:
+	$(MAKE) BUILD=build-asan SANFLAGS="$(ASAN_SANFLAGS)" OPT="-O1 -g" \
+	    all unit-build
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)
+	$(INSTALL) -m 755 $(BUILD)/frontdoord $(DESTDIR)$(SBINDIR)/frontdoord
+	$(INSTALL) -m 755 $(BUILD)/frontdoor $(DESTDIR)$(BINDIR)/frontdoor
+	$(INSTALL) -m 644 man/frontdoor.1 $(DESTDIR)$(MANDIR)/man1/frontdoor.1
+	$(INSTALL) -m 644 man/frontdoor.ini.5 $(DESTDIR)$(MANDIR)/man5/frontdoor.ini.5
+	$(INSTALL) -m 644 man/frontdoord.8 $(DESTDIR)$(MANDIR)/man8/frontdoord.8
+	$(INSTALL) -m 644 config/frontdoor.ini \
+	    $(DESTDIR)$(SYSCONFDIR)/frontdoor.ini.example
+	sed 's|/usr/local/sbin/frontdoord|$(SBINDIR)/frontdoord|' \
+	    config/frontdoord.service >$(DESTDIR)$(UNITDIR)/frontdoord.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/frontdoord.service
+
+# Our C sources; clang-format reads .clang-format at the top.
+FORMAT_SRC = $(sort $(wildcard common/*.[ch] daemon/*.[ch] tui/*.[ch] \
+	     tests/unit/*.[ch] fuzz/*.[ch]))
+
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_SRC)
+
+format-check:
+	@bad=; for f in $(FORMAT_SRC); do \
+		$(CLANG_FORMAT) "$$f" | cmp -s - "$$f" || bad="$$bad $$f"; \
+	done; \
+	if [ -n "$$bad" ]; then \
+		echo "format-check: these differ from clang-format (run make format):"; \
+		for f in $$bad; do echo "  $$f"; done; \
+		exit 1; \
+	fi; \
+	echo "format-check: $(words $(FORMAT_SRC)) files ok"
+
 clean:
 	rm -rf $(BUILD) build-*
+
+# Fuzz targets and fuzz-replay (libFuzzer, clang).
+-include fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
