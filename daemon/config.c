@@ -1,0 +1,1373 @@
+/* SPDX-License-Identifier: ISC */
+/* frontdoor.ini: read with inih, validate every key, build one immutable config. */
+
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "parse.h"
+#include "route.h"
+#include "util.h"
+
+#define CONFIG_MAX_ERRORS	100
+#define CONFIG_MAX_DEPTH	8		/* include nesting */
+#define CONFIG_MAX_FILE		(16 * 1024 * 1024)
+#define CONFIG_MAX_HEADERS	100
+#define CONFIG_MAX_KEYS		40		/* per section kind */
+
+enum cfg_section {
+	CFG_SEC_NONE,		/* before the first header */
+	CFG_SEC_FRONTDOOR,
+	CFG_SEC_TLS,		/* rejected as a whole */
+	CFG_SEC_ROUTE,
+	CFG_SEC_SKIP,		/* a bad header, already reported */
+};
+
+/* Where a key was first set, for duplicate reports. */
+struct cfg_seen {
+	const char	*file;
+	int		 line;
+};
+
+/* One file being read; files nest through include. */
+struct cfg_file {
+	const char	*path;		/* owned by cfg_loader.paths */
+	struct buf	 text;
+	size_t		 off;
+	int		 line;
+	int		 depth;
+	struct cfg_file	*parent;
+};
+
+/* Per-route bookkeeping that the finished config does not keep. */
+struct cfg_route_state {
+	struct cfg_seen	 seen[CONFIG_MAX_KEYS];
+};
+
+struct cfg_loader {
+	struct config		*cf;
+	struct config_errors	*errs;
+	size_t			 nerrs;
+	int			 stop;		/* error cap reached */
+
+	char			**paths;	/* every file read, as named */
+	char			**real;		/* the same, by realpath */
+	size_t			 npaths;
+	struct cfg_file		*cur;
+
+	enum cfg_section	 sec;
+	size_t			 route;		/* index when CFG_SEC_ROUTE */
+	struct cfg_seen		 fd_seen[CONFIG_MAX_KEYS];
+	struct cfg_route_state	*rstate;	/* parallel to cf->routes */
+
+	char			 why[512];	/* set by a key's setter */
+};
+
+/* A setter stores the value, or fills why and returns -1. */
+typedef int (*cfg_setter)(struct cfg_loader *, const char *);
+
+#define CFG_KEY_LATER	0x1	/* belongs to a later version: rejected */
+#define CFG_KEY_REPEAT	0x2	/* may appear more than once */
+
+struct cfg_key {
+	const char	*name;
+	cfg_setter	 set;
+	int		 flags;
+};
+
+static void	cfg_parse_file(struct cfg_loader *, const char *, int);
+
+static void __attribute__((format(printf, 4, 5)))
+cfg_error_at(struct cfg_loader *l, const char *file, int line,
+    const char *fmt, ...)
+{
+	struct config_errors	*e = l->errs;
+	va_list			 ap;
+	char			*msg;
+
+	if (l->stop)
+		return;
+	if (++l->nerrs >= CONFIG_MAX_ERRORS) {
+		l->stop = 1;
+		msg = xasprintf("%s:%d: too many errors (%d), stopping here",
+		    file, line, CONFIG_MAX_ERRORS);
+	} else {
+		va_start(ap, fmt);
+		if (vasprintf(&msg, fmt, ap) == -1)
+			msg = NULL;
+		va_end(ap);
+		if (msg == NULL)
+			msg = xstrdup("out of memory");
+		else {
+			char	*full = xasprintf("%s:%d: %s", file, line, msg);
+
+			free(msg);
+			msg = full;
+		}
+	}
+	if (e == NULL) {
+		free(msg);
+		return;
+	}
+	e->msgs = xreallocarray(e->msgs, e->n + 1, sizeof *e->msgs);
+	e->msgs[e->n++] = msg;
+}
+
+static void
+cfg_error_raw(struct cfg_loader *l, const char *msg)
+{
+	struct config_errors	*e = l->errs;
+
+	if (l->stop)
+		return;
+	if (++l->nerrs >= CONFIG_MAX_ERRORS)
+		l->stop = 1;
+	if (e == NULL)
+		return;
+	e->msgs = xreallocarray(e->msgs, e->n + 1, sizeof *e->msgs);
+	e->msgs[e->n++] = xstrdup(msg);
+}
+
+#define cfg_error(l, ...) \
+	cfg_error_at((l), (l)->cur->path, (l)->cur->line, __VA_ARGS__)
+
+/* Set why for a value that does not parse. */
+static int
+cfg_expect(struct cfg_loader *l, const char *value, const char *expected)
+{
+	snprintf(l->why, sizeof l->why, "bad value \"%.100s\", expected %s",
+	    value, expected);
+	return -1;
+}
+
+static void
+cfg_section_name(struct cfg_loader *l, char *buf, size_t len)
+{
+	switch (l->sec) {
+	case CFG_SEC_FRONTDOOR:
+		snprintf(buf, len, "[frontdoor]");
+		break;
+	case CFG_SEC_TLS:
+		snprintf(buf, len, "[tls]");
+		break;
+	case CFG_SEC_ROUTE:
+		snprintf(buf, len, "[route %s]", l->cf->routes[l->route].name);
+		break;
+	default:
+		snprintf(buf, len, "[]");
+		break;
+	}
+}
+
+static struct route_conf *
+cfg_route(struct cfg_loader *l)
+{
+	return &l->cf->routes[l->route];
+}
+
+/* Replace a string value, freeing the previous one. */
+static void
+cfg_setstr(char **p, const char *value)
+{
+	free(*p);
+	*p = xstrdup(value);
+}
+
+/* A list item as a NUL-terminated copy. */
+static char *
+cfg_item(const char *item, size_t len)
+{
+	return xstrndup(item, len);
+}
+
+/* [frontdoor] setters. */
+
+static int
+cfg_listen_item(const char *item, size_t len, void *arg)
+{
+	struct cfg_loader	*l = arg;
+	struct config		*cf = l->cf;
+	struct fd_addr		 a;
+	char			*s = cfg_item(item, len), text[72];
+	size_t			 i;
+
+	if (parse_hostport(s, 1, &a) != 0) {
+		cfg_expect(l, s, "[addr]:port such as :80, "
+		    "192.168.1.2:80 or [::]:80");
+		free(s);
+		return -1;
+	}
+	addr_format((struct sockaddr *)&a.ss, text, sizeof text);
+	for (i = 0; i < cf->nlisten_http; i++) {
+		if (strcmp(cf->listen_http[i].text, text) == 0) {
+			snprintf(l->why, sizeof l->why, "%s listed twice, "
+			    "expected each address once", text);
+			free(s);
+			return -1;
+		}
+	}
+	cf->listen_http = xreallocarray(cf->listen_http, cf->nlisten_http + 1,
+	    sizeof *cf->listen_http);
+	cf->listen_http[cf->nlisten_http].addr = a;
+	snprintf(cf->listen_http[cf->nlisten_http].text,
+	    sizeof cf->listen_http[0].text, "%s", text);
+	cf->nlisten_http++;
+	free(s);
+	return 0;
+}
+
+static int
+cfg_set_listen_http(struct cfg_loader *l, const char *v)
+{
+	if (parse_list(v, cfg_listen_item, l) != 0)
+		return -1;
+	if (l->cf->nlisten_http == 0)
+		return cfg_expect(l, v, "a list of [addr]:port");
+	return 0;
+}
+
+static int
+cfg_set_user(struct cfg_loader *l, const char *v)
+{
+	struct passwd	 pw, *res = NULL;
+	char		*tmp;
+	long		 sz;
+	int		 rc;
+
+	if (*v == '\0')
+		return cfg_expect(l, v, "a user name");
+	if ((sz = sysconf(_SC_GETPW_R_SIZE_MAX)) < 16384)
+		sz = 16384;
+	tmp = xmalloc((size_t)sz);
+	rc = getpwnam_r(v, &pw, tmp, (size_t)sz, &res);
+	free(tmp);
+	if (rc != 0 || res == NULL) {
+		snprintf(l->why, sizeof l->why, "no such user \"%.100s\"%s%s, "
+		    "expected an existing user name", v, rc != 0 ? ": " : "",
+		    rc != 0 ? strerror(rc) : "");
+		return -1;
+	}
+	cfg_setstr(&l->cf->user, v);
+	return 0;
+}
+
+static int
+cfg_set_workers(struct cfg_loader *l, const char *v)
+{
+	uint64_t	n;
+	long		ncpu;
+
+	if (strcmp(v, "auto") == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		l->cf->workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 :
+		    (unsigned)ncpu;
+		return 0;
+	}
+	if (parse_uint(v, 1, 256, &n) != 0)
+		return cfg_expect(l, v, "auto or a number from 1 to 256");
+	l->cf->workers = (unsigned)n;
+	return 0;
+}
+
+static int
+cfg_set_control_socket(struct cfg_loader *l, const char *v)
+{
+	struct sockaddr_un	sun;
+
+	if (*v != '/' || strlen(v) >= sizeof sun.sun_path) {
+		snprintf(l->why, sizeof l->why, "bad value \"%.100s\", "
+		    "expected an absolute path shorter than %zu bytes", v,
+		    sizeof sun.sun_path);
+		return -1;
+	}
+	cfg_setstr(&l->cf->control_socket, v);
+	return 0;
+}
+
+static int
+cfg_set_control_group(struct cfg_loader *l, const char *v)
+{
+	struct group	 gr, *res = NULL;
+	char		*tmp;
+	long		 sz;
+	int		 rc;
+
+	if (*v == '\0')
+		return cfg_expect(l, v, "a group name");
+	if ((sz = sysconf(_SC_GETGR_R_SIZE_MAX)) < 65536)
+		sz = 65536;
+	tmp = xmalloc((size_t)sz);
+	rc = getgrnam_r(v, &gr, tmp, (size_t)sz, &res);
+	free(tmp);
+	if (rc != 0 || res == NULL) {
+		snprintf(l->why, sizeof l->why, "no such group \"%.100s\"%s%s, "
+		    "expected an existing group name", v, rc != 0 ? ": " : "",
+		    rc != 0 ? strerror(rc) : "");
+		return -1;
+	}
+	cfg_setstr(&l->cf->control_group, v);
+	return 0;
+}
+
+static int
+cfg_set_state_file(struct cfg_loader *l, const char *v)
+{
+	if (*v == '\0')
+		return cfg_expect(l, v, "a file path");
+	cfg_setstr(&l->cf->state_file, v);
+	return 0;
+}
+
+static int
+cfg_set_access_log(struct cfg_loader *l, const char *v)
+{
+	if (*v == '\0')
+		return cfg_expect(l, v, "a file path, \"-\" or \"off\"");
+	free(l->cf->access_log);
+	l->cf->access_log = strcmp(v, "off") == 0 ? NULL : xstrdup(v);
+	return 0;
+}
+
+static int
+cfg_set_access_log_format(struct cfg_loader *l, const char *v)
+{
+	if (strcmp(v, "combined") == 0)
+		l->cf->access_log_format = LOG_FORMAT_COMBINED;
+	else if (strcmp(v, "json") == 0)
+		l->cf->access_log_format = LOG_FORMAT_JSON;
+	else
+		return cfg_expect(l, v, "combined or json");
+	return 0;
+}
+
+static int
+cfg_set_error_log(struct cfg_loader *l, const char *v)
+{
+	if (*v == '\0')
+		return cfg_expect(l, v, "stderr, syslog or a file path");
+	cfg_setstr(&l->cf->error_log, v);
+	return 0;
+}
+
+static int
+cfg_set_log_level(struct cfg_loader *l, const char *v)
+{
+	int	level;
+
+	if ((level = log_level_parse(v)) == -1)
+		return cfg_expect(l, v, "error, warn, info or debug");
+	l->cf->log_level = level;
+	return 0;
+}
+
+static int
+cfg_trusted_item(const char *item, size_t len, void *arg)
+{
+	struct cfg_loader	*l = arg;
+	struct config		*cf = l->cf;
+	struct cidr		 c;
+	char			*s = cfg_item(item, len);
+
+	if (parse_cidr(s, &c) != 0) {
+		cfg_expect(l, s, "an address or CIDR prefix such as "
+		    "10.0.0.0/8 or ::1/128");
+		free(s);
+		return -1;
+	}
+	cf->trusted_proxies = xreallocarray(cf->trusted_proxies,
+	    cf->ntrusted_proxies + 1, sizeof *cf->trusted_proxies);
+	cf->trusted_proxies[cf->ntrusted_proxies++] = c;
+	free(s);
+	return 0;
+}
+
+/* An empty value is allowed: it trusts no proxy at all. */
+static int
+cfg_set_trusted_proxies(struct cfg_loader *l, const char *v)
+{
+	free(l->cf->trusted_proxies);
+	l->cf->trusted_proxies = NULL;
+	l->cf->ntrusted_proxies = 0;
+	return parse_list(v, cfg_trusted_item, l) != 0 ? -1 : 0;
+}
+
+static int
+cfg_set_max_connections(struct cfg_loader *l, const char *v)
+{
+	if (parse_uint(v, 1, 1000000, &l->cf->max_connections) != 0)
+		return cfg_expect(l, v, "a number from 1 to 1000000");
+	return 0;
+}
+
+static int
+cfg_duration(struct cfg_loader *l, const char *v, uint64_t *out)
+{
+	uint64_t	ms;
+
+	if (parse_duration_ms(v, &ms) != 0 || ms == 0)
+		return cfg_expect(l, v, "a duration above zero such as "
+		    "500ms, 10s, 5m or 1h");
+	*out = ms;
+	return 0;
+}
+
+static int
+cfg_set_header_timeout(struct cfg_loader *l, const char *v)
+{
+	return cfg_duration(l, v, &l->cf->header_timeout_ms);
+}
+
+static int
+cfg_set_idle_timeout(struct cfg_loader *l, const char *v)
+{
+	return cfg_duration(l, v, &l->cf->idle_timeout_ms);
+}
+
+static int
+cfg_set_shutdown_timeout(struct cfg_loader *l, const char *v)
+{
+	if (parse_duration_ms(v, &l->cf->shutdown_timeout_ms) != 0)
+		return cfg_expect(l, v, "a duration such as 500ms, 30s or 5m");
+	return 0;
+}
+
+static int
+cfg_set_max_header_size(struct cfg_loader *l, const char *v)
+{
+	uint64_t	n;
+
+	if (parse_size(v, &n) != 0 || n < 1024 || n > 1024 * 1024)
+		return cfg_expect(l, v, "a size from 1k to 1m");
+	l->cf->max_header_size = n;
+	return 0;
+}
+
+static int
+cfg_set_max_uri_size(struct cfg_loader *l, const char *v)
+{
+	uint64_t	n;
+
+	if (parse_size(v, &n) != 0 || n == 0 || n > 1024 * 1024)
+		return cfg_expect(l, v, "a size from 1 to 1m, "
+		    "at most max_header_size");
+	l->cf->max_uri_size = n;
+	return 0;
+}
+
+/* glob(3)'s error callback has no argument: keep its report per thread. */
+static __thread int	cfg_glob_errno;
+
+/*
+ * A directory that does not exist just matches nothing; one that cannot be
+ * read is an error, not a silent gap in the configuration.
+ */
+static int
+cfg_glob_error(const char *path, int error)
+{
+	(void)path;
+	if (error == ENOENT || error == ENOTDIR)
+		return 0;
+	cfg_glob_errno = error;
+	return 1;
+}
+
+static int
+cfg_set_include(struct cfg_loader *l, const char *v)
+{
+	struct cfg_file		*f = l->cur;
+	enum cfg_section	 sec;
+	glob_t			 g;
+	char			*pattern, *slash;
+	size_t			 i, route;
+	int			 rc;
+
+	if (*v == '\0')
+		return cfg_expect(l, v, "a file name or glob pattern");
+	/* A relative pattern is relative to the including file. */
+	if (*v != '/' && (slash = strrchr(f->path, '/')) != NULL)
+		pattern = xasprintf("%.*s/%s", (int)(slash - f->path),
+		    f->path, v);
+	else
+		pattern = xstrdup(v);
+
+	memset(&g, 0, sizeof g);
+	cfg_glob_errno = 0;
+	rc = glob(pattern, 0, cfg_glob_error, &g);
+	if (rc == GLOB_NOMATCH) {
+		/* A pattern may match nothing; a plain file name must exist. */
+		if (strpbrk(v, "*?[") != NULL) {
+			free(pattern);
+			return 0;
+		}
+		snprintf(l->why, sizeof l->why, "%.200s: cannot open: %s, "
+		    "expected an existing file or a glob pattern", pattern,
+		    strerror(ENOENT));
+		free(pattern);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(l->why, sizeof l->why, "cannot read \"%.200s\": %s, "
+		    "expected a readable file or directory", pattern,
+		    rc == GLOB_NOSPACE ? "out of memory" :
+		    strerror(cfg_glob_errno != 0 ? cfg_glob_errno : EIO));
+		globfree(&g);
+		free(pattern);
+		return -1;
+	}
+	/*
+	 * Each file starts in the includer's section, as if its text stood
+	 * here, but the section it ends in does not leak into the next file
+	 * or into the lines after the include: "include = a\ninclude = b"
+	 * must not read the second line as a key of a's last route.
+	 */
+	sec = l->sec;
+	route = l->route;
+	for (i = 0; i < g.gl_pathc && !l->stop; i++) {
+		cfg_parse_file(l, g.gl_pathv[i], f->depth + 1);
+		l->sec = sec;
+		l->route = route;
+	}
+	globfree(&g);
+	free(pattern);
+	return 0;
+}
+
+static const struct cfg_key cfg_frontdoor_keys[] = {
+	{ "listen_http",	cfg_set_listen_http,		0 },
+	{ "user",		cfg_set_user,			0 },
+	{ "workers",		cfg_set_workers,		0 },
+	{ "control_socket",	cfg_set_control_socket,		0 },
+	{ "control_group",	cfg_set_control_group,		0 },
+	{ "state_file",		cfg_set_state_file,		0 },
+	{ "access_log",		cfg_set_access_log,		0 },
+	{ "access_log_format",	cfg_set_access_log_format,	0 },
+	{ "error_log",		cfg_set_error_log,		0 },
+	{ "log_level",		cfg_set_log_level,		0 },
+	{ "trusted_proxies",	cfg_set_trusted_proxies,	0 },
+	{ "max_connections",	cfg_set_max_connections,	0 },
+	{ "header_timeout",	cfg_set_header_timeout,		0 },
+	{ "idle_timeout",	cfg_set_idle_timeout,		0 },
+	{ "shutdown_timeout",	cfg_set_shutdown_timeout,	0 },
+	{ "max_header_size",	cfg_set_max_header_size,	0 },
+	{ "max_uri_size",	cfg_set_max_uri_size,		0 },
+	{ "include",		cfg_set_include,		CFG_KEY_REPEAT },
+	{ "listen_https",	NULL,				CFG_KEY_LATER },
+	{ "geoip_db",		NULL,				CFG_KEY_LATER },
+	{ "ban_after",		NULL,				CFG_KEY_LATER },
+	{ "ban_window",		NULL,				CFG_KEY_LATER },
+	{ "ban_time",		NULL,				CFG_KEY_LATER },
+};
+
+/* [route NAME] setters. */
+
+static int
+cfg_hostname_ok(const char *s)
+{
+	size_t	label = 0, total = 0;
+
+	for (; *s != '\0'; s++, total++) {
+		if (*s == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '-' || *s == '_'))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0 && total <= 253;
+}
+
+/* Normalise one host: lower case, no port, no trailing dot.  NULL if bad. */
+static char *
+cfg_host_normalise(const char *item, size_t len)
+{
+	char		*s = cfg_item(item, len), *p, *end;
+	struct in6_addr	 a6;
+
+	for (p = s; *p != '\0'; p++)
+		*p = (char)fd_tolower((unsigned char)*p);
+
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			goto bad;
+		if (end[1] == ':' && end[2] != '\0' &&
+		    strspn(end + 2, "0123456789") == strlen(end + 2))
+			end[1] = '\0';
+		if (end[1] != '\0')
+			goto bad;
+		*end = '\0';
+		if (inet_pton(AF_INET6, s + 1, &a6) != 1)
+			goto bad;
+		*end = ']';
+		return s;
+	}
+
+	if ((p = strchr(s, ':')) != NULL) {
+		if (p[1] == '\0' || strspn(p + 1, "0123456789") !=
+		    strlen(p + 1))
+			goto bad;
+		*p = '\0';
+	}
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == '.')
+		s[--len] = '\0';
+	if (strncmp(s, "*.", 2) == 0) {
+		if (!cfg_hostname_ok(s + 2))
+			goto bad;
+	} else if (!cfg_hostname_ok(s))
+		goto bad;
+	return s;
+bad:
+	free(s);
+	return NULL;
+}
+
+static int
+cfg_host_item(const char *item, size_t len, void *arg)
+{
+	struct cfg_loader	*l = arg;
+	struct route_conf	*r = cfg_route(l);
+	char			*h;
+	size_t			 i;
+
+	if ((h = cfg_host_normalise(item, len)) == NULL) {
+		snprintf(l->why, sizeof l->why, "bad host \"%.*s\", expected "
+		    "a host name (letters, digits, '-', '.'), *.domain, "
+		    "[IPv6], or no value for any host", (int)MIN(len, 100),
+		    item);
+		return -1;
+	}
+	for (i = 0; i < r->nhosts; i++) {
+		if (strcmp(r->hosts[i], h) == 0) {
+			snprintf(l->why, sizeof l->why, "host %s listed "
+			    "twice, expected each host once", h);
+			free(h);
+			return -1;
+		}
+	}
+	r->hosts = xreallocarray(r->hosts, r->nhosts + 1, sizeof *r->hosts);
+	r->hosts[r->nhosts++] = h;
+	return 0;
+}
+
+static int
+cfg_set_host(struct cfg_loader *l, const char *v)
+{
+	return parse_list(v, cfg_host_item, l) != 0 ? -1 : 0;
+}
+
+static int
+cfg_set_path(struct cfg_loader *l, const char *v)
+{
+	struct route_conf	*r = cfg_route(l);
+	const char		*p;
+	size_t			 len;
+
+	if (*v != '/')
+		return cfg_expect(l, v, "a path starting with '/'");
+	for (p = v; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' ||
+		    *p == '#')
+			return cfg_expect(l, v, "a path without spaces, "
+			    "control characters, '?' or '#'");
+	}
+	len = strlen(v);
+	while (len > 1 && v[len - 1] == '/')
+		len--;
+	free(r->path);
+	r->path = xstrndup(v, len);
+	r->path_len = len;
+	return 0;
+}
+
+static int
+cfg_bool(struct cfg_loader *l, const char *v, int *out)
+{
+	if (parse_bool(v, out) != 0)
+		return cfg_expect(l, v, "yes/no, true/false, on/off or 1/0");
+	return 0;
+}
+
+static int
+cfg_set_strip_path(struct cfg_loader *l, const char *v)
+{
+	return cfg_bool(l, v, &cfg_route(l)->strip_path);
+}
+
+static int
+cfg_set_preserve_host(struct cfg_loader *l, const char *v)
+{
+	return cfg_bool(l, v, &cfg_route(l)->preserve_host);
+}
+
+static int
+cfg_set_websocket(struct cfg_loader *l, const char *v)
+{
+	return cfg_bool(l, v, &cfg_route(l)->websocket);
+}
+
+static int
+cfg_set_enabled(struct cfg_loader *l, const char *v)
+{
+	return cfg_bool(l, v, &cfg_route(l)->enabled);
+}
+
+static int
+cfg_backend_item(const char *item, size_t len, void *arg)
+{
+	struct cfg_loader	*l = arg;
+	struct route_conf	*r = cfg_route(l);
+	struct backend_conf	*b;
+	struct fd_addr		 a;
+	char			*s = cfg_item(item, len), name[72];
+	size_t			 i;
+
+	if (parse_hostport(s, 0, &a) != 0) {
+		cfg_expect(l, s, "a numeric host:port or [v6]:port such as "
+		    "127.0.0.1:8080");
+		free(s);
+		return -1;
+	}
+	free(s);
+	addr_format((struct sockaddr *)&a.ss, name, sizeof name);
+	for (i = 0; i < r->nbackends; i++) {
+		if (strcmp(r->backends[i].name, name) == 0) {
+			snprintf(l->why, sizeof l->why, "%s listed twice, "
+			    "expected each backend once", name);
+			return -1;
+		}
+	}
+	r->backends = xreallocarray(r->backends, r->nbackends + 1,
+	    sizeof *r->backends);
+	b = &r->backends[r->nbackends++];
+	b->addr = a;
+	snprintf(b->name, sizeof b->name, "%s", name);
+	return 0;
+}
+
+static int
+cfg_set_backends(struct cfg_loader *l, const char *v)
+{
+	if (parse_list(v, cfg_backend_item, l) != 0)
+		return -1;
+	if (cfg_route(l)->nbackends == 0)
+		return cfg_expect(l, v, "a list of host:port, at least one");
+	return 0;
+}
+
+static int
+cfg_set_connect_timeout(struct cfg_loader *l, const char *v)
+{
+	return cfg_duration(l, v, &cfg_route(l)->connect_timeout_ms);
+}
+
+static int
+cfg_set_backend_timeout(struct cfg_loader *l, const char *v)
+{
+	return cfg_duration(l, v, &cfg_route(l)->backend_timeout_ms);
+}
+
+static int
+cfg_set_max_body_size(struct cfg_loader *l, const char *v)
+{
+	if (parse_size(v, &cfg_route(l)->max_body_size) != 0)
+		return cfg_expect(l, v, "a size such as 512, 64k, 100m or 1g "
+		    "(0 = unlimited)");
+	return 0;
+}
+
+static const struct cfg_key cfg_route_keys[] = {
+	{ "host",		cfg_set_host,			0 },
+	{ "path",		cfg_set_path,			0 },
+	{ "strip_path",		cfg_set_strip_path,		0 },
+	{ "backends",		cfg_set_backends,		0 },
+	{ "connect_timeout",	cfg_set_connect_timeout,	0 },
+	{ "backend_timeout",	cfg_set_backend_timeout,	0 },
+	{ "max_body_size",	cfg_set_max_body_size,		0 },
+	{ "preserve_host",	cfg_set_preserve_host,		0 },
+	{ "websocket",		cfg_set_websocket,		0 },
+	{ "enabled",		cfg_set_enabled,		0 },
+	{ "tls_cert",		NULL,				CFG_KEY_LATER },
+	{ "tls_key",		NULL,				CFG_KEY_LATER },
+	{ "https_redirect",	NULL,				CFG_KEY_LATER },
+	{ "balance",		NULL,				CFG_KEY_LATER },
+	{ "health_path",	NULL,				CFG_KEY_LATER },
+	{ "health_interval",	NULL,				CFG_KEY_LATER },
+	{ "fail_threshold",	NULL,				CFG_KEY_LATER },
+	{ "auth_file",		NULL,				CFG_KEY_LATER },
+	{ "auth_realm",		NULL,				CFG_KEY_LATER },
+	{ "rate_limit",		NULL,				CFG_KEY_LATER },
+	{ "rate_burst",		NULL,				CFG_KEY_LATER },
+	{ "allow",		NULL,				CFG_KEY_LATER },
+	{ "deny",		NULL,				CFG_KEY_LATER },
+	{ "allow_countries",	NULL,				CFG_KEY_LATER },
+	{ "deny_countries",	NULL,				CFG_KEY_LATER },
+	{ "maintenance_page",	NULL,				CFG_KEY_LATER },
+	{ "compress",		NULL,				CFG_KEY_LATER },
+	{ "cache",		NULL,				CFG_KEY_LATER },
+};
+
+#define CFG_ROUTE_BACKENDS	3	/* index of "backends" above */
+
+/* The names of the keys this version takes, for "expected one of". */
+static void
+cfg_key_names(const struct cfg_key *keys, size_t n, char *buf, size_t len)
+{
+	size_t	i, off = 0;
+	int	w;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++) {
+		if (keys[i].flags & CFG_KEY_LATER)
+			continue;
+		w = snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+		    keys[i].name);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+static void
+cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
+    struct cfg_seen *seen, const char *name, const char *value)
+{
+	char	sec[300], names[600];
+	size_t	i;
+
+	cfg_section_name(l, sec, sizeof sec);
+	for (i = 0; i < n; i++) {
+		if (strcmp(keys[i].name, name) == 0)
+			break;
+	}
+	if (i == n) {
+		cfg_key_names(keys, n, names, sizeof names);
+		cfg_error(l, "%s %s: unknown key, expected one of: %s", sec,
+		    name, names);
+		return;
+	}
+	if (keys[i].flags & CFG_KEY_LATER) {
+		cfg_error(l, "%s %s: not supported yet by this version", sec,
+		    name);
+		return;
+	}
+	if (!(keys[i].flags & CFG_KEY_REPEAT) && seen[i].line != 0) {
+		cfg_error(l, "%s %s: duplicate key (first set at %s:%d), "
+		    "expected each key once per section", sec, name,
+		    seen[i].file, seen[i].line);
+		return;
+	}
+	seen[i].file = l->cur->path;
+	seen[i].line = l->cur->line;
+	l->why[0] = '\0';
+	if (keys[i].set(l, value) != 0)
+		cfg_error(l, "%s %s: %s", sec, name, l->why);
+}
+
+/* inih's handler: section is ours (see cfg_reader), inih's may be cut. */
+static int
+cfg_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct cfg_loader	*l = arg;
+
+	(void)section;
+	if (l->stop)
+		return 1;
+	switch (l->sec) {
+	case CFG_SEC_NONE:
+		cfg_error(l, "%s: key outside any section, expected a "
+		    "[frontdoor] or [route NAME] header before it", name);
+		break;
+	case CFG_SEC_SKIP:
+		break;
+	case CFG_SEC_TLS:
+		cfg_error(l, "[tls] %s: not supported yet by this version",
+		    name);
+		break;
+	case CFG_SEC_FRONTDOOR:
+		cfg_key(l, cfg_frontdoor_keys, nitems(cfg_frontdoor_keys),
+		    l->fd_seen, name, value);
+		break;
+	case CFG_SEC_ROUTE:
+		cfg_key(l, cfg_route_keys, nitems(cfg_route_keys),
+		    l->rstate[l->route].seen, name, value);
+		break;
+	}
+	return 1;
+}
+
+static void
+cfg_route_new(struct cfg_loader *l, const char *name)
+{
+	struct config		*cf = l->cf;
+	struct route_conf	*r;
+	size_t			 i;
+
+	if (*name == '\0' || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(name)) {
+		cfg_error(l, "[route %.100s]: bad route name, expected "
+		    "[route NAME] with NAME made of A-Z a-z 0-9 _ . -", name);
+		l->sec = CFG_SEC_SKIP;
+		return;
+	}
+	for (i = 0; i < cf->nroutes; i++) {
+		if (strcmp(cf->routes[i].name, name) == 0) {
+			cfg_error(l, "[route %s]: route name already used at "
+			    "%s:%d, expected a unique name", name,
+			    cf->routes[i].file, cf->routes[i].line);
+			l->sec = CFG_SEC_SKIP;
+			return;
+		}
+	}
+	cf->routes = xreallocarray(cf->routes, cf->nroutes + 1,
+	    sizeof *cf->routes);
+	l->rstate = xreallocarray(l->rstate, cf->nroutes + 1,
+	    sizeof *l->rstate);
+	memset(&l->rstate[cf->nroutes], 0, sizeof *l->rstate);
+	r = &cf->routes[cf->nroutes];
+	memset(r, 0, sizeof *r);
+	r->name = xstrdup(name);
+	r->path = xstrdup("/");
+	r->path_len = 1;
+	r->connect_timeout_ms = 5 * 1000;
+	r->backend_timeout_ms = 60 * 1000;
+	r->max_body_size = 100 * 1024 * 1024;
+	r->preserve_host = 1;
+	r->websocket = 1;
+	r->enabled = 1;
+	r->file = xstrdup(l->cur->path);
+	r->line = l->cur->line;
+	r->index = cf->nroutes;
+	l->route = cf->nroutes++;
+	l->sec = CFG_SEC_ROUTE;
+}
+
+static void
+cfg_section(struct cfg_loader *l, char *name)
+{
+	char	*p;
+
+	if (strcmp(name, "frontdoor") == 0) {
+		l->sec = CFG_SEC_FRONTDOOR;
+		return;
+	}
+	if (strcmp(name, "tls") == 0) {
+		cfg_error(l, "[tls]: not supported yet by this version");
+		l->sec = CFG_SEC_TLS;
+		return;
+	}
+	if (strncmp(name, "route", 5) == 0 && (name[5] == '\0' ||
+	    name[5] == ' ' || name[5] == '\t')) {
+		for (p = name + 5; *p == ' ' || *p == '\t'; p++)
+			;
+		cfg_route_new(l, p);
+		return;
+	}
+	cfg_error(l, "[%.100s]: unknown section, expected [frontdoor] or "
+	    "[route NAME]", name);
+	l->sec = CFG_SEC_SKIP;
+}
+
+static int
+cfg_isspace(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/*
+ * inih's reader, called once per line, so the line count is ours.  It also
+ * takes the jobs inih would do in ways we do not want: it tracks sections
+ * itself (inih cuts long names and does not report empty sections), drops
+ * leading white space (inih would glue an indented line to the previous
+ * value), strips " #" comments as well as " ;" ones, and reports malformed
+ * lines here so that every one is reported, not only the first.  inih gets
+ * an empty line for anything it need not see.
+ */
+static char *
+cfg_reader(char *str, int num, void *arg)
+{
+	struct cfg_loader	*l = arg;
+	struct cfg_file		*f = l->cur;
+	const char		*start, *nl;
+	char			*s, *p, *end;
+	size_t			 len;
+
+	if (l->stop || f->off >= f->text.len)
+		return NULL;
+	start = f->text.data + f->off;
+	nl = memchr(start, '\n', f->text.len - f->off);
+	len = nl != NULL ? (size_t)(nl - start) : f->text.len - f->off;
+	f->off += len + (nl != NULL);
+	f->line++;
+	snprintf(str, (size_t)num, "\n");
+
+	if (memchr(start, '\0', len) != NULL) {
+		cfg_error(l, "NUL byte in line, expected text");
+		return str;
+	}
+	s = xstrndup(start, len);
+	p = s;
+	if (f->line == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (cfg_isspace((unsigned char)*p))
+		p++;
+	for (end = p; *end != '\0'; end++) {
+		if ((*end == '#' || *end == ';') && end > p &&
+		    cfg_isspace((unsigned char)end[-1])) {
+			*end = '\0';
+			break;
+		}
+	}
+	len = strlen(p);
+	while (len > 0 && cfg_isspace((unsigned char)p[len - 1]))
+		p[--len] = '\0';
+
+	if (*p == '\0' || *p == '#' || *p == ';')
+		goto out;
+	if (*p == '[') {
+		if (p[len - 1] != ']') {
+			cfg_error(l, "bad section header \"%.100s\", "
+			    "expected [NAME]", p);
+			l->sec = CFG_SEC_SKIP;
+			goto out;
+		}
+		p[--len] = '\0';
+		while (len > 1 && cfg_isspace((unsigned char)p[len - 1]))
+			p[--len] = '\0';
+		for (p++; cfg_isspace((unsigned char)*p); p++)
+			;
+		cfg_section(l, p);
+		goto out;
+	}
+	end = p + strcspn(p, "=:");
+	if (*end == '\0') {
+		cfg_error(l, "\"%.100s\": expected KEY = VALUE or [SECTION]", p);
+		goto out;
+	}
+	if (end == p) {
+		cfg_error(l, "\"%.100s\": missing key name, expected "
+		    "KEY = VALUE", p);
+		goto out;
+	}
+	if (len + 2 > (size_t)num) {
+		cfg_error(l, "line too long, expected at most %d characters",
+		    num - 2);
+		goto out;
+	}
+	snprintf(str, (size_t)num, "%s\n", p);
+out:
+	free(s);
+	return str;
+}
+
+static int
+cfg_read_file(const char *path, struct buf *b)
+{
+	char	chunk[8192];
+	ssize_t	n;
+	int	fd, rv = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rv = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((rv = buf_append(b, chunk, (size_t)n)) != 0)
+			break;
+	}
+	close(fd);
+	return rv;
+}
+
+/* Read one file (the main one at depth 0) as if it stood at the include. */
+static void
+cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
+{
+	struct cfg_file	 f;
+	char		*real;
+	size_t		 i;
+	int		 rv;
+
+	if (depth > CONFIG_MAX_DEPTH) {
+		cfg_error(l, "include: %s: includes nested too deep, "
+		    "expected at most %d levels", path, CONFIG_MAX_DEPTH);
+		return;
+	}
+	memset(&f, 0, sizeof f);
+	buf_init(&f.text, CONFIG_MAX_FILE);
+	if ((rv = cfg_read_file(path, &f.text)) != 0) {
+		if (rv == -ENOBUFS)
+			cfg_error_at(l, path, 0, "file too large, expected "
+			    "at most %d bytes", CONFIG_MAX_FILE);
+		else if (l->cur != NULL)
+			cfg_error(l, "include: %s: cannot open: %s", path,
+			    strerror(-rv));
+		else
+			cfg_error_at(l, path, 0, "cannot open: %s",
+			    strerror(-rv));
+		buf_free(&f.text);
+		return;
+	}
+	if ((real = realpath(path, NULL)) == NULL)
+		real = xstrdup(path);
+	for (i = 0; i < l->npaths; i++) {
+		if (strcmp(l->real[i], real) == 0) {
+			cfg_error(l, "include: %s: already read as %s, "
+			    "expected each file once", path, l->paths[i]);
+			free(real);
+			buf_free(&f.text);
+			return;
+		}
+	}
+	l->paths = xreallocarray(l->paths, l->npaths + 1, sizeof *l->paths);
+	l->real = xreallocarray(l->real, l->npaths + 1, sizeof *l->real);
+	l->paths[l->npaths] = xstrdup(path);
+	l->real[l->npaths] = real;
+	f.path = l->paths[l->npaths++];
+	f.depth = depth;
+	f.parent = l->cur;
+	l->cur = &f;
+
+	rv = ini_parse_stream(cfg_reader, l, cfg_handler, l);
+	/* The reader filters what inih would reject, so this is a backstop. */
+	if (rv > 0)
+		cfg_error_at(l, f.path, rv, "syntax error, expected "
+		    "KEY = VALUE or [SECTION]");
+	else if (rv < 0)
+		cfg_error_at(l, f.path, 0, "cannot parse: %s", rv == -2 ?
+		    "out of memory" : "read error");
+
+	l->cur = f.parent;
+	buf_free(&f.text);
+}
+
+static void
+cfg_defaults(struct config *cf, const char *path)
+{
+	struct cidr	c;
+	long		ncpu;
+
+	cf->refs = 1;
+	cf->path = xstrdup(path);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cf->workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (unsigned)ncpu;
+	cf->control_socket = xstrdup("/run/frontdoor/control.sock");
+	cf->state_file = xstrdup("/var/lib/frontdoor/state.ini");
+	cf->access_log = xstrdup("/var/log/frontdoor/access.log");
+	cf->access_log_format = LOG_FORMAT_COMBINED;
+	cf->error_log = xstrdup("stderr");
+	cf->log_level = LOG_LVL_INFO;
+	cf->trusted_proxies = xcalloc(2, sizeof *cf->trusted_proxies);
+	if (parse_cidr("127.0.0.1/32", &c) == 0)
+		cf->trusted_proxies[cf->ntrusted_proxies++] = c;
+	if (parse_cidr("::1/128", &c) == 0)
+		cf->trusted_proxies[cf->ntrusted_proxies++] = c;
+	cf->max_connections = 10000;
+	cf->header_timeout_ms = 10 * 1000;
+	cf->idle_timeout_ms = 75 * 1000;
+	cf->shutdown_timeout_ms = 30 * 1000;
+	cf->max_header_size = 16 * 1024;
+	cf->max_uri_size = 8 * 1024;
+	cf->max_headers = CONFIG_MAX_HEADERS;
+}
+
+static size_t
+cfg_key_index(const struct cfg_key *keys, size_t n, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < n && strcmp(keys[i].name, name) != 0; i++)
+		;
+	return i;
+}
+
+/* Checks that need the whole file: defaults, cross-key rules, routes. */
+static void
+cfg_finish(struct cfg_loader *l)
+{
+	struct config	*cf = l->cf;
+	struct cfg_seen	*hs, *us;
+	struct fd_addr	 a;
+	size_t		 i;
+	char		 err[1024];
+
+	if (cf->nlisten_http == 0 && l->fd_seen[0].line == 0 &&
+	    parse_hostport(":80", 1, &a) == 0) {
+		cf->listen_http = xcalloc(1, sizeof *cf->listen_http);
+		cf->listen_http[0].addr = a;
+		addr_format((struct sockaddr *)&a.ss, cf->listen_http[0].text,
+		    sizeof cf->listen_http[0].text);
+		cf->nlisten_http = 1;
+	}
+
+	hs = &l->fd_seen[cfg_key_index(cfg_frontdoor_keys,
+	    nitems(cfg_frontdoor_keys), "max_header_size")];
+	us = &l->fd_seen[cfg_key_index(cfg_frontdoor_keys,
+	    nitems(cfg_frontdoor_keys), "max_uri_size")];
+	if (cf->max_uri_size > cf->max_header_size) {
+		if (us->line != 0)
+			cfg_error_at(l, us->file, us->line, "[frontdoor] "
+			    "max_uri_size: %llu is larger than max_header_size "
+			    "(%llu), expected at most max_header_size",
+			    (unsigned long long)cf->max_uri_size,
+			    (unsigned long long)cf->max_header_size);
+		else
+			cfg_error_at(l, hs->file, hs->line, "[frontdoor] "
+			    "max_header_size: %llu is smaller than the default "
+			    "max_uri_size (%llu), expected at least that or a "
+			    "smaller max_uri_size",
+			    (unsigned long long)cf->max_header_size,
+			    (unsigned long long)cf->max_uri_size);
+	}
+
+	for (i = 0; i < cf->nroutes; i++) {
+		if (cf->routes[i].nbackends == 0 &&
+		    l->rstate[i].seen[CFG_ROUTE_BACKENDS].line == 0)
+			cfg_error_at(l, cf->routes[i].file, cf->routes[i].line,
+			    "[route %s] backends: missing required key, "
+			    "expected a list of host:port", cf->routes[i].name);
+	}
+
+	/*
+	 * Only a clean config gets routed: after a bad host, say, a clash
+	 * would be reported against what is left of the route.  route_build's
+	 * message already starts with FILE:LINE.
+	 */
+	if (l->nerrs == 0 && route_build(cf, err, sizeof err) != 0)
+		cfg_error_raw(l, err);
+}
+
+static void
+cfg_free(struct config *cf)
+{
+	struct route_conf	*r;
+	size_t			 i, j;
+
+	route_free(cf->router);
+	for (i = 0; i < cf->nroutes; i++) {
+		r = &cf->routes[i];
+		free(r->name);
+		for (j = 0; j < r->nhosts; j++)
+			free(r->hosts[j]);
+		free(r->hosts);
+		free(r->path);
+		free(r->backends);
+		free(r->file);
+	}
+	free(cf->routes);
+	free(cf->path);
+	free(cf->listen_http);
+	free(cf->user);
+	free(cf->control_socket);
+	free(cf->control_group);
+	free(cf->state_file);
+	free(cf->access_log);
+	free(cf->error_log);
+	free(cf->trusted_proxies);
+	free(cf);
+}
+
+struct config *
+config_load(const char *path, struct config_errors *errs)
+{
+	struct cfg_loader	 l;
+	struct config		*cf;
+	size_t			 i;
+
+	memset(&l, 0, sizeof l);
+	cf = xcalloc(1, sizeof *cf);
+	cfg_defaults(cf, path);
+	l.cf = cf;
+	l.errs = errs;
+	l.sec = CFG_SEC_NONE;
+
+	cfg_parse_file(&l, path, 0);
+	if (!l.stop)
+		cfg_finish(&l);
+
+	for (i = 0; i < l.npaths; i++) {
+		free(l.paths[i]);
+		free(l.real[i]);
+	}
+	free(l.paths);
+	free(l.real);
+	free(l.rstate);
+	if (l.nerrs != 0) {
+		cfg_free(cf);
+		return NULL;
+	}
+	return cf;
+}
+
+void
+config_errors_free(struct config_errors *errs)
+{
+	size_t	i;
+
+	if (errs == NULL)
+		return;
+	for (i = 0; i < errs->n; i++)
+		free(errs->msgs[i]);
+	free(errs->msgs);
+	errs->msgs = NULL;
+	errs->n = 0;
+}
+
+struct config *
+config_ref(struct config *cf)
+{
+	if (cf != NULL)
+		__atomic_add_fetch(&cf->refs, 1, __ATOMIC_RELAXED);
+	return cf;
+}
+
+void
+config_unref(struct config *cf)
+{
+	if (cf == NULL)
+		return;
+	if (__atomic_sub_fetch(&cf->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		cfg_free(cf);
+}
+
+const struct route_conf *
+config_route(const struct config *cf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cf->nroutes; i++) {
+		if (strcmp(cf->routes[i].name, name) == 0)
+			return &cf->routes[i];
+	}
+	return NULL;
+}
