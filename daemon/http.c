@@ -11,38 +11,40 @@
  * the table to one name per byte:
  * value (HTAB, SP, VCHAR, obs-text) > target (VCHAR) > token / host > hex.
  */
-#define HTTP_C_VALUE	0x01	/* allowed in a field value */
-#define HTTP_C_URI	0x02	/* allowed in a request target */
-#define HTTP_C_TCHAR	0x04	/* token character (RFC 9110 5.6.2) */
-#define HTTP_C_HOST	0x08	/* reg-name: unreserved, sub-delims, '%' */
-#define HTTP_C_HEX	0x10
-#define HTTP_C_DIGIT	0x20
+#define HTTP_C_VALUE 0x01 /* allowed in a field value */
+#define HTTP_C_URI   0x02 /* allowed in a request target */
+#define HTTP_C_TCHAR 0x04 /* token character (RFC 9110 5.6.2) */
+#define HTTP_C_HOST  0x08 /* reg-name: unreserved, sub-delims, '%' */
+#define HTTP_C_HEX   0x10
+#define HTTP_C_DIGIT 0x20
 
-#define CV	HTTP_C_VALUE
-#define CU	(CV | HTTP_C_URI)
-#define CT	(CU | HTTP_C_TCHAR)
-#define CH	(CU | HTTP_C_HOST)
-#define CTH	(CT | HTTP_C_HOST)
-#define CX	(CTH | HTTP_C_HEX)
-#define CD	(CX | HTTP_C_DIGIT)
+#define CV  HTTP_C_VALUE
+#define CU  (CV | HTTP_C_URI)
+#define CT  (CU | HTTP_C_TCHAR)
+#define CH  (CU | HTTP_C_HOST)
+#define CTH (CT | HTTP_C_HOST)
+#define CX  (CTH | HTTP_C_HEX)
+#define CD  (CX | HTTP_C_DIGIT)
 
+/* Eight bytes a line; clang-format would give each byte its own line. */
+/* clang-format off */
 static const unsigned char http_ctype[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, CV, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
-	CV, CTH, CU, CT, CTH, CTH, CTH, CTH,		/*  !"#$%&' */
-	CH, CH, CTH, CTH, CH, CTH, CTH, CU,		/* ()*+,-./ */
-	CD, CD, CD, CD, CD, CD, CD, CD,			/* 01234567 */
-	CD, CD, CU, CH, CU, CH, CU, CU,			/* 89:;<=>? */
-	CU, CX, CX, CX, CX, CX, CX, CTH,		/* @ABCDEFG */
+	CV, CTH, CU, CT, CTH, CTH, CTH, CTH,	/*  !"#$%&' */
+	CH, CH, CTH, CTH, CH, CTH, CTH, CU,	/* ()*+,-./ */
+	CD, CD, CD, CD, CD, CD, CD, CD,		/* 01234567 */
+	CD, CD, CU, CH, CU, CH, CU, CU,		/* 89:;<=>? */
+	CU, CX, CX, CX, CX, CX, CX, CTH,	/* @ABCDEFG */
 	CTH, CTH, CTH, CTH, CTH, CTH, CTH, CTH,
 	CTH, CTH, CTH, CTH, CTH, CTH, CTH, CTH,
-	CTH, CTH, CTH, CU, CU, CU, CT, CTH,		/* XYZ[\]^_ */
-	CT, CX, CX, CX, CX, CX, CX, CTH,		/* `abcdefg */
+	CTH, CTH, CTH, CU, CU, CU, CT, CTH,	/* XYZ[\]^_ */
+	CT, CX, CX, CX, CX, CX, CX, CTH,	/* `abcdefg */
 	CTH, CTH, CTH, CTH, CTH, CTH, CTH, CTH,
 	CTH, CTH, CTH, CTH, CTH, CTH, CTH, CTH,
-	CTH, CTH, CTH, CU, CT, CU, CTH, 0,		/* xyz{|}~DEL */
+	CTH, CTH, CTH, CU, CT, CU, CTH, 0,	/* xyz{|}~DEL */
 	CV, CV, CV, CV, CV, CV, CV, CV,
 	CV, CV, CV, CV, CV, CV, CV, CV,
 	CV, CV, CV, CV, CV, CV, CV, CV,
@@ -60,6 +62,7 @@ static const unsigned char http_ctype[256] = {
 	CV, CV, CV, CV, CV, CV, CV, CV,
 	CV, CV, CV, CV, CV, CV, CV, CV,
 };
+/* clang-format on */
 
 #undef CV
 #undef CU
@@ -69,44 +72,44 @@ static const unsigned char http_ctype[256] = {
 #undef CX
 #undef CD
 
-#define HTTP_IS(c, k)	(http_ctype[(unsigned char)(c)] & (k))
-#define HTTP_IS_WS(c)	((c) == ' ' || (c) == '\t')
+#define HTTP_IS(c, k) (http_ctype[(unsigned char)(c)] & (k))
+#define HTTP_IS_WS(c) ((c) == ' ' || (c) == '\t')
 
 /* Internal result for "need more bytes"; errors are negative statuses. */
-#define HTTP_AGAIN	1
+#define HTTP_AGAIN 1
 
 /* Largest Content-Length or chunk size: what fits an off_t. */
-#define HTTP_SIZE_MAX	((uint64_t)INT64_MAX)
+#define HTTP_SIZE_MAX ((uint64_t)INT64_MAX)
 
 /* A chunk-size line with its extensions. */
-#define HTTP_CHUNK_LINE_MAX	4096
+#define HTTP_CHUNK_LINE_MAX 4096
 
 /* What one pass over the header fields learnt, before the final checks. */
 struct http_head {
-	const char		*p;
-	const char		*end;
-	int			 request;
-	int			 version;
-	struct http_header	*hdrs;
-	size_t			 nhdrs;
-	size_t			 max_headers;
-	unsigned		 flags;
-	const char		*err;
+	const char         *p;
+	const char         *end;
+	int                 request;
+	int                 version;
+	struct http_header *hdrs;
+	size_t              nhdrs;
+	size_t              max_headers;
+	unsigned            flags;
+	const char         *err;
 
-	int			 absolute;	/* target was in absolute-form */
-	int			 nhost;
-	size_t			 host_hdr_len;	/* the Host field's length */
-	const char		*host;		/* the authority wins over Host */
-	size_t			 host_len;
+	int         absolute; /* target was in absolute-form */
+	int         nhost;
+	size_t      host_hdr_len; /* the Host field's length */
+	const char *host;         /* the authority wins over Host */
+	size_t      host_len;
 
-	int			 ncl;
-	uint64_t		 cl;
+	int      ncl;
+	uint64_t cl;
 
-	int			 te;		/* a Transfer-Encoding was seen */
-	int			 te_chunked;	/* the last coding is chunked */
+	int te;         /* a Transfer-Encoding was seen */
+	int te_chunked; /* the last coding is chunked */
 
-	int			 conn_keep_alive;
-	int			 accept_seen;
+	int conn_keep_alive;
+	int accept_seen;
 };
 
 static int
@@ -126,7 +129,7 @@ http_lower(unsigned char c)
 static int
 http_ieq(const char *s, size_t n, const char *lit, size_t litlen)
 {
-	size_t	i;
+	size_t i;
 
 	if (n != litlen)
 		return (0);
@@ -137,7 +140,7 @@ http_ieq(const char *s, size_t n, const char *lit, size_t litlen)
 	return (1);
 }
 
-#define HTTP_IEQ(s, n, lit)	http_ieq((s), (n), (lit), sizeof(lit) - 1)
+#define HTTP_IEQ(s, n, lit) http_ieq((s), (n), (lit), sizeof(lit) - 1)
 
 /*
  * Walk a comma-separated list: store the next element (OWS trimmed) in
@@ -148,7 +151,7 @@ static int
 http_list_next(const char **pp, const char *end, const char **elem,
     size_t *elen)
 {
-	const char	*p = *pp, *s, *e;
+	const char *p = *pp, *s, *e;
 
 	for (;;) {
 		while (p < end && (HTTP_IS_WS(*p) || *p == ','))
@@ -175,7 +178,7 @@ http_list_next(const char **pp, const char *end, const char **elem,
 static int
 http_is_token(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	if (n == 0)
 		return (0);
@@ -193,8 +196,8 @@ http_is_token(const char *s, size_t n)
 static int
 http_host_valid(const char *s, size_t n)
 {
-	const char	*p = s, *end = s + n;
-	size_t		 digits;
+	const char *p = s, *end = s + n;
+	size_t      digits;
 
 	if (p == end)
 		return (0);
@@ -337,9 +340,9 @@ http_header_id(const char *s, size_t n)
 static int
 http_content_length(struct http_head *h, const char *v, size_t n)
 {
-	const char	*p = v, *end = v + n;
-	uint64_t	 cl;
-	unsigned	 d;
+	const char *p = v, *end = v + n;
+	uint64_t    cl;
+	unsigned    d;
 
 	if (n == 0)
 		return (http_bad(h, "empty Content-Length"));
@@ -350,7 +353,8 @@ http_content_length(struct http_head *h, const char *v, size_t n)
 		while (p < end && HTTP_IS(*p, HTTP_C_DIGIT)) {
 			d = *p++ - '0';
 			if (cl > (HTTP_SIZE_MAX - d) / 10)
-				return (http_bad(h, "Content-Length overflows"));
+				return (
+				    http_bad(h, "Content-Length overflows"));
 			cl = cl * 10 + d;
 		}
 		if (h->ncl++ > 0 && cl != h->cl)
@@ -375,8 +379,8 @@ http_content_length(struct http_head *h, const char *v, size_t n)
 static int
 http_transfer_encoding(struct http_head *h, const char *v, size_t n)
 {
-	const char	*p = v, *end = v + n, *e;
-	size_t		 elen, tlen;
+	const char *p = v, *end = v + n, *e;
+	size_t      elen, tlen;
 
 	h->te = 1;
 	while (http_list_next(&p, end, &e, &elen)) {
@@ -405,8 +409,8 @@ http_transfer_encoding(struct http_head *h, const char *v, size_t n)
 static int
 http_connection(struct http_head *h, const char *v, size_t n)
 {
-	const char	*p = v, *end = v + n, *e;
-	size_t		 elen;
+	const char *p = v, *end = v + n, *e;
+	size_t      elen;
 
 	while (http_list_next(&p, end, &e, &elen)) {
 		if (!http_is_token(e, elen))
@@ -425,8 +429,8 @@ http_connection(struct http_head *h, const char *v, size_t n)
 static int
 http_accept_q0(const char *p, const char *end)
 {
-	const char	*e;
-	size_t		 elen, i;
+	const char *e;
+	size_t      elen, i;
 
 	while (p < end) {
 		while (p < end && (HTTP_IS_WS(*p) || *p == ';'))
@@ -458,8 +462,8 @@ http_accept_q0(const char *p, const char *end)
 static void
 http_accept(struct http_head *h, const char *v, size_t n)
 {
-	const char	*p = v, *end = v + n, *e, *eend, *semi;
-	size_t		 elen, mlen;
+	const char *p = v, *end = v + n, *e, *eend, *semi;
+	size_t      elen, mlen;
 
 	h->accept_seen = 1;
 	while (http_list_next(&p, end, &e, &elen)) {
@@ -471,8 +475,7 @@ http_accept(struct http_head *h, const char *v, size_t n)
 		while (mlen > 0 && HTTP_IS_WS(e[mlen - 1]))
 			mlen--;
 		if (!HTTP_IEQ(e, mlen, "text/html") &&
-		    !HTTP_IEQ(e, mlen, "text/*") &&
-		    !HTTP_IEQ(e, mlen, "*/*"))
+		    !HTTP_IEQ(e, mlen, "text/*") && !HTTP_IEQ(e, mlen, "*/*"))
 			continue;
 		if (!http_accept_q0(semi, eend)) {
 			h->flags |= HTTP_F_ACCEPT_HTML;
@@ -510,8 +513,8 @@ http_header_apply(struct http_head *h, const struct http_header *hdr)
 		h->flags |= HTTP_F_UPGRADE;
 		break;
 	case HTTP_HDR_EXPECT:
-		if (h->request && HTTP_IEQ(hdr->value, hdr->value_len,
-		    "100-continue"))
+		if (h->request &&
+		    HTTP_IEQ(hdr->value, hdr->value_len, "100-continue"))
 			h->flags |= HTTP_F_EXPECT_CONTINUE;
 		break;
 	case HTTP_HDR_ACCEPT:
@@ -532,9 +535,9 @@ http_header_apply(struct http_head *h, const struct http_header *hdr)
 static int
 http_parse_headers(struct http_head *h)
 {
-	const char		*p = h->p, *end = h->end, *name, *value, *vend;
-	struct http_header	*hdr;
-	int			 rc;
+	const char         *p = h->p, *end = h->end, *name, *value, *vend;
+	struct http_header *hdr;
+	int                 rc;
 
 	for (;;) {
 		if (p == end)
@@ -552,7 +555,8 @@ http_parse_headers(struct http_head *h)
 			return (0);
 		}
 		if (HTTP_IS_WS(*p))
-			return (http_bad(h, "obs-fold or whitespace before a field"));
+			return (http_bad(h,
+			    "obs-fold or whitespace before a field"));
 		if (h->nhdrs == h->max_headers) {
 			h->err = "too many header fields";
 			return (-431);
@@ -592,7 +596,8 @@ http_parse_headers(struct http_head *h)
 		} else if (*p == '\n')
 			p++;
 		else
-			return (http_bad(h, "control character in field value"));
+			return (
+			    http_bad(h, "control character in field value"));
 		while (vend > value && HTTP_IS_WS(vend[-1]))
 			vend--;
 		hdr->value = value;
@@ -628,7 +633,7 @@ http_head_finish(struct http_head *h)
 static int
 http_eol(struct http_head *h, const char **pp)
 {
-	const char	*p = *pp;
+	const char *p = *pp;
 
 	if (*p == '\n') {
 		*pp = p + 1;
@@ -646,8 +651,8 @@ http_eol(struct http_head *h, const char **pp)
 static int
 http_request_target(struct http_head *h, struct http_request *req)
 {
-	const char	*t = req->target, *end = t + req->target_len, *a, *p;
-	size_t		 skip;
+	const char *t = req->target, *end = t + req->target_len, *a, *p;
+	size_t      skip;
 
 	if (*t == '/') {
 		req->path = t;
@@ -685,17 +690,16 @@ http_request_target(struct http_head *h, struct http_request *req)
 		req->flags |= HTTP_F_ABSOLUTE_FORM;
 	}
 	p = memchr(req->path, '?', req->path_len);
-	req->path_only_len = p != NULL ? (size_t)(p - req->path) :
-	    req->path_len;
+	req->path_only_len =
+	    p != NULL ? (size_t)(p - req->path) : req->path_len;
 	return (0);
 }
 
 static int
-http_request_line(struct http_head *h, struct http_request *req,
-    size_t max_uri)
+http_request_line(struct http_head *h, struct http_request *req, size_t max_uri)
 {
-	const char	*p = h->p, *end = h->end, *uend, *v;
-	int		 rc;
+	const char *p = h->p, *end = h->end, *uend, *v;
+	int         rc;
 
 	/* RFC 9112 2.2: empty lines before the request line are ignored. */
 	while (p < end && (*p == '\r' || *p == '\n')) {
@@ -764,7 +768,7 @@ http_request_line(struct http_head *h, struct http_request *req,
 static int
 http_request_finish(struct http_head *h, struct http_request *req)
 {
-	int	 rc;
+	int rc;
 
 	if (h->version == 11) {
 		if (h->nhost == 0)
@@ -773,8 +777,8 @@ http_request_finish(struct http_head *h, struct http_request *req)
 			return (http_bad(h, "empty Host"));
 	}
 	if (h->te && h->ncl > 0)
-		return (http_bad(h,
-		    "both Content-Length and Transfer-Encoding"));
+		return (
+		    http_bad(h, "both Content-Length and Transfer-Encoding"));
 	if ((rc = http_head_finish(h)) != 0)
 		return (rc);
 	if (!h->accept_seen)
@@ -797,13 +801,12 @@ http_window(size_t len, size_t max)
 }
 
 int
-http_parse_request(const char *buf, size_t len,
-    const struct http_limits *lim, struct http_request *req,
-    struct http_header *hdrs, const char **errp)
+http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
+    struct http_request *req, struct http_header *hdrs, const char **errp)
 {
-	struct http_head	 h;
-	size_t			 max = lim->max_head;
-	int			 rc;
+	struct http_head h;
+	size_t           max = lim->max_head;
+	int              rc;
 
 	memset(req, 0, sizeof(*req));
 	req->headers = hdrs;
@@ -834,10 +837,10 @@ http_parse_request(const char *buf, size_t len,
 static int
 http_status_line(struct http_head *h, struct http_response *res)
 {
-	static const char	 proto[] = "HTTP/1.";
-	const char		*p = h->p, *end = h->end;
-	size_t			 avail = end - p, i;
-	int			 rc;
+	static const char proto[] = "HTTP/1.";
+	const char       *p = h->p, *end = h->end;
+	size_t            avail = end - p, i;
+	int               rc;
 
 	for (i = 0; i < sizeof(proto) - 1; i++) {
 		if (i == avail)
@@ -878,8 +881,8 @@ http_status_line(struct http_head *h, struct http_response *res)
 	if (*p != '\r' && *p != '\n')
 		return (http_bad(h, "control character in reason"));
 	res->reason_len = p - res->reason;
-	while (res->reason_len > 0 &&
-	    HTTP_IS_WS(res->reason[res->reason_len - 1]))
+	while (
+	    res->reason_len > 0 && HTTP_IS_WS(res->reason[res->reason_len - 1]))
 		res->reason_len--;
 	if ((rc = http_eol(h, &p)) != 0)
 		return (rc);
@@ -888,13 +891,12 @@ http_status_line(struct http_head *h, struct http_response *res)
 }
 
 int
-http_parse_response(const char *buf, size_t len,
-    const struct http_limits *lim, struct http_response *res,
-    struct http_header *hdrs, const char **errp)
+http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
+    struct http_response *res, struct http_header *hdrs, const char **errp)
 {
-	struct http_head	 h;
-	size_t			 max = lim->max_head;
-	int			 rc, both = 0;
+	struct http_head h;
+	size_t           max = lim->max_head;
+	int              rc, both = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->headers = hdrs;
@@ -936,8 +938,8 @@ int
 http_connection_names(const struct http_header *hdrs, size_t nhdrs,
     const char *name, size_t len)
 {
-	const char	*p, *end, *e;
-	size_t		 i, j, elen;
+	const char *p, *end, *e;
+	size_t      i, j, elen;
 
 	for (i = 0; i < nhdrs; i++) {
 		if (hdrs[i].id != HTTP_HDR_CONNECTION)
@@ -963,87 +965,142 @@ http_response_bodyless(enum http_method req_method, int status)
 {
 	if (req_method == HTTP_M_HEAD)
 		return (1);
-	return ((status >= 100 && status < 200) || status == 204 ||
-	    status == 304);
+	return (
+	    (status >= 100 && status < 200) || status == 204 || status == 304);
 }
 
 const char *
 http_reason(int status)
 {
 	switch (status) {
-	case 100: return ("Continue");
-	case 101: return ("Switching Protocols");
-	case 102: return ("Processing");
-	case 103: return ("Early Hints");
-	case 200: return ("OK");
-	case 201: return ("Created");
-	case 202: return ("Accepted");
-	case 203: return ("Non-Authoritative Information");
-	case 204: return ("No Content");
-	case 205: return ("Reset Content");
-	case 206: return ("Partial Content");
-	case 207: return ("Multi-Status");
-	case 300: return ("Multiple Choices");
-	case 301: return ("Moved Permanently");
-	case 302: return ("Found");
-	case 303: return ("See Other");
-	case 304: return ("Not Modified");
-	case 305: return ("Use Proxy");
-	case 307: return ("Temporary Redirect");
-	case 308: return ("Permanent Redirect");
-	case 400: return ("Bad Request");
-	case 401: return ("Unauthorized");
-	case 402: return ("Payment Required");
-	case 403: return ("Forbidden");
-	case 404: return ("Not Found");
-	case 405: return ("Method Not Allowed");
-	case 406: return ("Not Acceptable");
-	case 407: return ("Proxy Authentication Required");
-	case 408: return ("Request Timeout");
-	case 409: return ("Conflict");
-	case 410: return ("Gone");
-	case 411: return ("Length Required");
-	case 412: return ("Precondition Failed");
-	case 413: return ("Content Too Large");
-	case 414: return ("URI Too Long");
-	case 415: return ("Unsupported Media Type");
-	case 416: return ("Range Not Satisfiable");
-	case 417: return ("Expectation Failed");
-	case 418: return ("I'm a teapot");
-	case 421: return ("Misdirected Request");
-	case 422: return ("Unprocessable Content");
-	case 425: return ("Too Early");
-	case 426: return ("Upgrade Required");
-	case 428: return ("Precondition Required");
-	case 429: return ("Too Many Requests");
-	case 431: return ("Request Header Fields Too Large");
-	case 451: return ("Unavailable For Legal Reasons");
-	case 500: return ("Internal Server Error");
-	case 501: return ("Not Implemented");
-	case 502: return ("Bad Gateway");
-	case 503: return ("Service Unavailable");
-	case 504: return ("Gateway Timeout");
-	case 505: return ("HTTP Version Not Supported");
-	case 507: return ("Insufficient Storage");
-	case 511: return ("Network Authentication Required");
+	case 100:
+		return ("Continue");
+	case 101:
+		return ("Switching Protocols");
+	case 102:
+		return ("Processing");
+	case 103:
+		return ("Early Hints");
+	case 200:
+		return ("OK");
+	case 201:
+		return ("Created");
+	case 202:
+		return ("Accepted");
+	case 203:
+		return ("Non-Authoritative Information");
+	case 204:
+		return ("No Content");
+	case 205:
+		return ("Reset Content");
+	case 206:
+		return ("Partial Content");
+	case 207:
+		return ("Multi-Status");
+	case 300:
+		return ("Multiple Choices");
+	case 301:
+		return ("Moved Permanently");
+	case 302:
+		return ("Found");
+	case 303:
+		return ("See Other");
+	case 304:
+		return ("Not Modified");
+	case 305:
+		return ("Use Proxy");
+	case 307:
+		return ("Temporary Redirect");
+	case 308:
+		return ("Permanent Redirect");
+	case 400:
+		return ("Bad Request");
+	case 401:
+		return ("Unauthorized");
+	case 402:
+		return ("Payment Required");
+	case 403:
+		return ("Forbidden");
+	case 404:
+		return ("Not Found");
+	case 405:
+		return ("Method Not Allowed");
+	case 406:
+		return ("Not Acceptable");
+	case 407:
+		return ("Proxy Authentication Required");
+	case 408:
+		return ("Request Timeout");
+	case 409:
+		return ("Conflict");
+	case 410:
+		return ("Gone");
+	case 411:
+		return ("Length Required");
+	case 412:
+		return ("Precondition Failed");
+	case 413:
+		return ("Content Too Large");
+	case 414:
+		return ("URI Too Long");
+	case 415:
+		return ("Unsupported Media Type");
+	case 416:
+		return ("Range Not Satisfiable");
+	case 417:
+		return ("Expectation Failed");
+	case 418:
+		return ("I'm a teapot");
+	case 421:
+		return ("Misdirected Request");
+	case 422:
+		return ("Unprocessable Content");
+	case 425:
+		return ("Too Early");
+	case 426:
+		return ("Upgrade Required");
+	case 428:
+		return ("Precondition Required");
+	case 429:
+		return ("Too Many Requests");
+	case 431:
+		return ("Request Header Fields Too Large");
+	case 451:
+		return ("Unavailable For Legal Reasons");
+	case 500:
+		return ("Internal Server Error");
+	case 501:
+		return ("Not Implemented");
+	case 502:
+		return ("Bad Gateway");
+	case 503:
+		return ("Service Unavailable");
+	case 504:
+		return ("Gateway Timeout");
+	case 505:
+		return ("HTTP Version Not Supported");
+	case 507:
+		return ("Insufficient Storage");
+	case 511:
+		return ("Network Authentication Required");
 	}
 	return ("Unknown");
 }
 
 /* Chunked decoder states: one per place a byte can arrive in. */
 enum {
-	HTTP_CH_SIZE = 0,	/* hex digits of a chunk size */
-	HTTP_CH_SIZE_WS,	/* BWS after the size, before ';' */
-	HTTP_CH_EXT,		/* chunk extensions */
-	HTTP_CH_SIZE_LF,	/* LF after the size line's CR */
+	HTTP_CH_SIZE = 0, /* hex digits of a chunk size */
+	HTTP_CH_SIZE_WS,  /* BWS after the size, before ';' */
+	HTTP_CH_EXT,      /* chunk extensions */
+	HTTP_CH_SIZE_LF,  /* LF after the size line's CR */
 	HTTP_CH_DATA,
-	HTTP_CH_DATA_CR,	/* line end after the data */
+	HTTP_CH_DATA_CR, /* line end after the data */
 	HTTP_CH_DATA_LF,
-	HTTP_CH_TRAILER,	/* start of a trailer line, or the end */
+	HTTP_CH_TRAILER, /* start of a trailer line, or the end */
 	HTTP_CH_TRAILER_NAME,
 	HTTP_CH_TRAILER_VALUE,
 	HTTP_CH_TRAILER_LF,
-	HTTP_CH_END_LF,		/* LF of the final empty line */
+	HTTP_CH_END_LF, /* LF of the final empty line */
 	HTTP_CH_DONE,
 	HTTP_CH_ERROR,
 };
@@ -1079,11 +1136,11 @@ http_chunked_size_done(struct http_chunked *c)
  * the number of input bytes used, or -1 on a framing error.
  */
 static ssize_t
-http_chunked_run(struct http_chunked *c, const char *in, size_t len,
-    char *out, size_t *outlen, int *done)
+http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
+    size_t *outlen, int *done)
 {
-	size_t		 i = 0, o = 0, n;
-	unsigned char	 ch;
+	size_t        i = 0, o = 0, n;
+	unsigned char ch;
 
 	*done = 0;
 	if (c->state == HTTP_CH_ERROR)
@@ -1133,8 +1190,8 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len,
 				if (c->digits == 16 ||
 				    c->remaining > (HTTP_SIZE_MAX >> 4))
 					goto error;
-				c->remaining = c->remaining << 4 |
-				    http_chunked_hex(ch);
+				c->remaining =
+				    c->remaining << 4 | http_chunked_hex(ch);
 				c->digits++;
 				break;
 			}
@@ -1245,7 +1302,7 @@ ssize_t
 http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
     int *done)
 {
-	size_t	 outlen;
+	size_t outlen;
 
 	return (http_chunked_run(c, buf, len, NULL, &outlen, done));
 }
@@ -1254,8 +1311,8 @@ ssize_t
 http_chunked_decode(struct http_chunked *c, char *buf, size_t len,
     size_t *consumed, int *done)
 {
-	size_t	 outlen;
-	ssize_t	 n;
+	size_t  outlen;
+	ssize_t n;
 
 	if ((n = http_chunked_run(c, buf, len, buf, &outlen, done)) < 0)
 		return (-1);

@@ -13,26 +13,26 @@
 
 #include "http.h"
 
-#define MAX_TRAILER	64
+#define MAX_TRAILER 64
 
 /* What one way of feeding a body gave. */
 struct outcome {
-	int	 error;
-	int	 done;
-	size_t	 used;		/* input bytes that belong to the body */
-	char	 data[8192];
-	size_t	 ndata;
+	int    error;
+	int    done;
+	size_t used; /* input bytes that belong to the body */
+	char   data[8192];
+	size_t ndata;
 };
 
 /* Scan in pieces of at most step bytes, each from its own heap copy. */
 static void
 run_scan(const char *s, size_t len, size_t step, struct outcome *o)
 {
-	struct http_chunked	 c;
-	char			*piece;
-	size_t			 off = 0, n;
-	ssize_t			 rc;
-	int			 done = 0;
+	struct http_chunked c;
+	char               *piece;
+	size_t              off = 0, n;
+	ssize_t             rc;
+	int                 done = 0;
 
 	memset(o, 0, sizeof(*o));
 	http_chunked_init(&c, MAX_TRAILER);
@@ -63,11 +63,11 @@ run_scan(const char *s, size_t len, size_t step, struct outcome *o)
 static void
 run_decode(const char *s, size_t len, size_t step, struct outcome *o)
 {
-	struct http_chunked	 c;
-	char			*piece;
-	size_t			 off = 0, n, consumed;
-	ssize_t			 rc;
-	int			 done = 0;
+	struct http_chunked c;
+	char               *piece;
+	size_t              off = 0, n, consumed;
+	ssize_t             rc;
+	int                 done = 0;
 
 	memset(o, 0, sizeof(*o));
 	http_chunked_init(&c, MAX_TRAILER);
@@ -87,8 +87,8 @@ run_decode(const char *s, size_t len, size_t step, struct outcome *o)
 		if (!done)
 			assert_int_equal(consumed, n);
 		else
-			assert_memory_equal(piece + consumed, s + off +
-			    consumed, n - consumed);
+			assert_memory_equal(piece + consumed,
+			    s + off + consumed, n - consumed);
 		assert_true(o->ndata + rc <= sizeof(o->data));
 		memcpy(o->data + o->ndata, piece, rc);
 		o->ndata += rc;
@@ -106,9 +106,9 @@ run_decode(const char *s, size_t len, size_t step, struct outcome *o)
 static void
 feed(const char *s, size_t len, struct outcome *out)
 {
-	static const size_t	 steps[] = { 1, 2, 3, 7, 64 };
-	struct outcome		*o;
-	size_t			 i;
+	static const size_t steps[] = { 1, 2, 3, 7, 64 };
+	struct outcome     *o;
+	size_t              i;
 
 	o = malloc(sizeof(*o));
 	assert_non_null(o);
@@ -143,7 +143,7 @@ feed_str(const char *s, struct outcome *out)
 static void
 assert_body(const char *s, const char *data)
 {
-	struct outcome	 o;
+	struct outcome o;
 
 	feed_str(s, &o);
 	assert_false(o.error);
@@ -156,7 +156,7 @@ assert_body(const char *s, const char *data)
 static void
 assert_bad(const char *s)
 {
-	struct outcome	 o;
+	struct outcome o;
 
 	feed_str(s, &o);
 	if (!o.error)
@@ -166,7 +166,7 @@ assert_bad(const char *s)
 static void
 assert_partial(const char *s)
 {
-	struct outcome	 o;
+	struct outcome o;
 
 	feed_str(s, &o);
 	assert_false(o.error);
@@ -190,8 +190,8 @@ test_chunked_basic(void **state)
 static void
 test_chunked_binary(void **state)
 {
-	static const char	 s[] = "4\r\n\0\r\n\xff\r\n0\r\n\r\n";
-	struct outcome		 o;
+	static const char s[] = "4\r\n\0\r\n\xff\r\n0\r\n\r\n";
+	struct outcome    o;
 
 	(void)state;
 	feed(s, sizeof(s) - 1, &o);
@@ -203,7 +203,7 @@ test_chunked_binary(void **state)
 static void
 test_chunked_extensions(void **state)
 {
-	char	 s[8192];
+	char s[8192];
 
 	(void)state;
 	assert_body("5;name=value\r\nhello\r\n0;last\r\n\r\n", "hello");
@@ -227,10 +227,24 @@ static void
 test_chunked_bad_size(void **state)
 {
 	static const char *bad[] = {
-		"\r\n", "\n", ";a\r\n", "x\r\n", "-5\r\n", "+5\r\n",
-		"0x5\r\n", "5x\r\n", "5 \r\n", "5 x\r\n", " 5\r\n",
-		"5\r\r\n", "5\rX", "g\r\n", "5\t\r\n", "5,\r\n",
-		"1 1\r\n", "\x80\r\n",
+		"\r\n",
+		"\n",
+		";a\r\n",
+		"x\r\n",
+		"-5\r\n",
+		"+5\r\n",
+		"0x5\r\n",
+		"5x\r\n",
+		"5 \r\n",
+		"5 x\r\n",
+		" 5\r\n",
+		"5\r\r\n",
+		"5\rX",
+		"g\r\n",
+		"5\t\r\n",
+		"5,\r\n",
+		"1 1\r\n",
+		"\x80\r\n",
 		/* 17 digits, even of zeros */
 		"00000000000000000\r\n",
 		"10000000000000000\r\n",
@@ -239,8 +253,8 @@ test_chunked_bad_size(void **state)
 		"ffffffffffffffff\r\n",
 		"fffffffffffffffffffff\r\n",
 	};
-	struct outcome	 o;
-	size_t		 i;
+	struct outcome o;
+	size_t         i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -271,7 +285,7 @@ test_chunked_bad_data_end(void **state)
 static void
 test_chunked_trailers(void **state)
 {
-	char	 s[256];
+	char s[256];
 
 	(void)state;
 	assert_body("0\r\nX-Sum: abc\r\n\r\n", "");
@@ -290,39 +304,39 @@ test_chunked_trailers(void **state)
 	assert_body(s, "");
 	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\n\r\n", MAX_TRAILER - 4, 0);
 	assert_bad(s);
-	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\nY: 1\r\n\r\n",
-	    MAX_TRAILER - 11, 0);
+	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\nY: 1\r\n\r\n", MAX_TRAILER - 11,
+	    0);
 	assert_body(s, "");
-	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\nY: 1\r\n\r\n",
-	    MAX_TRAILER - 10, 0);
+	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\nY: 1\r\n\r\n", MAX_TRAILER - 10,
+	    0);
 	assert_bad(s);
 }
 
 static void
 test_chunked_no_trailers_allowed(void **state)
 {
-	struct http_chunked	 c;
-	int			 done;
+	struct http_chunked c;
+	int                 done;
 
 	(void)state;
 	http_chunked_init(&c, 0);
 	assert_int_equal(http_chunked_scan(&c, "0\r\n\r\n", 5, &done), 5);
 	assert_true(done);
 	http_chunked_init(&c, 0);
-	assert_int_equal(http_chunked_scan(&c, "0\r\nX: y\r\n\r\n", 11,
-	    &done), -1);
+	assert_int_equal(http_chunked_scan(&c, "0\r\nX: y\r\n\r\n", 11, &done),
+	    -1);
 }
 
 static void
 test_chunked_after_end(void **state)
 {
-	const char		*body = "3\r\nabc\r\n0\r\n\r\n";
-	const char		*next = "GET / HTTP/1.1\r\n\r\n";
-	struct http_chunked	 c;
-	char			 buf[128];
-	size_t			 blen = strlen(body), consumed;
-	ssize_t			 rc;
-	int			 done;
+	const char         *body = "3\r\nabc\r\n0\r\n\r\n";
+	const char         *next = "GET / HTTP/1.1\r\n\r\n";
+	struct http_chunked c;
+	char                buf[128];
+	size_t              blen = strlen(body), consumed;
+	ssize_t             rc;
+	int                 done;
 
 	(void)state;
 	snprintf(buf, sizeof(buf), "%s%s", body, next);
@@ -344,8 +358,8 @@ test_chunked_after_end(void **state)
 	assert_memory_equal(buf, "abc", 3);
 	assert_string_equal(buf + blen, next);
 	done = 0;
-	rc = http_chunked_decode(&c, buf + blen, strlen(next), &consumed,
-	    &done);
+	rc =
+	    http_chunked_decode(&c, buf + blen, strlen(next), &consumed, &done);
 	assert_int_equal(rc, 0);
 	assert_int_equal(consumed, 0);
 	assert_true(done);
@@ -354,10 +368,10 @@ test_chunked_after_end(void **state)
 static void
 test_chunked_incremental(void **state)
 {
-	struct http_chunked	 c;
-	char			 buf[32];
-	size_t			 consumed;
-	int			 done;
+	struct http_chunked c;
+	char                buf[32];
+	size_t              consumed;
+	int                 done;
 
 	(void)state;
 	assert_partial("");
@@ -377,8 +391,7 @@ test_chunked_incremental(void **state)
 	assert_false(done);
 	assert_int_equal(c.remaining, 4);
 	memcpy(buf, "efgh\r\n0\r\n\r\n", 11);
-	assert_int_equal(http_chunked_decode(&c, buf, 11, &consumed, &done),
-	    4);
+	assert_int_equal(http_chunked_decode(&c, buf, 11, &consumed, &done), 4);
 	assert_memory_equal(buf, "efgh", 4);
 	assert_int_equal(consumed, 11);
 	assert_true(done);
@@ -387,9 +400,9 @@ test_chunked_incremental(void **state)
 static void
 test_chunked_large(void **state)
 {
-	struct outcome	*o;
-	char		*s, *p;
-	size_t		 i;
+	struct outcome *o;
+	char           *s, *p;
+	size_t          i;
 
 	(void)state;
 	s = malloc(16384);

@@ -13,12 +13,12 @@
 
 #include "http.h"
 
-#define NHDRS	32
+#define NHDRS 32
 
 static const struct http_limits test_limits = { 8192, 1024, NHDRS };
 
-static struct http_header	 hdrs[NHDRS];
-static const char		*err;
+static struct http_header hdrs[NHDRS];
+static const char        *err;
 
 /*
  * Parse s[0, len) whole with lim, then every prefix of it from its own heap
@@ -29,11 +29,11 @@ static int
 req_lim(const char *s, size_t len, const struct http_limits *lim,
     struct http_request *req)
 {
-	struct http_request	 r;
-	struct http_header	 h[NHDRS];
-	char			*copy;
-	size_t			 i;
-	int			 whole, rc;
+	struct http_request r;
+	struct http_header  h[NHDRS];
+	char               *copy;
+	size_t              i;
+	int                 whole, rc;
 
 	for (i = 0; i <= len; i++) {
 		copy = malloc(i + 1);
@@ -42,8 +42,8 @@ req_lim(const char *s, size_t len, const struct http_limits *lim,
 		rc = http_parse_request(copy, i, lim, &r, h, NULL);
 		free(copy);
 		if (rc != 0) {
-			whole = http_parse_request(s, len, lim, req, hdrs,
-			    &err);
+			whole =
+			    http_parse_request(s, len, lim, req, hdrs, &err);
 			assert_int_equal(rc, whole);
 			if (rc > 0)
 				assert_int_equal(rc, i);
@@ -62,7 +62,7 @@ req(const char *s, struct http_request *r)
 static int
 req_rc(const char *s)
 {
-	struct http_request	 r;
+	struct http_request r;
 
 	return (req(s, &r));
 }
@@ -71,11 +71,11 @@ static int
 res_lim(const char *s, size_t len, const struct http_limits *lim,
     struct http_response *res)
 {
-	struct http_response	 r;
-	struct http_header	 h[NHDRS];
-	char			*copy;
-	size_t			 i;
-	int			 whole, rc;
+	struct http_response r;
+	struct http_header   h[NHDRS];
+	char                *copy;
+	size_t               i;
+	int                  whole, rc;
 
 	for (i = 0; i <= len; i++) {
 		copy = malloc(i + 1);
@@ -84,8 +84,8 @@ res_lim(const char *s, size_t len, const struct http_limits *lim,
 		rc = http_parse_response(copy, i, lim, &r, h, NULL);
 		free(copy);
 		if (rc != 0) {
-			whole = http_parse_response(s, len, lim, res, hdrs,
-			    &err);
+			whole =
+			    http_parse_response(s, len, lim, res, hdrs, &err);
 			assert_int_equal(rc, whole);
 			if (rc > 0)
 				assert_int_equal(rc, i);
@@ -104,7 +104,7 @@ res(const char *s, struct http_response *r)
 static int
 res_rc(const char *s)
 {
-	struct http_response	 r;
+	struct http_response r;
 
 	return (res(s, &r));
 }
@@ -120,11 +120,11 @@ assert_str(const char *p, size_t len, const char *want)
 static void
 test_request_simple(void **state)
 {
-	const char		*s = "GET /index.html?x=1&y HTTP/1.1\r\n"
-	    "Host: example.com\r\n"
-	    "User-Agent: test\r\n"
-	    "\r\n";
-	struct http_request	 r;
+	const char         *s = "GET /index.html?x=1&y HTTP/1.1\r\n"
+	                        "Host: example.com\r\n"
+	                        "User-Agent: test\r\n"
+	                        "\r\n";
+	struct http_request r;
 
 	(void)state;
 	assert_int_equal(req(s, &r), strlen(s));
@@ -149,8 +149,8 @@ test_request_simple(void **state)
 static void
 test_request_bare_lf(void **state)
 {
-	const char		*s = "GET / HTTP/1.1\nHost: a\n\n";
-	struct http_request	 r;
+	const char         *s = "GET / HTTP/1.1\nHost: a\n\n";
+	struct http_request r;
 
 	(void)state;
 	assert_int_equal(req(s, &r), strlen(s));
@@ -162,8 +162,8 @@ test_request_bare_lf(void **state)
 static void
 test_request_leading_empty_lines(void **state)
 {
-	const char		*s = "\r\n\nGET / HTTP/1.0\r\n\r\n";
-	struct http_request	 r;
+	const char         *s = "\r\n\nGET / HTTP/1.0\r\n\r\n";
+	struct http_request r;
 
 	(void)state;
 	assert_int_equal(req(s, &r), strlen(s));
@@ -174,14 +174,15 @@ test_request_leading_empty_lines(void **state)
 static void
 test_request_pipelined(void **state)
 {
-	const char		*a = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
-	char			 s[256];
-	struct http_request	 r;
+	const char         *a = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+	char                s[256];
+	struct http_request r;
 
 	(void)state;
 	snprintf(s, sizeof(s), "%sGET /b HTTP/1.1\r\nHo", a);
 	assert_int_equal(http_parse_request(s, strlen(s), &test_limits, &r,
-	    hdrs, NULL), strlen(a));
+	                     hdrs, NULL),
+	    strlen(a));
 	assert_str(r.path, r.path_len, "/a");
 }
 
@@ -189,19 +190,25 @@ static void
 test_request_methods(void **state)
 {
 	static const struct {
-		const char		*m;
-		enum http_method	 id;
+		const char      *m;
+		enum http_method id;
 	} t[] = {
-		{ "GET", HTTP_M_GET }, { "HEAD", HTTP_M_HEAD },
-		{ "POST", HTTP_M_POST }, { "PUT", HTTP_M_PUT },
-		{ "DELETE", HTTP_M_DELETE }, { "OPTIONS", HTTP_M_OPTIONS },
-		{ "PATCH", HTTP_M_PATCH }, { "TRACE", HTTP_M_TRACE },
-		{ "get", HTTP_M_OTHER }, { "PROPFIND", HTTP_M_OTHER },
-		{ "GETS", HTTP_M_OTHER }, { "M-SEARCH", HTTP_M_OTHER },
+		{ "GET", HTTP_M_GET },
+		{ "HEAD", HTTP_M_HEAD },
+		{ "POST", HTTP_M_POST },
+		{ "PUT", HTTP_M_PUT },
+		{ "DELETE", HTTP_M_DELETE },
+		{ "OPTIONS", HTTP_M_OPTIONS },
+		{ "PATCH", HTTP_M_PATCH },
+		{ "TRACE", HTTP_M_TRACE },
+		{ "get", HTTP_M_OTHER },
+		{ "PROPFIND", HTTP_M_OTHER },
+		{ "GETS", HTTP_M_OTHER },
+		{ "M-SEARCH", HTTP_M_OTHER },
 	};
-	struct http_request	 r;
-	char			 s[128];
-	size_t			 i;
+	struct http_request r;
+	char                s[128];
+	size_t              i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -213,8 +220,7 @@ test_request_methods(void **state)
 	}
 	assert_int_equal(req_rc("CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n"),
 	    -400);
-	assert_int_equal(req_rc("CONNECT / HTTP/1.1\r\nHost: h\r\n\r\n"),
-	    -400);
+	assert_int_equal(req_rc("CONNECT / HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GE(T / HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
 	assert_int_equal(req_rc(" / HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
@@ -224,19 +230,16 @@ test_request_methods(void **state)
 static void
 test_request_target(void **state)
 {
-	struct http_request	 r;
-	const char		*s;
+	struct http_request r;
+	const char         *s;
 
 	(void)state;
 	assert_int_equal(req_rc("GET  / HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET /a\x7f HTTP/1.1\r\nHost: h\r\n\r\n"),
 	    -400);
-	assert_int_equal(req_rc("GET /\x80 HTTP/1.1\r\nHost: h\r\n\r\n"),
-	    -400);
-	assert_int_equal(req_rc("GET /\xff HTTP/1.1\r\nHost: h\r\n\r\n"),
-	    -400);
-	assert_int_equal(req_rc("GET /\x01 HTTP/1.1\r\nHost: h\r\n\r\n"),
-	    -400);
+	assert_int_equal(req_rc("GET /\x80 HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
+	assert_int_equal(req_rc("GET /\xff HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
+	assert_int_equal(req_rc("GET /\x01 HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET /\t HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET /\r\nHost: h\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET a/b HTTP/1.1\r\nHost: h\r\n\r\n"), -400);
@@ -261,8 +264,8 @@ test_request_target(void **state)
 static void
 test_request_absolute_form(void **state)
 {
-	struct http_request	 r;
-	const char		*s;
+	struct http_request r;
+	const char         *s;
 
 	(void)state;
 	s = "GET http://example.com:8080/a?b=1 HTTP/1.1\r\n"
@@ -309,8 +312,8 @@ test_request_absolute_form(void **state)
 static void
 test_request_version(void **state)
 {
-	struct http_request	 r;
-	const char		*s;
+	struct http_request r;
+	const char         *s;
 
 	(void)state;
 	s = "GET / HTTP/1.0\r\n\r\n";
@@ -344,7 +347,8 @@ test_request_bare_cr(void **state)
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n"),
 	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\n\r\r\n"), -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\n\rX"), -400);
 	assert_int_equal(req_rc("GET /\r HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
@@ -355,43 +359,52 @@ test_request_bare_cr(void **state)
 static void
 test_request_field_syntax(void **state)
 {
-	static const char	 nul[] = "GET / HTTP/1.1\r\nHost: a\r\n"
-	    "X: a\0b\r\n\r\n";
-	struct http_request	 r;
-	const char		*s;
+	static const char   nul[] = "GET / HTTP/1.1\r\nHost: a\r\n"
+	                            "X: a\0b\r\n\r\n";
+	struct http_request r;
+	const char         *s;
 
 	(void)state;
 	/* obs-fold, and whitespace before the first field */
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: b\r\n c\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: b\r\n\tc\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\n Host: a\r\n\r\n"), -400);
 	/* whitespace between name and colon */
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost\t: a\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\n"
-	    "Content-Length : 5\r\n\r\n"), -400);
+	                        "Content-Length : 5\r\n\r\n"),
+	    -400);
 	/* names */
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\n: b\r\n\r\n"),
 	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX(y): b\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX\x80: b\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX/Y: b\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	/* control characters in values */
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01\r\n"
-	    "\r\n"), -400);
-	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f\r\n"
-	    "\r\n"), -400);
-	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: \x1b[0m\r\n"
-	    "\r\n"), -400);
-	assert_int_equal(req_lim(nul, sizeof(nul) - 1, &test_limits, &r),
+	                        "\r\n"),
 	    -400);
+	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f\r\n"
+	                        "\r\n"),
+	    -400);
+	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: \x1b[0m\r\n"
+	                        "\r\n"),
+	    -400);
+	assert_int_equal(req_lim(nul, sizeof(nul) - 1, &test_limits, &r), -400);
 
 	/* obs-text, HTAB, OWS trimming, empty values */
 	s = "GET / HTTP/1.1\r\nHost: a\r\nX: \t caf\xc3\xa9\tau lait \t \r\n"
@@ -408,8 +421,8 @@ static void
 test_request_header_ids(void **state)
 {
 	static const struct {
-		const char	*name;
-		enum http_hdr	 id;
+		const char   *name;
+		enum http_hdr id;
 	} t[] = {
 		{ "Host", HTTP_HDR_HOST },
 		{ "content-LENGTH", HTTP_HDR_CONTENT_LENGTH },
@@ -435,21 +448,26 @@ test_request_header_ids(void **state)
 		{ "X-Forwarded-Fox", HTTP_HDR_OTHER },
 		{ "Te_", HTTP_HDR_OTHER },
 	};
-	struct http_request	 r;
-	char			 s[256];
-	size_t			 i;
+	struct http_request r;
+	char                s[256];
+	size_t              i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (t[i].id == HTTP_HDR_HOST)
-			snprintf(s, sizeof(s), "GET / HTTP/1.1\r\n%s: h\r\n"
-			    "\r\n", t[i].name);
+			snprintf(s, sizeof(s),
+			    "GET / HTTP/1.1\r\n%s: h\r\n"
+			    "\r\n",
+			    t[i].name);
 		else
-			snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nHost: h\r\n"
-			    "%s: %s\r\n\r\n", t[i].name,
+			snprintf(s, sizeof(s),
+			    "GET / HTTP/1.1\r\nHost: h\r\n"
+			    "%s: %s\r\n\r\n",
+			    t[i].name,
 			    t[i].id == HTTP_HDR_CONTENT_LENGTH ? "0" :
-			    t[i].id == HTTP_HDR_TRANSFER_ENCODING ? "chunked" :
-			    "x");
+			        t[i].id == HTTP_HDR_TRANSFER_ENCODING ?
+			                                         "chunked" :
+			                                         "x");
 		assert_int_equal(req(s, &r), strlen(s));
 		assert_int_equal(hdrs[r.nheaders - 1].id, t[i].id);
 	}
@@ -459,14 +477,26 @@ static void
 test_request_content_length(void **state)
 {
 	static const char *bad[] = {
-		"+5", "-1", "5a", "0x5", "1 2", "5,", ",5", "5,,5", "5, 6",
-		"", "1.0", "99999999999999999999", "9223372036854775808",
-		"18446744073709551616", "\xd9\xa5",
+		"+5",
+		"-1",
+		"5a",
+		"0x5",
+		"1 2",
+		"5,",
+		",5",
+		"5,,5",
+		"5, 6",
+		"",
+		"1.0",
+		"99999999999999999999",
+		"9223372036854775808",
+		"18446744073709551616",
+		"\xd9\xa5",
 	};
-	struct http_request	 r;
-	char			 s[256];
-	const char		*p;
-	size_t			 i;
+	struct http_request r;
+	char                s[256];
+	const char         *p;
+	size_t              i;
 
 	(void)state;
 	p = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 42\r\n\r\n";
@@ -489,49 +519,75 @@ test_request_content_length(void **state)
 	assert_int_equal(req(p, &r), strlen(p));
 	assert_int_equal(r.content_length, 7);
 
-	assert_int_equal(req_rc("POST / HTTP/1.1\r\nHost: a\r\n"
-	    "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"), -400);
+	assert_int_equal(req_rc(
+	                     "POST / HTTP/1.1\r\nHost: a\r\n"
+	                     "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"),
+	    -400);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(s, sizeof(s), "POST / HTTP/1.1\r\nHost: a\r\n"
-		    "Content-Length: %s\r\n\r\n", bad[i]);
+		snprintf(s, sizeof(s),
+		    "POST / HTTP/1.1\r\nHost: a\r\n"
+		    "Content-Length: %s\r\n\r\n",
+		    bad[i]);
 		assert_int_equal(req(s, &r), -400);
 	}
 
 	/* both Content-Length and Transfer-Encoding, in either order */
-	assert_int_equal(req_rc("POST / HTTP/1.1\r\nHost: a\r\n"
-	    "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"), -400);
-	assert_int_equal(req_rc("POST / HTTP/1.1\r\nHost: a\r\n"
-	    "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"), -400);
+	assert_int_equal(
+	    req_rc("POST / HTTP/1.1\r\nHost: a\r\n"
+	           "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"),
+	    -400);
+	assert_int_equal(
+	    req_rc("POST / HTTP/1.1\r\nHost: a\r\n"
+	           "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"),
+	    -400);
 }
 
 static void
 test_request_transfer_encoding(void **state)
 {
 	static const char *good[] = {
-		"chunked", "Chunked", "CHUNKED", "gzip, chunked",
-		"gzip;q=1 , chunked", ",chunked,", "deflate,gzip,chunked",
+		"chunked",
+		"Chunked",
+		"CHUNKED",
+		"gzip, chunked",
+		"gzip;q=1 , chunked",
+		",chunked,",
+		"deflate,gzip,chunked",
 	};
 	static const char *bad[] = {
-		"gzip", "chunked, gzip", "chunked, chunked", "chunked;x=1",
-		"", ",", "gz ip, chunked", "\"chunked\"", "chunked x",
-		"chunkedx", "identity",
+		"gzip",
+		"chunked, gzip",
+		"chunked, chunked",
+		"chunked;x=1",
+		"",
+		",",
+		"gz ip, chunked",
+		"\"chunked\"",
+		"chunked x",
+		"chunkedx",
+		"identity",
 	};
-	struct http_request	 r;
-	char			 s[256];
-	const char		*p;
-	size_t			 i;
+	struct http_request r;
+	char                s[256];
+	const char         *p;
+	size_t              i;
 
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		snprintf(s, sizeof(s), "POST / HTTP/1.1\r\nHost: a\r\n"
-		    "Transfer-Encoding: %s\r\n\r\n", good[i]);
+		snprintf(s, sizeof(s),
+		    "POST / HTTP/1.1\r\nHost: a\r\n"
+		    "Transfer-Encoding: %s\r\n\r\n",
+		    good[i]);
 		assert_int_equal(req(s, &r), strlen(s));
-		assert_int_equal(r.flags & (HTTP_F_CHUNKED |
-		    HTTP_F_CONTENT_LENGTH), HTTP_F_CHUNKED);
+		assert_int_equal(r.flags &
+		        (HTTP_F_CHUNKED | HTTP_F_CONTENT_LENGTH),
+		    HTTP_F_CHUNKED);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(s, sizeof(s), "POST / HTTP/1.1\r\nHost: a\r\n"
-		    "Transfer-Encoding: %s\r\n\r\n", bad[i]);
+		snprintf(s, sizeof(s),
+		    "POST / HTTP/1.1\r\nHost: a\r\n"
+		    "Transfer-Encoding: %s\r\n\r\n",
+		    bad[i]);
 		assert_int_equal(req(s, &r), -400);
 	}
 
@@ -540,33 +596,58 @@ test_request_transfer_encoding(void **state)
 	    "Transfer-Encoding: chunked\r\n\r\n";
 	assert_int_equal(req(p, &r), strlen(p));
 	assert_true(r.flags & HTTP_F_CHUNKED);
-	assert_int_equal(req_rc("POST / HTTP/1.1\r\nHost: a\r\n"
-	    "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"
-	    "\r\n"), -400);
-	assert_int_equal(req_rc("POST / HTTP/1.1\r\nHost: a\r\n"
-	    "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n"
-	    "\r\n"), -400);
+	assert_int_equal(
+	    req_rc(
+	        "POST / HTTP/1.1\r\nHost: a\r\n"
+	        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"
+	        "\r\n"),
+	    -400);
+	assert_int_equal(
+	    req_rc("POST / HTTP/1.1\r\nHost: a\r\n"
+	           "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n"
+	           "\r\n"),
+	    -400);
 	/* HTTP/1.0 has no transfer codings (RFC 9112 6.1). */
 	assert_int_equal(req_rc("POST / HTTP/1.0\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n"), -400);
+	                        "Transfer-Encoding: chunked\r\n\r\n"),
+	    -400);
 }
 
 static void
 test_request_host(void **state)
 {
 	static const char *good[] = {
-		"example.com", "EXAMPLE.com:8080", "[::1]", "[::1]:80",
-		"[2001:db8::1]", "127.0.0.1:1", "a_b-c~d.", "xn--bcher-kva.ch",
+		"example.com",
+		"EXAMPLE.com:8080",
+		"[::1]",
+		"[::1]:80",
+		"[2001:db8::1]",
+		"127.0.0.1:1",
+		"a_b-c~d.",
+		"xn--bcher-kva.ch",
 	};
 	static const char *bad[] = {
-		"a b", "a/b", "a:", ":80", "a:123456", "a:8x", "[::1", "[]",
-		"[::g]", "a@b", "a?b", "a#b", "caf\xc3\xa9", "a\tb", "a:80:80",
+		"a b",
+		"a/b",
+		"a:",
+		":80",
+		"a:123456",
+		"a:8x",
+		"[::1",
+		"[]",
+		"[::g]",
+		"a@b",
+		"a?b",
+		"a#b",
+		"caf\xc3\xa9",
+		"a\tb",
+		"a:80:80",
 		"\"a\"",
 	};
-	struct http_request	 r;
-	char			 s[256];
-	const char		*p;
-	size_t			 i;
+	struct http_request r;
+	char                s[256];
+	const char         *p;
+	size_t              i;
 
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -584,11 +665,14 @@ test_request_host(void **state)
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost:\r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost:  \r\n\r\n"), -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n"
-	    "\r\n"), -400);
+	                        "\r\n"),
+	    -400);
 
 	p = "GET / HTTP/1.0\r\nHost:\r\n\r\n";
 	assert_int_equal(req(p, &r), strlen(p));
@@ -601,8 +685,8 @@ test_request_host(void **state)
 static void
 test_request_connection(void **state)
 {
-	struct http_request	 r;
-	const char		*p;
+	struct http_request r;
+	const char         *p;
 
 	(void)state;
 	p = "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
@@ -627,9 +711,10 @@ test_request_connection(void **state)
 	p = "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\n"
 	    "Upgrade: websocket\r\n\r\n";
 	assert_int_equal(req(p, &r), strlen(p));
-	assert_int_equal(r.flags & (HTTP_F_KEEP_ALIVE | HTTP_F_CONN_UPGRADE |
-	    HTTP_F_UPGRADE | HTTP_F_CONN_CLOSE), HTTP_F_KEEP_ALIVE |
-	    HTTP_F_CONN_UPGRADE | HTTP_F_UPGRADE);
+	assert_int_equal(r.flags &
+	        (HTTP_F_KEEP_ALIVE | HTTP_F_CONN_UPGRADE | HTTP_F_UPGRADE |
+	            HTTP_F_CONN_CLOSE),
+	    HTTP_F_KEEP_ALIVE | HTTP_F_CONN_UPGRADE | HTTP_F_UPGRADE);
 
 	p = "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
 	    "Connection: upgrade\r\n\r\n";
@@ -642,15 +727,17 @@ test_request_connection(void **state)
 	assert_false(http_connection_names(hdrs, r.nheaders, "host", 4));
 
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\n"
-	    "Connection: a b\r\n\r\n"), -400);
+	                        "Connection: a b\r\n\r\n"),
+	    -400);
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\n"
-	    "Connection: \"close\"\r\n\r\n"), -400);
+	                        "Connection: \"close\"\r\n\r\n"),
+	    -400);
 }
 
 static void
 test_request_connection_names(void **state)
 {
-	struct http_header	 h[3];
+	struct http_header h[3];
 
 	(void)state;
 	memset(h, 0, sizeof(h));
@@ -675,8 +762,8 @@ static void
 test_request_expect_accept(void **state)
 {
 	static const struct {
-		const char	*accept;
-		int		 html;
+		const char *accept;
+		int         html;
 	} t[] = {
 		{ "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", 1 },
 		{ "*/*", 1 },
@@ -691,10 +778,10 @@ test_request_expect_accept(void **state)
 		{ "text/htmlx", 0 },
 		{ "", 0 },
 	};
-	struct http_request	 r;
-	char			 s[256];
-	const char		*p;
-	size_t			 i;
+	struct http_request r;
+	char                s[256];
+	const char         *p;
+	size_t              i;
 
 	(void)state;
 	p = "PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\n"
@@ -706,8 +793,10 @@ test_request_expect_accept(void **state)
 	assert_false(r.flags & HTTP_F_EXPECT_CONTINUE);
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nHost: a\r\n"
-		    "Accept: %s\r\n\r\n", t[i].accept);
+		snprintf(s, sizeof(s),
+		    "GET / HTTP/1.1\r\nHost: a\r\n"
+		    "Accept: %s\r\n\r\n",
+		    t[i].accept);
 		assert_int_equal(req(s, &r), strlen(s));
 		assert_int_equal(!!(r.flags & HTTP_F_ACCEPT_HTML), t[i].html);
 	}
@@ -720,11 +809,11 @@ test_request_expect_accept(void **state)
 static void
 test_request_limits(void **state)
 {
-	struct http_limits	 lim = { 256, 64, 4 };
-	struct http_request	 r;
-	char			*s;
-	size_t			 n;
-	int			 rc;
+	struct http_limits  lim = { 256, 64, 4 };
+	struct http_request r;
+	char               *s;
+	size_t              n;
+	int                 rc;
 
 	(void)state;
 	s = malloc(1 << 20);
@@ -746,7 +835,8 @@ test_request_limits(void **state)
 	assert_int_equal(rc, -414);
 	assert_non_null(err);
 	assert_int_equal(http_parse_request(s, 1 << 20, &test_limits, &r, hdrs,
-	    NULL), -414);
+	                     NULL),
+	    -414);
 	assert_int_equal(http_parse_request(s, 68, &lim, &r, hdrs, NULL), 0);
 	/* a bad byte before the limit is still a 400 */
 	s[20] = '\x01';
@@ -754,12 +844,16 @@ test_request_limits(void **state)
 	    -400);
 
 	/* head of exactly max_head, then one more byte */
-	n = (size_t)snprintf(s, 512, "GET / HTTP/1.1\r\nHost: a\r\nX: %0*d\r\n"
-	    "\r\n", 256 - 32, 0);
+	n = (size_t)snprintf(s, 512,
+	    "GET / HTTP/1.1\r\nHost: a\r\nX: %0*d\r\n"
+	    "\r\n",
+	    256 - 32, 0);
 	assert_int_equal(n, 256);
 	assert_int_equal(req_lim(s, n, &lim, &r), 256);
-	n = (size_t)snprintf(s, 512, "GET / HTTP/1.1\r\nHost: a\r\nX: %0*d\r\n"
-	    "\r\n", 256 - 31, 0);
+	n = (size_t)snprintf(s, 512,
+	    "GET / HTTP/1.1\r\nHost: a\r\nX: %0*d\r\n"
+	    "\r\n",
+	    256 - 31, 0);
 	assert_int_equal(req_lim(s, n, &lim, &r), -431);
 	assert_int_equal(http_parse_request(s, 255, &lim, &r, hdrs, NULL), 0);
 	assert_int_equal(http_parse_request(s, 256, &lim, &r, hdrs, NULL),
@@ -770,11 +864,13 @@ test_request_limits(void **state)
 	assert_int_equal(http_parse_request(s, n, &lim, &r, hdrs, NULL), 27);
 
 	/* max_headers fields, then one more */
-	n = (size_t)snprintf(s, 512, "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\n"
+	n = (size_t)snprintf(s, 512,
+	    "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\n"
 	    "B: 2\r\nC: 3\r\n\r\n");
 	assert_int_equal(req_lim(s, n, &lim, &r), n);
 	assert_int_equal(r.nheaders, 4);
-	n = (size_t)snprintf(s, 512, "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\n"
+	n = (size_t)snprintf(s, 512,
+	    "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\n"
 	    "B: 2\r\nC: 3\r\nD: 4\r\n\r\n");
 	assert_int_equal(req_lim(s, n, &lim, &r), -431);
 	free(s);
@@ -783,24 +879,28 @@ test_request_limits(void **state)
 static void
 test_request_incomplete(void **state)
 {
-	struct http_request	 r;
+	struct http_request r;
 
 	(void)state;
 	assert_int_equal(http_parse_request("", 0, &test_limits, &r, hdrs,
-	    NULL), 0);
-	assert_int_equal(http_parse_request("GET / HTTP/1.1\r\nHost: a\r\n",
-	    25, &test_limits, &r, hdrs, NULL), 0);
+	                     NULL),
+	    0);
+	assert_int_equal(http_parse_request("GET / HTTP/1.1\r\nHost: a\r\n", 25,
+	                     &test_limits, &r, hdrs, NULL),
+	    0);
 	assert_int_equal(http_parse_request("GET / HTTP/1.1\r\nHost: a\r\n\r",
-	    26, &test_limits, &r, hdrs, NULL), 0);
+	                     26, &test_limits, &r, hdrs, NULL),
+	    0);
 	assert_int_equal(http_parse_request("GET / HTTP/1.1\r", 15,
-	    &test_limits, &r, hdrs, NULL), 0);
+	                     &test_limits, &r, hdrs, NULL),
+	    0);
 }
 
 static void
 test_response_simple(void **state)
 {
-	struct http_response	 r;
-	const char		*p;
+	struct http_response r;
+	const char          *p;
 
 	(void)state;
 	p = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX: y\r\n\r\n";
@@ -862,7 +962,7 @@ test_response_bad(void **state)
 		"HTTP/1.1 200 OK\r\nConnection: a b\r\n\r\n",
 		"HTTP/1.1 200 OK\r\n\r\r\n",
 	};
-	size_t	 i;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -875,8 +975,8 @@ test_response_bad(void **state)
 static void
 test_response_framing(void **state)
 {
-	struct http_response	 r;
-	const char		*p;
+	struct http_response r;
+	const char          *p;
 
 	(void)state;
 	/* chunked wins over Content-Length, and the connection closes */
@@ -903,8 +1003,8 @@ test_response_framing(void **state)
 	p = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
 	    "Upgrade: websocket\r\n\r\n";
 	assert_int_equal(res(p, &r), strlen(p));
-	assert_int_equal(r.flags, HTTP_F_KEEP_ALIVE | HTTP_F_CONN_UPGRADE |
-	    HTTP_F_UPGRADE);
+	assert_int_equal(r.flags,
+	    HTTP_F_KEEP_ALIVE | HTTP_F_CONN_UPGRADE | HTTP_F_UPGRADE);
 
 	/* request-only flags and rules do not apply */
 	p = "HTTP/1.1 200 OK\r\nHost: a\r\nHost: b\r\nExpect: 100-continue\r\n"
@@ -916,38 +1016,85 @@ test_response_framing(void **state)
 static void
 test_response_limits(void **state)
 {
-	struct http_limits	 lim = { 64, 64, 2 };
-	struct http_response	 r;
-	char			 s[512];
-	size_t			 n;
+	struct http_limits   lim = { 64, 64, 2 };
+	struct http_response r;
+	char                 s[512];
+	size_t               n;
 
 	(void)state;
-	n = (size_t)snprintf(s, sizeof(s), "HTTP/1.1 200 OK\r\nA: 1\r\n"
+	n = (size_t)snprintf(s, sizeof(s),
+	    "HTTP/1.1 200 OK\r\nA: 1\r\n"
 	    "B: 2\r\n\r\n");
 	assert_int_equal(res_lim(s, n, &lim, &r), n);
-	n = (size_t)snprintf(s, sizeof(s), "HTTP/1.1 200 OK\r\nA: 1\r\n"
+	n = (size_t)snprintf(s, sizeof(s),
+	    "HTTP/1.1 200 OK\r\nA: 1\r\n"
 	    "B: 2\r\nC: 3\r\n\r\n");
 	assert_int_equal(res_lim(s, n, &lim, &r), -502);
-	n = (size_t)snprintf(s, sizeof(s), "HTTP/1.1 200 OK\r\nA: %060d\r\n"
-	    "\r\n", 0);
+	n = (size_t)snprintf(s, sizeof(s),
+	    "HTTP/1.1 200 OK\r\nA: %060d\r\n"
+	    "\r\n",
+	    0);
 	assert_int_equal(res_lim(s, n, &lim, &r), -502);
 	assert_int_equal(http_parse_response(s, 63, &lim, &r, hdrs, NULL), 0);
 	assert_int_equal(http_parse_response(s, 64, &lim, &r, hdrs, NULL),
 	    -502);
-	assert_int_equal(http_parse_response("HTTP/1.1 200", 12, &lim, &r,
-	    hdrs, NULL), 0);
+	assert_int_equal(http_parse_response("HTTP/1.1 200", 12, &lim, &r, hdrs,
+	                     NULL),
+	    0);
 }
 
 static void
 test_bodyless_reason(void **state)
 {
 	static const int codes[] = {
-		100, 101, 200, 201, 202, 203, 204, 205, 206, 301, 302, 303,
-		304, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408,
-		409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 428,
-		429, 431, 500, 501, 502, 503, 504, 505,
+		100,
+		101,
+		200,
+		201,
+		202,
+		203,
+		204,
+		205,
+		206,
+		301,
+		302,
+		303,
+		304,
+		305,
+		307,
+		308,
+		400,
+		401,
+		402,
+		403,
+		404,
+		405,
+		406,
+		407,
+		408,
+		409,
+		410,
+		411,
+		412,
+		413,
+		414,
+		415,
+		416,
+		417,
+		421,
+		422,
+		426,
+		428,
+		429,
+		431,
+		500,
+		501,
+		502,
+		503,
+		504,
+		505,
 	};
-	size_t	 i;
+	size_t i;
 
 	(void)state;
 	assert_true(http_response_bodyless(HTTP_M_HEAD, 200));
