@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: ISC */
+/* The access log: format one line per request, write it off the loop. */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "util.h"
+#include "worker.h"
+
+/* Lines waiting for the disk, per worker; past this they are dropped. */
+#define ACCESSLOG_BACKLOG	(1024 * 1024)
+
+int	accesslog_fd = -1;
+
+/* Combined log: nginx escapes '"', '\' and bytes outside printable ASCII. */
+static void
+esc_combined(struct buf *b, const char *s)
+{
+	char	 hex[8];
+
+	if (*s == '\0') {
+		buf_append(b, "-", 1);
+		return;
+	}
+	for (; *s != '\0'; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+			snprintf(hex, sizeof(hex), "\\x%02X", c);
+			buf_append(b, hex, 4);
+		} else
+			buf_append(b, s, 1);
+	}
+}
+
+static void
+esc_json(struct buf *b, const char *s)
+{
+	char	 hex[8];
+
+	buf_append(b, "\"", 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\') {
+			buf_append(b, "\\", 1);
+			buf_append(b, s, 1);
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(hex, sizeof(hex), "\\u%04x", c);
+			buf_append(b, hex, 6);
+		} else if (c >= 0x80) {
+			/* Not known to be UTF-8: keep it printable. */
+			snprintf(hex, sizeof(hex), "\\u%04x", c);
+			buf_append(b, hex, 6);
+		} else
+			buf_append(b, s, 1);
+	}
+	buf_append(b, "\"", 1);
+}
+
+static void
+accesslog_write_cb(uv_fs_t *req)
+{
+	struct worker	*w = req->data;
+
+	if (req->result < 0)
+		w->log_dropped++;
+	uv_fs_req_cleanup(req);
+	w->logging = 0;
+	buf_reset(&w->logbuf_busy);
+	if (w->logbuf.len > 0)
+		accesslog_flush(w);
+}
+
+void
+accesslog_flush(struct worker *w)
+{
+	struct buf	 t;
+	uv_buf_t	 b;
+
+	if (w->logging || w->logbuf.len == 0 || accesslog_fd < 0)
+		return;
+	t = w->logbuf;
+	w->logbuf = w->logbuf_busy;
+	w->logbuf_busy = t;
+	b = uv_buf_init(w->logbuf_busy.data, w->logbuf_busy.len);
+	w->logreq.data = w;
+	/* Offset -1: the file is O_APPEND, every worker writes whole lines. */
+	if (uv_fs_write(&w->loop, &w->logreq, accesslog_fd, &b, 1, -1,
+	    accesslog_write_cb) == 0)
+		w->logging = 1;
+	else
+		buf_reset(&w->logbuf_busy);
+}
+
+void
+accesslog_write(struct exchange *x)
+{
+	struct worker	*w = x->c->w;
+	struct buf	*b = &w->logbuf;
+	const char	*route = x->route != NULL ? x->route->name : "-";
+	const char	*backend = x->backend != NULL ? x->backend->name : "-";
+	uint64_t	 ms = uv_now(&w->loop) - x->start_ms;
+	time_t		 t = (time_t)(x->start_us / 1000000);
+	struct tm	 tm;
+	char		 when[64];
+	size_t		 mark = b->len;
+
+	if (accesslog_fd < 0)
+		return;
+	if (b->len > ACCESSLOG_BACKLOG) {
+		if (w->log_dropped++ == 0)
+			log_warn("access log cannot keep up; dropping lines");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	if (x->c->cfg->access_log_format == LOG_FORMAT_JSON) {
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		buf_printf(b, "{\"time\":\"%s.%03uZ\",\"remote_addr\":",
+		    when, (unsigned)(x->start_us / 1000 % 1000));
+		esc_json(b, x->client_ip);
+		buf_puts(b, ",\"method\":");
+		esc_json(b, exchange_str(x, x->s_method));
+		buf_puts(b, ",\"uri\":");
+		esc_json(b, exchange_str(x, x->s_uri));
+		buf_puts(b, ",\"protocol\":");
+		esc_json(b, exchange_str(x, x->s_proto));
+		buf_puts(b, ",\"host\":");
+		esc_json(b, exchange_str(x, x->s_host));
+		buf_printf(b, ",\"status\":%d,\"bytes_sent\":%llu,\"referer\":",
+		    x->status, (unsigned long long)x->bytes_sent);
+		esc_json(b, exchange_str(x, x->s_referer));
+		buf_puts(b, ",\"user_agent\":");
+		esc_json(b, exchange_str(x, x->s_ua));
+		buf_printf(b, ",\"request_ms\":%llu,\"route\":",
+		    (unsigned long long)ms);
+		esc_json(b, x->route != NULL ? route : "");
+		buf_puts(b, ",\"backend\":");
+		esc_json(b, x->backend != NULL ? backend : "");
+		buf_puts(b, ",\"request_id\":");
+		esc_json(b, x->id);
+		buf_puts(b, ",\"country\":\"\",\"tls_version\":\"\"}\n");
+	} else {
+		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		buf_printf(b, "%s - - [%s] \"", x->client_ip, when);
+		if (x->s_method == 0) {
+			buf_puts(b, "-");	/* no request line was parsed */
+		} else {
+			esc_combined(b, exchange_str(x, x->s_method));
+			buf_append(b, " ", 1);
+			esc_combined(b, exchange_str(x, x->s_uri));
+			buf_append(b, " ", 1);
+			esc_combined(b, exchange_str(x, x->s_proto));
+		}
+		buf_printf(b, "\" %d %llu \"", x->status,
+		    (unsigned long long)x->bytes_sent);
+		esc_combined(b, exchange_str(x, x->s_referer));
+		buf_puts(b, "\" \"");
+		esc_combined(b, exchange_str(x, x->s_ua));
+		buf_printf(b, "\" %llu %s %s\n", (unsigned long long)ms,
+		    route, backend);
+	}
+	if (b->len > 0 && b->data[b->len - 1] != '\n') {
+		/* A buffer limit cut the line: keep lines whole. */
+		b->len = mark;
+		return;
+	}
+	accesslog_flush(w);
+}

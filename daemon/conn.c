@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: ISC */
+/* Client connections: accept, read request heads, keep-alive, close. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "util.h"
+#include "worker.h"
+
+uint64_t	worker_total_conns;
+
+static void	conn_process(struct conn *);
+static void	conn_process_one(struct conn *);
+
+static struct conn *
+conn_of_te(struct tq_entry *te)
+{
+	return ((struct conn *)((char *)te - offsetof(struct conn, te)));
+}
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	struct conn	*c = h->data;
+	struct worker	*w = c->w;
+
+	if (c->x != NULL) {
+		exchange_free(c->x);
+		c->x = NULL;
+	}
+	if (c->in != NULL)
+		worker_buf_put(w, c->in);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	config_unref(c->cfg);
+	free(c);
+	w->nconns--;
+	w->open_handles--;
+	__atomic_sub_fetch(&worker_total_conns, 1, __ATOMIC_RELAXED);
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (c->x != NULL)
+		proxy_abort(c->x);
+	tq_del(&c->w->tq, &c->te);
+	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+}
+
+static void
+conn_timeout(struct tq_entry *te)
+{
+	struct conn	*c = conn_of_te(te);
+
+	if (c->state == CS_HEAD && c->x == NULL) {
+		/* Part of a head came, not all of it: say so. */
+		c->x = exchange_new(c);
+		proxy_error(c->x, 408, 1);
+		return;
+	}
+	conn_close(c);
+}
+
+static void
+conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct conn	*c = h->data;
+
+	(void)hint;
+	if (c->in == NULL) {
+		c->in = worker_buf_get(c->w);
+		c->inoff = c->inlen = c->scanned = 0;
+	}
+	*b = uv_buf_init(c->in + c->inlen, WORKER_BUFSZ - c->inlen);
+}
+
+static void
+conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct conn	*c = s->data;
+
+	(void)b;
+	if (nread == 0 || c->closing)
+		return;
+	if (nread < 0) {
+		conn_read_stop(c);
+		if (c->x != NULL && c->state == CS_EXCHANGE)
+			proxy_client_eof(c->x, nread == UV_EOF ? 0 : (int)nread);
+		else
+			conn_close(c);
+		return;
+	}
+	c->inlen += nread;
+	if (c->state == CS_EXCHANGE)
+		proxy_client_data(c->x);
+	else
+		conn_process(c);
+}
+
+void
+conn_read_start(struct conn *c)
+{
+	if (c->reading || c->closing)
+		return;
+	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
+	    conn_read_cb) == 0)
+		c->reading = 1;
+}
+
+void
+conn_read_stop(struct conn *c)
+{
+	if (!c->reading)
+		return;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	c->reading = 0;
+}
+
+/* Move unread bytes to the front to make room at the end. */
+static void
+conn_compact(struct conn *c)
+{
+	if (c->inoff == 0)
+		return;
+	memmove(c->in, c->in + c->inoff, c->inlen - c->inoff);
+	c->inlen -= c->inoff;
+	c->scanned = c->scanned > c->inoff ? c->scanned - c->inoff : 0;
+	c->inoff = 0;
+}
+
+/* Whether the unread bytes could hold a complete head (an empty line). */
+static int
+conn_head_ready(struct conn *c)
+{
+	const char	*p = c->in + c->inoff;
+	size_t		 len = c->inlen - c->inoff, i;
+
+	i = c->scanned > 3 ? c->scanned - 3 : 0;
+	for (; i + 1 < len; i++) {
+		if (p[i] == '\n' && (p[i + 1] == '\n' ||
+		    (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n')))
+			return (1);
+	}
+	c->scanned = len;
+	/* Let the parser judge limits (414/431) once they could be passed. */
+	return (len >= c->cfg->max_uri_size || len >= c->cfg->max_header_size);
+}
+
+/*
+ * Parse and dispatch what is in the buffer.  A request answered at once (an
+ * error page) ends inside this call and may leave a pipelined one behind: the
+ * loop takes it, rather than recursing once per pipelined request.
+ */
+static void
+conn_process(struct conn *c)
+{
+	if (c->processing) {
+		c->again = 1;
+		return;
+	}
+	c->processing = 1;
+	do {
+		c->again = 0;
+		conn_process_one(c);
+	} while (c->again && !c->closing && c->state == CS_IDLE);
+	c->processing = 0;
+}
+
+static void
+conn_process_one(struct conn *c)
+{
+	struct http_header	 hdrs[128];
+	struct http_request	 req;
+	struct http_limits	 lim;
+	const char		*why = NULL;
+	int			 r;
+
+	if (c->inoff == c->inlen) {
+		c->inoff = c->inlen = c->scanned = 0;
+		return;
+	}
+	if (c->state == CS_IDLE) {
+		/* First byte of a request: the head has this long to arrive. */
+		c->state = CS_HEAD;
+		tq_set(&c->w->tq, &c->te, c->cfg->header_timeout_ms,
+		    conn_timeout);
+	}
+	if (!conn_head_ready(c)) {
+		if (c->inlen == WORKER_BUFSZ)
+			conn_compact(c);
+		return;
+	}
+	lim.max_head = MIN(c->cfg->max_header_size, WORKER_BUFSZ);
+	lim.max_uri = c->cfg->max_uri_size;
+	lim.max_headers = MIN(c->cfg->max_headers, nitems(hdrs));
+	r = http_parse_request(c->in + c->inoff, c->inlen - c->inoff, &lim,
+	    &req, hdrs, &why);
+	if (r == 0) {
+		if (c->inlen == WORKER_BUFSZ)
+			conn_compact(c);
+		return;
+	}
+	tq_del(&c->w->tq, &c->te);
+	c->state = CS_EXCHANGE;
+	c->fresh = 0;
+	c->x = exchange_new(c);
+	if (r < 0) {
+		log_debug("client %s: bad request head: %s",
+		    c->x->client_ip, why != NULL ? why : "?");
+		conn_read_stop(c);
+		proxy_error(c->x, -r, 1);
+		return;
+	}
+	proxy_request(c->x, &req, (size_t)r);
+}
+
+void
+conn_exchange_done(struct conn *c, int keepalive)
+{
+	if (c->x != NULL) {
+		exchange_free(c->x);
+		c->x = NULL;
+	}
+	if (!keepalive || c->w->stopping) {
+		conn_close(c);
+		return;
+	}
+	c->state = CS_IDLE;
+	c->scanned = 0;
+	if (c->inoff == c->inlen) {
+		c->inoff = c->inlen = 0;
+		/* Idle: the buffer goes back until bytes arrive. */
+		if (c->in != NULL) {
+			worker_buf_put(c->w, c->in);
+			c->in = NULL;
+		}
+		tq_set(&c->w->tq, &c->te, c->cfg->idle_timeout_ms,
+		    conn_timeout);
+		conn_read_start(c);
+		return;
+	}
+	/* A pipelined request is waiting in the buffer. */
+	conn_compact(c);
+	conn_read_start(c);
+	conn_process(c);
+}
+
+void
+conn_stop_idle(struct conn *c)
+{
+	if (c->state == CS_IDLE && c->x == NULL)
+		conn_close(c);
+}
+
+void
+conn_accept(struct worker *w, uv_stream_t *server)
+{
+	struct conn	*c;
+	int		 len, error;
+	uint64_t	 n;
+
+	c = xcalloc(1, sizeof(*c));
+	c->w = w;
+	c->tcp.data = c;
+	if ((error = uv_tcp_init(&w->loop, &c->tcp)) != 0) {
+		free(c);
+		return;
+	}
+	c->cfg = config_ref(w->config);
+	c->fresh = 1;
+	c->next = w->conns;
+	if (c->next != NULL)
+		c->next->prev = c;
+	w->conns = c;
+	w->nconns++;
+	w->open_handles++;
+	n = __atomic_add_fetch(&worker_total_conns, 1, __ATOMIC_RELAXED);
+	if ((error = uv_accept(server, (uv_stream_t *)&c->tcp)) != 0) {
+		conn_close(c);
+		return;
+	}
+	if (n > c->cfg->max_connections || w->stopping) {
+		/* Over the limit: accepted only to be closed, not queued. */
+		conn_close(c);
+		return;
+	}
+	len = sizeof(c->peer);
+	if (uv_tcp_getpeername(&c->tcp, &c->peer.sa, &len) != 0) {
+		conn_close(c);
+		return;
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	tq_set(&w->tq, &c->te, c->cfg->header_timeout_ms, conn_timeout);
+	conn_read_start(c);
+}

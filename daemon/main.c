@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: ISC */
+/* frontdoord: start-up, signals, reload and shutdown around the workers. */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "util.h"
+#include "version.h"
+#include "worker.h"
+
+#define DEFAULT_CONFIG	"/etc/frontdoor/frontdoor.ini"
+
+static struct {
+	const char	*path;
+	uv_loop_t	*loop;
+	struct config	*config;
+	uint64_t	 generation;
+	struct worker	*workers;
+	unsigned	 nworkers;
+	uv_signal_t	 sig_hup, sig_term, sig_int, sig_usr1;
+	uv_timer_t	 stop_timer;	/* shutdown_timeout, then done polls */
+	int		 stopping;
+	uint64_t	 stop_started;
+} srv;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: frontdoord [-c FILE] [-t] [-V] [-h]\n"
+	    "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       this help\n");
+	exit(status);
+}
+
+static void
+print_errors(FILE *f, const struct config_errors *errs)
+{
+	size_t	 i;
+
+	for (i = 0; i < errs->n; i++)
+		fprintf(f, "%s\n", errs->msgs[i]);
+}
+
+/* Open the access log as configured; -1 when off. */
+static int
+accesslog_open(const struct config *cfg)
+{
+	int	 fd;
+
+	if (cfg->access_log == NULL)
+		return (-1);
+	if (strcmp(cfg->access_log, "-") == 0)
+		return (dup(STDOUT_FILENO));
+	fd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640);
+	return (fd < 0 ? -errno : fd);
+}
+
+/* Swap a newly opened log file in under the same descriptor number. */
+static int
+accesslog_reopen(const struct config *cfg)
+{
+	int	 fd;
+
+	fd = accesslog_open(cfg);
+	if (fd < -1)
+		return (fd);
+	if (fd == -1) {
+		/* Turned off: workers see -1 from now on. */
+		if (accesslog_fd >= 0) {
+			int old = accesslog_fd;
+
+			__atomic_store_n(&accesslog_fd, -1, __ATOMIC_RELEASE);
+			close(old);
+		}
+		return (0);
+	}
+	if (accesslog_fd < 0) {
+		__atomic_store_n(&accesslog_fd, fd, __ATOMIC_RELEASE);
+		return (0);
+	}
+	/* dup2 is atomic: a write in flight lands in the old or new file. */
+	if (dup2(fd, accesslog_fd) < 0) {
+		int error = -errno;
+
+		close(fd);
+		return (error);
+	}
+	close(fd);
+	return (0);
+}
+
+static int
+listen_socket(const struct listen_conf *l)
+{
+	int	 fd, one = 1;
+
+	fd = socket(l->addr.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return (-errno);
+	/*
+	 * One socket per worker on the same address: the kernel spreads new
+	 * connections over them (libuv 1.44 has no UV_TCP_REUSEPORT).
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+		goto fail;
+	if (l->addr.ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&l->addr.ss, l->addr.len) != 0)
+		goto fail;
+	return (fd);
+fail:
+	one = -errno;
+	close(fd);
+	return (one);
+}
+
+static void
+drop_privileges(const struct config *cfg)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return;
+	if (cfg->user == NULL)
+		fatal("%s: started as root without \"user\": refusing to serve "
+		    "as root (set user = frontdoor in [frontdoor])", srv.path);
+	if ((pw = getpwnam(cfg->user)) == NULL)
+		fatal("%s: user \"%s\" does not exist", srv.path, cfg->user);
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0)
+		fatal("initgroups %s: %s", pw->pw_name, strerror(errno));
+	if (setgid(pw->pw_gid) != 0)
+		fatal("setgid %u: %s", (unsigned)pw->pw_gid, strerror(errno));
+	if (setuid(pw->pw_uid) != 0)
+		fatal("setuid %u: %s", (unsigned)pw->pw_uid, strerror(errno));
+	if (setuid(0) == 0)
+		fatal("could not drop root privileges");
+	log_info("running as user %s", pw->pw_name);
+}
+
+static void
+reload(void)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg, *old = srv.config;
+	size_t			 i;
+	int			 error;
+
+	cfg = config_load(srv.path, &errs);
+	if (cfg == NULL) {
+		log_error("reload failed; the running configuration stays:");
+		for (i = 0; i < errs.n; i++)
+			log_error("%s", errs.msgs[i]);
+		config_errors_free(&errs);
+		return;
+	}
+	config_errors_free(&errs);
+
+	/* What was bound or dropped at start stays until a restart. */
+	if (cfg->nlisten_http != old->nlisten_http ||
+	    cfg->workers != old->workers)
+		log_warn("reload: listen_http and workers changes need a "
+		    "restart; keeping the running listeners");
+	else {
+		for (i = 0; i < cfg->nlisten_http; i++) {
+			if (strcmp(cfg->listen_http[i].text,
+			    old->listen_http[i].text) != 0) {
+				log_warn("reload: listen_http changes need a "
+				    "restart; keeping the running listeners");
+				break;
+			}
+		}
+	}
+	if ((cfg->user == NULL) != (old->user == NULL) ||
+	    (cfg->user != NULL && strcmp(cfg->user, old->user) != 0))
+		log_warn("reload: a change of user needs a restart");
+
+	if (strcmp(cfg->error_log, old->error_log) != 0 &&
+	    (error = log_open(cfg->error_log, "frontdoord")) != 0)
+		log_error("reload: error_log %s: %s", cfg->error_log,
+		    strerror(-error));
+	log_set_level(cfg->log_level);
+	if ((cfg->access_log == NULL) != (old->access_log == NULL) ||
+	    (cfg->access_log != NULL &&
+	    strcmp(cfg->access_log, old->access_log) != 0)) {
+		if ((error = accesslog_reopen(cfg)) != 0)
+			log_error("reload: access_log %s: %s", cfg->access_log,
+			    strerror(-error));
+	}
+
+	cfg->generation = ++srv.generation;
+	srv.config = cfg;
+	for (i = 0; i < srv.nworkers; i++)
+		worker_set_config(&srv.workers[i], cfg);
+	config_unref(old);
+	log_info("reloaded %s (generation %llu)", srv.path,
+	    (unsigned long long)cfg->generation);
+}
+
+static void
+stop_poll_cb(uv_timer_t *t)
+{
+	uint64_t	 elapsed = uv_now(srv.loop) - srv.stop_started;
+	unsigned	 i, left = 0;
+	static int	 forced;
+
+	for (i = 0; i < srv.nworkers; i++) {
+		if (!__atomic_load_n(&srv.workers[i].done, __ATOMIC_ACQUIRE))
+			left++;
+	}
+	if (left == 0) {
+		uv_close((uv_handle_t *)t, NULL);
+		uv_close((uv_handle_t *)&srv.sig_hup, NULL);
+		uv_close((uv_handle_t *)&srv.sig_term, NULL);
+		uv_close((uv_handle_t *)&srv.sig_int, NULL);
+		uv_close((uv_handle_t *)&srv.sig_usr1, NULL);
+		return;
+	}
+	if (!forced && elapsed >= srv.config->shutdown_timeout_ms) {
+		forced = 1;
+		log_warn("shutdown_timeout passed: closing %u worker(s)' "
+		    "connections", left);
+		for (i = 0; i < srv.nworkers; i++)
+			worker_stop(&srv.workers[i], 1);
+	}
+}
+
+static void
+signal_cb(uv_signal_t *s, int signum)
+{
+	int	 error;
+
+	(void)s;
+	switch (signum) {
+	case SIGHUP:
+		if (!srv.stopping)
+			reload();
+		break;
+	case SIGUSR1:
+		if ((error = accesslog_reopen(srv.config)) != 0)
+			log_error("reopen access_log: %s", strerror(-error));
+		if (strcmp(srv.config->error_log, "stderr") != 0 &&
+		    strcmp(srv.config->error_log, "syslog") != 0 &&
+		    (error = log_open(srv.config->error_log, "frontdoord")) != 0)
+			log_error("reopen error_log: %s", strerror(-error));
+		log_info("log files reopened");
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (srv.stopping)
+			break;
+		srv.stopping = 1;
+		srv.stop_started = uv_now(srv.loop);
+		log_info("stopping: finishing requests in flight");
+		for (unsigned i = 0; i < srv.nworkers; i++)
+			worker_stop(&srv.workers[i], 0);
+		uv_timer_start(&srv.stop_timer, stop_poll_cb, 50, 50);
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	int			 ch, check = 0, error, *fds;
+	size_t			 i, j, nl;
+
+	srv.path = DEFAULT_CONFIG;
+	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
+		switch (ch) {
+		case 'c':
+			srv.path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'V':
+			printf("frontdoord %s\n", FRONTDOOR_VERSION);
+			return (0);
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+
+	cfg = config_load(srv.path, &errs);
+	if (cfg == NULL) {
+		print_errors(stderr, &errs);
+		config_errors_free(&errs);
+		return (1);
+	}
+	config_errors_free(&errs);
+	if (check) {
+		printf("%s: configuration ok\n", srv.path);
+		config_unref(cfg);
+		return (0);
+	}
+	if (geteuid() == 0 && cfg->user == NULL) {
+		fprintf(stderr, "%s: started as root without \"user\" in "
+		    "[frontdoor]: refusing to serve as root\n", srv.path);
+		return (1);
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((error = log_open(cfg->error_log, "frontdoord")) != 0) {
+		fprintf(stderr, "%s: error_log %s: %s\n", srv.path,
+		    cfg->error_log, strerror(-error));
+		return (1);
+	}
+	log_set_level(cfg->log_level);
+	if ((error = accesslog_reopen(cfg)) != 0)
+		fatal("%s: access_log %s: %s", srv.path, cfg->access_log,
+		    strerror(-error));
+
+	/* Bind every worker's listeners while still privileged. */
+	srv.nworkers = cfg->workers;
+	nl = cfg->nlisten_http;
+	fds = xcalloc(srv.nworkers * nl, sizeof(*fds));
+	for (i = 0; i < srv.nworkers; i++) {
+		for (j = 0; j < nl; j++) {
+			error = listen_socket(&cfg->listen_http[j]);
+			if (error < 0)
+				fatal("listen %s: %s", cfg->listen_http[j].text,
+				    strerror(-error));
+			fds[i * nl + j] = error;
+		}
+	}
+	drop_privileges(cfg);
+
+	cfg->generation = srv.generation = 1;
+	srv.config = cfg;
+	srv.loop = uv_default_loop();
+	srv.workers = xcalloc(srv.nworkers, sizeof(*srv.workers));
+	for (i = 0; i < srv.nworkers; i++) {
+		error = worker_init(&srv.workers[i], i, cfg, fds + i * nl, nl);
+		if (error != 0)
+			fatal("worker %zu: %s", i, uv_strerror(error));
+	}
+	free(fds);
+
+	uv_signal_init(srv.loop, &srv.sig_hup);
+	uv_signal_init(srv.loop, &srv.sig_term);
+	uv_signal_init(srv.loop, &srv.sig_int);
+	uv_signal_init(srv.loop, &srv.sig_usr1);
+	uv_timer_init(srv.loop, &srv.stop_timer);
+	uv_signal_start(&srv.sig_hup, signal_cb, SIGHUP);
+	uv_signal_start(&srv.sig_term, signal_cb, SIGTERM);
+	uv_signal_start(&srv.sig_int, signal_cb, SIGINT);
+	uv_signal_start(&srv.sig_usr1, signal_cb, SIGUSR1);
+
+	for (i = 0; i < srv.nworkers; i++) {
+		if ((error = worker_start(&srv.workers[i])) != 0)
+			fatal("worker %zu: %s", i, strerror(-error));
+	}
+	for (i = 0; i < cfg->nlisten_http; i++)
+		log_info("listening on %s", cfg->listen_http[i].text);
+	log_info("frontdoord %s started with %u worker(s)", FRONTDOOR_VERSION,
+	    srv.nworkers);
+
+	uv_run(srv.loop, UV_RUN_DEFAULT);
+
+	for (i = 0; i < srv.nworkers; i++)
+		worker_join(&srv.workers[i]);
+	free(srv.workers);
+	uv_loop_close(srv.loop);
+	log_info("stopped");
+	config_unref(srv.config);
+	if (accesslog_fd >= 0)
+		close(accesslog_fd);
+	log_close();
+	return (0);
+}

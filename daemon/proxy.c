@@ -1,0 +1,1016 @@
+/* SPDX-License-Identifier: ISC */
+/* The exchange: forward one request to a backend and its response back. */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "route.h"
+#include "util.h"
+#include "worker.h"
+
+/* A response head from a backend may use this many header lines. */
+#define RESP_MAX_HEADERS	128
+/* Trailers of a chunked body may add up to this much. */
+#define MAX_TRAILER		(8 * 1024)
+
+static int	proxy_pump_request(struct exchange *);
+static void	proxy_pump_response(struct exchange *);
+static void	proxy_connect(struct exchange *, int fresh);
+static void	proxy_finish(struct exchange *);
+static void	proxy_fail(struct exchange *, int status, const char *why);
+
+static uint32_t
+exchange_stradd(struct exchange *x, const char *s, size_t len)
+{
+	uint32_t	 off = (uint32_t)x->strs.len;
+
+	/* The log keeps at most 4 KiB of any one string. */
+	if (len > 4096)
+		len = 4096;
+	if (buf_append(&x->strs, s, len) != 0 ||
+	    buf_append(&x->strs, "", 1) != 0)
+		return (0);
+	return (off);
+}
+
+const char *
+exchange_str(const struct exchange *x, uint32_t off)
+{
+	return (x->strs.data != NULL ? x->strs.data + off : "");
+}
+
+struct exchange *
+exchange_new(struct conn *c)
+{
+	struct exchange	*x;
+	uint64_t	 r;
+
+	x = xcalloc(1, sizeof(*x));
+	x->c = c;
+	x->wreq.data = x;
+	buf_init(&x->head, 0);
+	buf_init(&x->out, 0);
+	buf_init(&x->strs, 0);
+	buf_append(&x->strs, "", 1);	/* offset 0 is "" */
+	x->start_ms = uv_now(&c->w->loop);
+	x->start_us = fd_wall_us();
+	x->version = 11;
+	x->flags = XF_HTML;
+	r = worker_random(c->w);
+	snprintf(x->id, sizeof(x->id), "%016llx", (unsigned long long)r);
+	addr_format_ip(&c->peer.sa, x->client_ip, sizeof(x->client_ip));
+	return (x);
+}
+
+void
+exchange_free(struct exchange *x)
+{
+	if (x == NULL)
+		return;
+	buf_free(&x->head);
+	buf_free(&x->out);
+	buf_free(&x->strs);
+	free(x);
+}
+
+/* The peer address as family and raw bytes, v4-mapped v6 unwrapped. */
+static int
+peer_bytes(const union sockaddr_any *a, uint8_t *out)
+{
+	if (a->sa.sa_family == AF_INET) {
+		memcpy(out, &a->sin.sin_addr, 4);
+		return (AF_INET);
+	}
+	memcpy(out, &a->sin6.sin6_addr, 16);
+	return (AF_INET6);
+}
+
+static int
+is_trusted(const struct config *cfg, int family, const uint8_t *addr)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->ntrusted_proxies; i++) {
+		if (cidr_match(&cfg->trusted_proxies[i], family, addr))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * SPEC 3: the client is the peer, or, when the peer is a trusted proxy, the
+ * rightmost X-Forwarded-For address that is not a trusted proxy.
+ */
+static void
+proxy_client_addr(struct exchange *x, const struct http_request *req,
+    int trusted)
+{
+	const struct config	*cfg = x->c->cfg;
+	char			 tok[64];
+	uint8_t			 addr[16];
+	const char		*v, *p, *e;
+	size_t			 i, len;
+	int			 fam;
+
+	if (!trusted)
+		return;
+	for (i = req->nheaders; i-- > 0;) {
+		if (req->headers[i].id != HTTP_HDR_X_FORWARDED_FOR)
+			continue;
+		v = req->headers[i].value;
+		e = v + req->headers[i].value_len;
+		while (e > v) {
+			p = e;
+			while (p > v && p[-1] != ',')
+				p--;
+			/* Trim the token [p, e). */
+			while (p < e && (*p == ' ' || *p == '\t'))
+				p++;
+			len = e - p;
+			while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+				len--;
+			e = p > v ? p - 1 : v;
+			if (len == 0)
+				continue;
+			if (len >= sizeof(tok))
+				return;
+			memcpy(tok, p, len);
+			tok[len] = '\0';
+			if (inet_pton(AF_INET, tok, addr) == 1)
+				fam = AF_INET;
+			else if (inet_pton(AF_INET6, tok, addr) == 1)
+				fam = AF_INET6;
+			else
+				return;		/* garbage: believe no further */
+			snprintf(x->client_ip, sizeof(x->client_ip), "%s", tok);
+			if (!is_trusted(cfg, fam, addr))
+				return;
+		}
+	}
+}
+
+static void
+head_header(struct buf *b, const char *n, size_t nl, const char *v, size_t vl)
+{
+	buf_append(b, n, nl);
+	buf_append(b, ": ", 2);
+	buf_append(b, v, vl);
+	buf_append(b, "\r\n", 2);
+}
+
+static int
+valid_request_id(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > 64)
+		return (0);
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || c == '-' || c == '_' || c == '.'))
+			return (0);
+	}
+	return (1);
+}
+
+/* Build the request head for the backend into x->head. */
+static void
+proxy_build_head(struct exchange *x, const struct http_request *req,
+    int trusted)
+{
+	const struct route_conf	*r = x->route;
+	const struct http_header *h;
+	struct buf		*b = &x->head;
+	const char		*path = req->path;
+	size_t			 plen = req->path_len, i;
+	char			 num[32], peer[48];
+
+	buf_append(b, req->method, req->method_len);
+	buf_append(b, " ", 1);
+	if (r->strip_path && r->path_len > 1) {
+		path += r->path_len;
+		plen -= r->path_len;
+		if (plen == 0 || path[0] != '/')
+			buf_append(b, "/", 1);
+	}
+	buf_append(b, path, plen);
+	buf_puts(b, " HTTP/1.1\r\nHost: ");
+	if (r->preserve_host && req->host != NULL)
+		buf_append(b, req->host, req->host_len);
+	else
+		buf_puts(b, x->backend->name);
+	buf_append(b, "\r\n", 2);
+
+	for (i = 0; i < req->nheaders; i++) {
+		h = &req->headers[i];
+		switch (h->id) {
+		case HTTP_HDR_HOST:
+		case HTTP_HDR_CONTENT_LENGTH:
+		case HTTP_HDR_CONNECTION:
+		case HTTP_HDR_KEEP_ALIVE:
+		case HTTP_HDR_PROXY_CONNECTION:
+		case HTTP_HDR_TE:
+		case HTTP_HDR_TRAILER:
+		case HTTP_HDR_UPGRADE:
+		case HTTP_HDR_X_FORWARDED_PROTO:
+		case HTTP_HDR_X_FORWARDED_HOST:
+		case HTTP_HDR_X_REAL_IP:
+		case HTTP_HDR_X_REQUEST_ID:
+			continue;
+		case HTTP_HDR_TRANSFER_ENCODING:
+			break;		/* kept: the body passes as it came */
+		case HTTP_HDR_X_FORWARDED_FOR:
+			continue;	/* rebuilt below */
+		default:
+			break;
+		}
+		if (http_connection_names(req->headers, req->nheaders,
+		    h->name, h->name_len))
+			continue;
+		head_header(b, h->name, h->name_len, h->value, h->value_len);
+	}
+
+	/* Only a trusted proxy's X-Forwarded-For list is carried on. */
+	buf_puts(b, "X-Forwarded-For: ");
+	for (i = 0; trusted && i < req->nheaders; i++) {
+		h = &req->headers[i];
+		if (h->id != HTTP_HDR_X_FORWARDED_FOR || h->value_len == 0)
+			continue;
+		buf_append(b, h->value, h->value_len);
+		buf_append(b, ", ", 2);
+	}
+	addr_format_ip(&x->c->peer.sa, peer, sizeof(peer));
+	buf_puts(b, peer);
+	buf_append(b, "\r\n", 2);
+	if (x->req_mode == BODY_LENGTH) {
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)x->req_left);
+		head_header(b, "Content-Length", 14, num, strlen(num));
+	}
+	if (x->flags & XF_UPGRADE) {
+		buf_puts(b, "Connection: upgrade\r\n");
+		for (i = 0; i < req->nheaders; i++) {
+			h = &req->headers[i];
+			if (h->id == HTTP_HDR_UPGRADE)
+				head_header(b, h->name, h->name_len, h->value,
+				    h->value_len);
+		}
+	}
+	buf_puts(b, "X-Forwarded-Proto: http\r\n");
+	if (req->host != NULL)
+		head_header(b, "X-Forwarded-Host", 16, req->host,
+		    req->host_len);
+	head_header(b, "X-Real-IP", 9, x->client_ip, strlen(x->client_ip));
+	head_header(b, "X-Request-Id", 12, x->id, strlen(x->id));
+	buf_append(b, "\r\n", 2);
+}
+
+static const char *
+find_header(const struct http_request *req, const char *name, size_t len,
+    size_t *vlen)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->nheaders; i++) {
+		if (fd_strncaseeq(req->headers[i].name, req->headers[i].name_len,
+		    name, len)) {
+			*vlen = req->headers[i].value_len;
+			return (req->headers[i].value);
+		}
+	}
+	*vlen = 0;
+	return ("");
+}
+
+/* Keep what the access log needs: the head's bytes are reused after this. */
+static void
+proxy_note_request(struct exchange *x, const struct http_request *req)
+{
+	const char	*v;
+	size_t		 vl;
+
+	x->meth = req->meth;
+	x->version = req->version;
+	x->s_method = exchange_stradd(x, req->method, req->method_len);
+	x->s_uri = exchange_stradd(x, req->target, req->target_len);
+	x->s_proto = exchange_stradd(x, req->version == 10 ? "HTTP/1.0" :
+	    "HTTP/1.1", 8);
+	if (req->host != NULL)
+		x->s_host = exchange_stradd(x, req->host, req->host_len);
+	v = find_header(req, "Referer", 7, &vl);
+	x->s_referer = exchange_stradd(x, v, vl);
+	v = find_header(req, "User-Agent", 10, &vl);
+	x->s_ua = exchange_stradd(x, v, vl);
+}
+
+void
+proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
+{
+	struct conn		*c = x->c;
+	const struct config	*cfg = c->cfg;
+	const struct route_conf	*r;
+	uint8_t			 addr[16];
+	size_t			 i;
+	int			 trusted, fam, has_body;
+	uint64_t		 n;
+
+	proxy_note_request(x, req);
+	if (!(req->flags & HTTP_F_ACCEPT_HTML))
+		x->flags &= ~XF_HTML;
+	if (req->flags & HTTP_F_KEEP_ALIVE)
+		x->flags |= XF_KEEPALIVE;
+	c->inoff += head_len;
+
+	fam = peer_bytes(&c->peer, addr);
+	trusted = is_trusted(cfg, fam, addr);
+	proxy_client_addr(x, req, trusted);
+	if (trusted) {
+		for (i = 0; i < req->nheaders; i++) {
+			if (req->headers[i].id == HTTP_HDR_X_REQUEST_ID &&
+			    valid_request_id(req->headers[i].value,
+			    req->headers[i].value_len)) {
+				memcpy(x->id, req->headers[i].value,
+				    req->headers[i].value_len);
+				x->id[req->headers[i].value_len] = '\0';
+			}
+		}
+	}
+
+	has_body = (req->flags & HTTP_F_CHUNKED) ||
+	    ((req->flags & HTTP_F_CONTENT_LENGTH) && req->content_length > 0);
+	if (req->flags & HTTP_F_CHUNKED) {
+		x->req_mode = BODY_CHUNKED;
+		http_chunked_init(&x->req_ch, MAX_TRAILER);
+	} else if (has_body) {
+		x->req_mode = BODY_LENGTH;
+		x->req_left = req->content_length;
+	} else {
+		x->req_mode = BODY_NONE;
+		x->flags |= XF_REQ_DONE;
+	}
+
+	r = route_match(cfg, req->host, req->host != NULL ? req->host_len : 0,
+	    req->path, req->path_only_len);
+	if (r == NULL) {
+		proxy_error(x, 404, has_body);
+		return;
+	}
+	x->route = r;
+	if (!r->enabled) {
+		proxy_error(x, 503, has_body);
+		return;
+	}
+	if (x->req_mode == BODY_LENGTH && r->max_body_size != 0 &&
+	    req->content_length > r->max_body_size) {
+		proxy_error(x, 413, 1);
+		return;
+	}
+	if ((req->flags & HTTP_F_EXPECT_CONTINUE) && req->version == 11)
+		x->flags |= XF_EXPECT;
+	if ((req->flags & (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE)) ==
+	    (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE) && r->websocket &&
+	    req->version == 11)
+		x->flags |= XF_UPGRADE;
+
+	/* Round robin over the route's backends, per worker. */
+	if (r->index >= c->w->nrr) {
+		n = r->index + 1;
+		c->w->rr = xreallocarray(c->w->rr, n, sizeof(*c->w->rr));
+		memset(c->w->rr + c->w->nrr, 0,
+		    (n - c->w->nrr) * sizeof(*c->w->rr));
+		c->w->nrr = n;
+	}
+	x->backend = &r->backends[c->w->rr[r->index]++ % r->nbackends];
+
+	proxy_build_head(x, req, trusted);
+	/* Body bytes that came with the head wait in c->in. */
+	conn_read_stop(c);
+	proxy_connect(x, 0);
+}
+
+static void
+proxy_connect(struct exchange *x, int fresh)
+{
+	struct upconn	*u;
+
+	u = upstream_get(x->c->w, x->backend, fresh);
+	if (u == NULL) {
+		proxy_fail(x, 502, "cannot connect");
+		return;
+	}
+	x->u = u;
+	u->x = x;
+	if (u->connected) {
+		upstream_set_timeout(u, x->route->backend_timeout_ms);
+		(void)proxy_pump_request(x);
+	} else
+		upstream_set_timeout(u, x->route->connect_timeout_ms);
+}
+
+void
+proxy_up_connected(struct exchange *x, int status)
+{
+	if (status != 0) {
+		log_info("backend %s: connect: %s", x->backend->name,
+		    uv_strerror(status));
+		proxy_fail(x, 502, "connect failed");
+		return;
+	}
+	upstream_set_timeout(x->u, x->route->backend_timeout_ms);
+	if (proxy_pump_request(x) == 0)
+		upstream_read_start(x->u);
+}
+
+void
+proxy_up_timeout(struct exchange *x)
+{
+	struct upconn	*u = x->u;
+
+	if (u != NULL && !u->connected) {
+		log_info("backend %s: connect timed out", x->backend->name);
+		proxy_fail(x, 504, "connect timeout");
+	} else if (x->resp_mode == BODY_TUNNEL) {
+		proxy_abort(x);
+		conn_close(x->c);
+	} else
+		proxy_fail(x, 504, "backend timeout");
+}
+
+static void
+up_write_cb(uv_write_t *req, int status)
+{
+	struct upconn	*u = req->data;
+
+	u->writing = 0;
+	if (u->x == NULL || u->closing)
+		return;
+	proxy_up_written(u->x, status);
+}
+
+/* Write bufs to a stream: 0 all written now, 1 queued (cb will run), <0. */
+static int
+stream_write(uv_stream_t *s, uv_write_t *req, uv_buf_t *b, unsigned n,
+    uv_write_cb cb)
+{
+	size_t	 total = 0;
+	unsigned i;
+	int	 r;
+
+	for (i = 0; i < n; i++)
+		total += b[i].len;
+	if (total == 0)
+		return (0);
+	r = uv_try_write(s, b, n);
+	if (r == UV_EAGAIN || r == UV_ENOSYS)
+		r = 0;
+	else if (r < 0)
+		return (r);
+	if ((size_t)r == total)
+		return (0);
+	for (i = 0; i < n && (size_t)r >= b[i].len; i++)
+		r -= b[i].len;
+	b[i].base += r;
+	b[i].len -= r;
+	r = uv_write(req, s, b + i, n - i, cb);
+	return (r < 0 ? r : 1);
+}
+
+/*
+ * Client bytes to the backend: the request head, then its body.  Returns -1
+ * when the exchange ended (x may be gone), else 0.
+ */
+static int
+proxy_pump_request(struct exchange *x)
+{
+	struct conn	*c = x->c;
+	struct upconn	*u = x->u;
+	uv_buf_t	 b[2];
+	unsigned	 nb = 0;
+	size_t		 avail, n = 0;
+	ssize_t		 sn;
+	int		 done = 0, r;
+
+	if (u == NULL || !u->connected || u->writing || (x->flags & XF_ERROR))
+		return (0);
+	if (!(x->flags & XF_HEAD_SENT))
+		b[nb++] = uv_buf_init(x->head.data, x->head.len);
+	avail = c->inlen - c->inoff;
+	if (!(x->flags & XF_REQ_DONE) && avail > 0) {
+		switch (x->req_mode) {
+		case BODY_LENGTH:
+			n = MIN(avail, x->req_left);
+			x->req_left -= n;
+			done = x->req_left == 0;
+			break;
+		case BODY_CHUNKED:
+			sn = http_chunked_scan(&x->req_ch, c->in + c->inoff,
+			    avail, &done);
+			if (sn < 0) {
+				proxy_fail(x, 400, "bad chunked body");
+				return (-1);
+			}
+			n = sn;
+			x->req_total += n;
+			if (x->route->max_body_size != 0 &&
+			    x->req_total > x->route->max_body_size + 64 * 1024) {
+				/* Framing adds a little; the data is over. */
+				proxy_fail(x, 413, "body too large");
+				return (-1);
+			}
+			break;
+		case BODY_TUNNEL:
+			n = avail;
+			break;
+		default:
+			break;
+		}
+		if (n > 0)
+			b[nb++] = uv_buf_init(c->in + c->inoff, n);
+		c->inoff += n;
+		if (done)
+			x->flags |= XF_REQ_DONE;
+	}
+	if (nb == 0)
+		goto reading;
+	x->flags |= XF_HEAD_SENT;
+	if (n > 0)
+		x->flags |= XF_BODY_SENT;
+	r = stream_write((uv_stream_t *)&u->tcp, &u->wreq, b, nb, up_write_cb);
+	if (r < 0) {
+		proxy_up_eof(x, r);
+		return (-1);
+	}
+	if (r == 1) {
+		/* Back-pressure: no more client bytes until this is out. */
+		u->writing = 1;
+		conn_read_stop(c);
+		return (0);
+	}
+	if (c->inoff == c->inlen)
+		c->inoff = c->inlen = 0;
+reading:
+	if (x->req_mode == BODY_TUNNEL ||
+	    (!(x->flags & XF_REQ_DONE) && c->inlen < WORKER_BUFSZ)) {
+		if (c->inlen == WORKER_BUFSZ)
+			conn_read_stop(c);
+		else
+			conn_read_start(c);
+	} else
+		conn_read_stop(c);
+	return (0);
+}
+
+void
+proxy_up_written(struct exchange *x, int status)
+{
+	struct conn	*c = x->c;
+
+	if (status < 0) {
+		proxy_up_eof(x, status);
+		return;
+	}
+	if (c->inoff == c->inlen)
+		c->inoff = c->inlen = 0;
+	upstream_set_timeout(x->u, x->route->backend_timeout_ms);
+	(void)proxy_pump_request(x);
+}
+
+void
+proxy_client_data(struct exchange *x)
+{
+	if (x->flags & XF_ERROR) {
+		/* Answering by ourselves: what the client sends is dropped. */
+		x->c->inoff = x->c->inlen = 0;
+		return;
+	}
+	if (x->u != NULL && x->u->connected)
+		upstream_set_timeout(x->u, x->route->backend_timeout_ms);
+	if (x->c->inlen == WORKER_BUFSZ)
+		conn_read_stop(x->c);
+	(void)proxy_pump_request(x);
+}
+
+void
+proxy_client_eof(struct exchange *x, int error)
+{
+	if (error == 0 && (x->flags & XF_REQ_DONE) &&
+	    x->resp_mode != BODY_TUNNEL) {
+		/* Half-closed after a whole request: answer, then close. */
+		x->flags |= XF_CLIENT_EOF;
+		x->flags &= ~XF_KEEPALIVE;
+		return;
+	}
+	if (x->status == 0)
+		x->status = 499;
+	proxy_abort(x);
+	conn_close(x->c);
+}
+
+/* Rewrite a backend's response head for the client into x->out. */
+static void
+proxy_build_response(struct exchange *x, const struct http_response *resp)
+{
+	struct buf		*b = &x->out;
+	const struct http_header *h;
+	size_t			 i;
+	char			 line[64];
+
+	snprintf(line, sizeof(line), "HTTP/1.1 %03d ", resp->status);
+	buf_puts(b, line);
+	buf_append(b, resp->reason, resp->reason_len);
+	buf_append(b, "\r\n", 2);
+	for (i = 0; i < resp->nheaders; i++) {
+		h = &resp->headers[i];
+		switch (h->id) {
+		case HTTP_HDR_CONNECTION:
+		case HTTP_HDR_KEEP_ALIVE:
+		case HTTP_HDR_PROXY_CONNECTION:
+		case HTTP_HDR_TE:
+		case HTTP_HDR_TRAILER:
+		case HTTP_HDR_UPGRADE:
+		case HTTP_HDR_TRANSFER_ENCODING:
+			continue;
+		case HTTP_HDR_CONTENT_LENGTH:
+			if (x->resp_mode == BODY_CHUNKED ||
+			    x->resp_mode == BODY_DECODE)
+				continue;
+			break;
+		default:
+			break;
+		}
+		if (http_connection_names(resp->headers, resp->nheaders,
+		    h->name, h->name_len))
+			continue;
+		head_header(b, h->name, h->name_len, h->value, h->value_len);
+	}
+	if (x->resp_mode == BODY_CHUNKED)
+		buf_puts(b, "Transfer-Encoding: chunked\r\n");
+	if (x->resp_mode == BODY_TUNNEL) {
+		buf_puts(b, "Connection: upgrade\r\n");
+		for (i = 0; i < resp->nheaders; i++) {
+			h = &resp->headers[i];
+			if (h->id == HTTP_HDR_UPGRADE)
+				head_header(b, h->name, h->name_len, h->value,
+				    h->value_len);
+		}
+	} else if (!(x->flags & XF_KEEPALIVE))
+		buf_puts(b, "Connection: close\r\n");
+	else if (x->version == 10)
+		buf_puts(b, "Connection: keep-alive\r\n");
+	buf_append(b, "\r\n", 2);
+}
+
+/*
+ * Parse what the backend sent so far.  Returns 1 when a final head is in
+ * x->out, 0 when more bytes are needed (x->out may hold a 100 Continue to
+ * pass on), -1 when the exchange failed.
+ */
+static int
+proxy_parse_response(struct exchange *x)
+{
+	struct upconn		*u = x->u;
+	struct http_header	 hdrs[RESP_MAX_HEADERS];
+	struct http_response	 resp;
+	struct http_limits	 lim;
+	const char		*why = NULL;
+	int			 r;
+
+	lim.max_head = WORKER_BUFSZ;
+	lim.max_uri = WORKER_BUFSZ;
+	lim.max_headers = RESP_MAX_HEADERS;
+	for (;;) {
+		if (u->inoff == u->inlen)
+			return (0);
+		r = http_parse_response(u->in + u->inoff, u->inlen - u->inoff,
+		    &lim, &resp, hdrs, &why);
+		if (r == 0) {
+			if (u->inlen == WORKER_BUFSZ) {
+				if (u->inoff == 0) {
+					proxy_fail(x, 502, "response head too large");
+					return (-1);
+				}
+				memmove(u->in, u->in + u->inoff,
+				    u->inlen - u->inoff);
+				u->inlen -= u->inoff;
+				u->inoff = 0;
+			}
+			return (0);
+		}
+		if (r < 0) {
+			log_info("backend %s: bad response: %s",
+			    x->backend->name, why != NULL ? why : "?");
+			proxy_fail(x, 502, "bad response");
+			return (-1);
+		}
+		u->inoff += r;
+		if (resp.status == 101) {
+			if (!(x->flags & XF_UPGRADE)) {
+				proxy_fail(x, 502, "unasked 101");
+				return (-1);
+			}
+			break;
+		}
+		if (resp.status >= 100 && resp.status < 200) {
+			/* Interim: only 100 is passed on, and only if asked. */
+			if (resp.status == 100 && (x->flags & XF_EXPECT))
+				buf_puts(&x->out, "HTTP/1.1 100 Continue\r\n\r\n");
+			continue;
+		}
+		break;
+	}
+
+	x->status = resp.status;
+	if (resp.status == 101) {
+		x->resp_mode = BODY_TUNNEL;
+		x->req_mode = BODY_TUNNEL;
+		x->flags &= ~(XF_REQ_DONE | XF_KEEPALIVE | XF_UP_KEEP);
+	} else if (http_response_bodyless(x->meth, resp.status)) {
+		x->resp_mode = BODY_NONE;
+	} else if (resp.flags & HTTP_F_CHUNKED) {
+		http_chunked_init(&x->resp_ch, MAX_TRAILER);
+		if (x->version == 11)
+			x->resp_mode = BODY_CHUNKED;
+		else {
+			x->resp_mode = BODY_DECODE;
+			x->flags &= ~XF_KEEPALIVE;
+		}
+	} else if (resp.flags & HTTP_F_CONTENT_LENGTH) {
+		x->resp_mode = BODY_LENGTH;
+		x->resp_left = resp.content_length;
+	} else {
+		x->resp_mode = BODY_CLOSE;
+		x->flags &= ~XF_KEEPALIVE;
+	}
+	if ((resp.flags & HTTP_F_KEEP_ALIVE) && x->resp_mode != BODY_CLOSE &&
+	    x->resp_mode != BODY_TUNNEL)
+		x->flags |= XF_UP_KEEP;
+	if (x->flags & XF_CLIENT_EOF)
+		x->flags &= ~XF_KEEPALIVE;
+	proxy_build_response(x, &resp);
+	x->flags |= XF_RESP_HEAD;
+	if (x->resp_mode == BODY_NONE ||
+	    (x->resp_mode == BODY_LENGTH && x->resp_left == 0))
+		x->flags |= XF_RESP_DONE;
+	return (1);
+}
+
+static void
+client_write_cb(uv_write_t *req, int status)
+{
+	struct exchange	*x = req->data;
+	struct upconn	*u = x->u;
+
+	x->flags &= ~XF_CWRITE;
+	if (x->c->closing)
+		return;
+	if (status < 0) {
+		if (x->status == 0)
+			x->status = 499;
+		proxy_abort(x);
+		conn_close(x->c);
+		return;
+	}
+	buf_reset(&x->out);
+	if (u != NULL && u->inoff == u->inlen)
+		u->inoff = u->inlen = 0;
+	if (u != NULL && u->connected)
+		upstream_set_timeout(u, x->route->backend_timeout_ms);
+	proxy_pump_response(x);
+}
+
+/* Backend bytes to the client: the head, then the body. */
+static void
+proxy_pump_response(struct exchange *x)
+{
+	struct upconn	*u = x->u;
+	uv_buf_t	 b[2];
+	unsigned	 nb = 0;
+	size_t		 avail, n = 0, used = 0;
+	ssize_t		 sn;
+	int		 done = 0, r;
+
+	if (x->flags & XF_CWRITE)
+		return;
+	if (!(x->flags & XF_RESP_HEAD) && !(x->flags & XF_ERROR)) {
+		if (u == NULL || u->in == NULL)
+			goto reading;
+		if (u->inoff < u->inlen)
+			x->flags |= XF_RESP_BYTES;
+		if (proxy_parse_response(x) < 0)
+			return;
+		u = x->u;
+	}
+	if (x->out.len > 0)
+		b[nb++] = uv_buf_init(x->out.data, x->out.len);
+	if ((x->flags & XF_RESP_HEAD) && !(x->flags & XF_RESP_DONE) &&
+	    u != NULL && u->in != NULL && u->inoff < u->inlen) {
+		avail = u->inlen - u->inoff;
+		switch (x->resp_mode) {
+		case BODY_LENGTH:
+			n = used = MIN(avail, x->resp_left);
+			x->resp_left -= n;
+			done = x->resp_left == 0;
+			break;
+		case BODY_CHUNKED:
+			sn = http_chunked_scan(&x->resp_ch, u->in + u->inoff,
+			    avail, &done);
+			if (sn < 0)
+				goto broken;
+			n = used = sn;
+			break;
+		case BODY_DECODE:
+			sn = http_chunked_decode(&x->resp_ch, u->in + u->inoff,
+			    avail, &used, &done);
+			if (sn < 0)
+				goto broken;
+			n = sn;
+			break;
+		case BODY_CLOSE:
+		case BODY_TUNNEL:
+			n = used = avail;
+			break;
+		default:
+			break;
+		}
+		if (n > 0)
+			b[nb++] = uv_buf_init(u->in + u->inoff, n);
+		u->inoff += used;
+		x->bytes_sent += n;
+		if (done)
+			x->flags |= XF_RESP_DONE;
+	}
+	if (nb > 0) {
+		r = stream_write((uv_stream_t *)&x->c->tcp, &x->wreq, b, nb,
+		    client_write_cb);
+		if (r < 0) {
+			if (x->status == 0)
+				x->status = 499;
+			proxy_abort(x);
+			conn_close(x->c);
+			return;
+		}
+		if (r == 1) {
+			x->flags |= XF_CWRITE;
+			if (u != NULL)
+				upstream_read_stop(u);
+			return;
+		}
+		buf_reset(&x->out);
+	}
+	if (u != NULL && u->in != NULL && u->inoff == u->inlen)
+		u->inoff = u->inlen = 0;
+	if (x->flags & XF_RESP_DONE) {
+		proxy_finish(x);
+		return;
+	}
+	if (x->resp_mode == BODY_TUNNEL && proxy_pump_request(x) != 0)
+		return;
+reading:
+	if (u != NULL && u->connected) {
+		if (u->in != NULL && u->inlen == WORKER_BUFSZ)
+			upstream_read_stop(u);
+		else
+			upstream_read_start(u);
+	}
+	return;
+broken:
+	log_info("backend %s: bad chunked body", x->backend->name);
+	proxy_abort(x);
+	conn_close(x->c);
+}
+
+void
+proxy_up_data(struct exchange *x)
+{
+	upstream_set_timeout(x->u, x->route->backend_timeout_ms);
+	if (x->u->inlen == WORKER_BUFSZ)
+		upstream_read_stop(x->u);
+	proxy_pump_response(x);
+}
+
+void
+proxy_up_eof(struct exchange *x, int error)
+{
+	struct upconn	*u = x->u;
+
+	if (x->resp_mode == BODY_CLOSE && error == 0 &&
+	    (x->flags & XF_RESP_HEAD)) {
+		/* The backend's close is the end of this body. */
+		x->flags |= XF_RESP_DONE;
+		upstream_close(u);
+		x->u = NULL;
+		proxy_pump_response(x);
+		return;
+	}
+	if (x->resp_mode == BODY_TUNNEL) {
+		proxy_abort(x);
+		conn_close(x->c);
+		return;
+	}
+	if (!(x->flags & XF_RESP_HEAD)) {
+		/*
+		 * A pooled connection the backend had closed: if nothing the
+		 * backend could have acted on was sent, try once more anew.
+		 */
+		if (u != NULL && u->reused && x->retries == 0 &&
+		    !(x->flags & (XF_BODY_SENT | XF_RESP_BYTES))) {
+			x->retries++;
+			upstream_close(u);
+			x->u = NULL;
+			x->flags &= ~XF_HEAD_SENT;
+			proxy_connect(x, 1);
+			return;
+		}
+		log_info("backend %s: %s before a response",
+		    x->backend->name, error != 0 ? uv_strerror(error) :
+		    "connection closed");
+		proxy_fail(x, 502, "backend closed");
+		return;
+	}
+	/* Mid-body: the client cannot be told but by closing. */
+	log_info("backend %s: %s in the middle of a response",
+	    x->backend->name, error != 0 ? uv_strerror(error) : "closed");
+	proxy_abort(x);
+	conn_close(x->c);
+}
+
+/* Something went wrong on the way: answer with status if still possible. */
+static void
+proxy_fail(struct exchange *x, int status, const char *why)
+{
+	log_debug("request %s: %d %s", x->id, status, why);
+	if (x->flags & (XF_RESP_HEAD | XF_CWRITE)) {
+		proxy_abort(x);
+		conn_close(x->c);
+		return;
+	}
+	proxy_error(x, status, !(x->flags & XF_REQ_DONE) || status == 400);
+}
+
+void
+proxy_error(struct exchange *x, int status, int close)
+{
+	struct conn	*c = x->c;
+
+	if (x->u != NULL) {
+		upstream_close(x->u);
+		x->u = NULL;
+	}
+	if (close || c->w->stopping)
+		x->flags &= ~XF_KEEPALIVE;
+	if (close)
+		conn_read_stop(c);
+	x->status = status;
+	x->resp_mode = BODY_NONE;
+	x->flags |= XF_ERROR | XF_RESP_HEAD | XF_RESP_DONE;
+	buf_reset(&x->out);
+	errpage_build(&x->out, status, x->id, (x->flags & XF_HTML) != 0,
+	    !(x->flags & XF_KEEPALIVE));
+	x->bytes_sent = x->out.len;	/* counted as a whole, like nginx */
+	proxy_pump_response(x);
+}
+
+/* Give up on the backend side; the caller closes the client if needed. */
+void
+proxy_abort(struct exchange *x)
+{
+	if (x->u != NULL) {
+		upstream_close(x->u);
+		x->u = NULL;
+	}
+	if (!(x->flags & XF_RESP_DONE)) {
+		x->flags |= XF_RESP_DONE;
+		if (x->status == 0)
+			x->status = 502;
+		accesslog_write(x);
+	}
+	x->flags &= ~XF_KEEPALIVE;
+}
+
+static void
+proxy_finish(struct exchange *x)
+{
+	struct upconn	*u = x->u;
+	int		 keep;
+
+	accesslog_write(x);
+	if (u != NULL) {
+		x->u = NULL;
+		if ((x->flags & XF_UP_KEEP) && (x->flags & XF_REQ_DONE) &&
+		    !u->writing && u->inoff == u->inlen)
+			upstream_release(u);
+		else
+			upstream_close(u);
+	}
+	keep = (x->flags & XF_KEEPALIVE) && (x->flags & XF_REQ_DONE) &&
+	    !(x->flags & XF_CLIENT_EOF);
+	conn_exchange_done(x->c, keep);
+}

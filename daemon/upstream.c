@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: ISC */
+/* Backend connections: connecting, reading, and per-worker keep-alive pools. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "util.h"
+#include "worker.h"
+
+static void	upstream_close_cb(uv_handle_t *);
+
+static unsigned
+pool_hash(const union sockaddr_any *a)
+{
+	const unsigned char	*p = (const unsigned char *)a;
+	size_t			 i, n;
+	unsigned		 h = 2166136261u;
+
+	n = a->sa.sa_family == AF_INET6 ? sizeof(a->sin6) : sizeof(a->sin);
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return (h);
+}
+
+static struct pool *
+pool_find(struct worker *w, const struct backend_conf *b)
+{
+	union sockaddr_any	 a;
+	struct pool		*p;
+	unsigned		 h, i;
+	size_t			 n;
+
+	memset(&a, 0, sizeof(a));
+	n = MIN(b->addr.len, sizeof(a));
+	memcpy(&a, &b->addr.ss, n);
+	h = pool_hash(&a);
+	if (w->pools_size != 0) {
+		for (p = w->pools[h % w->pools_size]; p != NULL; p = p->hnext) {
+			if (memcmp(&p->addr, &a, sizeof(a)) == 0)
+				return (p);
+		}
+	}
+	if (w->npools >= w->pools_size * 2) {
+		unsigned	 nsize = w->pools_size ? w->pools_size * 2 : 16;
+		struct pool	**nt = xcalloc(nsize, sizeof(*nt));
+
+		for (i = 0; i < w->pools_size; i++) {
+			while ((p = w->pools[i]) != NULL) {
+				w->pools[i] = p->hnext;
+				p->hnext = nt[pool_hash(&p->addr) % nsize];
+				nt[pool_hash(&p->addr) % nsize] = p;
+			}
+		}
+		free(w->pools);
+		w->pools = nt;
+		w->pools_size = nsize;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->addr = a;
+	p->addrlen = b->addr.len;
+	snprintf(p->name, sizeof(p->name), "%s", b->name);
+	p->hnext = w->pools[h % w->pools_size];
+	w->pools[h % w->pools_size] = p;
+	w->npools++;
+	return (p);
+}
+
+static void
+pool_unlink(struct upconn *u)
+{
+	struct pool	*p = u->pool;
+
+	if (u->prev != NULL)
+		u->prev->next = u->next;
+	else
+		p->idle = u->next;
+	if (u->next != NULL)
+		u->next->prev = u->prev;
+	u->prev = u->next = NULL;
+	p->nidle--;
+}
+
+static void
+upstream_timeout(struct tq_entry *te)
+{
+	struct upconn	*u = (struct upconn *)((char *)te -
+	    offsetof(struct upconn, te));
+
+	if (u->x != NULL)
+		proxy_up_timeout(u->x);
+	else
+		upstream_close(u);
+}
+
+static void
+upstream_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct upconn	*u = h->data;
+	static char	 scratch[64];	/* pooled: anything read is the end */
+
+	(void)hint;
+	if (u->x == NULL) {
+		*b = uv_buf_init(scratch, sizeof(scratch));
+		return;
+	}
+	if (u->in == NULL) {
+		u->in = worker_buf_get(u->w);
+		u->inoff = u->inlen = 0;
+	}
+	*b = uv_buf_init(u->in + u->inlen, WORKER_BUFSZ - u->inlen);
+}
+
+static void
+upstream_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct upconn	*u = s->data;
+
+	(void)b;
+	if (u->x == NULL) {
+		/* Idle in the pool: data or EOF both end it. */
+		if (nread != 0) {
+			pool_unlink(u);
+			upstream_close(u);
+		}
+		return;
+	}
+	if (nread == 0)
+		return;
+	if (nread < 0) {
+		upstream_read_stop(u);
+		proxy_up_eof(u->x, nread == UV_EOF ? 0 : (int)nread);
+		return;
+	}
+	u->inlen += nread;
+	proxy_up_data(u->x);
+}
+
+void
+upstream_read_start(struct upconn *u)
+{
+	if (u->reading || u->closing || !u->connected)
+		return;
+	if (uv_read_start((uv_stream_t *)&u->tcp, upstream_alloc_cb,
+	    upstream_read_cb) == 0)
+		u->reading = 1;
+}
+
+void
+upstream_read_stop(struct upconn *u)
+{
+	if (!u->reading)
+		return;
+	uv_read_stop((uv_stream_t *)&u->tcp);
+	u->reading = 0;
+}
+
+static void
+upstream_connect_cb(uv_connect_t *req, int status)
+{
+	struct upconn	*u = req->data;
+
+	if (u->closing)
+		return;
+	if (status == 0) {
+		u->connected = 1;
+		uv_tcp_nodelay(&u->tcp, 1);
+	}
+	if (u->x != NULL)
+		proxy_up_connected(u->x, status);
+	else
+		upstream_close(u);
+}
+
+struct upconn *
+upstream_get(struct worker *w, const struct backend_conf *b, int fresh)
+{
+	struct pool	*p = pool_find(w, b);
+	struct upconn	*u;
+	int		 error;
+
+	if (!fresh && (u = p->idle) != NULL) {
+		pool_unlink(u);
+		tq_del(&w->tq, &u->te);
+		u->reused = 1;
+		/* Still reading: EOF from the backend shows up at once. */
+		return (u);
+	}
+	u = xcalloc(1, sizeof(*u));
+	u->w = w;
+	u->pool = p;
+	u->tcp.data = u;
+	u->creq.data = u;
+	u->wreq.data = u;
+	if ((error = uv_tcp_init(&w->loop, &u->tcp)) != 0) {
+		free(u);
+		return (NULL);
+	}
+	w->open_handles++;
+	error = uv_tcp_connect(&u->creq, &u->tcp, &p->addr.sa,
+	    upstream_connect_cb);
+	if (error != 0) {
+		/* Report through the callback path, asynchronously. */
+		log_debug("connect %s: %s", p->name, uv_strerror(error));
+		u->closing = 1;
+		uv_close((uv_handle_t *)&u->tcp, upstream_close_cb);
+		return (NULL);
+	}
+	return (u);
+}
+
+void
+upstream_release(struct upconn *u)
+{
+	struct pool	*p = u->pool;
+	struct worker	*w = u->w;
+
+	u->x = NULL;
+	if (u->in != NULL) {
+		worker_buf_put(w, u->in);
+		u->in = NULL;
+	}
+	u->inoff = u->inlen = 0;
+	if (w->stopping || p->nidle >= POOL_MAX_IDLE || u->writing) {
+		upstream_close(u);
+		return;
+	}
+	u->prev = NULL;
+	u->next = p->idle;
+	if (p->idle != NULL)
+		p->idle->prev = u;
+	p->idle = u;
+	p->nidle++;
+	upstream_read_start(u);
+	tq_set(&w->tq, &u->te, POOL_IDLE_MS, upstream_timeout);
+}
+
+static void
+upstream_close_cb(uv_handle_t *h)
+{
+	struct upconn	*u = h->data;
+
+	u->w->open_handles--;
+	if (u->in != NULL)
+		worker_buf_put(u->w, u->in);
+	free(u);
+}
+
+/* Close u; it must not be in a pool list.  The exchange is detached. */
+void
+upstream_close(struct upconn *u)
+{
+	if (u->closing)
+		return;
+	u->closing = 1;
+	u->x = NULL;
+	tq_del(&u->w->tq, &u->te);
+	uv_close((uv_handle_t *)&u->tcp, upstream_close_cb);
+}
+
+void
+upstream_set_timeout(struct upconn *u, uint64_t ms)
+{
+	tq_set(&u->w->tq, &u->te, ms, upstream_timeout);
+}
+
+void
+upstream_pools_close(struct worker *w)
+{
+	struct pool	*p;
+	struct upconn	*u;
+	unsigned	 i;
+
+	for (i = 0; i < w->pools_size; i++) {
+		for (p = w->pools[i]; p != NULL; p = p->hnext) {
+			while ((u = p->idle) != NULL) {
+				pool_unlink(u);
+				upstream_close(u);
+			}
+		}
+	}
+}
+
+void
+upstream_pools_free(struct worker *w)
+{
+	struct pool	*p;
+	unsigned	 i;
+
+	for (i = 0; i < w->pools_size; i++) {
+		while ((p = w->pools[i]) != NULL) {
+			w->pools[i] = p->hnext;
+			free(p);
+		}
+	}
+	free(w->pools);
+	w->pools = NULL;
+	w->pools_size = w->npools = 0;
+}

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: ISC */
+/* A worker: one thread, one libuv loop, its own listeners, pools and buffers. */
+
+#include <sys/random.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "util.h"
+#include "worker.h"
+
+static void	worker_close_all(struct worker *);
+
+char *
+worker_buf_get(struct worker *w)
+{
+	if (w->nfreebufs > 0)
+		return (w->freebufs[--w->nfreebufs]);
+	return (xmalloc(WORKER_BUFSZ));
+}
+
+void
+worker_buf_put(struct worker *w, char *b)
+{
+	if (w->nfreebufs < WORKER_FREEBUFS)
+		w->freebufs[w->nfreebufs++] = b;
+	else
+		free(b);
+}
+
+/* xorshift128+: request ids need to be unique, not secret. */
+uint64_t
+worker_random(struct worker *w)
+{
+	uint64_t	 s1 = w->rng[0];
+	const uint64_t	 s0 = w->rng[1];
+
+	w->rng[0] = s0;
+	s1 ^= s1 << 23;
+	w->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+	return (w->rng[1] + s0);
+}
+
+static void
+worker_connection_cb(uv_stream_t *server, int status)
+{
+	struct listener	*l = server->data;
+
+	if (status != 0) {
+		log_warn("accept: %s", uv_strerror(status));
+		return;
+	}
+	conn_accept(l->w, server);
+}
+
+static void
+worker_handle_closed(uv_handle_t *h)
+{
+	struct worker	*w = h->data;
+
+	w->open_handles--;
+}
+
+static void
+listener_closed(uv_handle_t *h)
+{
+	struct listener	*l = h->data;
+
+	l->w->open_handles--;
+}
+
+static void
+worker_maybe_done(struct worker *w)
+{
+	if (w->stopping && w->nconns == 0 && !w->closing)
+		worker_close_all(w);
+}
+
+static void
+worker_async_cb(uv_async_t *a)
+{
+	struct worker	*w = a->data;
+	struct config	*next;
+	struct conn	*c, *cn;
+	int		 stop;
+	size_t		 i;
+
+	pthread_mutex_lock(&w->lock);
+	next = w->next_config;
+	w->next_config = NULL;
+	stop = w->stop_req;
+	pthread_mutex_unlock(&w->lock);
+
+	if (next != NULL) {
+		config_unref(w->config);
+		w->config = next;
+	}
+	if (stop != 0 && !w->stopping) {
+		w->stopping = 1;
+		for (i = 0; i < w->nlisteners; i++) {
+			uv_close((uv_handle_t *)&w->listeners[i].tcp,
+			    listener_closed);
+		}
+		upstream_pools_close(w);
+		for (c = w->conns; c != NULL; c = cn) {
+			cn = c->next;
+			conn_stop_idle(c);
+		}
+	}
+	if (stop == 2) {
+		for (c = w->conns; c != NULL; c = cn) {
+			cn = c->next;
+			conn_close(c);
+		}
+	}
+	worker_maybe_done(w);
+}
+
+/* Close what is left once no connection remains; the loop then ends. */
+static void
+worker_close_all(struct worker *w)
+{
+	w->closing = 1;
+	upstream_pools_close(w);
+	accesslog_flush(w);
+	tq_del(&w->tq, &w->check);
+	w->tq.timer.data = w;	/* closing: tq_fire will not run again */
+	tq_close(&w->tq, worker_handle_closed);
+	uv_close((uv_handle_t *)&w->async, worker_handle_closed);
+}
+
+/* A periodic look: a stopping worker ends when its last connection does. */
+static void
+worker_idle_check(struct tq_entry *te)
+{
+	struct worker	*w = (struct worker *)((char *)te -
+	    offsetof(struct worker, check));
+
+	if (w->closing)
+		return;
+	worker_maybe_done(w);
+	if (!w->closing)
+		tq_set(&w->tq, &w->check, 100, worker_idle_check);
+}
+
+int
+worker_init(struct worker *w, unsigned id, struct config *cfg,
+    const int *fds, size_t nfds)
+{
+	size_t	 i;
+	int	 error;
+
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->config = config_ref(cfg);
+	pthread_mutex_init(&w->lock, NULL);
+	buf_init(&w->logbuf, 0);
+	buf_init(&w->logbuf_busy, 0);
+	w->freebufs = xcalloc(WORKER_FREEBUFS, sizeof(*w->freebufs));
+	if (getrandom(w->rng, sizeof(w->rng), 0) != sizeof(w->rng)) {
+		w->rng[0] = fd_wall_us() ^ ((uint64_t)getpid() << 32);
+		w->rng[1] = fd_now_ms() + id;
+	}
+	w->rng[0] |= 1;
+
+	if ((error = uv_loop_init(&w->loop)) != 0)
+		return (error);
+	w->async.data = w;
+	if ((error = uv_async_init(&w->loop, &w->async, worker_async_cb)) != 0)
+		return (error);
+	w->open_handles++;
+	if ((error = tq_init(&w->tq, &w->loop)) != 0)
+		return (error);
+	w->tq.timer.data = &w->tq;
+	w->open_handles++;
+
+	w->listeners = xcalloc(nfds, sizeof(*w->listeners));
+	w->nlisteners = nfds;
+	for (i = 0; i < nfds; i++) {
+		struct listener *l = &w->listeners[i];
+
+		l->w = w;
+		l->fd = fds[i];
+		l->tcp.data = l;
+		if ((error = uv_tcp_init(&w->loop, &l->tcp)) != 0)
+			return (error);
+		w->open_handles++;
+		if ((error = uv_tcp_open(&l->tcp, fds[i])) != 0)
+			return (error);
+		if ((error = uv_listen((uv_stream_t *)&l->tcp, 511,
+		    worker_connection_cb)) != 0)
+			return (error);
+	}
+	return (0);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return (NULL);
+}
+
+int
+worker_start(struct worker *w)
+{
+	tq_set(&w->tq, &w->check, 1000, worker_idle_check);
+	return (-pthread_create(&w->thread, NULL, worker_main, w));
+}
+
+void
+worker_set_config(struct worker *w, struct config *cfg)
+{
+	struct config	*old;
+
+	pthread_mutex_lock(&w->lock);
+	old = w->next_config;
+	w->next_config = config_ref(cfg);
+	pthread_mutex_unlock(&w->lock);
+	config_unref(old);
+	uv_async_send(&w->async);
+}
+
+void
+worker_stop(struct worker *w, int force)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stop_req = force ? 2 : 1;
+	pthread_mutex_unlock(&w->lock);
+	uv_async_send(&w->async);
+}
+
+void
+worker_join(struct worker *w)
+{
+	unsigned	 i;
+
+	pthread_join(w->thread, NULL);
+	if (uv_loop_close(&w->loop) != 0)
+		log_warn("worker %u: handles left open at exit", w->id);
+	upstream_pools_free(w);
+	for (i = 0; i < w->nfreebufs; i++)
+		free(w->freebufs[i]);
+	free(w->freebufs);
+	free(w->listeners);
+	free(w->rr);
+	buf_free(&w->logbuf);
+	buf_free(&w->logbuf_busy);
+	config_unref(w->config);
+	config_unref(w->next_config);
+	pthread_mutex_destroy(&w->lock);
+}
