@@ -5,7 +5,7 @@ CC	?= cc
 BUILD	?= build
 PREFIX	?= /usr/local
 DESTDIR	?=
-VERSION	 = 0.1.0
+VERSION	:= $(shell sed -n 's/.*FRONTDOOR_VERSION[^"]*"\(.*\)"/\1/p' common/version.h)
 
 SBINDIR	 = $(PREFIX)/sbin
 BINDIR	 = $(PREFIX)/bin
@@ -23,7 +23,7 @@ WARN	+= -Werror
 endif
 OPT	?= -O2 -g
 CFLAGS	?= $(OPT)
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DFD_VERSION='"$(VERSION)"' \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE \
 	   -Icommon -Idaemon -Itui \
 	   $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)

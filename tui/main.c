@@ -13,10 +13,8 @@
 
 #include "buf.h"
 #include "util.h"
+#include "version.h"
 
-#ifndef FD_VERSION
-#error "FD_VERSION is set by the Makefile"
-#endif
 
 #define DEFAULT_CONFIG   "/etc/frontdoor/frontdoor.ini"
 #define DEFAULT_SOCKET   "/run/frontdoor/control.sock"
@@ -245,7 +243,7 @@ main(int argc, char **argv)
 			return 0;
 		} else if (strcmp(a, "-V") == 0 ||
 		    strcmp(a, "--version") == 0) {
-			printf("frontdoor %s\n", FD_VERSION);
+			printf("frontdoor %s\n", FRONTDOOR_VERSION);
 			free(cargv);
 			return 0;
 		} else if (strcmp(a, "-s") == 0) {
