@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-FRONTDOORD = os.environ.get("FRONTDOORD", str(REPO / "build" / "frontdoord"))
+FRONTDOORD = os.path.abspath(os.environ.get("FRONTDOORD", str(REPO / "build" / "frontdoord")))
 SANITIZER_MARKS = ("AddressSanitizer", "runtime error:", "LeakSanitizer",
                    "ThreadSanitizer")
 
@@ -81,6 +81,7 @@ class Frontdoor:
         self.stdout_path = self.dir / "stdout.log"
         self.proc = None
         self.stopped = False
+        self.expected_exit = False
         self.write_config(routes, main)
 
     def sections(self, routes, main=None):
@@ -144,6 +145,15 @@ class Frontdoor:
             self.proc.returncode, self.stderr())
         self.proc.send_signal(sig)
 
+    def wait_exit(self, timeout=15.0):
+        """The test stopped the daemon itself: wait (bounded) for its exit
+        status; None if it is still running."""
+        self.expected_exit = True
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def reload(self, routes=None, main=None, text=None):
         self.write_config(routes or {}, main, text)
         self.signal(signal.SIGHUP)
@@ -155,8 +165,11 @@ class Frontdoor:
             return problems
         self.stopped = True
         if self.proc.poll() is not None:
-            problems.append("frontdoord died during the test (exit status %s)"
-                            % self.proc.returncode)
+            if not self.expected_exit:
+                problems.append("frontdoord died during the test (exit status %s)"
+                                % self.proc.returncode)
+            elif self.proc.returncode != 0:
+                problems.append("frontdoord exited with status %s" % self.proc.returncode)
         else:
             self.proc.send_signal(signal.SIGTERM)
             try:

@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: ISC
+"""SPEC §2 frontdoord command line (-t, -V) and workers."""
+
+import re
+import subprocess
+
+import pytest
+
+from helpers import FRONTDOORD, Frontdoor, render_ini
+
+
+def run(*args, timeout=20):
+    return subprocess.run([FRONTDOORD] + list(args), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def good_text(fd, backend_addr="127.0.0.1:9"):
+    return render_ini(fd.sections({"app": {"path": "/", "backends": backend_addr}}))
+
+
+def check_bad(workdir, extra_lines, where="end"):
+    """Write a good config plus extra lines; return (proc, path, {marker: line})."""
+    fd = Frontdoor(workdir, {"app": {"path": "/", "backends": "127.0.0.1:9"}})
+    lines = good_text(fd).splitlines()
+    marks = {}
+    for text in extra_lines:
+        lines.append(text)
+        marks[text] = len(lines)
+    fd.write_config({}, text="\n".join(lines) + "\n")
+    return run("-t", "-c", str(fd.config_path)), fd.config_path, marks
+
+
+def test_check_good_config(workdir):
+    fd = Frontdoor(workdir, {"app": {"path": "/", "backends": "127.0.0.1:9"}})
+    p = run("-t", "-c", str(fd.config_path))
+    assert p.returncode == 0, "-t on a good config exited %d: %s" % (p.returncode, p.stderr)
+    assert p.stdout.strip() == "%s: configuration ok" % fd.config_path, \
+        "-t good output %r" % p.stdout
+
+
+@pytest.mark.parametrize("bad", [
+    "no_such_key = 1",
+    "[no_such_section]",
+    "[route bad name!]",
+])
+def test_check_bad_config_names_file_and_line(workdir, bad):
+    p, path, marks = check_bad(workdir, [bad] if bad.startswith("[") else ["[route x]", "backends = 127.0.0.1:9", bad])
+    assert p.returncode != 0, "-t accepted %r" % bad
+    want = "%s:%d:" % (path, marks[bad])
+    assert any(l.startswith(want) for l in p.stderr.splitlines()), \
+        "-t on %r: no line starting %r in stderr:\n%s" % (bad, want, p.stderr)
+
+
+@pytest.mark.parametrize("key,value", [
+    ("header_timeout", "10 parsecs"), ("max_header_size", "lots"), ("workers", "-3"),
+    ("listen_http", "nowhere"), ("log_level", "chatty"), ("access_log_format", "xml"),
+    ("trusted_proxies", "300.1.2.3/8"),
+])
+def test_check_bad_value(workdir, key, value):
+    fd = Frontdoor(workdir, {"app": {"path": "/", "backends": "127.0.0.1:9"}})
+    text = fd.write_config({"app": {"path": "/", "backends": "127.0.0.1:9"}}, main={key: value})
+    line = [i + 1 for i, l in enumerate(text.splitlines()) if l.startswith(key + " ")][0]
+    p = run("-t", "-c", str(fd.config_path))
+    assert p.returncode == 1, "-t with %s = %s exited %d" % (key, value, p.returncode)
+    want = "%s:%d:" % (fd.config_path, line)
+    assert any(l.startswith(want) and key in l for l in p.stderr.splitlines()), \
+        "-t: bad %s not reported as %s ... naming the key:\n%s" % (key, want, p.stderr)
+
+
+def test_check_route_errors(workdir):
+    p, path, marks = check_bad(workdir, [
+        "[route nob]", "path = /nob",                     # no backends
+        "[route badbool]", "backends = 127.0.0.1:9", "enabled = perhaps",
+        "[route badaddr]", "backends = localhost-no-port",
+    ])
+    assert p.returncode == 1, "-t accepted broken routes"
+    lines = p.stderr.splitlines()
+    assert all(re.match(r"^%s:\d+: " % re.escape(str(path)), l) for l in lines if l.strip()), \
+        "every -t problem line must be FILE:LINE: message:\n%s" % p.stderr
+    assert any("backends" in l for l in lines), "missing backends not reported:\n%s" % p.stderr
+    assert any(l.startswith("%s:%d:" % (path, marks["enabled = perhaps"])) for l in lines), \
+        "bad boolean not reported at its line:\n%s" % p.stderr
+    assert any(l.startswith("%s:%d:" % (path, marks["backends = localhost-no-port"])) for l in lines), \
+        "bad backend address not reported at its line:\n%s" % p.stderr
+
+
+def test_check_reports_every_problem(workdir):
+    p, path, marks = check_bad(workdir, ["[route one]", "backends = 127.0.0.1:9",
+                                         "bogus_a = 1", "bogus_b = 2"])
+    assert p.returncode == 1
+    for m in ("bogus_a = 1", "bogus_b = 2"):
+        assert "%s:%d:" % (path, marks[m]) in p.stderr, \
+            "-t must print one line per problem; %r missing:\n%s" % (m, p.stderr)
+
+
+def test_check_duplicate_route(workdir):
+    p, path, marks = check_bad(workdir, ["[route app]", "backends = 127.0.0.1:9"])
+    assert p.returncode == 1, "duplicate route name accepted"
+    assert "%s:" % path in p.stderr
+
+
+def test_check_missing_file(workdir):
+    p = run("-t", "-c", str(workdir / "nope.ini"))
+    assert p.returncode != 0, "-t on a missing file succeeded"
+    assert "nope.ini" in p.stderr, "error does not name the missing file: %r" % p.stderr
+
+
+def test_start_with_bad_config_fails(workdir):
+    fd = Frontdoor(workdir, {"app": {"path": "/", "backends": "127.0.0.1:9", "bogus": 1}})
+    p = run("-c", str(fd.config_path), timeout=10)
+    assert p.returncode != 0, "frontdoord started on a bad config"
+    assert re.search(r"frontdoor\.ini:\d+:", p.stderr), "start-up error lacks FILE:LINE: %r" % p.stderr
+
+
+def test_version():
+    p = run("-V")
+    assert p.returncode == 0 and re.fullmatch(r"frontdoord \d+\.\d+\.\d+\S*\n?", p.stdout), \
+        "-V printed %r (exit %d)" % (p.stdout, p.returncode)
+
+
+def test_workers_two_serve(start_fd, backend):
+    fd = start_fd({"app": {"backends": backend.addr}}, main={"workers": 2})
+    for i in range(30):
+        r = fd.get("/echo?w=%d" % i)
+        assert r.status == 200, "workers=2: request %d got %s" % (i, r.status)
+    assert fd.threads() >= 2, "workers=2 but frontdoord has %d thread(s)" % fd.threads()
+    with fd.conn() as c:
+        for i in range(5):
+            c.send(b"GET /echo HTTP/1.1\r\nHost: a\r\n\r\n")
+            assert c.read_response().status == 200
