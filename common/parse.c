@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Parsers for durations, sizes, booleans, lists, addresses and CIDR prefixes. */
+/* Parsers for durations, sizes, booleans, lists, addresses, CIDR prefixes. */
 
 #include <arpa/inet.h>
 #include <errno.h>

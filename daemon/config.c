@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* frontdoor.ini: read with inih, validate every key, build one immutable config. */
+/* frontdoor.ini: read through inih, check every key, build one config. */
 
 #include <sys/stat.h>
 
@@ -568,7 +568,7 @@ static const struct cfg_key cfg_frontdoor_keys[] = {
 	{ "shutdown_timeout",	cfg_set_shutdown_timeout,	0 },
 	{ "max_header_size",	cfg_set_max_header_size,	0 },
 	{ "max_uri_size",	cfg_set_max_uri_size,		0 },
-	{ "include",		cfg_set_include,		CFG_KEY_REPEAT },
+	{ "include",		cfg_set_include,	CFG_KEY_REPEAT },
 	{ "listen_https",	NULL,				CFG_KEY_LATER },
 	{ "geoip_db",		NULL,				CFG_KEY_LATER },
 	{ "ban_after",		NULL,				CFG_KEY_LATER },
@@ -1064,7 +1064,8 @@ cfg_reader(char *str, int num, void *arg)
 	}
 	end = p + strcspn(p, "=:");
 	if (*end == '\0') {
-		cfg_error(l, "\"%.100s\": expected KEY = VALUE or [SECTION]", p);
+		cfg_error(l, "\"%.100s\": expected KEY = VALUE or [SECTION]",
+		    p);
 		goto out;
 	}
 	if (end == p) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Route selection: exact hosts, then wildcard suffixes, then any host, each by longest path. */
+/* Route selection: exact, wildcard, then any host; longest path in each. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +19,14 @@ enum route_kind {
 
 /* The routes that share one host key, longest path first. */
 struct route_set {
-	const char		 *key;	/* exact host, or ".suffix" for "*.suffix" */
+	const char		 *key;	/* host, or ".suffix" of "*.suffix" */
 	size_t			  keylen;
 	const struct route_conf	**routes;
 	size_t			  n;
 };
 
 struct route {
-	struct route_set	 *exact;	/* by (keylen, bytes): bsearch */
+	struct route_set	 *exact;	/* by (keylen, bytes) */
 	size_t			  nexact;
 	struct route_set	 *wild;		/* longest suffix first */
 	size_t			  nwild;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for daemon/config.c: values, defaults, includes and every kind of error. */
+/* Unit tests for daemon/config.c: values, defaults, includes, errors. */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -689,7 +689,8 @@ test_max_uri(void **state)
 	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
 
-	cf = expect_ok("[frontdoor]\nmax_header_size = 1k\nmax_uri_size = 1k\n");
+	cf = expect_ok("[frontdoor]\nmax_header_size = 1k\n"
+	    "max_uri_size = 1k\n");
 	assert_int_equal(cf->max_uri_size, 1024);
 	config_unref(cf);
 	cf = expect_ok("[frontdoor]\nmax_header_size = 1m\n");
@@ -836,7 +837,8 @@ test_duplicate_route(void **state)
 	config_errors_free(&e);
 
 	/* Same host, different paths; same path, different hosts: fine. */
-	config_unref(expect_ok("[route one]\nhost = a.com\nbackends = 1.1.1.1:1\n"
+	config_unref(expect_ok("[route one]\nhost = a.com\n"
+	    "backends = 1.1.1.1:1\n"
 	    "[route two]\nhost = a.com\npath = /x\nbackends = 1.1.1.1:1\n"
 	    "[route three]\nhost = *.a.com\nbackends = 1.1.1.1:1\n"));
 }

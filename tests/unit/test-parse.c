@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for common/parse.c: durations, sizes, booleans, lists, addresses, CIDR. */
+/* Unit tests for common/parse.c: every value parser and CIDR matching. */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,8 +84,10 @@ test_size(void **state)
 static void
 test_bool(void **state)
 {
-	static const char	*yes[] = { "yes", "true", "on", "1", "YES", "On" };
-	static const char	*no[] = { "no", "false", "off", "0", "No", "FALSE" };
+	static const char	*yes[] = { "yes", "true", "on", "1", "YES",
+	    "On" };
+	static const char	*no[] = { "no", "false", "off", "0", "No",
+	    "FALSE" };
 	size_t			 i;
 	int			 b;
 
