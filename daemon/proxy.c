@@ -45,25 +45,47 @@ exchange_str(const struct exchange *x, uint32_t off)
 	return (x->strs.data != NULL ? x->strs.data + off : "");
 }
 
+static void
+hex64(char *out, uint64_t v)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	int			 i;
+
+	for (i = 15; i >= 0; i--, v >>= 4)
+		out[i] = digits[v & 0xf];
+	out[16] = '\0';
+}
+
 struct exchange *
 exchange_new(struct conn *c)
 {
+	struct worker	*w = c->w;
 	struct exchange	*x;
-	uint64_t	 r;
 
-	x = xcalloc(1, sizeof(*x));
+	/* Recycled with their buffers: no allocation per request. */
+	if ((x = w->xfree) != NULL) {
+		w->xfree = x->next_free;
+		w->nxfree--;
+		memset(x, 0, offsetof(struct exchange, head));
+		memset(&x->req_ch, 0, sizeof(*x) -
+		    offsetof(struct exchange, req_ch));
+		buf_reset(&x->head);
+		buf_reset(&x->out);
+		buf_reset(&x->strs);
+	} else {
+		x = xcalloc(1, sizeof(*x));
+		buf_init(&x->head, 0);
+		buf_init(&x->out, 0);
+		buf_init(&x->strs, 0);
+	}
 	x->c = c;
 	x->wreq.data = x;
-	buf_init(&x->head, 0);
-	buf_init(&x->out, 0);
-	buf_init(&x->strs, 0);
 	buf_append(&x->strs, "", 1);	/* offset 0 is "" */
 	x->start_ms = uv_now(&c->w->loop);
 	x->start_us = fd_wall_us();
 	x->version = 11;
 	x->flags = XF_HTML;
-	r = worker_random(c->w);
-	snprintf(x->id, sizeof(x->id), "%016llx", (unsigned long long)r);
+	hex64(x->id, worker_random(w));
 	addr_format_ip(&c->peer.sa, x->client_ip, sizeof(x->client_ip));
 	return (x);
 }
@@ -71,8 +93,24 @@ exchange_new(struct conn *c)
 void
 exchange_free(struct exchange *x)
 {
+	struct worker	*w;
+
 	if (x == NULL)
 		return;
+	w = x->c->w;
+	if (w->nxfree < EXCHANGE_FREE_MAX && x->head.cap <= 8192 &&
+	    x->out.cap <= 8192 && x->strs.cap <= 8192) {
+		x->next_free = w->xfree;
+		w->xfree = x;
+		w->nxfree++;
+		return;
+	}
+	exchange_destroy(x);
+}
+
+void
+exchange_destroy(struct exchange *x)
+{
 	buf_free(&x->head);
 	buf_free(&x->out);
 	buf_free(&x->strs);
@@ -391,8 +429,11 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	x->backend = &r->backends[c->w->rr[r->index]++ % r->nbackends];
 
 	proxy_build_head(x, req, trusted);
-	/* Body bytes that came with the head wait in c->in. */
-	conn_read_stop(c);
+	/*
+	 * Body bytes that came with the head wait in c->in.  The client stays
+	 * readable: more body, a pipelined request or its close land in the
+	 * buffer, which bounds them.
+	 */
 	proxy_connect(x, 0);
 }
 
@@ -549,21 +590,16 @@ proxy_pump_request(struct exchange *x)
 		return (-1);
 	}
 	if (r == 1) {
-		/* Back-pressure: no more client bytes until this is out. */
+		/* The buffer fills while this is out: that is the back-pressure. */
 		u->writing = 1;
-		conn_read_stop(c);
-		return (0);
+		goto reading;
 	}
 	if (c->inoff == c->inlen)
 		c->inoff = c->inlen = 0;
 reading:
-	if (x->req_mode == BODY_TUNNEL ||
-	    (!(x->flags & XF_REQ_DONE) && c->inlen < WORKER_BUFSZ)) {
-		if (c->inlen == WORKER_BUFSZ)
-			conn_read_stop(c);
-		else
-			conn_read_start(c);
-	} else
+	if (c->inlen < WORKER_BUFSZ)
+		conn_read_start(c);
+	else
 		conn_read_stop(c);
 	return (0);
 }

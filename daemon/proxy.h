@@ -86,7 +86,7 @@ struct pool {
 	unsigned		 nidle;
 };
 
-#define POOL_MAX_IDLE		32
+#define POOL_MAX_IDLE		256
 #define POOL_IDLE_MS		(60 * 1000)
 
 enum body_mode {
@@ -114,8 +114,12 @@ enum body_mode {
 #define XF_UP_KEEP	0x1000	/* backend connection may be pooled */
 #define XF_ERROR	0x2000	/* answered by frontdoor itself */
 
+/* Finished exchanges kept per worker for reuse. */
+#define EXCHANGE_FREE_MAX	256
+
 /* One request and its response. */
 struct exchange {
+	struct exchange		*next_free;	/* worker->xfree */
 	struct conn		*c;
 	struct upconn		*u;
 	const struct route_conf	*route;
@@ -160,7 +164,9 @@ void	 conn_stop_idle(struct conn *);
 
 /* proxy.c */
 struct exchange *exchange_new(struct conn *);
+/* Back to the worker's free list (or freed); NULL is a no-op. */
 void	 exchange_free(struct exchange *);
+void	 exchange_destroy(struct exchange *);
 /* A complete request head (head_len bytes at c->in + c->inoff). */
 void	 proxy_request(struct exchange *, struct http_request *, size_t head_len);
 /* Answer with an error page; closes the connection after when close. */

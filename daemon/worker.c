@@ -247,6 +247,13 @@ worker_join(struct worker *w)
 	if (uv_loop_close(&w->loop) != 0)
 		log_warn("worker %u: handles left open at exit", w->id);
 	upstream_pools_free(w);
+	while (w->xfree != NULL) {
+		struct exchange *x = w->xfree;
+
+		w->xfree = x->next_free;
+		x->next_free = NULL;
+		exchange_destroy(x);
+	}
 	for (i = 0; i < w->nfreebufs; i++)
 		free(w->freebufs[i]);
 	free(w->freebufs);

@@ -12,6 +12,7 @@
 
 struct config;
 struct conn;
+struct exchange;
 struct pool;
 
 /* I/O buffers come in one size, from a per-worker free list. */
@@ -55,6 +56,9 @@ struct worker {
 	struct pool		**pools;	/* hash of backend address */
 	unsigned		 npools;
 	unsigned		 pools_size;
+
+	struct exchange		*xfree;		/* recycled exchanges */
+	unsigned		 nxfree;
 
 	uint64_t		*rr;		/* round-robin per route index */
 	size_t			 nrr;
