@@ -75,6 +75,60 @@ static const unsigned char http_ctype[256] = {
 #define HTTP_IS(c, k) (http_ctype[(unsigned char)(c)] & (k))
 #define HTTP_IS_WS(c) ((c) == ' ' || (c) == '\t')
 
+/*
+ * Eight bytes at a time for the long runs (values and targets), as in
+ * picohttpparser without SSE: a word with no byte below 0x20 and no 0x7f is
+ * all field-value bytes (HTAB stops the word, and the byte loop takes it).
+ * The tests are exact: a word is flagged only when one of its bytes is.
+ */
+#define HTTP_ONES       0x0101010101010101ULL
+#define HTTP_HIGHS      0x8080808080808080ULL
+#define HTTP_LESS(x, n) (((x)-HTTP_ONES * (n)) & ~(x)&HTTP_HIGHS)
+#define HTTP_HAS(x, n)  HTTP_LESS((x) ^ (HTTP_ONES * (n)), 1)
+
+static inline uint64_t
+http_word(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return (x);
+}
+
+/* Skip field-value bytes (HTAB, SP, VCHAR, obs-text). */
+static inline const char *
+http_skip_value(const char *p, const char *end)
+{
+	uint64_t x;
+
+	while (end - p >= 8) {
+		x = http_word(p);
+		if (HTTP_LESS(x, 0x20) | HTTP_HAS(x, 0x7f))
+			break;
+		p += 8;
+	}
+	while (p < end && HTTP_IS(*p, HTTP_C_VALUE))
+		p++;
+	return (p);
+}
+
+/* Skip request-target bytes (VCHAR). */
+static inline const char *
+http_skip_uri(const char *p, const char *end)
+{
+	uint64_t x;
+
+	while (end - p >= 8) {
+		x = http_word(p);
+		if (HTTP_LESS(x, 0x21) | HTTP_HAS(x, 0x7f) | (x & HTTP_HIGHS))
+			break;
+		p += 8;
+	}
+	while (p < end && HTTP_IS(*p, HTTP_C_URI))
+		p++;
+	return (p);
+}
+
 /* Internal result for "need more bytes"; errors are negative statuses. */
 #define HTTP_AGAIN 1
 
@@ -582,8 +636,7 @@ http_parse_headers(struct http_head *h)
 		while (p < end && HTTP_IS_WS(*p))
 			p++;
 		value = p;
-		while (p < end && HTTP_IS(*p, HTTP_C_VALUE))
-			p++;
+		p = http_skip_value(p, end);
 		if (p == end)
 			return (HTTP_AGAIN);
 		vend = p;
@@ -725,8 +778,7 @@ http_request_line(struct http_head *h, struct http_request *req, size_t max_uri)
 	/* Stop after max_uri bytes so a huge target is 414 at once. */
 	req->target = p;
 	uend = (size_t)(end - p) > max_uri ? p + max_uri : end;
-	while (p < uend && HTTP_IS(*p, HTTP_C_URI))
-		p++;
+	p = http_skip_uri(p, uend);
 	if (p == end)
 		return (HTTP_AGAIN);
 	if (*p != ' ') {
@@ -874,8 +926,7 @@ http_status_line(struct http_head *h, struct http_response *res)
 	else if (*p != '\r' && *p != '\n')
 		return (http_bad(h, "bad status code"));
 	res->reason = p;
-	while (p < end && HTTP_IS(*p, HTTP_C_VALUE))
-		p++;
+	p = http_skip_value(p, end);
 	if (p == end)
 		return (HTTP_AGAIN);
 	if (*p != '\r' && *p != '\n')
@@ -1157,6 +1208,7 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 			i += n;
 			o += n;
 			c->remaining -= n;
+			c->data_total += n;
 			if (c->remaining == 0)
 				c->state = HTTP_CH_DATA_CR;
 			continue;
