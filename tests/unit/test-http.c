@@ -417,6 +417,46 @@ test_request_field_syntax(void **state)
 	assert_non_null(err);
 }
 
+/* Every offset in and around an eight-byte word, for the fast scans. */
+static void
+test_request_byte_positions(void **state)
+{
+	static const char   bad_value[] = { 0x01, 0x0b, 0x1f, 0x7f, 0x00 };
+	static const char   bad_target[] = { 0x01, 0x7f, (char)0x80, (char)0xff,
+		  0x00, 0x09 };
+	struct http_request r;
+	char                s[256];
+	size_t              off, i, n;
+
+	(void)state;
+	for (off = 0; off < 20; off++) {
+		for (i = 0; i < sizeof(bad_value); i++) {
+			n = (size_t)snprintf(s, sizeof(s),
+			    "GET / HTTP/1.1\r\nHost: a\r\nX: %.*s#%s\r\n\r\n",
+			    (int)off, "aaaaaaaaaaaaaaaaaaaaaaaaa",
+			    "bbbbbbbbbbbb");
+			s[28 + off] = bad_value[i];
+			assert_int_equal(req_lim(s, n, &test_limits, &r), -400);
+			s[28 + off] = (char)(0x80 + off);
+			assert_int_equal(req_lim(s, n, &test_limits, &r), n);
+			assert_int_equal(hdrs[1].value_len, off + 13);
+			s[28 + off] = '\t';
+			assert_int_equal(req_lim(s, n, &test_limits, &r), n);
+		}
+		for (i = 0; i < sizeof(bad_target); i++) {
+			n = (size_t)snprintf(s, sizeof(s),
+			    "GET /%.*s#%s HTTP/1.1\r\nHost: a\r\n\r\n",
+			    (int)off, "aaaaaaaaaaaaaaaaaaaaaaaaa",
+			    "bbbbbbbbbbbb");
+			s[5 + off] = bad_target[i];
+			assert_int_equal(req_lim(s, n, &test_limits, &r), -400);
+			s[5 + off] = '~';
+			assert_int_equal(req_lim(s, n, &test_limits, &r), n);
+			assert_int_equal(r.target_len, off + 14);
+		}
+	}
+}
+
 static void
 test_request_header_ids(void **state)
 {
@@ -1133,6 +1173,7 @@ main(void)
 		cmocka_unit_test(test_request_version),
 		cmocka_unit_test(test_request_bare_cr),
 		cmocka_unit_test(test_request_field_syntax),
+		cmocka_unit_test(test_request_byte_positions),
 		cmocka_unit_test(test_request_header_ids),
 		cmocka_unit_test(test_request_content_length),
 		cmocka_unit_test(test_request_transfer_encoding),
