@@ -107,6 +107,9 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		proxy_client_data(c->x);
 	else
 		conn_process(c);
+	/* A full buffer is read again only once something is consumed. */
+	if (c->reading && c->in != NULL && c->inlen == WORKER_BUFSZ)
+		conn_read_stop(c);
 }
 
 void

@@ -146,6 +146,7 @@ const char *http_reason(int status);
 struct http_chunked {
 	int		 state;
 	uint64_t	 remaining;	/* bytes left in the current chunk's data */
+	uint64_t	 data_total;	/* data bytes seen so far */
 	size_t		 line_len;	/* bytes of the current size/trailer line */
 	size_t		 trailer_len;	/* bytes of trailer section so far */
 	size_t		 max_trailer;

@@ -559,10 +559,8 @@ proxy_pump_request(struct exchange *x)
 				return (-1);
 			}
 			n = sn;
-			x->req_total += n;
 			if (x->route->max_body_size != 0 &&
-			    x->req_total > x->route->max_body_size + 64 * 1024) {
-				/* Framing adds a little; the data is over. */
+			    x->req_ch.data_total > x->route->max_body_size) {
 				proxy_fail(x, 413, "body too large");
 				return (-1);
 			}
@@ -644,6 +642,8 @@ proxy_client_eof(struct exchange *x, int error)
 		x->flags &= ~XF_KEEPALIVE;
 		return;
 	}
+	log_debug("request %s: client %s: %s", x->id, x->client_ip,
+	    error != 0 ? uv_strerror(error) : "closed early");
 	if (x->status == 0)
 		x->status = 499;
 	proxy_abort(x);

@@ -131,7 +131,6 @@ struct exchange {
 	struct http_chunked	 req_ch;
 	struct http_chunked	 resp_ch;
 	uint64_t		 req_left;
-	uint64_t		 req_total;
 	uint64_t		 resp_left;
 	uint64_t		 bytes_sent;	/* response body bytes to the client */
 	uint64_t		 start_ms;	/* loop time */

@@ -138,6 +138,9 @@ upstream_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	}
 	u->inlen += nread;
 	proxy_up_data(u->x);
+	if (u->reading && !u->closing && u->in != NULL &&
+	    u->inlen == WORKER_BUFSZ)
+		upstream_read_stop(u);
 }
 
 void
