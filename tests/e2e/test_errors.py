@@ -136,7 +136,7 @@ def test_uri_too_long_414(start_fd, backend):
 
 
 def test_header_too_large_431(start_fd, backend):
-    fd = start_fd({"app": {"backends": backend.addr}}, main={"max_header_size": "4k"})
+    fd = start_fd({"app": {"backends": backend.addr}}, main={"max_header_size": "4k", "max_uri_size": "2k"})
     with fd.conn() as c:
         c.send(b"GET /echo HTTP/1.1\r\nHost: app.test\r\nX-Big: " + b"b" * 8000 + b"\r\n\r\n")
         expect_status_and_close(c, 431, "8 kB header with max_header_size=4k")
@@ -209,6 +209,9 @@ def test_idle_timeout_closes_keepalive(start_fd, backend):
 
 def test_max_connections(start_fd, backend):
     fd = start_fd({"app": {"backends": backend.addr}}, main={"max_connections": 3})
+    # The fixture's readiness probe is a connection too: let the daemon see
+    # it close before counting to three.
+    time.sleep(0.3)
     held = [fd.conn() for _ in range(3)]
     try:
         for c in held:

@@ -127,7 +127,9 @@ def test_upload_50mb(fd, backend, workdir):
     f.write_bytes(data)
     p = curl("--data-binary", "@%s" % f, "-H", "Content-Type: application/octet-stream",
              "-H", "Expect:", fd.url("/echo"), timeout=120)
-    assert p.returncode == 0, "50 MB upload failed: %s" % p.stderr
+    assert p.returncode == 0, "50 MB upload failed: %s; backend heads %r completes %r; "\
+        "access log %r" % (p.stderr, dict(backend.heads), dict(backend.completes),
+                           fd.access_lines())
     d = __import__("json").loads(p.stdout)
     assert d["body_len"] == len(data), "backend got %d of %d bytes" % (d["body_len"], len(data))
     assert d["body_sha256"] == hashlib.sha256(data).hexdigest(), "upload corrupted"
@@ -218,9 +220,10 @@ def test_download_1gb_slow_reader_memory_flat(fd):
     assert peak - base < 64 * 1024, "frontdoord RSS grew %d kB during a 1 GB download" % (peak - base)
 
 
-def test_upload_to_stalled_backend_memory_flat(fd, backend):
+def test_upload_to_stalled_backend_memory_flat(start_fd, backend):
     """Back-pressure the other way: the backend does not read for 3 s while
     the client pushes 200 MB; frontdoord must not buffer it."""
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr, "max_body_size": 0}})
     total = 200 * 1024 * 1024
     base = fd.rss_kb()
     peak = [base]
@@ -245,7 +248,8 @@ def test_upload_to_stalled_backend_memory_flat(fd, backend):
     t.join(90)
     c.close()
     assert not t.is_alive(), "200 MB upload did not finish within 90 s"
-    assert "err" not in result, "upload failed: %r" % result.get("err")
+    assert "err" not in result, "upload failed: %r; backend heads %r; access log %r" % (
+        result.get("err"), dict(backend.heads), fd.access_lines())
     assert result["resp"].status == 200 and result["resp"].json()["body_len"] == total
     assert peak[0] - base < 64 * 1024, \
         "frontdoord RSS grew %d kB while the backend was not reading" % (peak[0] - base)
