@@ -124,6 +124,7 @@ class Frontdoor:
         end = time.monotonic() + ready_timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
+                self.expected_exit = True  # reported here, not again at teardown
                 raise AssertionError(
                     "frontdoord exited with %s at start-up; stderr:\n%s"
                     % (self.proc.returncode, self.stderr()))

@@ -209,14 +209,25 @@ def test_idle_timeout_closes_keepalive(start_fd, backend):
 
 def test_max_connections(start_fd, backend):
     fd = start_fd({"app": {"backends": backend.addr}}, main={"max_connections": 3})
-    # The fixture's readiness probe is a connection too: let the daemon see
-    # it close before counting to three.
-    time.sleep(0.3)
-    held = [fd.conn() for _ in range(3)]
+
+    def open_working():
+        # The fixture's readiness probe is a connection too, and the daemon
+        # may not have seen it close yet: retry a little (bounded).
+        for _ in range(50):
+            c = fd.conn()
+            try:
+                c.send(GOOD)
+                if c.read_response().status == 200:
+                    return c
+            except Exception:
+                pass
+            c.close()
+            time.sleep(0.1)
+        raise AssertionError("could not hold 3 connections under max_connections=3")
+    held = []
     try:
-        for c in held:
-            c.send(GOOD)
-            assert c.read_response().status == 200
+        for _ in range(3):
+            held.append(open_working())
         extra = fd.conn()
         try:
             try:
