@@ -195,6 +195,14 @@ conn_process_one(struct conn *c)
 		return;
 	}
 	if (c->state == CS_IDLE) {
+		/*
+		 * A new request on a kept-alive connection is served by the
+		 * configuration in force now; one in flight kept its own.
+		 */
+		if (c->cfg != c->w->config) {
+			config_unref(c->cfg);
+			c->cfg = config_ref(c->w->config);
+		}
 		/* First byte of a request: the head has this long to arrive. */
 		c->state = CS_HEAD;
 		tq_set(&c->w->tq, &c->te, c->cfg->header_timeout_ms,
