@@ -45,8 +45,8 @@ buf_reset(struct buf *b)
 int
 buf_reserve(struct buf *b, size_t n)
 {
-	size_t	max = b->max == 0 ? SIZE_MAX - 1 : b->max;
-	size_t	need, ncap;
+	size_t max = b->max == 0 ? SIZE_MAX - 1 : b->max;
+	size_t need, ncap;
 
 	if (n > max || b->len > max - n)
 		return -ENOBUFS;
@@ -71,7 +71,7 @@ buf_reserve(struct buf *b, size_t n)
 int
 buf_append(struct buf *b, const void *p, size_t n)
 {
-	int	rv;
+	int rv;
 
 	if ((rv = buf_reserve(b, n)) != 0)
 		return rv;
@@ -91,8 +91,8 @@ buf_puts(struct buf *b, const char *s)
 int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
-	va_list	ap;
-	int	rv;
+	va_list ap;
+	int     rv;
 
 	va_start(ap, fmt);
 	rv = buf_vprintf(b, fmt, ap);
@@ -103,9 +103,9 @@ buf_printf(struct buf *b, const char *fmt, ...)
 int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list	aq;
-	size_t	room;
-	int	n, rv;
+	va_list aq;
+	size_t  room;
+	int     n, rv;
 
 	room = b->cap > b->len ? b->cap - b->len : 0;
 	va_copy(aq, ap);

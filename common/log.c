@@ -26,18 +26,18 @@ enum log_target {
  * of target (a file after a file) dup2()s the new file onto the old fd
  * number, so a line is never written to a closed or reused descriptor.
  */
-static pthread_mutex_t	 log_lock = PTHREAD_MUTEX_INITIALIZER;
-static enum log_target	 log_target = LOG_TARGET_STDERR;
-static int		 log_fd = STDERR_FILENO;
-static char		 log_ident[64] = "frontdoord";
-static int		 log_level = LOG_LVL_INFO;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static enum log_target log_target = LOG_TARGET_STDERR;
+static int             log_fd = STDERR_FILENO;
+static char            log_ident[64] = "frontdoord";
+static int             log_level = LOG_LVL_INFO;
 
-static const char	*log_names[] = { "error", "warn", "info", "debug" };
+static const char *log_names[] = { "error", "warn", "info", "debug" };
 
 int
 log_level_parse(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < nitems(log_names); i++) {
 		if (strcmp(s, log_names[i]) == 0)
@@ -49,7 +49,7 @@ log_level_parse(const char *s)
 int
 log_open(const char *target, const char *ident)
 {
-	int	fd = -1, error;
+	int fd = -1, error;
 
 	if (strcmp(target, "stderr") != 0 && strcmp(target, "syslog") != 0) {
 		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
@@ -118,7 +118,7 @@ log_close(void)
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	log_vmsg(level, fmt, ap);
@@ -143,12 +143,12 @@ log_syslog_priority(enum log_level level)
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char		 line[2048];
-	struct timespec	 ts;
-	struct tm	 tm;
-	size_t		 len, start, i;
-	int		 n, saved_errno = errno;
-	ssize_t		 w;
+	char            line[2048];
+	struct timespec ts;
+	struct tm       tm;
+	size_t          len, start, i;
+	int             n, saved_errno = errno;
+	ssize_t         w;
 
 	if ((int)level > (int)log_get_level())
 		goto out;
@@ -158,18 +158,18 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	len = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(line + len, sizeof line - len, ".%03ldZ %s: ",
-	    ts.tv_nsec / 1000000, log_names[level]);
+	n = snprintf(line + len, sizeof line - len,
+	    ".%03ldZ %s: ", ts.tv_nsec / 1000000, log_names[level]);
 	len += (size_t)n;
 	start = len;
 
-	errno = saved_errno;	/* for %m */
+	errno = saved_errno; /* for %m */
 	n = vsnprintf(line + len, sizeof line - len, fmt, ap);
 	if (n < 0)
 		n = 0;
 	len += MIN((size_t)n, sizeof line - len - 1);
 	if (len == sizeof line - 1)
-		len--;		/* room for the newline */
+		len--; /* room for the newline */
 
 	/* One call, one line: a message cannot forge further lines. */
 	for (i = start; i < len; i++) {
@@ -196,7 +196,7 @@ out:
 void
 fatal(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	log_vmsg(LOG_LVL_ERROR, fmt, ap);

@@ -13,30 +13,31 @@ enum log_level {
 };
 
 /* "error", "warn", "info", "debug" -> level; -1 if unknown. */
-int	 log_level_parse(const char *);
+int log_level_parse(const char *);
 /*
  * Where to log: "stderr", "syslog" or a file path (opened O_APPEND).
  * Returns 0 or a negative errno; on failure the previous target stays.
  * Called at start-up, on reload and on SIGUSR1 (reopen).
  */
-int	 log_open(const char *target, const char *ident);
-void	 log_set_level(enum log_level);
+int            log_open(const char *target, const char *ident);
+void           log_set_level(enum log_level);
 enum log_level log_get_level(void);
-void	 log_close(void);
+void           log_close(void);
 
 /* One line per call, written with a single write(2). */
-void	 log_msg(enum log_level, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	 log_vmsg(enum log_level, const char *, va_list);
-#define log_error(...)	log_msg(LOG_LVL_ERROR, __VA_ARGS__)
-#define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
-#define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
-#define log_debug(...)	do {						\
-	if (log_get_level() >= LOG_LVL_DEBUG)				\
-		log_msg(LOG_LVL_DEBUG, __VA_ARGS__);			\
-} while (0)
+void log_msg(enum log_level, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level, const char *, va_list);
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...)                                                         \
+	do {                                                                   \
+		if (log_get_level() >= LOG_LVL_DEBUG)                          \
+			log_msg(LOG_LVL_DEBUG, __VA_ARGS__);                   \
+	} while (0)
 
 /* Start-up only: log and exit(1). */
-void	 fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

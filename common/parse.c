@@ -13,8 +13,8 @@
 static size_t
 parse_digits(const char *s, uint64_t *v)
 {
-	uint64_t	n = 0;
-	size_t		i;
+	uint64_t n = 0;
+	size_t   i;
 
 	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
 		if (n > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
@@ -37,9 +37,9 @@ parse_mul(uint64_t n, uint64_t mul, uint64_t *out)
 int
 parse_duration_ms(const char *s, uint64_t *out)
 {
-	uint64_t	 n, mul;
-	size_t		 i;
-	const char	*u;
+	uint64_t    n, mul;
+	size_t      i;
+	const char *u;
 
 	if ((i = parse_digits(s, &n)) == 0)
 		return -1;
@@ -62,9 +62,9 @@ parse_duration_ms(const char *s, uint64_t *out)
 int
 parse_size(const char *s, uint64_t *out)
 {
-	uint64_t	 n, mul;
-	size_t		 i;
-	const char	*u;
+	uint64_t    n, mul;
+	size_t      i;
+	const char *u;
 
 	if ((i = parse_digits(s, &n)) == 0)
 		return -1;
@@ -87,9 +87,9 @@ parse_size(const char *s, uint64_t *out)
 int
 parse_bool(const char *s, int *out)
 {
-	static const char	*yes[] = { "yes", "true", "on", "1" };
-	static const char	*no[] = { "no", "false", "off", "0" };
-	size_t			 i;
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	size_t             i;
 
 	for (i = 0; i < nitems(yes); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
@@ -107,8 +107,8 @@ parse_bool(const char *s, int *out)
 int
 parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	uint64_t	n;
-	size_t		i;
+	uint64_t n;
+	size_t   i;
 
 	if ((i = parse_digits(s, &n)) == 0 || s[i] != '\0')
 		return -1;
@@ -127,9 +127,9 @@ parse_isspace(int c)
 int
 parse_list(const char *s, parse_list_cb cb, void *arg)
 {
-	const char	*item, *end;
-	size_t		 len;
-	int		 rv;
+	const char *item, *end;
+	size_t      len;
+	int         rv;
 
 	while (*s != '\0') {
 		item = s;
@@ -152,7 +152,7 @@ parse_list(const char *s, parse_list_cb cb, void *arg)
 static int
 parse_port(const char *s, uint16_t *port)
 {
-	uint64_t	n;
+	uint64_t n;
 
 	if (parse_uint(s, 1, 65535, &n) != 0)
 		return -1;
@@ -163,12 +163,12 @@ parse_port(const char *s, uint16_t *port)
 int
 parse_hostport(const char *s, int any_ok, struct fd_addr *out)
 {
-	struct sockaddr_in	 sin;
-	struct sockaddr_in6	 sin6;
-	char			 host[INET6_ADDRSTRLEN];
-	const char		*colon, *end;
-	size_t			 len;
-	uint16_t		 port;
+	struct sockaddr_in  sin;
+	struct sockaddr_in6 sin6;
+	char                host[INET6_ADDRSTRLEN];
+	const char         *colon, *end;
+	size_t              len;
+	uint16_t            port;
 
 	memset(&sin, 0, sizeof sin);
 	memset(&sin6, 0, sizeof sin6);
@@ -192,8 +192,8 @@ parse_hostport(const char *s, int any_ok, struct fd_addr *out)
 		return 0;
 	}
 
-	if ((colon = strrchr(s, ':')) == NULL || memchr(s, ':',
-	    (size_t)(colon - s)) != NULL)
+	if ((colon = strrchr(s, ':')) == NULL ||
+	    memchr(s, ':', (size_t)(colon - s)) != NULL)
 		return -1;
 	len = (size_t)(colon - s);
 	if (len >= sizeof host)
@@ -221,8 +221,8 @@ parse_hostport(const char *s, int any_ok, struct fd_addr *out)
 void
 addr_format_ip(const struct sockaddr *sa, char *buf, size_t len)
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
+	const struct sockaddr_in  *sin;
+	const struct sockaddr_in6 *sin6;
 
 	if (len == 0)
 		return;
@@ -250,17 +250,19 @@ addr_format_ip(const struct sockaddr *sa, char *buf, size_t len)
 void
 addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char	ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
 	addr_format_ip(sa, ip, sizeof ip);
 	switch (sa->sa_family) {
 	case AF_INET:
-		snprintf(buf, len, "%s:%u", ip, ntohs(((const struct
-		    sockaddr_in *)(const void *)sa)->sin_port));
+		snprintf(buf, len, "%s:%u", ip,
+		    ntohs(((const struct sockaddr_in *)(const void *)sa)
+		              ->sin_port));
 		break;
 	case AF_INET6:
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(((const struct
-		    sockaddr_in6 *)(const void *)sa)->sin6_port));
+		snprintf(buf, len, "[%s]:%u", ip,
+		    ntohs(((const struct sockaddr_in6 *)(const void *)sa)
+		              ->sin6_port));
 		break;
 	default:
 		snprintf(buf, len, "%s", ip);
@@ -271,12 +273,12 @@ addr_format(const struct sockaddr *sa, char *buf, size_t len)
 int
 parse_cidr(const char *s, struct cidr *out)
 {
-	struct cidr	 c;
-	char		 host[INET6_ADDRSTRLEN];
-	const char	*slash;
-	size_t		 len, i;
-	uint64_t	 bits;
-	unsigned	 max;
+	struct cidr c;
+	char        host[INET6_ADDRSTRLEN];
+	const char *slash;
+	size_t      len, i;
+	uint64_t    bits;
+	unsigned    max;
 
 	memset(&c, 0, sizeof c);
 	slash = strchr(s, '/');
@@ -312,8 +314,8 @@ parse_cidr(const char *s, struct cidr *out)
 static int
 cidr_match_bytes(const uint8_t *net, unsigned bits, const uint8_t *addr)
 {
-	unsigned	full = bits / 8, rest = bits % 8;
-	uint8_t		mask;
+	unsigned full = bits / 8, rest = bits % 8;
+	uint8_t  mask;
 
 	if (memcmp(net, addr, full) != 0)
 		return 0;
@@ -326,10 +328,9 @@ cidr_match_bytes(const uint8_t *net, unsigned bits, const uint8_t *addr)
 int
 cidr_match(const struct cidr *c, int family, const uint8_t *addr)
 {
-	static const uint8_t	v4mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	uint8_t			mapped[16];
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff };
+	uint8_t              mapped[16];
 
 	if (c->family == family)
 		return cidr_match_bytes(c->addr, c->bits, addr);

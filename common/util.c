@@ -11,11 +11,10 @@
 
 #include "util.h"
 
-static void __attribute__((noreturn))
-util_oom(const char *what, size_t n)
+static void __attribute__((noreturn)) util_oom(const char *what, size_t n)
 {
-	char	msg[128];
-	int	len;
+	char msg[128];
+	int  len;
 
 	/* No allocation and no stdio buffering: memory is what we lack. */
 	len = snprintf(msg, sizeof msg, "frontdoor: %s(%zu): out of memory\n",
@@ -28,7 +27,7 @@ util_oom(const char *what, size_t n)
 void *
 xmalloc(size_t n)
 {
-	void	*p;
+	void *p;
 
 	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
 		util_oom("xmalloc", n);
@@ -38,7 +37,7 @@ xmalloc(size_t n)
 void *
 xcalloc(size_t nmemb, size_t size)
 {
-	void	*p;
+	void *p;
 
 	if (nmemb == 0 || size == 0)
 		nmemb = size = 1;
@@ -50,7 +49,7 @@ xcalloc(size_t nmemb, size_t size)
 void *
 xrealloc(void *p, size_t n)
 {
-	void	*np;
+	void *np;
 
 	if ((np = realloc(p, n == 0 ? 1 : n)) == NULL)
 		util_oom("xrealloc", n);
@@ -74,7 +73,7 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t n)
 {
-	char	*p;
+	char *p;
 
 	n = strnlen(s, n);
 	p = xmalloc(n + 1);
@@ -86,9 +85,9 @@ xstrndup(const char *s, size_t n)
 char *
 xasprintf(const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*s;
-	int	 n;
+	va_list ap;
+	char   *s;
+	int     n;
 
 	va_start(ap, fmt);
 	n = vasprintf(&s, fmt, ap);
@@ -101,7 +100,7 @@ xasprintf(const char *fmt, ...)
 int
 fd_strncaseeq(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t	i;
+	size_t i;
 
 	if (alen != blen)
 		return 0;
@@ -116,7 +115,7 @@ fd_strncaseeq(const char *a, size_t alen, const char *b, size_t blen)
 uint64_t
 fd_now_ms(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -125,7 +124,7 @@ fd_now_ms(void)
 uint64_t
 fd_wall_us(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;

@@ -3,6 +3,6 @@
 #ifndef FD_VERSION_H
 #define FD_VERSION_H
 
-#define FRONTDOOR_VERSION	"0.1.0"
+#define FRONTDOOR_VERSION "0.1.0"
 
 #endif

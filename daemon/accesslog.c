@@ -12,15 +12,15 @@
 #include "worker.h"
 
 /* Lines waiting for the disk, per worker; past this they are dropped. */
-#define ACCESSLOG_BACKLOG	(1024 * 1024)
+#define ACCESSLOG_BACKLOG (1024 * 1024)
 
-int	accesslog_fd = -1;
+int accesslog_fd = -1;
 
 /* Combined log: nginx escapes '"', '\' and bytes outside printable ASCII. */
 static void
 esc_combined(struct buf *b, const char *s)
 {
-	char	 hex[8];
+	char hex[8];
 
 	if (*s == '\0') {
 		buf_append(b, "-", 1);
@@ -40,7 +40,7 @@ esc_combined(struct buf *b, const char *s)
 static void
 esc_json(struct buf *b, const char *s)
 {
-	char	 hex[8];
+	char hex[8];
 
 	buf_append(b, "\"", 1);
 	for (; *s != '\0'; s++) {
@@ -65,7 +65,7 @@ esc_json(struct buf *b, const char *s)
 static void
 accesslog_write_cb(uv_fs_t *req)
 {
-	struct worker	*w = req->data;
+	struct worker *w = req->data;
 
 	if (req->result < 0)
 		w->log_dropped++;
@@ -79,8 +79,8 @@ accesslog_write_cb(uv_fs_t *req)
 void
 accesslog_flush(struct worker *w)
 {
-	struct buf	 t;
-	uv_buf_t	 b;
+	struct buf t;
+	uv_buf_t   b;
 
 	if (w->logging || w->logbuf.len == 0 || accesslog_fd < 0)
 		return;
@@ -91,7 +91,7 @@ accesslog_flush(struct worker *w)
 	w->logreq.data = w;
 	/* Offset -1: the file is O_APPEND, every worker writes whole lines. */
 	if (uv_fs_write(&w->loop, &w->logreq, accesslog_fd, &b, 1, -1,
-	    accesslog_write_cb) == 0)
+	        accesslog_write_cb) == 0)
 		w->logging = 1;
 	else
 		buf_reset(&w->logbuf_busy);
@@ -100,15 +100,15 @@ accesslog_flush(struct worker *w)
 void
 accesslog_write(struct exchange *x)
 {
-	struct worker	*w = x->c->w;
-	struct buf	*b = &w->logbuf;
-	const char	*route = x->route != NULL ? x->route->name : "-";
-	const char	*backend = x->backend != NULL ? x->backend->name : "-";
-	uint64_t	 ms = uv_now(&w->loop) - x->start_ms;
-	time_t		 t = (time_t)(x->start_us / 1000000);
-	struct tm	 tm;
-	char		 when[64];
-	size_t		 mark = b->len;
+	struct worker *w = x->c->w;
+	struct buf    *b = &w->logbuf;
+	const char    *route = x->route != NULL ? x->route->name : "-";
+	const char    *backend = x->backend != NULL ? x->backend->name : "-";
+	uint64_t       ms = uv_now(&w->loop) - x->start_ms;
+	time_t         t = (time_t)(x->start_us / 1000000);
+	struct tm      tm;
+	char           when[64];
+	size_t         mark = b->len;
 
 	if (accesslog_fd < 0)
 		return;
@@ -120,8 +120,8 @@ accesslog_write(struct exchange *x)
 	gmtime_r(&t, &tm);
 	if (x->c->cfg->access_log_format == LOG_FORMAT_JSON) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		buf_printf(b, "{\"time\":\"%s.%03uZ\",\"remote_addr\":",
-		    when, (unsigned)(x->start_us / 1000 % 1000));
+		buf_printf(b, "{\"time\":\"%s.%03uZ\",\"remote_addr\":", when,
+		    (unsigned)(x->start_us / 1000 % 1000));
 		esc_json(b, x->client_ip);
 		buf_puts(b, ",\"method\":");
 		esc_json(b, exchange_str(x, x->s_method));
@@ -136,8 +136,8 @@ accesslog_write(struct exchange *x)
 		esc_json(b, exchange_str(x, x->s_referer));
 		buf_puts(b, ",\"user_agent\":");
 		esc_json(b, exchange_str(x, x->s_ua));
-		buf_printf(b, ",\"request_ms\":%llu,\"route\":",
-		    (unsigned long long)ms);
+		buf_printf(b,
+		    ",\"request_ms\":%llu,\"route\":", (unsigned long long)ms);
 		esc_json(b, x->route != NULL ? route : "");
 		buf_puts(b, ",\"backend\":");
 		esc_json(b, x->backend != NULL ? backend : "");
@@ -148,7 +148,7 @@ accesslog_write(struct exchange *x)
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
 		buf_printf(b, "%s - - [%s] \"", x->client_ip, when);
 		if (x->s_method == 0) {
-			buf_puts(b, "-");	/* no request line was parsed */
+			buf_puts(b, "-"); /* no request line was parsed */
 		} else {
 			esc_combined(b, exchange_str(x, x->s_method));
 			buf_append(b, " ", 1);
@@ -161,8 +161,8 @@ accesslog_write(struct exchange *x)
 		esc_combined(b, exchange_str(x, x->s_referer));
 		buf_puts(b, "\" \"");
 		esc_combined(b, exchange_str(x, x->s_ua));
-		buf_printf(b, "\" %llu %s %s\n", (unsigned long long)ms,
-		    route, backend);
+		buf_printf(b, "\" %llu %s %s\n", (unsigned long long)ms, route,
+		    backend);
 	}
 	if (b->len > 0 && b->data[b->len - 1] != '\n') {
 		/* A buffer limit cut the line: keep lines whole. */

@@ -27,81 +27,81 @@
 #include "route.h"
 #include "util.h"
 
-#define CONFIG_MAX_ERRORS	100
-#define CONFIG_MAX_DEPTH	8		/* include nesting */
-#define CONFIG_MAX_FILE		(16 * 1024 * 1024)
-#define CONFIG_MAX_HEADERS	100
-#define CONFIG_MAX_KEYS		40		/* per section kind */
+#define CONFIG_MAX_ERRORS  100
+#define CONFIG_MAX_DEPTH   8 /* include nesting */
+#define CONFIG_MAX_FILE    (16 * 1024 * 1024)
+#define CONFIG_MAX_HEADERS 100
+#define CONFIG_MAX_KEYS    40 /* per section kind */
 
 enum cfg_section {
-	CFG_SEC_NONE,		/* before the first header */
+	CFG_SEC_NONE, /* before the first header */
 	CFG_SEC_FRONTDOOR,
-	CFG_SEC_TLS,		/* rejected as a whole */
+	CFG_SEC_TLS, /* rejected as a whole */
 	CFG_SEC_ROUTE,
-	CFG_SEC_SKIP,		/* a bad header, already reported */
+	CFG_SEC_SKIP, /* a bad header, already reported */
 };
 
 /* Where a key was first set, for duplicate reports. */
 struct cfg_seen {
-	const char	*file;
-	int		 line;
+	const char *file;
+	int         line;
 };
 
 /* One file being read; files nest through include. */
 struct cfg_file {
-	const char	*path;		/* owned by cfg_loader.paths */
-	struct buf	 text;
-	size_t		 off;
-	int		 line;
-	int		 depth;
-	struct cfg_file	*parent;
+	const char      *path; /* owned by cfg_loader.paths */
+	struct buf       text;
+	size_t           off;
+	int              line;
+	int              depth;
+	struct cfg_file *parent;
 };
 
 /* Per-route bookkeeping that the finished config does not keep. */
 struct cfg_route_state {
-	struct cfg_seen	 seen[CONFIG_MAX_KEYS];
+	struct cfg_seen seen[CONFIG_MAX_KEYS];
 };
 
 struct cfg_loader {
-	struct config		*cf;
-	struct config_errors	*errs;
-	size_t			 nerrs;
-	int			 stop;		/* error cap reached */
+	struct config        *cf;
+	struct config_errors *errs;
+	size_t                nerrs;
+	int                   stop; /* error cap reached */
 
-	char			**paths;	/* every file read, as named */
-	char			**real;		/* the same, by realpath */
-	size_t			 npaths;
-	struct cfg_file		*cur;
+	char           **paths; /* every file read, as named */
+	char           **real;  /* the same, by realpath */
+	size_t           npaths;
+	struct cfg_file *cur;
 
-	enum cfg_section	 sec;
-	size_t			 route;		/* index when CFG_SEC_ROUTE */
-	struct cfg_seen		 fd_seen[CONFIG_MAX_KEYS];
-	struct cfg_route_state	*rstate;	/* parallel to cf->routes */
+	enum cfg_section        sec;
+	size_t                  route; /* index when CFG_SEC_ROUTE */
+	struct cfg_seen         fd_seen[CONFIG_MAX_KEYS];
+	struct cfg_route_state *rstate; /* parallel to cf->routes */
 
-	char			 why[512];	/* set by a key's setter */
+	char why[512]; /* set by a key's setter */
 };
 
 /* A setter stores the value, or fills why and returns -1. */
 typedef int (*cfg_setter)(struct cfg_loader *, const char *);
 
-#define CFG_KEY_LATER	0x1	/* belongs to a later version: rejected */
-#define CFG_KEY_REPEAT	0x2	/* may appear more than once */
+#define CFG_KEY_LATER  0x1 /* belongs to a later version: rejected */
+#define CFG_KEY_REPEAT 0x2 /* may appear more than once */
 
 struct cfg_key {
-	const char	*name;
-	cfg_setter	 set;
-	int		 flags;
+	const char *name;
+	cfg_setter  set;
+	int         flags;
 };
 
-static void	cfg_parse_file(struct cfg_loader *, const char *, int);
+static void cfg_parse_file(struct cfg_loader *, const char *, int);
 
 static void __attribute__((format(printf, 4, 5)))
-cfg_error_at(struct cfg_loader *l, const char *file, int line,
-    const char *fmt, ...)
+cfg_error_at(struct cfg_loader *l, const char *file, int line, const char *fmt,
+    ...)
 {
-	struct config_errors	*e = l->errs;
-	va_list			 ap;
-	char			*msg;
+	struct config_errors *e = l->errs;
+	va_list               ap;
+	char                 *msg;
 
 	if (l->stop)
 		return;
@@ -117,7 +117,7 @@ cfg_error_at(struct cfg_loader *l, const char *file, int line,
 		if (msg == NULL)
 			msg = xstrdup("out of memory");
 		else {
-			char	*full = xasprintf("%s:%d: %s", file, line, msg);
+			char *full = xasprintf("%s:%d: %s", file, line, msg);
 
 			free(msg);
 			msg = full;
@@ -134,7 +134,7 @@ cfg_error_at(struct cfg_loader *l, const char *file, int line,
 static void
 cfg_error_raw(struct cfg_loader *l, const char *msg)
 {
-	struct config_errors	*e = l->errs;
+	struct config_errors *e = l->errs;
 
 	if (l->stop)
 		return;
@@ -146,7 +146,7 @@ cfg_error_raw(struct cfg_loader *l, const char *msg)
 	e->msgs[e->n++] = xstrdup(msg);
 }
 
-#define cfg_error(l, ...) \
+#define cfg_error(l, ...)                                                      \
 	cfg_error_at((l), (l)->cur->path, (l)->cur->line, __VA_ARGS__)
 
 /* Set why for a value that does not parse. */
@@ -203,14 +203,15 @@ cfg_item(const char *item, size_t len)
 static int
 cfg_listen_item(const char *item, size_t len, void *arg)
 {
-	struct cfg_loader	*l = arg;
-	struct config		*cf = l->cf;
-	struct fd_addr		 a;
-	char			*s = cfg_item(item, len), text[72];
-	size_t			 i;
+	struct cfg_loader *l = arg;
+	struct config     *cf = l->cf;
+	struct fd_addr     a;
+	char              *s = cfg_item(item, len), text[72];
+	size_t             i;
 
 	if (parse_hostport(s, 1, &a) != 0) {
-		cfg_expect(l, s, "[addr]:port such as :80, "
+		cfg_expect(l, s,
+		    "[addr]:port such as :80, "
 		    "192.168.1.2:80 or [::]:80");
 		free(s);
 		return -1;
@@ -218,8 +219,10 @@ cfg_listen_item(const char *item, size_t len, void *arg)
 	addr_format((struct sockaddr *)&a.ss, text, sizeof text);
 	for (i = 0; i < cf->nlisten_http; i++) {
 		if (strcmp(cf->listen_http[i].text, text) == 0) {
-			snprintf(l->why, sizeof l->why, "%s listed twice, "
-			    "expected each address once", text);
+			snprintf(l->why, sizeof l->why,
+			    "%s listed twice, "
+			    "expected each address once",
+			    text);
 			free(s);
 			return -1;
 		}
@@ -247,10 +250,10 @@ cfg_set_listen_http(struct cfg_loader *l, const char *v)
 static int
 cfg_set_user(struct cfg_loader *l, const char *v)
 {
-	struct passwd	 pw, *res = NULL;
-	char		*tmp;
-	long		 sz;
-	int		 rc;
+	struct passwd pw, *res = NULL;
+	char         *tmp;
+	long          sz;
+	int           rc;
 
 	if (*v == '\0')
 		return cfg_expect(l, v, "a user name");
@@ -260,9 +263,10 @@ cfg_set_user(struct cfg_loader *l, const char *v)
 	rc = getpwnam_r(v, &pw, tmp, (size_t)sz, &res);
 	free(tmp);
 	if (rc != 0 || res == NULL) {
-		snprintf(l->why, sizeof l->why, "no such user \"%.100s\"%s%s, "
-		    "expected an existing user name", v, rc != 0 ? ": " : "",
-		    rc != 0 ? strerror(rc) : "");
+		snprintf(l->why, sizeof l->why,
+		    "no such user \"%.100s\"%s%s, "
+		    "expected an existing user name",
+		    v, rc != 0 ? ": " : "", rc != 0 ? strerror(rc) : "");
 		return -1;
 	}
 	cfg_setstr(&l->cf->user, v);
@@ -272,13 +276,14 @@ cfg_set_user(struct cfg_loader *l, const char *v)
 static int
 cfg_set_workers(struct cfg_loader *l, const char *v)
 {
-	uint64_t	n;
-	long		ncpu;
+	uint64_t n;
+	long     ncpu;
 
 	if (strcmp(v, "auto") == 0) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		l->cf->workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 :
-		    (unsigned)ncpu;
+		l->cf->workers = ncpu < 1 ? 1 :
+		    ncpu > 256            ? 256 :
+		                            (unsigned)ncpu;
 		return 0;
 	}
 	if (parse_uint(v, 1, 256, &n) != 0)
@@ -290,12 +295,13 @@ cfg_set_workers(struct cfg_loader *l, const char *v)
 static int
 cfg_set_control_socket(struct cfg_loader *l, const char *v)
 {
-	struct sockaddr_un	sun;
+	struct sockaddr_un sun;
 
 	if (*v != '/' || strlen(v) >= sizeof sun.sun_path) {
-		snprintf(l->why, sizeof l->why, "bad value \"%.100s\", "
-		    "expected an absolute path shorter than %zu bytes", v,
-		    sizeof sun.sun_path);
+		snprintf(l->why, sizeof l->why,
+		    "bad value \"%.100s\", "
+		    "expected an absolute path shorter than %zu bytes",
+		    v, sizeof sun.sun_path);
 		return -1;
 	}
 	cfg_setstr(&l->cf->control_socket, v);
@@ -305,10 +311,10 @@ cfg_set_control_socket(struct cfg_loader *l, const char *v)
 static int
 cfg_set_control_group(struct cfg_loader *l, const char *v)
 {
-	struct group	 gr, *res = NULL;
-	char		*tmp;
-	long		 sz;
-	int		 rc;
+	struct group gr, *res = NULL;
+	char        *tmp;
+	long         sz;
+	int          rc;
 
 	if (*v == '\0')
 		return cfg_expect(l, v, "a group name");
@@ -318,9 +324,10 @@ cfg_set_control_group(struct cfg_loader *l, const char *v)
 	rc = getgrnam_r(v, &gr, tmp, (size_t)sz, &res);
 	free(tmp);
 	if (rc != 0 || res == NULL) {
-		snprintf(l->why, sizeof l->why, "no such group \"%.100s\"%s%s, "
-		    "expected an existing group name", v, rc != 0 ? ": " : "",
-		    rc != 0 ? strerror(rc) : "");
+		snprintf(l->why, sizeof l->why,
+		    "no such group \"%.100s\"%s%s, "
+		    "expected an existing group name",
+		    v, rc != 0 ? ": " : "", rc != 0 ? strerror(rc) : "");
 		return -1;
 	}
 	cfg_setstr(&l->cf->control_group, v);
@@ -370,7 +377,7 @@ cfg_set_error_log(struct cfg_loader *l, const char *v)
 static int
 cfg_set_log_level(struct cfg_loader *l, const char *v)
 {
-	int	level;
+	int level;
 
 	if ((level = log_level_parse(v)) == -1)
 		return cfg_expect(l, v, "error, warn, info or debug");
@@ -381,13 +388,14 @@ cfg_set_log_level(struct cfg_loader *l, const char *v)
 static int
 cfg_trusted_item(const char *item, size_t len, void *arg)
 {
-	struct cfg_loader	*l = arg;
-	struct config		*cf = l->cf;
-	struct cidr		 c;
-	char			*s = cfg_item(item, len);
+	struct cfg_loader *l = arg;
+	struct config     *cf = l->cf;
+	struct cidr        c;
+	char              *s = cfg_item(item, len);
 
 	if (parse_cidr(s, &c) != 0) {
-		cfg_expect(l, s, "an address or CIDR prefix such as "
+		cfg_expect(l, s,
+		    "an address or CIDR prefix such as "
 		    "10.0.0.0/8 or ::1/128");
 		free(s);
 		return -1;
@@ -420,10 +428,11 @@ cfg_set_max_connections(struct cfg_loader *l, const char *v)
 static int
 cfg_duration(struct cfg_loader *l, const char *v, uint64_t *out)
 {
-	uint64_t	ms;
+	uint64_t ms;
 
 	if (parse_duration_ms(v, &ms) != 0 || ms == 0)
-		return cfg_expect(l, v, "a duration above zero such as "
+		return cfg_expect(l, v,
+		    "a duration above zero such as "
 		    "500ms, 10s, 5m or 1h");
 	*out = ms;
 	return 0;
@@ -452,7 +461,7 @@ cfg_set_shutdown_timeout(struct cfg_loader *l, const char *v)
 static int
 cfg_set_max_header_size(struct cfg_loader *l, const char *v)
 {
-	uint64_t	n;
+	uint64_t n;
 
 	if (parse_size(v, &n) != 0 || n < 1024 || n > 1024 * 1024)
 		return cfg_expect(l, v, "a size from 1k to 1m");
@@ -463,17 +472,18 @@ cfg_set_max_header_size(struct cfg_loader *l, const char *v)
 static int
 cfg_set_max_uri_size(struct cfg_loader *l, const char *v)
 {
-	uint64_t	n;
+	uint64_t n;
 
 	if (parse_size(v, &n) != 0 || n == 0 || n > 1024 * 1024)
-		return cfg_expect(l, v, "a size from 1 to 1m, "
+		return cfg_expect(l, v,
+		    "a size from 1 to 1m, "
 		    "at most max_header_size");
 	l->cf->max_uri_size = n;
 	return 0;
 }
 
 /* glob(3)'s error callback has no argument: keep its report per thread. */
-static __thread int	cfg_glob_errno;
+static __thread int cfg_glob_errno;
 
 /*
  * A directory that does not exist just matches nothing; one that cannot be
@@ -492,19 +502,19 @@ cfg_glob_error(const char *path, int error)
 static int
 cfg_set_include(struct cfg_loader *l, const char *v)
 {
-	struct cfg_file		*f = l->cur;
-	enum cfg_section	 sec;
-	glob_t			 g;
-	char			*pattern, *slash;
-	size_t			 i, route;
-	int			 rc;
+	struct cfg_file *f = l->cur;
+	enum cfg_section sec;
+	glob_t           g;
+	char            *pattern, *slash;
+	size_t           i, route;
+	int              rc;
 
 	if (*v == '\0')
 		return cfg_expect(l, v, "a file name or glob pattern");
 	/* A relative pattern is relative to the including file. */
 	if (*v != '/' && (slash = strrchr(f->path, '/')) != NULL)
-		pattern = xasprintf("%.*s/%s", (int)(slash - f->path),
-		    f->path, v);
+		pattern =
+		    xasprintf("%.*s/%s", (int)(slash - f->path), f->path, v);
 	else
 		pattern = xstrdup(v);
 
@@ -517,17 +527,21 @@ cfg_set_include(struct cfg_loader *l, const char *v)
 			free(pattern);
 			return 0;
 		}
-		snprintf(l->why, sizeof l->why, "%.200s: cannot open: %s, "
-		    "expected an existing file or a glob pattern", pattern,
-		    strerror(ENOENT));
+		snprintf(l->why, sizeof l->why,
+		    "%.200s: cannot open: %s, "
+		    "expected an existing file or a glob pattern",
+		    pattern, strerror(ENOENT));
 		free(pattern);
 		return -1;
 	}
 	if (rc != 0) {
-		snprintf(l->why, sizeof l->why, "cannot read \"%.200s\": %s, "
-		    "expected a readable file or directory", pattern,
-		    rc == GLOB_NOSPACE ? "out of memory" :
-		    strerror(cfg_glob_errno != 0 ? cfg_glob_errno : EIO));
+		snprintf(l->why, sizeof l->why,
+		    "cannot read \"%.200s\": %s, "
+		    "expected a readable file or directory",
+		    pattern,
+		    rc == GLOB_NOSPACE ?
+		        "out of memory" :
+		        strerror(cfg_glob_errno != 0 ? cfg_glob_errno : EIO));
 		globfree(&g);
 		free(pattern);
 		return -1;
@@ -551,29 +565,29 @@ cfg_set_include(struct cfg_loader *l, const char *v)
 }
 
 static const struct cfg_key cfg_frontdoor_keys[] = {
-	{ "listen_http",	cfg_set_listen_http,		0 },
-	{ "user",		cfg_set_user,			0 },
-	{ "workers",		cfg_set_workers,		0 },
-	{ "control_socket",	cfg_set_control_socket,		0 },
-	{ "control_group",	cfg_set_control_group,		0 },
-	{ "state_file",		cfg_set_state_file,		0 },
-	{ "access_log",		cfg_set_access_log,		0 },
-	{ "access_log_format",	cfg_set_access_log_format,	0 },
-	{ "error_log",		cfg_set_error_log,		0 },
-	{ "log_level",		cfg_set_log_level,		0 },
-	{ "trusted_proxies",	cfg_set_trusted_proxies,	0 },
-	{ "max_connections",	cfg_set_max_connections,	0 },
-	{ "header_timeout",	cfg_set_header_timeout,		0 },
-	{ "idle_timeout",	cfg_set_idle_timeout,		0 },
-	{ "shutdown_timeout",	cfg_set_shutdown_timeout,	0 },
-	{ "max_header_size",	cfg_set_max_header_size,	0 },
-	{ "max_uri_size",	cfg_set_max_uri_size,		0 },
-	{ "include",		cfg_set_include,	CFG_KEY_REPEAT },
-	{ "listen_https",	NULL,				CFG_KEY_LATER },
-	{ "geoip_db",		NULL,				CFG_KEY_LATER },
-	{ "ban_after",		NULL,				CFG_KEY_LATER },
-	{ "ban_window",		NULL,				CFG_KEY_LATER },
-	{ "ban_time",		NULL,				CFG_KEY_LATER },
+	{ "listen_http", cfg_set_listen_http, 0 },
+	{ "user", cfg_set_user, 0 },
+	{ "workers", cfg_set_workers, 0 },
+	{ "control_socket", cfg_set_control_socket, 0 },
+	{ "control_group", cfg_set_control_group, 0 },
+	{ "state_file", cfg_set_state_file, 0 },
+	{ "access_log", cfg_set_access_log, 0 },
+	{ "access_log_format", cfg_set_access_log_format, 0 },
+	{ "error_log", cfg_set_error_log, 0 },
+	{ "log_level", cfg_set_log_level, 0 },
+	{ "trusted_proxies", cfg_set_trusted_proxies, 0 },
+	{ "max_connections", cfg_set_max_connections, 0 },
+	{ "header_timeout", cfg_set_header_timeout, 0 },
+	{ "idle_timeout", cfg_set_idle_timeout, 0 },
+	{ "shutdown_timeout", cfg_set_shutdown_timeout, 0 },
+	{ "max_header_size", cfg_set_max_header_size, 0 },
+	{ "max_uri_size", cfg_set_max_uri_size, 0 },
+	{ "include", cfg_set_include, CFG_KEY_REPEAT },
+	{ "listen_https", NULL, CFG_KEY_LATER },
+	{ "geoip_db", NULL, CFG_KEY_LATER },
+	{ "ban_after", NULL, CFG_KEY_LATER },
+	{ "ban_window", NULL, CFG_KEY_LATER },
+	{ "ban_time", NULL, CFG_KEY_LATER },
 };
 
 /* [route NAME] setters. */
@@ -581,7 +595,7 @@ static const struct cfg_key cfg_frontdoor_keys[] = {
 static int
 cfg_hostname_ok(const char *s)
 {
-	size_t	label = 0, total = 0;
+	size_t label = 0, total = 0;
 
 	for (; *s != '\0'; s++, total++) {
 		if (*s == '.') {
@@ -591,7 +605,7 @@ cfg_hostname_ok(const char *s)
 			continue;
 		}
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		    *s == '-' || *s == '_'))
+		        *s == '-' || *s == '_'))
 			return 0;
 		if (++label > 63)
 			return 0;
@@ -603,8 +617,8 @@ cfg_hostname_ok(const char *s)
 static char *
 cfg_host_normalise(const char *item, size_t len)
 {
-	char		*s = cfg_item(item, len), *p, *end;
-	struct in6_addr	 a6;
+	char           *s = cfg_item(item, len), *p, *end;
+	struct in6_addr a6;
 
 	for (p = s; *p != '\0'; p++)
 		*p = (char)fd_tolower((unsigned char)*p);
@@ -625,8 +639,8 @@ cfg_host_normalise(const char *item, size_t len)
 	}
 
 	if ((p = strchr(s, ':')) != NULL) {
-		if (p[1] == '\0' || strspn(p + 1, "0123456789") !=
-		    strlen(p + 1))
+		if (p[1] == '\0' ||
+		    strspn(p + 1, "0123456789") != strlen(p + 1))
 			goto bad;
 		*p = '\0';
 	}
@@ -647,22 +661,25 @@ bad:
 static int
 cfg_host_item(const char *item, size_t len, void *arg)
 {
-	struct cfg_loader	*l = arg;
-	struct route_conf	*r = cfg_route(l);
-	char			*h;
-	size_t			 i;
+	struct cfg_loader *l = arg;
+	struct route_conf *r = cfg_route(l);
+	char              *h;
+	size_t             i;
 
 	if ((h = cfg_host_normalise(item, len)) == NULL) {
-		snprintf(l->why, sizeof l->why, "bad host \"%.*s\", expected "
+		snprintf(l->why, sizeof l->why,
+		    "bad host \"%.*s\", expected "
 		    "a host name (letters, digits, '-', '.'), *.domain, "
-		    "[IPv6], or no value for any host", (int)MIN(len, 100),
-		    item);
+		    "[IPv6], or no value for any host",
+		    (int)MIN(len, 100), item);
 		return -1;
 	}
 	for (i = 0; i < r->nhosts; i++) {
 		if (strcmp(r->hosts[i], h) == 0) {
-			snprintf(l->why, sizeof l->why, "host %s listed "
-			    "twice, expected each host once", h);
+			snprintf(l->why, sizeof l->why,
+			    "host %s listed "
+			    "twice, expected each host once",
+			    h);
 			free(h);
 			return -1;
 		}
@@ -681,16 +698,17 @@ cfg_set_host(struct cfg_loader *l, const char *v)
 static int
 cfg_set_path(struct cfg_loader *l, const char *v)
 {
-	struct route_conf	*r = cfg_route(l);
-	const char		*p;
-	size_t			 len;
+	struct route_conf *r = cfg_route(l);
+	const char        *p;
+	size_t             len;
 
 	if (*v != '/')
 		return cfg_expect(l, v, "a path starting with '/'");
 	for (p = v; *p != '\0'; p++) {
 		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' ||
 		    *p == '#')
-			return cfg_expect(l, v, "a path without spaces, "
+			return cfg_expect(l, v,
+			    "a path without spaces, "
 			    "control characters, '?' or '#'");
 	}
 	len = strlen(v);
@@ -737,15 +755,16 @@ cfg_set_enabled(struct cfg_loader *l, const char *v)
 static int
 cfg_backend_item(const char *item, size_t len, void *arg)
 {
-	struct cfg_loader	*l = arg;
-	struct route_conf	*r = cfg_route(l);
-	struct backend_conf	*b;
-	struct fd_addr		 a;
-	char			*s = cfg_item(item, len), name[72];
-	size_t			 i;
+	struct cfg_loader   *l = arg;
+	struct route_conf   *r = cfg_route(l);
+	struct backend_conf *b;
+	struct fd_addr       a;
+	char                *s = cfg_item(item, len), name[72];
+	size_t               i;
 
 	if (parse_hostport(s, 0, &a) != 0) {
-		cfg_expect(l, s, "a numeric host:port or [v6]:port such as "
+		cfg_expect(l, s,
+		    "a numeric host:port or [v6]:port such as "
 		    "127.0.0.1:8080");
 		free(s);
 		return -1;
@@ -754,13 +773,15 @@ cfg_backend_item(const char *item, size_t len, void *arg)
 	addr_format((struct sockaddr *)&a.ss, name, sizeof name);
 	for (i = 0; i < r->nbackends; i++) {
 		if (strcmp(r->backends[i].name, name) == 0) {
-			snprintf(l->why, sizeof l->why, "%s listed twice, "
-			    "expected each backend once", name);
+			snprintf(l->why, sizeof l->why,
+			    "%s listed twice, "
+			    "expected each backend once",
+			    name);
 			return -1;
 		}
 	}
-	r->backends = xreallocarray(r->backends, r->nbackends + 1,
-	    sizeof *r->backends);
+	r->backends =
+	    xreallocarray(r->backends, r->nbackends + 1, sizeof *r->backends);
 	b = &r->backends[r->nbackends++];
 	b->addr = a;
 	snprintf(b->name, sizeof b->name, "%s", name);
@@ -793,50 +814,51 @@ static int
 cfg_set_max_body_size(struct cfg_loader *l, const char *v)
 {
 	if (parse_size(v, &cfg_route(l)->max_body_size) != 0)
-		return cfg_expect(l, v, "a size such as 512, 64k, 100m or 1g "
+		return cfg_expect(l, v,
+		    "a size such as 512, 64k, 100m or 1g "
 		    "(0 = unlimited)");
 	return 0;
 }
 
 static const struct cfg_key cfg_route_keys[] = {
-	{ "host",		cfg_set_host,			0 },
-	{ "path",		cfg_set_path,			0 },
-	{ "strip_path",		cfg_set_strip_path,		0 },
-	{ "backends",		cfg_set_backends,		0 },
-	{ "connect_timeout",	cfg_set_connect_timeout,	0 },
-	{ "backend_timeout",	cfg_set_backend_timeout,	0 },
-	{ "max_body_size",	cfg_set_max_body_size,		0 },
-	{ "preserve_host",	cfg_set_preserve_host,		0 },
-	{ "websocket",		cfg_set_websocket,		0 },
-	{ "enabled",		cfg_set_enabled,		0 },
-	{ "tls_cert",		NULL,				CFG_KEY_LATER },
-	{ "tls_key",		NULL,				CFG_KEY_LATER },
-	{ "https_redirect",	NULL,				CFG_KEY_LATER },
-	{ "balance",		NULL,				CFG_KEY_LATER },
-	{ "health_path",	NULL,				CFG_KEY_LATER },
-	{ "health_interval",	NULL,				CFG_KEY_LATER },
-	{ "fail_threshold",	NULL,				CFG_KEY_LATER },
-	{ "auth_file",		NULL,				CFG_KEY_LATER },
-	{ "auth_realm",		NULL,				CFG_KEY_LATER },
-	{ "rate_limit",		NULL,				CFG_KEY_LATER },
-	{ "rate_burst",		NULL,				CFG_KEY_LATER },
-	{ "allow",		NULL,				CFG_KEY_LATER },
-	{ "deny",		NULL,				CFG_KEY_LATER },
-	{ "allow_countries",	NULL,				CFG_KEY_LATER },
-	{ "deny_countries",	NULL,				CFG_KEY_LATER },
-	{ "maintenance_page",	NULL,				CFG_KEY_LATER },
-	{ "compress",		NULL,				CFG_KEY_LATER },
-	{ "cache",		NULL,				CFG_KEY_LATER },
+	{ "host", cfg_set_host, 0 },
+	{ "path", cfg_set_path, 0 },
+	{ "strip_path", cfg_set_strip_path, 0 },
+	{ "backends", cfg_set_backends, 0 },
+	{ "connect_timeout", cfg_set_connect_timeout, 0 },
+	{ "backend_timeout", cfg_set_backend_timeout, 0 },
+	{ "max_body_size", cfg_set_max_body_size, 0 },
+	{ "preserve_host", cfg_set_preserve_host, 0 },
+	{ "websocket", cfg_set_websocket, 0 },
+	{ "enabled", cfg_set_enabled, 0 },
+	{ "tls_cert", NULL, CFG_KEY_LATER },
+	{ "tls_key", NULL, CFG_KEY_LATER },
+	{ "https_redirect", NULL, CFG_KEY_LATER },
+	{ "balance", NULL, CFG_KEY_LATER },
+	{ "health_path", NULL, CFG_KEY_LATER },
+	{ "health_interval", NULL, CFG_KEY_LATER },
+	{ "fail_threshold", NULL, CFG_KEY_LATER },
+	{ "auth_file", NULL, CFG_KEY_LATER },
+	{ "auth_realm", NULL, CFG_KEY_LATER },
+	{ "rate_limit", NULL, CFG_KEY_LATER },
+	{ "rate_burst", NULL, CFG_KEY_LATER },
+	{ "allow", NULL, CFG_KEY_LATER },
+	{ "deny", NULL, CFG_KEY_LATER },
+	{ "allow_countries", NULL, CFG_KEY_LATER },
+	{ "deny_countries", NULL, CFG_KEY_LATER },
+	{ "maintenance_page", NULL, CFG_KEY_LATER },
+	{ "compress", NULL, CFG_KEY_LATER },
+	{ "cache", NULL, CFG_KEY_LATER },
 };
 
-#define CFG_ROUTE_BACKENDS	3	/* index of "backends" above */
+#define CFG_ROUTE_BACKENDS 3 /* index of "backends" above */
 
 /* The names of the keys this version takes, for "expected one of". */
 static void
 cfg_key_names(const struct cfg_key *keys, size_t n, char *buf, size_t len)
 {
-	size_t	i, off = 0;
-	int	w;
+	size_t i, off = 0;
+	int    w;
 
 	buf[0] = '\0';
 	for (i = 0; i < n && off < len; i++) {
@@ -854,8 +876,8 @@ static void
 cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
     struct cfg_seen *seen, const char *name, const char *value)
 {
-	char	sec[300], names[600];
-	size_t	i;
+	char   sec[300], names[600];
+	size_t i;
 
 	cfg_section_name(l, sec, sizeof sec);
 	for (i = 0; i < n; i++) {
@@ -874,9 +896,10 @@ cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
 		return;
 	}
 	if (!(keys[i].flags & CFG_KEY_REPEAT) && seen[i].line != 0) {
-		cfg_error(l, "%s %s: duplicate key (first set at %s:%d), "
-		    "expected each key once per section", sec, name,
-		    seen[i].file, seen[i].line);
+		cfg_error(l,
+		    "%s %s: duplicate key (first set at %s:%d), "
+		    "expected each key once per section",
+		    sec, name, seen[i].file, seen[i].line);
 		return;
 	}
 	seen[i].file = l->cur->path;
@@ -888,18 +911,19 @@ cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
 
 /* inih's handler: section is ours (see cfg_reader), inih's may be cut. */
 static int
-cfg_handler(void *arg, const char *section, const char *name,
-    const char *value)
+cfg_handler(void *arg, const char *section, const char *name, const char *value)
 {
-	struct cfg_loader	*l = arg;
+	struct cfg_loader *l = arg;
 
 	(void)section;
 	if (l->stop)
 		return 1;
 	switch (l->sec) {
 	case CFG_SEC_NONE:
-		cfg_error(l, "%s: key outside any section, expected a "
-		    "[frontdoor] or [route NAME] header before it", name);
+		cfg_error(l,
+		    "%s: key outside any section, expected a "
+		    "[frontdoor] or [route NAME] header before it",
+		    name);
 		break;
 	case CFG_SEC_SKIP:
 		break;
@@ -922,30 +946,35 @@ cfg_handler(void *arg, const char *section, const char *name,
 static void
 cfg_route_new(struct cfg_loader *l, const char *name)
 {
-	struct config		*cf = l->cf;
-	struct route_conf	*r;
-	size_t			 i;
+	struct config     *cf = l->cf;
+	struct route_conf *r;
+	size_t             i;
 
-	if (*name == '\0' || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(name)) {
-		cfg_error(l, "[route %.100s]: bad route name, expected "
-		    "[route NAME] with NAME made of A-Z a-z 0-9 _ . -", name);
+	if (*name == '\0' ||
+	    strspn(name,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	        "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(name)) {
+		cfg_error(l,
+		    "[route %.100s]: bad route name, expected "
+		    "[route NAME] with NAME made of A-Z a-z 0-9 _ . -",
+		    name);
 		l->sec = CFG_SEC_SKIP;
 		return;
 	}
 	for (i = 0; i < cf->nroutes; i++) {
 		if (strcmp(cf->routes[i].name, name) == 0) {
-			cfg_error(l, "[route %s]: route name already used at "
-			    "%s:%d, expected a unique name", name,
-			    cf->routes[i].file, cf->routes[i].line);
+			cfg_error(l,
+			    "[route %s]: route name already used at "
+			    "%s:%d, expected a unique name",
+			    name, cf->routes[i].file, cf->routes[i].line);
 			l->sec = CFG_SEC_SKIP;
 			return;
 		}
 	}
-	cf->routes = xreallocarray(cf->routes, cf->nroutes + 1,
-	    sizeof *cf->routes);
-	l->rstate = xreallocarray(l->rstate, cf->nroutes + 1,
-	    sizeof *l->rstate);
+	cf->routes =
+	    xreallocarray(cf->routes, cf->nroutes + 1, sizeof *cf->routes);
+	l->rstate =
+	    xreallocarray(l->rstate, cf->nroutes + 1, sizeof *l->rstate);
 	memset(&l->rstate[cf->nroutes], 0, sizeof *l->rstate);
 	r = &cf->routes[cf->nroutes];
 	memset(r, 0, sizeof *r);
@@ -968,7 +997,7 @@ cfg_route_new(struct cfg_loader *l, const char *name)
 static void
 cfg_section(struct cfg_loader *l, char *name)
 {
-	char	*p;
+	char *p;
 
 	if (strcmp(name, "frontdoor") == 0) {
 		l->sec = CFG_SEC_FRONTDOOR;
@@ -979,15 +1008,17 @@ cfg_section(struct cfg_loader *l, char *name)
 		l->sec = CFG_SEC_TLS;
 		return;
 	}
-	if (strncmp(name, "route", 5) == 0 && (name[5] == '\0' ||
-	    name[5] == ' ' || name[5] == '\t')) {
+	if (strncmp(name, "route", 5) == 0 &&
+	    (name[5] == '\0' || name[5] == ' ' || name[5] == '\t')) {
 		for (p = name + 5; *p == ' ' || *p == '\t'; p++)
 			;
 		cfg_route_new(l, p);
 		return;
 	}
-	cfg_error(l, "[%.100s]: unknown section, expected [frontdoor] or "
-	    "[route NAME]", name);
+	cfg_error(l,
+	    "[%.100s]: unknown section, expected [frontdoor] or "
+	    "[route NAME]",
+	    name);
 	l->sec = CFG_SEC_SKIP;
 }
 
@@ -1009,11 +1040,11 @@ cfg_isspace(int c)
 static char *
 cfg_reader(char *str, int num, void *arg)
 {
-	struct cfg_loader	*l = arg;
-	struct cfg_file		*f = l->cur;
-	const char		*start, *nl;
-	char			*s, *p, *end;
-	size_t			 len;
+	struct cfg_loader *l = arg;
+	struct cfg_file   *f = l->cur;
+	const char        *start, *nl;
+	char              *s, *p, *end;
+	size_t             len;
 
 	if (l->stop || f->off >= f->text.len)
 		return NULL;
@@ -1049,8 +1080,10 @@ cfg_reader(char *str, int num, void *arg)
 		goto out;
 	if (*p == '[') {
 		if (p[len - 1] != ']') {
-			cfg_error(l, "bad section header \"%.100s\", "
-			    "expected [NAME]", p);
+			cfg_error(l,
+			    "bad section header \"%.100s\", "
+			    "expected [NAME]",
+			    p);
 			l->sec = CFG_SEC_SKIP;
 			goto out;
 		}
@@ -1069,8 +1102,10 @@ cfg_reader(char *str, int num, void *arg)
 		goto out;
 	}
 	if (end == p) {
-		cfg_error(l, "\"%.100s\": missing key name, expected "
-		    "KEY = VALUE", p);
+		cfg_error(l,
+		    "\"%.100s\": missing key name, expected "
+		    "KEY = VALUE",
+		    p);
 		goto out;
 	}
 	if (len + 2 > (size_t)num) {
@@ -1087,9 +1122,9 @@ out:
 static int
 cfg_read_file(const char *path, struct buf *b)
 {
-	char	chunk[8192];
-	ssize_t	n;
-	int	fd, rv = 0;
+	char    chunk[8192];
+	ssize_t n;
+	int     fd, rv = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -errno;
@@ -1114,22 +1149,26 @@ cfg_read_file(const char *path, struct buf *b)
 static void
 cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 {
-	struct cfg_file	 f;
-	char		*real;
-	size_t		 i;
-	int		 rv;
+	struct cfg_file f;
+	char           *real;
+	size_t          i;
+	int             rv;
 
 	if (depth > CONFIG_MAX_DEPTH) {
-		cfg_error(l, "include: %s: includes nested too deep, "
-		    "expected at most %d levels", path, CONFIG_MAX_DEPTH);
+		cfg_error(l,
+		    "include: %s: includes nested too deep, "
+		    "expected at most %d levels",
+		    path, CONFIG_MAX_DEPTH);
 		return;
 	}
 	memset(&f, 0, sizeof f);
 	buf_init(&f.text, CONFIG_MAX_FILE);
 	if ((rv = cfg_read_file(path, &f.text)) != 0) {
 		if (rv == -ENOBUFS)
-			cfg_error_at(l, path, 0, "file too large, expected "
-			    "at most %d bytes", CONFIG_MAX_FILE);
+			cfg_error_at(l, path, 0,
+			    "file too large, expected "
+			    "at most %d bytes",
+			    CONFIG_MAX_FILE);
 		else if (l->cur != NULL)
 			cfg_error(l, "include: %s: cannot open: %s", path,
 			    strerror(-rv));
@@ -1143,8 +1182,10 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 		real = xstrdup(path);
 	for (i = 0; i < l->npaths; i++) {
 		if (strcmp(l->real[i], real) == 0) {
-			cfg_error(l, "include: %s: already read as %s, "
-			    "expected each file once", path, l->paths[i]);
+			cfg_error(l,
+			    "include: %s: already read as %s, "
+			    "expected each file once",
+			    path, l->paths[i]);
 			free(real);
 			buf_free(&f.text);
 			return;
@@ -1162,11 +1203,12 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 	rv = ini_parse_stream(cfg_reader, l, cfg_handler, l);
 	/* The reader filters what inih would reject, so this is a backstop. */
 	if (rv > 0)
-		cfg_error_at(l, f.path, rv, "syntax error, expected "
+		cfg_error_at(l, f.path, rv,
+		    "syntax error, expected "
 		    "KEY = VALUE or [SECTION]");
 	else if (rv < 0)
-		cfg_error_at(l, f.path, 0, "cannot parse: %s", rv == -2 ?
-		    "out of memory" : "read error");
+		cfg_error_at(l, f.path, 0, "cannot parse: %s",
+		    rv == -2 ? "out of memory" : "read error");
 
 	l->cur = f.parent;
 	buf_free(&f.text);
@@ -1175,8 +1217,8 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 static void
 cfg_defaults(struct config *cf, const char *path)
 {
-	struct cidr	c;
-	long		ncpu;
+	struct cidr c;
+	long        ncpu;
 
 	cf->refs = 1;
 	cf->path = xstrdup(path);
@@ -1205,7 +1247,7 @@ cfg_defaults(struct config *cf, const char *path)
 static size_t
 cfg_key_index(const struct cfg_key *keys, size_t n, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n && strcmp(keys[i].name, name) != 0; i++)
 		;
@@ -1216,11 +1258,11 @@ cfg_key_index(const struct cfg_key *keys, size_t n, const char *name)
 static void
 cfg_finish(struct cfg_loader *l)
 {
-	struct config	*cf = l->cf;
-	struct cfg_seen	*hs, *us;
-	struct fd_addr	 a;
-	size_t		 i;
-	char		 err[1024];
+	struct config   *cf = l->cf;
+	struct cfg_seen *hs, *us;
+	struct fd_addr   a;
+	size_t           i;
+	char             err[1024];
 
 	if (cf->nlisten_http == 0 && l->fd_seen[0].line == 0 &&
 	    parse_hostport(":80", 1, &a) == 0) {
@@ -1237,13 +1279,15 @@ cfg_finish(struct cfg_loader *l)
 	    nitems(cfg_frontdoor_keys), "max_uri_size")];
 	if (cf->max_uri_size > cf->max_header_size) {
 		if (us->line != 0)
-			cfg_error_at(l, us->file, us->line, "[frontdoor] "
+			cfg_error_at(l, us->file, us->line,
+			    "[frontdoor] "
 			    "max_uri_size: %llu is larger than max_header_size "
 			    "(%llu), expected at most max_header_size",
 			    (unsigned long long)cf->max_uri_size,
 			    (unsigned long long)cf->max_header_size);
 		else
-			cfg_error_at(l, hs->file, hs->line, "[frontdoor] "
+			cfg_error_at(l, hs->file, hs->line,
+			    "[frontdoor] "
 			    "max_header_size: %llu is smaller than the default "
 			    "max_uri_size (%llu), expected at least that or a "
 			    "smaller max_uri_size",
@@ -1256,7 +1300,8 @@ cfg_finish(struct cfg_loader *l)
 		    l->rstate[i].seen[CFG_ROUTE_BACKENDS].line == 0)
 			cfg_error_at(l, cf->routes[i].file, cf->routes[i].line,
 			    "[route %s] backends: missing required key, "
-			    "expected a list of host:port", cf->routes[i].name);
+			    "expected a list of host:port",
+			    cf->routes[i].name);
 	}
 
 	/*
@@ -1271,8 +1316,8 @@ cfg_finish(struct cfg_loader *l)
 static void
 cfg_free(struct config *cf)
 {
-	struct route_conf	*r;
-	size_t			 i, j;
+	struct route_conf *r;
+	size_t             i, j;
 
 	route_free(cf->router);
 	for (i = 0; i < cf->nroutes; i++) {
@@ -1301,9 +1346,9 @@ cfg_free(struct config *cf)
 struct config *
 config_load(const char *path, struct config_errors *errs)
 {
-	struct cfg_loader	 l;
-	struct config		*cf;
-	size_t			 i;
+	struct cfg_loader l;
+	struct config    *cf;
+	size_t            i;
 
 	memset(&l, 0, sizeof l);
 	cf = xcalloc(1, sizeof *cf);
@@ -1333,7 +1378,7 @@ config_load(const char *path, struct config_errors *errs)
 void
 config_errors_free(struct config_errors *errs)
 {
-	size_t	i;
+	size_t i;
 
 	if (errs == NULL)
 		return;
@@ -1364,7 +1409,7 @@ config_unref(struct config *cf)
 const struct route_conf *
 config_route(const struct config *cf, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < cf->nroutes; i++) {
 		if (strcmp(cf->routes[i].name, name) == 0)

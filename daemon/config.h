@@ -16,76 +16,76 @@ enum log_format {
 };
 
 struct listen_conf {
-	struct fd_addr	 addr;
-	char		 text[72];	/* as formatted by addr_format */
+	struct fd_addr addr;
+	char           text[72]; /* as formatted by addr_format */
 };
 
 struct backend_conf {
-	struct fd_addr	 addr;
-	char		 name[72];	/* "127.0.0.1:8080", "[::1]:8080" */
+	struct fd_addr addr;
+	char           name[72]; /* "127.0.0.1:8080", "[::1]:8080" */
 };
 
 struct route_conf {
-	char			*name;
+	char *name;
 	/*
 	 * Lower-cased, trailing dot and port removed.  A wildcard is kept as
 	 * "*.example.com".  nhosts == 0: any host.
 	 */
-	char			**hosts;
-	size_t			 nhosts;
-	char			*path;		/* starts with '/', no trailing '/' unless "/" */
-	size_t			 path_len;
-	int			 strip_path;
-	struct backend_conf	*backends;
-	size_t			 nbackends;
-	uint64_t		 connect_timeout_ms;	/* default 5s */
-	uint64_t		 backend_timeout_ms;	/* default 60s */
-	uint64_t		 max_body_size;		/* default 100m; 0 = unlimited */
-	int			 preserve_host;		/* default yes */
-	int			 websocket;		/* default yes */
-	int			 enabled;		/* default yes */
-	char			*file;			/* where [route NAME] stands */
-	int			 line;
-	size_t			 index;			/* position in config->routes */
+	char **hosts;
+	size_t nhosts;
+	char  *path; /* starts with '/', no trailing '/' unless "/" */
+	size_t path_len;
+	int    strip_path;
+	struct backend_conf *backends;
+	size_t               nbackends;
+	uint64_t             connect_timeout_ms; /* default 5s */
+	uint64_t             backend_timeout_ms; /* default 60s */
+	uint64_t             max_body_size; /* default 100m; 0 = unlimited */
+	int                  preserve_host; /* default yes */
+	int                  websocket;     /* default yes */
+	int                  enabled;       /* default yes */
+	char                *file;          /* where [route NAME] stands */
+	int                  line;
+	size_t               index; /* position in config->routes */
 };
 
 struct config {
-	int			 refs;		/* atomic: config_ref/config_unref */
-	uint64_t		 generation;	/* set by the caller that installs it */
-	char			*path;		/* the main file as given */
+	int      refs;       /* atomic: config_ref/config_unref */
+	uint64_t generation; /* set by the caller that installs it */
+	char    *path;       /* the main file as given */
 
-	struct listen_conf	*listen_http;
-	size_t			 nlisten_http;
-	char			*user;		/* NULL when not set */
-	unsigned		 workers;	/* "auto" resolved to the CPU count */
-	char			*control_socket;
-	char			*control_group;	/* NULL when not set */
-	char			*state_file;
-	char			*access_log;	/* path, "-" (stdout) or NULL for off */
-	enum log_format		 access_log_format;
-	char			*error_log;	/* "stderr", "syslog" or a path */
-	int			 log_level;	/* enum log_level */
-	struct cidr		*trusted_proxies;
-	size_t			 ntrusted_proxies;
-	uint64_t		 max_connections;	/* default 10000 */
-	uint64_t		 header_timeout_ms;	/* default 10s */
-	uint64_t		 idle_timeout_ms;	/* default 75s */
-	uint64_t		 shutdown_timeout_ms;	/* default 30s */
-	uint64_t		 max_header_size;	/* default 16k */
-	uint64_t		 max_uri_size;		/* default 8k */
-	unsigned		 max_headers;		/* header count limit, 100 */
+	struct listen_conf *listen_http;
+	size_t              nlisten_http;
+	char               *user;    /* NULL when not set */
+	unsigned            workers; /* "auto" resolved to the CPU count */
+	char               *control_socket;
+	char               *control_group; /* NULL when not set */
+	char               *state_file;
+	char               *access_log; /* path, "-" (stdout) or NULL for off */
+	enum log_format     access_log_format;
+	char               *error_log; /* "stderr", "syslog" or a path */
+	int                 log_level; /* enum log_level */
+	struct cidr        *trusted_proxies;
+	size_t              ntrusted_proxies;
+	uint64_t            max_connections;     /* default 10000 */
+	uint64_t            header_timeout_ms;   /* default 10s */
+	uint64_t            idle_timeout_ms;     /* default 75s */
+	uint64_t            shutdown_timeout_ms; /* default 30s */
+	uint64_t            max_header_size;     /* default 16k */
+	uint64_t            max_uri_size;        /* default 8k */
+	unsigned            max_headers;         /* header count limit, 100 */
 
-	struct route_conf	*routes;
-	size_t			 nroutes;
-	struct route		*router;	/* built by route_build(), see route.h */
+	struct route_conf *routes;
+	size_t             nroutes;
+	struct route      *router; /* built by route_build(), see route.h */
 };
 
 /* A list of "FILE:LINE: message" strings gathered while loading. */
 struct config_errors {
-	char	**msgs;
-	size_t	  n;
+	char **msgs;
+	size_t n;
 };
-void		 config_errors_free(struct config_errors *);
+void config_errors_free(struct config_errors *);
 
 /*
  * Read, validate and build a configuration from path (and its includes).
@@ -94,11 +94,11 @@ void		 config_errors_free(struct config_errors *);
  * a missing file).  Does file I/O: never call it on an event loop's thread.
  * Does not check certificate files (they belong to the TLS layer).
  */
-struct config	*config_load(const char *path, struct config_errors *errs);
+struct config *config_load(const char *path, struct config_errors *errs);
 
 /* Reference counting; safe across threads.  config_unref(NULL) is a no-op. */
-struct config	*config_ref(struct config *);
-void		 config_unref(struct config *);
+struct config *config_ref(struct config *);
+void           config_unref(struct config *);
 
 /* Look a route up by name; NULL if none. */
 const struct route_conf *config_route(const struct config *, const char *name);

@@ -11,10 +11,10 @@
 #include "util.h"
 #include "worker.h"
 
-uint64_t	worker_total_conns;
+uint64_t worker_total_conns;
 
-static void	conn_process(struct conn *);
-static void	conn_process_one(struct conn *);
+static void conn_process(struct conn *);
+static void conn_process_one(struct conn *);
 
 static struct conn *
 conn_of_te(struct tq_entry *te)
@@ -25,8 +25,8 @@ conn_of_te(struct tq_entry *te)
 static void
 conn_close_cb(uv_handle_t *h)
 {
-	struct conn	*c = h->data;
-	struct worker	*w = c->w;
+	struct conn   *c = h->data;
+	struct worker *w = c->w;
 
 	if (c->x != NULL) {
 		exchange_free(c->x);
@@ -62,7 +62,7 @@ conn_close(struct conn *c)
 static void
 conn_timeout(struct tq_entry *te)
 {
-	struct conn	*c = conn_of_te(te);
+	struct conn *c = conn_of_te(te);
 
 	if (c->state == CS_HEAD && c->x == NULL) {
 		/* Part of a head came, not all of it: say so. */
@@ -76,7 +76,7 @@ conn_timeout(struct tq_entry *te)
 static void
 conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-	struct conn	*c = h->data;
+	struct conn *c = h->data;
 
 	(void)hint;
 	if (c->in == NULL) {
@@ -89,7 +89,7 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 static void
 conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
-	struct conn	*c = s->data;
+	struct conn *c = s->data;
 
 	(void)b;
 	if (nread == 0 || c->closing)
@@ -97,7 +97,8 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	if (nread < 0) {
 		conn_read_stop(c);
 		if (c->x != NULL && c->state == CS_EXCHANGE)
-			proxy_client_eof(c->x, nread == UV_EOF ? 0 : (int)nread);
+			proxy_client_eof(c->x,
+			    nread == UV_EOF ? 0 : (int)nread);
 		else
 			conn_close(c);
 		return;
@@ -118,7 +119,7 @@ conn_read_start(struct conn *c)
 	if (c->reading || c->closing)
 		return;
 	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
-	    conn_read_cb) == 0)
+	        conn_read_cb) == 0)
 		c->reading = 1;
 }
 
@@ -147,13 +148,14 @@ conn_compact(struct conn *c)
 static int
 conn_head_ready(struct conn *c)
 {
-	const char	*p = c->in + c->inoff;
-	size_t		 len = c->inlen - c->inoff, i;
+	const char *p = c->in + c->inoff;
+	size_t      len = c->inlen - c->inoff, i;
 
 	i = c->scanned > 3 ? c->scanned - 3 : 0;
 	for (; i + 1 < len; i++) {
-		if (p[i] == '\n' && (p[i + 1] == '\n' ||
-		    (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n')))
+		if (p[i] == '\n' &&
+		    (p[i + 1] == '\n' ||
+		        (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n')))
 			return (1);
 	}
 	c->scanned = len;
@@ -184,11 +186,11 @@ conn_process(struct conn *c)
 static void
 conn_process_one(struct conn *c)
 {
-	struct http_header	 hdrs[128];
-	struct http_request	 req;
-	struct http_limits	 lim;
-	const char		*why = NULL;
-	int			 r;
+	struct http_header  hdrs[128];
+	struct http_request req;
+	struct http_limits  lim;
+	const char         *why = NULL;
+	int                 r;
 
 	if (c->inoff == c->inlen) {
 		c->inoff = c->inlen = c->scanned = 0;
@@ -228,8 +230,8 @@ conn_process_one(struct conn *c)
 	c->fresh = 0;
 	c->x = exchange_new(c);
 	if (r < 0) {
-		log_debug("client %s: bad request head: %s",
-		    c->x->client_ip, why != NULL ? why : "?");
+		log_debug("client %s: bad request head: %s", c->x->client_ip,
+		    why != NULL ? why : "?");
 		conn_read_stop(c);
 		proxy_error(c->x, -r, 1);
 		return;
@@ -278,9 +280,9 @@ conn_stop_idle(struct conn *c)
 void
 conn_accept(struct worker *w, uv_stream_t *server)
 {
-	struct conn	*c;
-	int		 len, error;
-	uint64_t	 n;
+	struct conn *c;
+	int          len, error;
+	uint64_t     n;
 
 	c = xcalloc(1, sizeof(*c));
 	c->w = w;

@@ -25,12 +25,12 @@ errpage_text(int status)
 		return ("The request headers are larger than allowed.");
 	case 502:
 		return ("The application behind this site did not answer "
-		    "properly.");
+		        "properly.");
 	case 503:
 		return ("This site is not available right now.");
 	case 504:
 		return ("The application behind this site did not answer "
-		    "in time.");
+		        "in time.");
 	case 505:
 		return ("This HTTP version is not supported.");
 	default:
@@ -41,9 +41,9 @@ errpage_text(int status)
 void
 errpage_build(struct buf *out, int status, const char *id, int html, int close)
 {
-	const char	*reason = http_reason(status), *text;
-	char		 body[1024];
-	int		 n;
+	const char *reason = http_reason(status), *text;
+	char        body[1024];
+	int         n;
 
 	text = errpage_text(status);
 	if (html) {
@@ -60,7 +60,8 @@ errpage_build(struct buf *out, int status, const char *id, int html, int close)
 	}
 	if (n < 0 || (size_t)n >= sizeof(body))
 		n = (int)strlen(body);
-	buf_printf(out, "HTTP/1.1 %d %s\r\n"
+	buf_printf(out,
+	    "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %d\r\n"
 	    "Cache-Control: no-store\r\n"
@@ -69,9 +70,8 @@ errpage_build(struct buf *out, int status, const char *id, int html, int close)
 	    "%s"
 	    "\r\n",
 	    status, reason,
-	    html ? "text/html; charset=utf-8" : "text/plain; charset=utf-8",
-	    n, id,
-	    status == 503 ? "Retry-After: 10\r\n" : "",
+	    html ? "text/html; charset=utf-8" : "text/plain; charset=utf-8", n,
+	    id, status == 503 ? "Retry-After: 10\r\n" : "",
 	    close ? "Connection: close\r\n" : "");
 	buf_append(out, body, (size_t)n);
 }

@@ -31,11 +31,11 @@ enum http_hdr {
 };
 
 struct http_header {
-	const char	*name;
-	size_t		 name_len;
-	const char	*value;		/* leading and trailing OWS removed */
-	size_t		 value_len;
-	enum http_hdr	 id;
+	const char   *name;
+	size_t        name_len;
+	const char   *value; /* leading and trailing OWS removed */
+	size_t        value_len;
+	enum http_hdr id;
 };
 
 enum http_method {
@@ -52,52 +52,52 @@ enum http_method {
 };
 
 struct http_limits {
-	size_t		 max_head;	/* request line + headers + blank line */
-	size_t		 max_uri;	/* request target */
-	size_t		 max_headers;	/* header count (<= the hdrs array size) */
+	size_t max_head;    /* request line + headers + blank line */
+	size_t max_uri;     /* request target */
+	size_t max_headers; /* header count (<= the hdrs array size) */
 };
 
 /* Bits of http_request.flags and http_response.flags. */
-#define HTTP_F_CONTENT_LENGTH	0x0001	/* a Content-Length was given */
-#define HTTP_F_CHUNKED		0x0002	/* Transfer-Encoding ends in chunked */
-#define HTTP_F_KEEP_ALIVE	0x0004	/* persistent per version + Connection */
-#define HTTP_F_CONN_CLOSE	0x0008	/* Connection: close was sent */
-#define HTTP_F_CONN_UPGRADE	0x0010	/* Connection names "upgrade" */
-#define HTTP_F_UPGRADE		0x0020	/* an Upgrade header is present */
-#define HTTP_F_EXPECT_CONTINUE	0x0040	/* Expect: 100-continue */
-#define HTTP_F_ACCEPT_HTML	0x0080	/* Accept names text/html or * / * */
-#define HTTP_F_ABSOLUTE_FORM	0x0100	/* target was http://host/path */
+#define HTTP_F_CONTENT_LENGTH  0x0001 /* a Content-Length was given */
+#define HTTP_F_CHUNKED         0x0002 /* Transfer-Encoding ends in chunked */
+#define HTTP_F_KEEP_ALIVE      0x0004 /* persistent per version + Connection */
+#define HTTP_F_CONN_CLOSE      0x0008 /* Connection: close was sent */
+#define HTTP_F_CONN_UPGRADE    0x0010 /* Connection names "upgrade" */
+#define HTTP_F_UPGRADE         0x0020 /* an Upgrade header is present */
+#define HTTP_F_EXPECT_CONTINUE 0x0040 /* Expect: 100-continue */
+#define HTTP_F_ACCEPT_HTML     0x0080 /* Accept names text/html or * / * */
+#define HTTP_F_ABSOLUTE_FORM   0x0100 /* target was http://host/path */
 
 struct http_request {
-	const char		*method;
-	size_t			 method_len;
-	enum http_method	 meth;
-	const char		*target;	/* as sent (origin-form after parse
+	const char         *method;
+	size_t              method_len;
+	enum http_method    meth;
+	const char         *target; /* as sent (origin-form after parse
 						   of an absolute-form: see path) */
-	size_t			 target_len;
-	const char		*path;		/* origin-form target, from '/' up to
+	size_t              target_len;
+	const char         *path; /* origin-form target, from '/' up to
 						   and including the query */
-	size_t			 path_len;
-	size_t			 path_only_len;	/* length of path before any '?' */
-	int			 version;	/* 10 or 11 */
-	struct http_header	*headers;
-	size_t			 nheaders;
-	const char		*host;		/* Host value (or the authority of an
+	size_t              path_len;
+	size_t              path_only_len; /* length of path before any '?' */
+	int                 version;       /* 10 or 11 */
+	struct http_header *headers;
+	size_t              nheaders;
+	const char         *host; /* Host value (or the authority of an
 						   absolute-form target); NULL if none */
-	size_t			 host_len;
-	uint64_t		 content_length;
-	unsigned		 flags;		/* HTTP_F_* */
+	size_t              host_len;
+	uint64_t            content_length;
+	unsigned            flags; /* HTTP_F_* */
 };
 
 struct http_response {
-	int			 version;	/* 10 or 11 */
-	int			 status;	/* 100..599 */
-	const char		*reason;
-	size_t			 reason_len;
-	struct http_header	*headers;
-	size_t			 nheaders;
-	uint64_t		 content_length;
-	unsigned		 flags;		/* HTTP_F_* */
+	int                 version; /* 10 or 11 */
+	int                 status;  /* 100..599 */
+	const char         *reason;
+	size_t              reason_len;
+	struct http_header *headers;
+	size_t              nheaders;
+	uint64_t            content_length;
+	unsigned            flags; /* HTTP_F_* */
 };
 
 /*
@@ -111,9 +111,8 @@ struct http_response {
  * than HTTP/1.0 or HTTP/1.1.  When errp is not NULL, *errp is set to a short
  * static reason on error (for the debug log).
  */
-int	 http_parse_request(const char *buf, size_t len,
-	    const struct http_limits *, struct http_request *,
-	    struct http_header *hdrs, const char **errp);
+int http_parse_request(const char *buf, size_t len, const struct http_limits *,
+    struct http_request *, struct http_header *hdrs, const char **errp);
 
 /*
  * Parse a response head from a backend.  Same return convention; any error
@@ -121,19 +120,18 @@ int	 http_parse_request(const char *buf, size_t len,
  * too.  A response with both Content-Length and chunked is accepted as chunked
  * with HTTP_F_CONTENT_LENGTH cleared and HTTP_F_KEEP_ALIVE cleared.
  */
-int	 http_parse_response(const char *buf, size_t len,
-	    const struct http_limits *, struct http_response *,
-	    struct http_header *hdrs, const char **errp);
+int http_parse_response(const char *buf, size_t len, const struct http_limits *,
+    struct http_response *, struct http_header *hdrs, const char **errp);
 
 /*
  * Whether a header (name, len) is named by a token of any Connection header
  * among hdrs.  Case-insensitive.
  */
-int	 http_connection_names(const struct http_header *hdrs, size_t nhdrs,
-	    const char *name, size_t len);
+int http_connection_names(const struct http_header *hdrs, size_t nhdrs,
+    const char *name, size_t len);
 
 /* Whether the response to this request/status carries no body at all. */
-int	 http_response_bodyless(enum http_method req_method, int status);
+int http_response_bodyless(enum http_method req_method, int status);
 
 /* The reason phrase for a status ("Not Found"); "Unknown" when none. */
 const char *http_reason(int status);
@@ -144,29 +142,29 @@ const char *http_reason(int status);
  * at most max_trailer bytes.  Bare CR or a missing CRLF is an error.
  */
 struct http_chunked {
-	int		 state;
-	uint64_t	 remaining;	/* bytes left in the current chunk's data */
-	uint64_t	 data_total;	/* data bytes seen so far */
-	size_t		 line_len;	/* bytes of the current size/trailer line */
-	size_t		 trailer_len;	/* bytes of trailer section so far */
-	size_t		 max_trailer;
-	int		 digits;
+	int      state;
+	uint64_t remaining;   /* bytes left in the current chunk's data */
+	uint64_t data_total;  /* data bytes seen so far */
+	size_t   line_len;    /* bytes of the current size/trailer line */
+	size_t   trailer_len; /* bytes of trailer section so far */
+	size_t   max_trailer;
+	int      digits;
 };
-void	 http_chunked_init(struct http_chunked *, size_t max_trailer);
+void http_chunked_init(struct http_chunked *, size_t max_trailer);
 /*
  * Pass-through: walk len bytes of chunked body without changing them.
  * Returns how many of the bytes belong to the body (all of them, or fewer
  * when the body ends inside buf); *done is set to 1 when the message's last
  * byte has been seen.  -1 on a framing error.
  */
-ssize_t	 http_chunked_scan(struct http_chunked *, const char *buf, size_t len,
-	    int *done);
+ssize_t http_chunked_scan(struct http_chunked *, const char *buf, size_t len,
+    int *done);
 /*
  * Decode: consume bytes of chunked body from buf[0, len), move the data bytes
  * to the start of buf (in place), and return how many data bytes there are;
  * *consumed is how many input bytes were used; *done as above.  -1 on error.
  */
-ssize_t	 http_chunked_decode(struct http_chunked *, char *buf, size_t len,
-	    size_t *consumed, int *done);
+ssize_t http_chunked_decode(struct http_chunked *, char *buf, size_t len,
+    size_t *consumed, int *done);
 
 #endif

@@ -26,23 +26,22 @@
 #include "version.h"
 #include "worker.h"
 
-#define DEFAULT_CONFIG	"/etc/frontdoor/frontdoor.ini"
+#define DEFAULT_CONFIG "/etc/frontdoor/frontdoor.ini"
 
 static struct {
-	const char	*path;
-	uv_loop_t	*loop;
-	struct config	*config;
-	uint64_t	 generation;
-	struct worker	*workers;
-	unsigned	 nworkers;
-	uv_signal_t	 sig_hup, sig_term, sig_int, sig_usr1;
-	uv_timer_t	 stop_timer;	/* shutdown_timeout, then done polls */
-	int		 stopping;
-	uint64_t	 stop_started;
+	const char    *path;
+	uv_loop_t     *loop;
+	struct config *config;
+	uint64_t       generation;
+	struct worker *workers;
+	unsigned       nworkers;
+	uv_signal_t    sig_hup, sig_term, sig_int, sig_usr1;
+	uv_timer_t     stop_timer; /* shutdown_timeout, then done polls */
+	int            stopping;
+	uint64_t       stop_started;
 } srv;
 
-static void __attribute__((noreturn))
-usage(int status)
+static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: frontdoord [-c FILE] [-t] [-V] [-h]\n"
@@ -56,7 +55,7 @@ usage(int status)
 static void
 print_errors(FILE *f, const struct config_errors *errs)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < errs->n; i++)
 		fprintf(f, "%s\n", errs->msgs[i]);
@@ -66,7 +65,7 @@ print_errors(FILE *f, const struct config_errors *errs)
 static int
 accesslog_open(const struct config *cfg)
 {
-	int	 fd;
+	int fd;
 
 	if (cfg->access_log == NULL)
 		return (-1);
@@ -81,7 +80,7 @@ accesslog_open(const struct config *cfg)
 static int
 accesslog_reopen(const struct config *cfg)
 {
-	int	 fd;
+	int fd;
 
 	fd = accesslog_open(cfg);
 	if (fd < -1)
@@ -114,10 +113,10 @@ accesslog_reopen(const struct config *cfg)
 static int
 listen_socket(const struct listen_conf *l)
 {
-	int	 fd, one = 1;
+	int fd, one = 1;
 
-	fd = socket(l->addr.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0);
+	fd = socket(l->addr.ss.ss_family,
+	    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return (-errno);
 	/*
@@ -142,13 +141,14 @@ fail:
 static void
 drop_privileges(const struct config *cfg)
 {
-	struct passwd	*pw;
+	struct passwd *pw;
 
 	if (geteuid() != 0)
 		return;
 	if (cfg->user == NULL)
 		fatal("%s: started as root without \"user\": refusing to serve "
-		    "as root (set user = frontdoor in [frontdoor])", srv.path);
+		      "as root (set user = frontdoor in [frontdoor])",
+		    srv.path);
 	if ((pw = getpwnam(cfg->user)) == NULL)
 		fatal("%s: user \"%s\" does not exist", srv.path, cfg->user);
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0)
@@ -165,10 +165,10 @@ drop_privileges(const struct config *cfg)
 static void
 reload(void)
 {
-	struct config_errors	 errs = { NULL, 0 };
-	struct config		*cfg, *old = srv.config;
-	size_t			 i;
-	int			 error;
+	struct config_errors errs = { NULL, 0 };
+	struct config       *cfg, *old = srv.config;
+	size_t               i;
+	int                  error;
 
 	cfg = config_load(srv.path, &errs);
 	if (cfg == NULL) {
@@ -184,12 +184,13 @@ reload(void)
 	if (cfg->nlisten_http != old->nlisten_http ||
 	    cfg->workers != old->workers)
 		log_warn("reload: listen_http and workers changes need a "
-		    "restart; keeping the running listeners");
+		         "restart; keeping the running listeners");
 	else {
 		for (i = 0; i < cfg->nlisten_http; i++) {
 			if (strcmp(cfg->listen_http[i].text,
-			    old->listen_http[i].text) != 0) {
-				log_warn("reload: listen_http changes need a "
+			        old->listen_http[i].text) != 0) {
+				log_warn(
+				    "reload: listen_http changes need a "
 				    "restart; keeping the running listeners");
 				break;
 			}
@@ -206,7 +207,7 @@ reload(void)
 	log_set_level(cfg->log_level);
 	if ((cfg->access_log == NULL) != (old->access_log == NULL) ||
 	    (cfg->access_log != NULL &&
-	    strcmp(cfg->access_log, old->access_log) != 0)) {
+	        strcmp(cfg->access_log, old->access_log) != 0)) {
 		if ((error = accesslog_reopen(cfg)) != 0)
 			log_error("reload: access_log %s: %s", cfg->access_log,
 			    strerror(-error));
@@ -224,9 +225,9 @@ reload(void)
 static void
 stop_poll_cb(uv_timer_t *t)
 {
-	uint64_t	 elapsed = uv_now(srv.loop) - srv.stop_started;
-	unsigned	 i, left = 0;
-	static int	 forced;
+	uint64_t   elapsed = uv_now(srv.loop) - srv.stop_started;
+	unsigned   i, left = 0;
+	static int forced;
 
 	for (i = 0; i < srv.nworkers; i++) {
 		if (!__atomic_load_n(&srv.workers[i].done, __ATOMIC_ACQUIRE))
@@ -243,7 +244,8 @@ stop_poll_cb(uv_timer_t *t)
 	if (!forced && elapsed >= srv.config->shutdown_timeout_ms) {
 		forced = 1;
 		log_warn("shutdown_timeout passed: closing %u worker(s)' "
-		    "connections", left);
+		         "connections",
+		    left);
 		for (i = 0; i < srv.nworkers; i++)
 			worker_stop(&srv.workers[i], 1);
 	}
@@ -252,7 +254,7 @@ stop_poll_cb(uv_timer_t *t)
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
-	int	 error;
+	int error;
 
 	(void)s;
 	switch (signum) {
@@ -265,7 +267,8 @@ signal_cb(uv_signal_t *s, int signum)
 			log_error("reopen access_log: %s", strerror(-error));
 		if (strcmp(srv.config->error_log, "stderr") != 0 &&
 		    strcmp(srv.config->error_log, "syslog") != 0 &&
-		    (error = log_open(srv.config->error_log, "frontdoord")) != 0)
+		    (error = log_open(srv.config->error_log, "frontdoord")) !=
+		        0)
 			log_error("reopen error_log: %s", strerror(-error));
 		log_info("log files reopened");
 		break;
@@ -286,10 +289,10 @@ signal_cb(uv_signal_t *s, int signum)
 int
 main(int argc, char *argv[])
 {
-	struct config_errors	 errs = { NULL, 0 };
-	struct config		*cfg;
-	int			 ch, check = 0, error, *fds;
-	size_t			 i, j, nl;
+	struct config_errors errs = { NULL, 0 };
+	struct config       *cfg;
+	int                  ch, check = 0, error, *fds;
+	size_t               i, j, nl;
 
 	srv.path = DEFAULT_CONFIG;
 	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
@@ -325,8 +328,10 @@ main(int argc, char *argv[])
 		return (0);
 	}
 	if (geteuid() == 0 && cfg->user == NULL) {
-		fprintf(stderr, "%s: started as root without \"user\" in "
-		    "[frontdoor]: refusing to serve as root\n", srv.path);
+		fprintf(stderr,
+		    "%s: started as root without \"user\" in "
+		    "[frontdoor]: refusing to serve as root\n",
+		    srv.path);
 		return (1);
 	}
 

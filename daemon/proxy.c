@@ -15,20 +15,20 @@
 #include "worker.h"
 
 /* A response head from a backend may use this many header lines. */
-#define RESP_MAX_HEADERS	128
+#define RESP_MAX_HEADERS 128
 /* Trailers of a chunked body may add up to this much. */
-#define MAX_TRAILER		(8 * 1024)
+#define MAX_TRAILER (8 * 1024)
 
-static int	proxy_pump_request(struct exchange *);
-static void	proxy_pump_response(struct exchange *);
-static void	proxy_connect(struct exchange *, int fresh);
-static void	proxy_finish(struct exchange *);
-static void	proxy_fail(struct exchange *, int status, const char *why);
+static int  proxy_pump_request(struct exchange *);
+static void proxy_pump_response(struct exchange *);
+static void proxy_connect(struct exchange *, int fresh);
+static void proxy_finish(struct exchange *);
+static void proxy_fail(struct exchange *, int status, const char *why);
 
 static uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
 {
-	uint32_t	 off = (uint32_t)x->strs.len;
+	uint32_t off = (uint32_t)x->strs.len;
 
 	/* The log keeps at most 4 KiB of any one string. */
 	if (len > 4096)
@@ -48,8 +48,8 @@ exchange_str(const struct exchange *x, uint32_t off)
 static void
 hex64(char *out, uint64_t v)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	int			 i;
+	static const char digits[] = "0123456789abcdef";
+	int               i;
 
 	for (i = 15; i >= 0; i--, v >>= 4)
 		out[i] = digits[v & 0xf];
@@ -59,16 +59,16 @@ hex64(char *out, uint64_t v)
 struct exchange *
 exchange_new(struct conn *c)
 {
-	struct worker	*w = c->w;
-	struct exchange	*x;
+	struct worker   *w = c->w;
+	struct exchange *x;
 
 	/* Recycled with their buffers: no allocation per request. */
 	if ((x = w->xfree) != NULL) {
 		w->xfree = x->next_free;
 		w->nxfree--;
 		memset(x, 0, offsetof(struct exchange, head));
-		memset(&x->req_ch, 0, sizeof(*x) -
-		    offsetof(struct exchange, req_ch));
+		memset(&x->req_ch, 0,
+		    sizeof(*x) - offsetof(struct exchange, req_ch));
 		buf_reset(&x->head);
 		buf_reset(&x->out);
 		buf_reset(&x->strs);
@@ -80,7 +80,7 @@ exchange_new(struct conn *c)
 	}
 	x->c = c;
 	x->wreq.data = x;
-	buf_append(&x->strs, "", 1);	/* offset 0 is "" */
+	buf_append(&x->strs, "", 1); /* offset 0 is "" */
 	x->start_ms = uv_now(&c->w->loop);
 	x->start_us = fd_wall_us();
 	x->version = 11;
@@ -93,7 +93,7 @@ exchange_new(struct conn *c)
 void
 exchange_free(struct exchange *x)
 {
-	struct worker	*w;
+	struct worker *w;
 
 	if (x == NULL)
 		return;
@@ -132,7 +132,7 @@ peer_bytes(const union sockaddr_any *a, uint8_t *out)
 static int
 is_trusted(const struct config *cfg, int family, const uint8_t *addr)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < cfg->ntrusted_proxies; i++) {
 		if (cidr_match(&cfg->trusted_proxies[i], family, addr))
@@ -149,12 +149,12 @@ static void
 proxy_client_addr(struct exchange *x, const struct http_request *req,
     int trusted)
 {
-	const struct config	*cfg = x->c->cfg;
-	char			 tok[64];
-	uint8_t			 addr[16];
-	const char		*v, *p, *e;
-	size_t			 i, len;
-	int			 fam;
+	const struct config *cfg = x->c->cfg;
+	char                 tok[64];
+	uint8_t              addr[16];
+	const char          *v, *p, *e;
+	size_t               i, len;
+	int                  fam;
 
 	if (!trusted)
 		return;
@@ -171,7 +171,8 @@ proxy_client_addr(struct exchange *x, const struct http_request *req,
 			while (p < e && (*p == ' ' || *p == '\t'))
 				p++;
 			len = e - p;
-			while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			while (len > 0 &&
+			    (p[len - 1] == ' ' || p[len - 1] == '\t'))
 				len--;
 			e = p > v ? p - 1 : v;
 			if (len == 0)
@@ -185,7 +186,7 @@ proxy_client_addr(struct exchange *x, const struct http_request *req,
 			else if (inet_pton(AF_INET6, tok, addr) == 1)
 				fam = AF_INET6;
 			else
-				return;		/* garbage: believe no further */
+				return; /* garbage: believe no further */
 			snprintf(x->client_ip, sizeof(x->client_ip), "%s", tok);
 			if (!is_trusted(cfg, fam, addr))
 				return;
@@ -205,7 +206,7 @@ head_header(struct buf *b, const char *n, size_t nl, const char *v, size_t vl)
 static int
 valid_request_id(const char *s, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	if (len == 0 || len > 64)
 		return (0);
@@ -213,7 +214,8 @@ valid_request_id(const char *s, size_t len)
 		char c = s[i];
 
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '-' || c == '_' || c == '.'))
+		        (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
+		        c == '.'))
 			return (0);
 	}
 	return (1);
@@ -224,12 +226,12 @@ static void
 proxy_build_head(struct exchange *x, const struct http_request *req,
     int trusted)
 {
-	const struct route_conf	*r = x->route;
+	const struct route_conf  *r = x->route;
 	const struct http_header *h;
-	struct buf		*b = &x->head;
-	const char		*path = req->path;
-	size_t			 plen = req->path_len, i;
-	char			 num[32], peer[48];
+	struct buf               *b = &x->head;
+	const char               *path = req->path;
+	size_t                    plen = req->path_len, i;
+	char                      num[32], peer[48];
 
 	buf_append(b, req->method, req->method_len);
 	buf_append(b, " ", 1);
@@ -264,14 +266,14 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 		case HTTP_HDR_X_REQUEST_ID:
 			continue;
 		case HTTP_HDR_TRANSFER_ENCODING:
-			break;		/* kept: the body passes as it came */
+			break; /* kept: the body passes as it came */
 		case HTTP_HDR_X_FORWARDED_FOR:
-			continue;	/* rebuilt below */
+			continue; /* rebuilt below */
 		default:
 			break;
 		}
-		if (http_connection_names(req->headers, req->nheaders,
-		    h->name, h->name_len))
+		if (http_connection_names(req->headers, req->nheaders, h->name,
+		        h->name_len))
 			continue;
 		head_header(b, h->name, h->name_len, h->value, h->value_len);
 	}
@@ -315,11 +317,11 @@ static const char *
 find_header(const struct http_request *req, const char *name, size_t len,
     size_t *vlen)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < req->nheaders; i++) {
-		if (fd_strncaseeq(req->headers[i].name, req->headers[i].name_len,
-		    name, len)) {
+		if (fd_strncaseeq(req->headers[i].name,
+		        req->headers[i].name_len, name, len)) {
 			*vlen = req->headers[i].value_len;
 			return (req->headers[i].value);
 		}
@@ -332,15 +334,15 @@ find_header(const struct http_request *req, const char *name, size_t len,
 static void
 proxy_note_request(struct exchange *x, const struct http_request *req)
 {
-	const char	*v;
-	size_t		 vl;
+	const char *v;
+	size_t      vl;
 
 	x->meth = req->meth;
 	x->version = req->version;
 	x->s_method = exchange_stradd(x, req->method, req->method_len);
 	x->s_uri = exchange_stradd(x, req->target, req->target_len);
-	x->s_proto = exchange_stradd(x, req->version == 10 ? "HTTP/1.0" :
-	    "HTTP/1.1", 8);
+	x->s_proto =
+	    exchange_stradd(x, req->version == 10 ? "HTTP/1.0" : "HTTP/1.1", 8);
 	if (req->host != NULL)
 		x->s_host = exchange_stradd(x, req->host, req->host_len);
 	v = find_header(req, "Referer", 7, &vl);
@@ -352,13 +354,13 @@ proxy_note_request(struct exchange *x, const struct http_request *req)
 void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
-	struct conn		*c = x->c;
-	const struct config	*cfg = c->cfg;
-	const struct route_conf	*r;
-	uint8_t			 addr[16];
-	size_t			 i;
-	int			 trusted, fam, has_body;
-	uint64_t		 n;
+	struct conn             *c = x->c;
+	const struct config     *cfg = c->cfg;
+	const struct route_conf *r;
+	uint8_t                  addr[16];
+	size_t                   i;
+	int                      trusted, fam, has_body;
+	uint64_t                 n;
 
 	proxy_note_request(x, req);
 	if (!(req->flags & HTTP_F_ACCEPT_HTML))
@@ -374,7 +376,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		for (i = 0; i < req->nheaders; i++) {
 			if (req->headers[i].id == HTTP_HDR_X_REQUEST_ID &&
 			    valid_request_id(req->headers[i].value,
-			    req->headers[i].value_len)) {
+			        req->headers[i].value_len)) {
 				memcpy(x->id, req->headers[i].value,
 				    req->headers[i].value_len);
 				x->id[req->headers[i].value_len] = '\0';
@@ -414,8 +416,8 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	if ((req->flags & HTTP_F_EXPECT_CONTINUE) && req->version == 11)
 		x->flags |= XF_EXPECT;
 	if ((req->flags & (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE)) ==
-	    (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE) && r->websocket &&
-	    req->version == 11)
+	        (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE) &&
+	    r->websocket && req->version == 11)
 		x->flags |= XF_UPGRADE;
 
 	/* Round robin over the route's backends, per worker. */
@@ -440,7 +442,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 static void
 proxy_connect(struct exchange *x, int fresh)
 {
-	struct upconn	*u;
+	struct upconn *u;
 
 	u = upstream_get(x->c->w, x->backend, fresh);
 	if (u == NULL) {
@@ -473,7 +475,7 @@ proxy_up_connected(struct exchange *x, int status)
 void
 proxy_up_timeout(struct exchange *x)
 {
-	struct upconn	*u = x->u;
+	struct upconn *u = x->u;
 
 	if (u != NULL && !u->connected) {
 		log_info("backend %s: connect timed out", x->backend->name);
@@ -488,7 +490,7 @@ proxy_up_timeout(struct exchange *x)
 static void
 up_write_cb(uv_write_t *req, int status)
 {
-	struct upconn	*u = req->data;
+	struct upconn *u = req->data;
 
 	u->writing = 0;
 	if (u->x == NULL || u->closing)
@@ -501,9 +503,9 @@ static int
 stream_write(uv_stream_t *s, uv_write_t *req, uv_buf_t *b, unsigned n,
     uv_write_cb cb)
 {
-	size_t	 total = 0;
+	size_t   total = 0;
 	unsigned i;
-	int	 r;
+	int      r;
 
 	for (i = 0; i < n; i++)
 		total += b[i].len;
@@ -531,13 +533,13 @@ stream_write(uv_stream_t *s, uv_write_t *req, uv_buf_t *b, unsigned n,
 static int
 proxy_pump_request(struct exchange *x)
 {
-	struct conn	*c = x->c;
-	struct upconn	*u = x->u;
-	uv_buf_t	 b[2];
-	unsigned	 nb = 0;
-	size_t		 avail, n = 0;
-	ssize_t		 sn;
-	int		 done = 0, r;
+	struct conn   *c = x->c;
+	struct upconn *u = x->u;
+	uv_buf_t       b[2];
+	unsigned       nb = 0;
+	size_t         avail, n = 0;
+	ssize_t        sn;
+	int            done = 0, r;
 
 	if (u == NULL || !u->connected || u->writing || (x->flags & XF_ERROR))
 		return (0);
@@ -605,7 +607,7 @@ reading:
 void
 proxy_up_written(struct exchange *x, int status)
 {
-	struct conn	*c = x->c;
+	struct conn *c = x->c;
 
 	if (status < 0) {
 		proxy_up_eof(x, status);
@@ -654,10 +656,10 @@ proxy_client_eof(struct exchange *x, int error)
 static void
 proxy_build_response(struct exchange *x, const struct http_response *resp)
 {
-	struct buf		*b = &x->out;
+	struct buf               *b = &x->out;
 	const struct http_header *h;
-	size_t			 i;
-	char			 line[64];
+	size_t                    i;
+	char                      line[64];
 
 	snprintf(line, sizeof(line), "HTTP/1.1 %03d ", resp->status);
 	buf_puts(b, line);
@@ -683,7 +685,7 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 			break;
 		}
 		if (http_connection_names(resp->headers, resp->nheaders,
-		    h->name, h->name_len))
+		        h->name, h->name_len))
 			continue;
 		head_header(b, h->name, h->name_len, h->value, h->value_len);
 	}
@@ -712,12 +714,12 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 static int
 proxy_parse_response(struct exchange *x)
 {
-	struct upconn		*u = x->u;
-	struct http_header	 hdrs[RESP_MAX_HEADERS];
-	struct http_response	 resp;
-	struct http_limits	 lim;
-	const char		*why = NULL;
-	int			 r;
+	struct upconn       *u = x->u;
+	struct http_header   hdrs[RESP_MAX_HEADERS];
+	struct http_response resp;
+	struct http_limits   lim;
+	const char          *why = NULL;
+	int                  r;
 
 	lim.max_head = WORKER_BUFSZ;
 	lim.max_uri = WORKER_BUFSZ;
@@ -730,7 +732,8 @@ proxy_parse_response(struct exchange *x)
 		if (r == 0) {
 			if (u->inlen == WORKER_BUFSZ) {
 				if (u->inoff == 0) {
-					proxy_fail(x, 502, "response head too large");
+					proxy_fail(x, 502,
+					    "response head too large");
 					return (-1);
 				}
 				memmove(u->in, u->in + u->inoff,
@@ -757,7 +760,8 @@ proxy_parse_response(struct exchange *x)
 		if (resp.status >= 100 && resp.status < 200) {
 			/* Interim: only 100 is passed on, and only if asked. */
 			if (resp.status == 100 && (x->flags & XF_EXPECT))
-				buf_puts(&x->out, "HTTP/1.1 100 Continue\r\n\r\n");
+				buf_puts(&x->out,
+				    "HTTP/1.1 100 Continue\r\n\r\n");
 			continue;
 		}
 		break;
@@ -801,8 +805,8 @@ proxy_parse_response(struct exchange *x)
 static void
 client_write_cb(uv_write_t *req, int status)
 {
-	struct exchange	*x = req->data;
-	struct upconn	*u = x->u;
+	struct exchange *x = req->data;
+	struct upconn   *u = x->u;
 
 	x->flags &= ~XF_CWRITE;
 	if (x->c->closing)
@@ -826,12 +830,12 @@ client_write_cb(uv_write_t *req, int status)
 static void
 proxy_pump_response(struct exchange *x)
 {
-	struct upconn	*u = x->u;
-	uv_buf_t	 b[2];
-	unsigned	 nb = 0;
-	size_t		 avail, n = 0, used = 0;
-	ssize_t		 sn;
-	int		 done = 0, r;
+	struct upconn *u = x->u;
+	uv_buf_t       b[2];
+	unsigned       nb = 0;
+	size_t         avail, n = 0, used = 0;
+	ssize_t        sn;
+	int            done = 0, r;
 
 	if (x->flags & XF_CWRITE)
 		return;
@@ -935,7 +939,7 @@ proxy_up_data(struct exchange *x)
 void
 proxy_up_eof(struct exchange *x, int error)
 {
-	struct upconn	*u = x->u;
+	struct upconn *u = x->u;
 
 	if (x->resp_mode == BODY_CLOSE && error == 0 &&
 	    (x->flags & XF_RESP_HEAD)) {
@@ -965,15 +969,14 @@ proxy_up_eof(struct exchange *x, int error)
 			proxy_connect(x, 1);
 			return;
 		}
-		log_info("backend %s: %s before a response",
-		    x->backend->name, error != 0 ? uv_strerror(error) :
-		    "connection closed");
+		log_info("backend %s: %s before a response", x->backend->name,
+		    error != 0 ? uv_strerror(error) : "connection closed");
 		proxy_fail(x, 502, "backend closed");
 		return;
 	}
 	/* Mid-body: the client cannot be told but by closing. */
-	log_info("backend %s: %s in the middle of a response",
-	    x->backend->name, error != 0 ? uv_strerror(error) : "closed");
+	log_info("backend %s: %s in the middle of a response", x->backend->name,
+	    error != 0 ? uv_strerror(error) : "closed");
 	proxy_abort(x);
 	conn_close(x->c);
 }
@@ -994,7 +997,7 @@ proxy_fail(struct exchange *x, int status, const char *why)
 void
 proxy_error(struct exchange *x, int status, int close)
 {
-	struct conn	*c = x->c;
+	struct conn *c = x->c;
 
 	if (x->u != NULL) {
 		upstream_close(x->u);
@@ -1010,7 +1013,7 @@ proxy_error(struct exchange *x, int status, int close)
 	buf_reset(&x->out);
 	errpage_build(&x->out, status, x->id, (x->flags & XF_HTML) != 0,
 	    !(x->flags & XF_KEEPALIVE));
-	x->bytes_sent = x->out.len;	/* counted as a whole, like nginx */
+	x->bytes_sent = x->out.len; /* counted as a whole, like nginx */
 	proxy_pump_response(x);
 }
 
@@ -1034,8 +1037,8 @@ proxy_abort(struct exchange *x)
 static void
 proxy_finish(struct exchange *x)
 {
-	struct upconn	*u = x->u;
-	int		 keep;
+	struct upconn *u = x->u;
+	int            keep;
 
 	accesslog_write(x);
 	if (u != NULL) {

@@ -18,16 +18,16 @@ struct worker;
 struct exchange;
 
 union sockaddr_any {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
+	struct sockaddr     sa;
+	struct sockaddr_in  sin;
+	struct sockaddr_in6 sin6;
 };
 
 /* Client connection states. */
 enum conn_state {
-	CS_IDLE = 0,		/* between requests, nothing of the next one yet */
-	CS_HEAD,		/* part of a request head has arrived */
-	CS_EXCHANGE,		/* a request is being proxied (c->x) */
+	CS_IDLE = 0, /* between requests, nothing of the next one yet */
+	CS_HEAD,     /* part of a request head has arrived */
+	CS_EXCHANGE, /* a request is being proxied (c->x) */
 };
 
 /*
@@ -35,173 +35,173 @@ enum conn_state {
  * struct and nothing else (its input buffer goes back to the worker).
  */
 struct conn {
-	uv_tcp_t		 tcp;
-	struct worker		*w;
-	struct config		*cfg;		/* reference held */
-	struct tq_entry		 te;		/* idle and header timeouts */
-	struct conn		*prev;		/* worker->conns */
-	struct conn		*next;
-	char			*in;		/* WORKER_BUFSZ or NULL */
-	uint32_t		 inoff;		/* unread bytes: [inoff, inlen) */
-	uint32_t		 inlen;
-	uint32_t		 scanned;	/* head bytes already searched */
-	uint8_t			 state;		/* enum conn_state */
-	uint8_t			 reading;
-	uint8_t			 closing;
-	uint8_t			 fresh;		/* no request seen yet */
-	uint8_t			 processing;	/* in conn_process */
-	uint8_t			 again;		/* pipelined request to parse */
-	struct exchange		*x;
-	union sockaddr_any	 peer;
+	uv_tcp_t           tcp;
+	struct worker     *w;
+	struct config     *cfg;  /* reference held */
+	struct tq_entry    te;   /* idle and header timeouts */
+	struct conn       *prev; /* worker->conns */
+	struct conn       *next;
+	char              *in;    /* WORKER_BUFSZ or NULL */
+	uint32_t           inoff; /* unread bytes: [inoff, inlen) */
+	uint32_t           inlen;
+	uint32_t           scanned; /* head bytes already searched */
+	uint8_t            state;   /* enum conn_state */
+	uint8_t            reading;
+	uint8_t            closing;
+	uint8_t            fresh;      /* no request seen yet */
+	uint8_t            processing; /* in conn_process */
+	uint8_t            again;      /* pipelined request to parse */
+	struct exchange   *x;
+	union sockaddr_any peer;
 };
 
 /* A connection to a backend, owned by an exchange or idle in a pool. */
 struct upconn {
-	uv_tcp_t		 tcp;
-	uv_connect_t		 creq;
-	uv_write_t		 wreq;
-	struct worker		*w;
-	struct pool		*pool;
-	struct upconn		*prev;		/* pool idle list */
-	struct upconn		*next;
-	struct tq_entry		 te;
-	struct exchange		*x;
-	char			*in;
-	uint32_t		 inoff;
-	uint32_t		 inlen;
-	uint8_t			 connected;
-	uint8_t			 reading;
-	uint8_t			 writing;
-	uint8_t			 reused;	/* came from the pool */
-	uint8_t			 closing;
+	uv_tcp_t         tcp;
+	uv_connect_t     creq;
+	uv_write_t       wreq;
+	struct worker   *w;
+	struct pool     *pool;
+	struct upconn   *prev; /* pool idle list */
+	struct upconn   *next;
+	struct tq_entry  te;
+	struct exchange *x;
+	char            *in;
+	uint32_t         inoff;
+	uint32_t         inlen;
+	uint8_t          connected;
+	uint8_t          reading;
+	uint8_t          writing;
+	uint8_t          reused; /* came from the pool */
+	uint8_t          closing;
 };
 
 /* Per-worker pool of idle connections to one backend address. */
 struct pool {
-	struct pool		*hnext;
-	union sockaddr_any	 addr;
-	socklen_t		 addrlen;
-	char			 name[72];
-	struct upconn		*idle;
-	unsigned		 nidle;
+	struct pool       *hnext;
+	union sockaddr_any addr;
+	socklen_t          addrlen;
+	char               name[72];
+	struct upconn     *idle;
+	unsigned           nidle;
 };
 
-#define POOL_MAX_IDLE		256
-#define POOL_IDLE_MS		(60 * 1000)
+#define POOL_MAX_IDLE 256
+#define POOL_IDLE_MS  (60 * 1000)
 
 enum body_mode {
 	BODY_NONE = 0,
 	BODY_LENGTH,
-	BODY_CHUNKED,		/* framing passed through as is */
-	BODY_DECODE,		/* chunked decoded for an HTTP/1.0 client */
-	BODY_CLOSE,		/* until the backend closes */
+	BODY_CHUNKED, /* framing passed through as is */
+	BODY_DECODE,  /* chunked decoded for an HTTP/1.0 client */
+	BODY_CLOSE,   /* until the backend closes */
 	BODY_TUNNEL,
 };
 
 /* Exchange flags. */
-#define XF_HEAD_SENT	0x0001	/* request head written to the backend */
-#define XF_BODY_SENT	0x0002	/* some request body left for the backend */
-#define XF_REQ_DONE	0x0004	/* whole request body read from the client */
-#define XF_RESP_BYTES	0x0008	/* some response byte came back */
-#define XF_RESP_HEAD	0x0010	/* response head handed to the client */
-#define XF_RESP_DONE	0x0020	/* whole response handed to the client */
-#define XF_CWRITE	0x0040	/* a write to the client is in flight */
-#define XF_KEEPALIVE	0x0080	/* client connection may serve another */
-#define XF_EXPECT	0x0100	/* client sent Expect: 100-continue */
-#define XF_UPGRADE	0x0200	/* upgrade requested and allowed */
-#define XF_CLIENT_EOF	0x0400	/* client half-closed after its request */
-#define XF_HTML		0x0800	/* client accepts HTML error pages */
-#define XF_UP_KEEP	0x1000	/* backend connection may be pooled */
-#define XF_ERROR	0x2000	/* answered by frontdoor itself */
+#define XF_HEAD_SENT  0x0001 /* request head written to the backend */
+#define XF_BODY_SENT  0x0002 /* some request body left for the backend */
+#define XF_REQ_DONE   0x0004 /* whole request body read from the client */
+#define XF_RESP_BYTES 0x0008 /* some response byte came back */
+#define XF_RESP_HEAD  0x0010 /* response head handed to the client */
+#define XF_RESP_DONE  0x0020 /* whole response handed to the client */
+#define XF_CWRITE     0x0040 /* a write to the client is in flight */
+#define XF_KEEPALIVE  0x0080 /* client connection may serve another */
+#define XF_EXPECT     0x0100 /* client sent Expect: 100-continue */
+#define XF_UPGRADE    0x0200 /* upgrade requested and allowed */
+#define XF_CLIENT_EOF 0x0400 /* client half-closed after its request */
+#define XF_HTML       0x0800 /* client accepts HTML error pages */
+#define XF_UP_KEEP    0x1000 /* backend connection may be pooled */
+#define XF_ERROR      0x2000 /* answered by frontdoor itself */
 
 /* Finished exchanges kept per worker for reuse. */
-#define EXCHANGE_FREE_MAX	256
+#define EXCHANGE_FREE_MAX 256
 
 /* One request and its response. */
 struct exchange {
-	struct exchange		*next_free;	/* worker->xfree */
-	struct conn		*c;
-	struct upconn		*u;
-	const struct route_conf	*route;
+	struct exchange           *next_free; /* worker->xfree */
+	struct conn               *c;
+	struct upconn             *u;
+	const struct route_conf   *route;
 	const struct backend_conf *backend;
-	uv_write_t		 wreq;		/* writes to the client */
-	struct buf		 head;		/* request head for the backend */
-	struct buf		 out;		/* head or page for the client */
-	struct buf		 strs;		/* strings for the access log */
-	struct http_chunked	 req_ch;
-	struct http_chunked	 resp_ch;
-	uint64_t		 req_left;
-	uint64_t		 resp_left;
-	uint64_t		 bytes_sent;	/* response body bytes to the client */
-	uint64_t		 start_ms;	/* loop time */
-	uint64_t		 start_us;	/* wall clock */
-	uint32_t		 flags;
-	uint8_t			 req_mode;	/* enum body_mode */
-	uint8_t			 resp_mode;
-	uint8_t			 version;	/* 10 or 11 */
-	uint8_t			 retries;
-	enum http_method	 meth;
-	int			 status;
+	uv_write_t                 wreq; /* writes to the client */
+	struct buf                 head; /* request head for the backend */
+	struct buf                 out;  /* head or page for the client */
+	struct buf                 strs; /* strings for the access log */
+	struct http_chunked        req_ch;
+	struct http_chunked        resp_ch;
+	uint64_t                   req_left;
+	uint64_t                   resp_left;
+	uint64_t         bytes_sent; /* response body bytes to the client */
+	uint64_t         start_ms;   /* loop time */
+	uint64_t         start_us;   /* wall clock */
+	uint32_t         flags;
+	uint8_t          req_mode; /* enum body_mode */
+	uint8_t          resp_mode;
+	uint8_t          version; /* 10 or 11 */
+	uint8_t          retries;
+	enum http_method meth;
+	int              status;
 	/* Offsets into strs. */
-	uint32_t		 s_method, s_uri, s_host, s_referer, s_ua;
-	uint32_t		 s_proto;
-	size_t			 cwrite_in;	/* bytes of u->in in flight */
-	size_t			 cwrite_consume;
-	char			 id[65];	/* request id */
-	char			 client_ip[64];
+	uint32_t s_method, s_uri, s_host, s_referer, s_ua;
+	uint32_t s_proto;
+	size_t   cwrite_in; /* bytes of u->in in flight */
+	size_t   cwrite_consume;
+	char     id[65]; /* request id */
+	char     client_ip[64];
 };
 
 /* conn.c */
-void	 conn_accept(struct worker *, uv_stream_t *listener);
-void	 conn_close(struct conn *);
+void conn_accept(struct worker *, uv_stream_t *listener);
+void conn_close(struct conn *);
 /* Called by the exchange when it is over; keepalive as decided. */
-void	 conn_exchange_done(struct conn *, int keepalive);
-void	 conn_read_start(struct conn *);
-void	 conn_read_stop(struct conn *);
+void conn_exchange_done(struct conn *, int keepalive);
+void conn_read_start(struct conn *);
+void conn_read_stop(struct conn *);
 /* The worker is stopping: close c if it is between requests. */
-void	 conn_stop_idle(struct conn *);
+void conn_stop_idle(struct conn *);
 
 /* proxy.c */
 struct exchange *exchange_new(struct conn *);
 /* Back to the worker's free list (or freed); NULL is a no-op. */
-void	 exchange_free(struct exchange *);
-void	 exchange_destroy(struct exchange *);
+void exchange_free(struct exchange *);
+void exchange_destroy(struct exchange *);
 /* A complete request head (head_len bytes at c->in + c->inoff). */
-void	 proxy_request(struct exchange *, struct http_request *, size_t head_len);
+void proxy_request(struct exchange *, struct http_request *, size_t head_len);
 /* Answer with an error page; closes the connection after when close. */
-void	 proxy_error(struct exchange *, int status, int close);
-void	 proxy_client_data(struct exchange *);
-void	 proxy_client_eof(struct exchange *, int error);
-void	 proxy_abort(struct exchange *);
+void        proxy_error(struct exchange *, int status, int close);
+void        proxy_client_data(struct exchange *);
+void        proxy_client_eof(struct exchange *, int error);
+void        proxy_abort(struct exchange *);
 const char *exchange_str(const struct exchange *, uint32_t);
 
 /* upstream.c */
 /* A connected idle connection from the pool or a new one being connected. */
-struct upconn *upstream_get(struct worker *, const struct backend_conf *,
-	    int fresh);
-void	 upstream_release(struct upconn *);	/* back to the pool */
-void	 upstream_close(struct upconn *);
-void	 upstream_read_start(struct upconn *);
-void	 upstream_read_stop(struct upconn *);
-void	 upstream_pools_close(struct worker *);
-void	 upstream_pools_free(struct worker *);
-void	 upstream_set_timeout(struct upconn *, uint64_t ms);
+struct upconn      *
+upstream_get(struct worker *, const struct backend_conf *, int fresh);
+void upstream_release(struct upconn *); /* back to the pool */
+void upstream_close(struct upconn *);
+void upstream_read_start(struct upconn *);
+void upstream_read_stop(struct upconn *);
+void upstream_pools_close(struct worker *);
+void upstream_pools_free(struct worker *);
+void upstream_set_timeout(struct upconn *, uint64_t ms);
 
 /* Callbacks from upstream.c into the exchange. */
-void	 proxy_up_connected(struct exchange *, int status);
-void	 proxy_up_data(struct exchange *);
-void	 proxy_up_eof(struct exchange *, int error);
-void	 proxy_up_written(struct exchange *, int status);
-void	 proxy_up_timeout(struct exchange *);
+void proxy_up_connected(struct exchange *, int status);
+void proxy_up_data(struct exchange *);
+void proxy_up_eof(struct exchange *, int error);
+void proxy_up_written(struct exchange *, int status);
+void proxy_up_timeout(struct exchange *);
 
 /* errpage.c */
 /* Append a complete error response (head and page) to out. */
-void	 errpage_build(struct buf *out, int status, const char *request_id,
-	    int html, int close);
+void errpage_build(struct buf *out, int status, const char *request_id,
+    int html, int close);
 
 /* accesslog.c */
-extern int	accesslog_fd;
-void	 accesslog_write(struct exchange *);
-void	 accesslog_flush(struct worker *);
+extern int accesslog_fd;
+void       accesslog_write(struct exchange *);
+void       accesslog_flush(struct worker *);
 
 #endif

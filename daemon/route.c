@@ -9,7 +9,7 @@
 #include "route.h"
 #include "util.h"
 
-#define ROUTE_HOST_MAX	255	/* longer Host values match only any-host */
+#define ROUTE_HOST_MAX 255 /* longer Host values match only any-host */
 
 enum route_kind {
 	ROUTE_EXACT = 0,
@@ -19,26 +19,26 @@ enum route_kind {
 
 /* The routes that share one host key, longest path first. */
 struct route_set {
-	const char		 *key;	/* host, or ".suffix" of "*.suffix" */
-	size_t			  keylen;
-	const struct route_conf	**routes;
-	size_t			  n;
+	const char               *key; /* host, or ".suffix" of "*.suffix" */
+	size_t                    keylen;
+	const struct route_conf **routes;
+	size_t                    n;
 };
 
 struct route {
-	struct route_set	 *exact;	/* by (keylen, bytes) */
-	size_t			  nexact;
-	struct route_set	 *wild;		/* longest suffix first */
-	size_t			  nwild;
-	struct route_set	  any;
-	const struct route_conf	**all;		/* backing store of the sets */
+	struct route_set         *exact; /* by (keylen, bytes) */
+	size_t                    nexact;
+	struct route_set         *wild; /* longest suffix first */
+	size_t                    nwild;
+	struct route_set          any;
+	const struct route_conf **all; /* backing store of the sets */
 };
 
 struct route_entry {
-	enum route_kind		 kind;
-	const char		*key;
-	size_t			 keylen;
-	const struct route_conf	*rc;
+	enum route_kind          kind;
+	const char              *key;
+	size_t                   keylen;
+	const struct route_conf *rc;
 };
 
 static int
@@ -52,8 +52,8 @@ route_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 static int
 route_entry_cmp(const void *va, const void *vb)
 {
-	const struct route_entry	*a = va, *b = vb;
-	int				 c;
+	const struct route_entry *a = va, *b = vb;
+	int                       c;
 
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
@@ -84,11 +84,11 @@ route_free(struct route *rt)
 int
 route_build(struct config *cf, char *err, size_t errlen)
 {
-	struct route_entry	*e;
-	struct route		*rt;
-	struct route_set	*set;
-	const struct route_conf	*r;
-	size_t			 n = 0, i, j;
+	struct route_entry      *e;
+	struct route            *rt;
+	struct route_set        *set;
+	const struct route_conf *r;
+	size_t                   n = 0, i, j;
 
 	if (errlen > 0)
 		err[0] = '\0';
@@ -121,15 +121,17 @@ route_build(struct config *cf, char *err, size_t errlen)
 
 	/* Sorted, a clash is two neighbours with equal key and path. */
 	for (i = 1; i < n; i++) {
-		if (e[i].kind != e[i - 1].kind || route_key_cmp(e[i].key,
-		    e[i].keylen, e[i - 1].key, e[i - 1].keylen) != 0 ||
+		if (e[i].kind != e[i - 1].kind ||
+		    route_key_cmp(e[i].key, e[i].keylen, e[i - 1].key,
+		        e[i - 1].keylen) != 0 ||
 		    strcmp(e[i].rc->path, e[i - 1].rc->path) != 0 ||
 		    e[i].rc == e[i - 1].rc)
 			continue;
-		snprintf(err, errlen, "%s:%d: [route %s] host %s%s path %s: "
+		snprintf(err, errlen,
+		    "%s:%d: [route %s] host %s%s path %s: "
 		    "same host and path as [route %s] at %s:%d, expected "
-		    "each host and path in one route only", e[i].rc->file,
-		    e[i].rc->line, e[i].rc->name,
+		    "each host and path in one route only",
+		    e[i].rc->file, e[i].rc->line, e[i].rc->name,
 		    e[i].kind == ROUTE_WILD ? "*" : "",
 		    e[i].kind == ROUTE_ANY ? "(any)" : e[i].key, e[i].rc->path,
 		    e[i - 1].rc->name, e[i - 1].rc->file, e[i - 1].rc->line);
@@ -143,10 +145,11 @@ route_build(struct config *cf, char *err, size_t errlen)
 		rt->all[i] = e[i].rc;
 		if (i > 0 && e[i].kind == e[i - 1].kind &&
 		    route_key_cmp(e[i].key, e[i].keylen, e[i - 1].key,
-		    e[i - 1].keylen) == 0) {
+		        e[i - 1].keylen) == 0) {
 			set = e[i].kind == ROUTE_EXACT ?
-			    &rt->exact[rt->nexact - 1] : e[i].kind ==
-			    ROUTE_WILD ? &rt->wild[rt->nwild - 1] : &rt->any;
+			    &rt->exact[rt->nexact - 1] :
+			    e[i].kind == ROUTE_WILD ? &rt->wild[rt->nwild - 1] :
+			                              &rt->any;
 			set->n++;
 			continue;
 		}
@@ -189,14 +192,13 @@ route_path_match(const char *prefix, size_t prefixlen, const char *path,
 }
 
 static const struct route_conf *
-route_set_match(const struct route_set *set, const char *path,
-    size_t pathlen)
+route_set_match(const struct route_set *set, const char *path, size_t pathlen)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < set->n; i++) {
 		if (route_path_match(set->routes[i]->path,
-		    set->routes[i]->path_len, path, pathlen))
+		        set->routes[i]->path_len, path, pathlen))
 			return set->routes[i];
 	}
 	return NULL;
@@ -206,8 +208,8 @@ route_set_match(const struct route_set *set, const char *path,
 static size_t
 route_host_normalise(const char *host, size_t hostlen, char *out)
 {
-	const char	*end;
-	size_t		 len, i;
+	const char *end;
+	size_t      len, i;
 
 	if (hostlen > 0 && host[0] == '[') {
 		if ((end = memchr(host, ']', hostlen)) == NULL)
@@ -230,17 +232,17 @@ const struct route_conf *
 route_match(const struct config *cf, const char *host, size_t hostlen,
     const char *path, size_t pathlen)
 {
-	const struct route		*rt = cf->router;
-	const struct route_conf		*r;
-	const struct route_set		*set;
-	char				 h[ROUTE_HOST_MAX];
-	size_t				 len, lo, hi, mid, i;
-	int				 c;
+	const struct route      *rt = cf->router;
+	const struct route_conf *r;
+	const struct route_set  *set;
+	char                     h[ROUTE_HOST_MAX];
+	size_t                   len, lo, hi, mid, i;
+	int                      c;
 
 	if (rt == NULL)
 		return NULL;
-	len = host != NULL ? route_host_normalise(host, hostlen, h) :
-	    (size_t)-1;
+	len =
+	    host != NULL ? route_host_normalise(host, hostlen, h) : (size_t)-1;
 	if (len != (size_t)-1) {
 		lo = 0;
 		hi = rt->nexact;
@@ -249,8 +251,8 @@ route_match(const struct config *cf, const char *host, size_t hostlen,
 			set = &rt->exact[mid];
 			c = route_key_cmp(h, len, set->key, set->keylen);
 			if (c == 0) {
-				if ((r = route_set_match(set, path,
-				    pathlen)) != NULL)
+				if ((r = route_set_match(set, path, pathlen)) !=
+				    NULL)
 					return r;
 				break;
 			}
@@ -261,8 +263,9 @@ route_match(const struct config *cf, const char *host, size_t hostlen,
 		}
 		for (i = 0; i < rt->nwild; i++) {
 			set = &rt->wild[i];
-			if (len <= set->keylen || memcmp(h + len - set->keylen,
-			    set->key, set->keylen) != 0)
+			if (len <= set->keylen ||
+			    memcmp(h + len - set->keylen, set->key,
+			        set->keylen) != 0)
 				continue;
 			if ((r = route_set_match(set, path, pathlen)) != NULL)
 				return r;

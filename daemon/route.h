@@ -13,8 +13,8 @@ struct route_conf;
  * Returns 0, or -1 with a message in err (errlen bytes) when two routes
  * claim the same host and path (both are named).
  */
-int	 route_build(struct config *, char *err, size_t errlen);
-void	 route_free(struct route *);
+int  route_build(struct config *, char *err, size_t errlen);
+void route_free(struct route *);
 
 /*
  * The route for a request, by SPEC section 3: among routes whose host and
@@ -25,10 +25,10 @@ void	 route_free(struct route *);
  * Allocation-free and thread-safe (read-only).
  */
 const struct route_conf *route_match(const struct config *, const char *host,
-	    size_t hostlen, const char *path, size_t pathlen);
+    size_t hostlen, const char *path, size_t pathlen);
 
 /* Whether path (pathlen bytes) has prefix on a segment boundary. */
-int	 route_path_match(const char *prefix, size_t prefixlen,
-	    const char *path, size_t pathlen);
+int route_path_match(const char *prefix, size_t prefixlen, const char *path,
+    size_t pathlen);
 
 #endif

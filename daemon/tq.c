@@ -3,13 +3,13 @@
 
 #include "tq.h"
 
-static void	tq_fire(uv_timer_t *);
+static void tq_fire(uv_timer_t *);
 
 /* Only needed when e is a head or a tail: at most TQ_LISTS + 1 compares. */
 static struct tq_list *
 tq_list_of(struct tq *q, struct tq_entry *e)
 {
-	unsigned	 i;
+	unsigned i;
 
 	for (i = 0; i < q->nlists; i++) {
 		if (q->lists[i].head == e || q->lists[i].tail == e)
@@ -21,7 +21,7 @@ tq_list_of(struct tq *q, struct tq_entry *e)
 static void
 tq_unlink(struct tq *q, struct tq_entry *e)
 {
-	struct tq_list	*l = NULL;
+	struct tq_list *l = NULL;
 
 	if (e->prev == NULL || e->next == NULL)
 		l = tq_list_of(q, e);
@@ -40,8 +40,8 @@ tq_unlink(struct tq *q, struct tq_entry *e)
 static void
 tq_rearm(struct tq *q)
 {
-	uint64_t	 min = 0, now;
-	unsigned	 i;
+	uint64_t min = 0, now;
+	unsigned i;
 
 	for (i = 0; i < q->nlists; i++) {
 		if (q->lists[i].head != NULL &&
@@ -58,7 +58,7 @@ tq_rearm(struct tq *q)
 		return;
 	}
 	if (q->armed != 0 && q->armed <= min)
-		return;		/* fires early enough; tq_fire re-arms */
+		return; /* fires early enough; tq_fire re-arms */
 	now = uv_now(q->timer.loop);
 	q->armed = min;
 	uv_timer_start(&q->timer, tq_fire, min > now ? min - now : 0, 0);
@@ -67,12 +67,12 @@ tq_rearm(struct tq *q)
 static void
 tq_fire(uv_timer_t *t)
 {
-	struct tq	*q = t->data;
-	struct tq_list	*l;
-	struct tq_entry	*e;
-	uint64_t	 now = uv_now(t->loop);
-	unsigned	 i;
-	int		 again;
+	struct tq       *q = t->data;
+	struct tq_list  *l;
+	struct tq_entry *e;
+	uint64_t         now = uv_now(t->loop);
+	unsigned         i;
+	int              again;
 
 	q->armed = 0;
 	do {
@@ -93,7 +93,7 @@ tq_fire(uv_timer_t *t)
 int
 tq_init(struct tq *q, uv_loop_t *loop)
 {
-	int	 error;
+	int error;
 
 	q->armed = 0;
 	q->nlists = 0;
@@ -123,9 +123,9 @@ tq_del(struct tq *q, struct tq_entry *e)
 void
 tq_set(struct tq *q, struct tq_entry *e, uint64_t ms, tq_cb cb)
 {
-	struct tq_list	*l = NULL;
-	struct tq_entry	*p;
-	unsigned	 i;
+	struct tq_list  *l = NULL;
+	struct tq_entry *p;
+	unsigned         i;
 
 	if (e->deadline != 0)
 		tq_unlink(q, e);
@@ -156,7 +156,7 @@ tq_set(struct tq *q, struct tq_entry *e, uint64_t ms, tq_cb cb)
 		/* Rare: more distinct durations than lists. */
 		l = &q->sorted;
 		for (p = l->tail; p != NULL && p->deadline > e->deadline;
-		    p = p->prev)
+		     p = p->prev)
 			;
 		e->prev = p;
 		e->next = p != NULL ? p->next : l->head;

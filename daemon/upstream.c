@@ -12,14 +12,14 @@
 #include "util.h"
 #include "worker.h"
 
-static void	upstream_close_cb(uv_handle_t *);
+static void upstream_close_cb(uv_handle_t *);
 
 static unsigned
 pool_hash(const union sockaddr_any *a)
 {
-	const unsigned char	*p = (const unsigned char *)a;
-	size_t			 i, n;
-	unsigned		 h = 2166136261u;
+	const unsigned char *p = (const unsigned char *)a;
+	size_t               i, n;
+	unsigned             h = 2166136261u;
 
 	n = a->sa.sa_family == AF_INET6 ? sizeof(a->sin6) : sizeof(a->sin);
 	for (i = 0; i < n; i++)
@@ -30,10 +30,10 @@ pool_hash(const union sockaddr_any *a)
 static struct pool *
 pool_find(struct worker *w, const struct backend_conf *b)
 {
-	union sockaddr_any	 a;
-	struct pool		*p;
-	unsigned		 h, i;
-	size_t			 n;
+	union sockaddr_any a;
+	struct pool       *p;
+	unsigned           h, i;
+	size_t             n;
 
 	memset(&a, 0, sizeof(a));
 	n = MIN(b->addr.len, sizeof(a));
@@ -46,8 +46,8 @@ pool_find(struct worker *w, const struct backend_conf *b)
 		}
 	}
 	if (w->npools >= w->pools_size * 2) {
-		unsigned	 nsize = w->pools_size ? w->pools_size * 2 : 16;
-		struct pool	**nt = xcalloc(nsize, sizeof(*nt));
+		unsigned      nsize = w->pools_size ? w->pools_size * 2 : 16;
+		struct pool **nt = xcalloc(nsize, sizeof(*nt));
 
 		for (i = 0; i < w->pools_size; i++) {
 			while ((p = w->pools[i]) != NULL) {
@@ -73,7 +73,7 @@ pool_find(struct worker *w, const struct backend_conf *b)
 static void
 pool_unlink(struct upconn *u)
 {
-	struct pool	*p = u->pool;
+	struct pool *p = u->pool;
 
 	if (u->prev != NULL)
 		u->prev->next = u->next;
@@ -88,8 +88,8 @@ pool_unlink(struct upconn *u)
 static void
 upstream_timeout(struct tq_entry *te)
 {
-	struct upconn	*u = (struct upconn *)((char *)te -
-	    offsetof(struct upconn, te));
+	struct upconn *u =
+	    (struct upconn *)((char *)te - offsetof(struct upconn, te));
 
 	if (u->x != NULL)
 		proxy_up_timeout(u->x);
@@ -100,8 +100,8 @@ upstream_timeout(struct tq_entry *te)
 static void
 upstream_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-	struct upconn	*u = h->data;
-	static char	 scratch[64];	/* pooled: anything read is the end */
+	struct upconn *u = h->data;
+	static char    scratch[64]; /* pooled: anything read is the end */
 
 	(void)hint;
 	if (u->x == NULL) {
@@ -118,7 +118,7 @@ upstream_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 static void
 upstream_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
-	struct upconn	*u = s->data;
+	struct upconn *u = s->data;
 
 	(void)b;
 	if (u->x == NULL) {
@@ -149,7 +149,7 @@ upstream_read_start(struct upconn *u)
 	if (u->reading || u->closing || !u->connected)
 		return;
 	if (uv_read_start((uv_stream_t *)&u->tcp, upstream_alloc_cb,
-	    upstream_read_cb) == 0)
+	        upstream_read_cb) == 0)
 		u->reading = 1;
 }
 
@@ -165,7 +165,7 @@ upstream_read_stop(struct upconn *u)
 static void
 upstream_connect_cb(uv_connect_t *req, int status)
 {
-	struct upconn	*u = req->data;
+	struct upconn *u = req->data;
 
 	if (u->closing)
 		return;
@@ -182,9 +182,9 @@ upstream_connect_cb(uv_connect_t *req, int status)
 struct upconn *
 upstream_get(struct worker *w, const struct backend_conf *b, int fresh)
 {
-	struct pool	*p = pool_find(w, b);
-	struct upconn	*u;
-	int		 error;
+	struct pool   *p = pool_find(w, b);
+	struct upconn *u;
+	int            error;
 
 	if (!fresh && (u = p->idle) != NULL) {
 		pool_unlink(u);
@@ -204,8 +204,8 @@ upstream_get(struct worker *w, const struct backend_conf *b, int fresh)
 		return (NULL);
 	}
 	w->open_handles++;
-	error = uv_tcp_connect(&u->creq, &u->tcp, &p->addr.sa,
-	    upstream_connect_cb);
+	error =
+	    uv_tcp_connect(&u->creq, &u->tcp, &p->addr.sa, upstream_connect_cb);
 	if (error != 0) {
 		/* Report through the callback path, asynchronously. */
 		log_debug("connect %s: %s", p->name, uv_strerror(error));
@@ -219,8 +219,8 @@ upstream_get(struct worker *w, const struct backend_conf *b, int fresh)
 void
 upstream_release(struct upconn *u)
 {
-	struct pool	*p = u->pool;
-	struct worker	*w = u->w;
+	struct pool   *p = u->pool;
+	struct worker *w = u->w;
 
 	u->x = NULL;
 	if (u->in != NULL) {
@@ -245,7 +245,7 @@ upstream_release(struct upconn *u)
 static void
 upstream_close_cb(uv_handle_t *h)
 {
-	struct upconn	*u = h->data;
+	struct upconn *u = h->data;
 
 	u->w->open_handles--;
 	if (u->in != NULL)
@@ -274,9 +274,9 @@ upstream_set_timeout(struct upconn *u, uint64_t ms)
 void
 upstream_pools_close(struct worker *w)
 {
-	struct pool	*p;
-	struct upconn	*u;
-	unsigned	 i;
+	struct pool   *p;
+	struct upconn *u;
+	unsigned       i;
 
 	for (i = 0; i < w->pools_size; i++) {
 		for (p = w->pools[i]; p != NULL; p = p->hnext) {
@@ -291,8 +291,8 @@ upstream_pools_close(struct worker *w)
 void
 upstream_pools_free(struct worker *w)
 {
-	struct pool	*p;
-	unsigned	 i;
+	struct pool *p;
+	unsigned     i;
 
 	for (i = 0; i < w->pools_size; i++) {
 		while ((p = w->pools[i]) != NULL) {

@@ -14,7 +14,7 @@
 #include "util.h"
 #include "worker.h"
 
-static void	worker_close_all(struct worker *);
+static void worker_close_all(struct worker *);
 
 char *
 worker_buf_get(struct worker *w)
@@ -37,8 +37,8 @@ worker_buf_put(struct worker *w, char *b)
 uint64_t
 worker_random(struct worker *w)
 {
-	uint64_t	 s1 = w->rng[0];
-	const uint64_t	 s0 = w->rng[1];
+	uint64_t       s1 = w->rng[0];
+	const uint64_t s0 = w->rng[1];
 
 	w->rng[0] = s0;
 	s1 ^= s1 << 23;
@@ -49,7 +49,7 @@ worker_random(struct worker *w)
 static void
 worker_connection_cb(uv_stream_t *server, int status)
 {
-	struct listener	*l = server->data;
+	struct listener *l = server->data;
 
 	if (status != 0) {
 		log_warn("accept: %s", uv_strerror(status));
@@ -61,7 +61,7 @@ worker_connection_cb(uv_stream_t *server, int status)
 static void
 worker_handle_closed(uv_handle_t *h)
 {
-	struct worker	*w = h->data;
+	struct worker *w = h->data;
 
 	w->open_handles--;
 }
@@ -69,7 +69,7 @@ worker_handle_closed(uv_handle_t *h)
 static void
 listener_closed(uv_handle_t *h)
 {
-	struct listener	*l = h->data;
+	struct listener *l = h->data;
 
 	l->w->open_handles--;
 }
@@ -84,11 +84,11 @@ worker_maybe_done(struct worker *w)
 static void
 worker_async_cb(uv_async_t *a)
 {
-	struct worker	*w = a->data;
-	struct config	*next;
-	struct conn	*c, *cn;
-	int		 stop;
-	size_t		 i;
+	struct worker *w = a->data;
+	struct config *next;
+	struct conn   *c, *cn;
+	int            stop;
+	size_t         i;
 
 	pthread_mutex_lock(&w->lock);
 	next = w->next_config;
@@ -129,7 +129,7 @@ worker_close_all(struct worker *w)
 	upstream_pools_close(w);
 	accesslog_flush(w);
 	tq_del(&w->tq, &w->check);
-	w->tq.timer.data = w;	/* closing: tq_fire will not run again */
+	w->tq.timer.data = w; /* closing: tq_fire will not run again */
 	tq_close(&w->tq, worker_handle_closed);
 	uv_close((uv_handle_t *)&w->async, worker_handle_closed);
 }
@@ -138,8 +138,8 @@ worker_close_all(struct worker *w)
 static void
 worker_idle_check(struct tq_entry *te)
 {
-	struct worker	*w = (struct worker *)((char *)te -
-	    offsetof(struct worker, check));
+	struct worker *w =
+	    (struct worker *)((char *)te - offsetof(struct worker, check));
 
 	if (w->closing)
 		return;
@@ -149,11 +149,11 @@ worker_idle_check(struct tq_entry *te)
 }
 
 int
-worker_init(struct worker *w, unsigned id, struct config *cfg,
-    const int *fds, size_t nfds)
+worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
+    size_t nfds)
 {
-	size_t	 i;
-	int	 error;
+	size_t i;
+	int    error;
 
 	memset(w, 0, sizeof(*w));
 	w->id = id;
@@ -193,7 +193,7 @@ worker_init(struct worker *w, unsigned id, struct config *cfg,
 		if ((error = uv_tcp_open(&l->tcp, fds[i])) != 0)
 			return (error);
 		if ((error = uv_listen((uv_stream_t *)&l->tcp, 511,
-		    worker_connection_cb)) != 0)
+		         worker_connection_cb)) != 0)
 			return (error);
 	}
 	return (0);
@@ -202,7 +202,7 @@ worker_init(struct worker *w, unsigned id, struct config *cfg,
 static void *
 worker_main(void *arg)
 {
-	struct worker	*w = arg;
+	struct worker *w = arg;
 
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
@@ -219,7 +219,7 @@ worker_start(struct worker *w)
 void
 worker_set_config(struct worker *w, struct config *cfg)
 {
-	struct config	*old;
+	struct config *old;
 
 	pthread_mutex_lock(&w->lock);
 	old = w->next_config;
@@ -241,7 +241,7 @@ worker_stop(struct worker *w, int force)
 void
 worker_join(struct worker *w)
 {
-	unsigned	 i;
+	unsigned i;
 
 	pthread_join(w->thread, NULL);
 	if (uv_loop_close(&w->loop) != 0)

@@ -16,80 +16,80 @@ struct exchange;
 struct pool;
 
 /* I/O buffers come in one size, from a per-worker free list. */
-#define WORKER_BUFSZ		(16 * 1024)
-#define WORKER_FREEBUFS		256
+#define WORKER_BUFSZ    (16 * 1024)
+#define WORKER_FREEBUFS 256
 
 struct listener {
-	uv_tcp_t		 tcp;
-	struct worker		*w;
-	int			 fd;
+	uv_tcp_t       tcp;
+	struct worker *w;
+	int            fd;
 };
 
 struct worker {
-	uv_loop_t		 loop;
-	uv_async_t		 async;		/* config swap, stop, force */
-	struct tq		 tq;
-	struct tq_entry		 check;		/* periodic stop check */
-	unsigned		 id;
-	pthread_t		 thread;
+	uv_loop_t       loop;
+	uv_async_t      async; /* config swap, stop, force */
+	struct tq       tq;
+	struct tq_entry check; /* periodic stop check */
+	unsigned        id;
+	pthread_t       thread;
 
-	struct listener		*listeners;
-	size_t			 nlisteners;
+	struct listener *listeners;
+	size_t           nlisteners;
 
 	/* Set by the main thread, read on async: under lock. */
-	pthread_mutex_t		 lock;
-	struct config		*next_config;
-	int			 stop_req;	/* 1 graceful, 2 force */
+	pthread_mutex_t lock;
+	struct config  *next_config;
+	int             stop_req; /* 1 graceful, 2 force */
 
-	struct config		*config;	/* for new connections */
-	int			 stopping;
-	int			 closing;	/* handles being closed */
-	int			 done;		/* loop ended (atomic) */
-	unsigned		 open_handles;
+	struct config *config; /* for new connections */
+	int            stopping;
+	int            closing; /* handles being closed */
+	int            done;    /* loop ended (atomic) */
+	unsigned       open_handles;
 
-	struct conn		*conns;		/* every client connection */
-	uint64_t		 nconns;
+	struct conn *conns; /* every client connection */
+	uint64_t     nconns;
 
-	char			**freebufs;
-	unsigned		 nfreebufs;
+	char   **freebufs;
+	unsigned nfreebufs;
 
-	struct pool		**pools;	/* hash of backend address */
-	unsigned		 npools;
-	unsigned		 pools_size;
+	struct pool **pools; /* hash of backend address */
+	unsigned      npools;
+	unsigned      pools_size;
 
-	struct exchange		*xfree;		/* recycled exchanges */
-	unsigned		 nxfree;
+	struct exchange *xfree; /* recycled exchanges */
+	unsigned         nxfree;
 
-	uint64_t		*rr;		/* round-robin per route index */
-	size_t			 nrr;
+	uint64_t *rr; /* round-robin per route index */
+	size_t    nrr;
 
-	uint64_t		 rng[2];
+	uint64_t rng[2];
 
 	/* Access log lines waiting for the thread pool to write them. */
-	struct buf		 logbuf;
-	struct buf		 logbuf_busy;
-	uv_fs_t			 logreq;
-	int			 logging;
-	uint64_t		 log_dropped;
+	struct buf logbuf;
+	struct buf logbuf_busy;
+	uv_fs_t    logreq;
+	int        logging;
+	uint64_t   log_dropped;
 };
 
 /*
  * Create worker id with listening sockets fds (owned from now on).
  * Returns 0 or a negative errno.  Start-up only.
  */
-int	 worker_init(struct worker *, unsigned id, struct config *,
-	    const int *fds, size_t nfds);
-int	 worker_start(struct worker *);
+int worker_init(struct worker *, unsigned id, struct config *, const int *fds,
+    size_t nfds);
+int worker_start(struct worker *);
 /* From the main thread: new config (ref taken), graceful stop, force close. */
-void	 worker_set_config(struct worker *, struct config *);
-void	 worker_stop(struct worker *, int force);
-void	 worker_join(struct worker *);
+void worker_set_config(struct worker *, struct config *);
+void worker_stop(struct worker *, int force);
+void worker_join(struct worker *);
 
-char	*worker_buf_get(struct worker *);
-void	 worker_buf_put(struct worker *, char *);
+char    *worker_buf_get(struct worker *);
+void     worker_buf_put(struct worker *, char *);
 uint64_t worker_random(struct worker *);
 
 /* Count of client connections across all workers (max_connections). */
-extern uint64_t	worker_total_conns;
+extern uint64_t worker_total_conns;
 
 #endif

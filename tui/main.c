@@ -15,7 +15,6 @@
 #include "util.h"
 #include "version.h"
 
-
 #define DEFAULT_CONFIG   "/etc/frontdoor/frontdoor.ini"
 #define DEFAULT_SOCKET   "/run/frontdoor/control.sock"
 #define CHECK_OUTPUT_MAX (1024 * 1024)

@@ -15,8 +15,8 @@
 static void
 test_append(void **state)
 {
-	struct buf	b;
-	size_t		i;
+	struct buf b;
+	size_t     i;
 
 	(void)state;
 	buf_init(&b, 0);
@@ -47,7 +47,7 @@ test_append(void **state)
 static void
 test_max(void **state)
 {
-	struct buf	b;
+	struct buf b;
 
 	(void)state;
 	buf_init(&b, 8);
@@ -69,8 +69,8 @@ test_max(void **state)
 static void
 test_printf(void **state)
 {
-	struct buf	b;
-	char		big[300];
+	struct buf b;
+	char       big[300];
 
 	(void)state;
 	buf_init(&b, 0);
@@ -102,7 +102,7 @@ test_printf(void **state)
 static void
 test_consume(void **state)
 {
-	struct buf	b;
+	struct buf b;
 
 	(void)state;
 	buf_init(&b, 0);
@@ -122,7 +122,7 @@ test_consume(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_max),
 		cmocka_unit_test(test_printf),

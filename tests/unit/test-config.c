@@ -19,7 +19,7 @@
 #include "route.h"
 #include "util.h"
 
-static char	tmpdir[] = "/tmp/fd-test-config.XXXXXX";
+static char tmpdir[] = "/tmp/fd-test-config.XXXXXX";
 
 static char *
 path_of(const char *name)
@@ -30,8 +30,8 @@ path_of(const char *name)
 static void
 write_file(const char *name, const char *text)
 {
-	char	*p = path_of(name), *dir, *slash;
-	FILE	*f;
+	char *p = path_of(name), *dir, *slash;
+	FILE *f;
 
 	dir = xstrdup(p);
 	if ((slash = strrchr(dir, '/')) != NULL) {
@@ -49,8 +49,8 @@ write_file(const char *name, const char *text)
 static struct config *
 load(const char *name, struct config_errors *e)
 {
-	char		*p = path_of(name);
-	struct config	*cf;
+	char          *p = path_of(name);
+	struct config *cf;
 
 	memset(e, 0, sizeof *e);
 	cf = config_load(p, e);
@@ -68,7 +68,7 @@ load_text(const char *text, struct config_errors *e)
 static void
 dump(const struct config_errors *e)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < e->n; i++)
 		fprintf(stderr, "  | %s\n", e->msgs[i]);
@@ -79,9 +79,9 @@ static int
 has_err(const struct config_errors *e, const char *file, int line,
     const char *part)
 {
-	char	*prefix = xasprintf("%s/%s:%d: ", tmpdir, file, line);
-	size_t	 i;
-	int	 found = 0;
+	char  *prefix = xasprintf("%s/%s:%d: ", tmpdir, file, line);
+	size_t i;
+	int    found = 0;
 
 	for (i = 0; i < e->n && !found; i++) {
 		if (strncmp(e->msgs[i], prefix, strlen(prefix)) == 0 &&
@@ -111,8 +111,8 @@ expect_fail(struct config *cf, const struct config_errors *e, size_t n)
 static struct config *
 expect_ok(const char *text)
 {
-	struct config_errors	 e;
-	struct config		*cf;
+	struct config_errors e;
+	struct config       *cf;
 
 	cf = load_text(text, &e);
 	if (cf == NULL)
@@ -131,9 +131,9 @@ addr_ip(const struct cidr *c, char *buf, size_t len)
 static void
 test_full(void **state)
 {
-	struct config		*cf;
-	const struct route_conf	*r;
-	char			 ip[64];
+	struct config           *cf;
+	const struct route_conf *r;
+	char                     ip[64];
 
 	(void)state;
 	cf = expect_ok(
@@ -232,8 +232,8 @@ test_full(void **state)
 	assert_null(config_route(cf, "nope"));
 
 	assert_non_null(cf->router);
-	assert_ptr_equal(route_match(cf, "a.cloud.example.com", 19, "/nc/x",
-	    5), &cf->routes[0]);
+	assert_ptr_equal(route_match(cf, "a.cloud.example.com", 19, "/nc/x", 5),
+	    &cf->routes[0]);
 	assert_ptr_equal(route_match(cf, "other", 5, "/nc/x", 5),
 	    &cf->routes[1]);
 
@@ -249,10 +249,10 @@ test_full(void **state)
 static void
 test_defaults(void **state)
 {
-	struct config		*cf;
-	const struct route_conf	*r;
-	char			 ip[64];
-	long			 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct config           *cf;
+	const struct route_conf *r;
+	char                     ip[64];
+	long                     ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	(void)state;
 	cf = expect_ok("[frontdoor]\n[route a]\nbackends = 127.0.0.1:1\n");
@@ -304,7 +304,7 @@ test_defaults(void **state)
 
 	/* access_log off, workers auto, empty trusted_proxies. */
 	cf = expect_ok("[frontdoor]\naccess_log = off\nworkers = auto\n"
-	    "trusted_proxies =\n");
+	               "trusted_proxies =\n");
 	assert_null(cf->access_log);
 	assert_true(cf->workers >= 1 && cf->workers <= 256);
 	assert_int_equal(cf->ntrusted_proxies, 0);
@@ -314,8 +314,8 @@ test_defaults(void **state)
 static void
 test_missing_file(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
+	struct config_errors e;
+	struct config       *cf;
 
 	(void)state;
 	cf = load("does-not-exist.ini", &e);
@@ -330,57 +330,57 @@ test_missing_file(void **state)
 static void
 test_bad_values(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
+	struct config_errors e;
+	struct config       *cf;
 
 	(void)state;
-	cf = load_text(
-	    "[frontdoor]\n"					/* 1 */
-	    "listen_http = :80, localhost:80\n"
-	    "user = no-such-user-fd\n"
-	    "workers = 0\n"
-	    "control_socket = relative.sock\n"			/* 5 */
-	    "control_group = no-such-group-fd\n"
-	    "state_file =\n"
-	    "access_log_format = xml\n"
-	    "error_log =\n"
-	    "log_level = loud\n"				/* 10 */
-	    "trusted_proxies = 10.0.0.0/33\n"
-	    "max_connections = 1000001\n"
-	    "header_timeout = 10 s\n"
-	    "idle_timeout = 0\n"
-	    "shutdown_timeout = soon\n"				/* 15 */
-	    "max_header_size = 2m\n"
-	    "max_uri_size = 0\n"
-	    "listen_http = :81\n"
-	    "[route r]\n"
-	    "host = exa mple.com\n"				/* 20 */
-	    "path = api\n"
-	    "strip_path = maybe\n"
-	    "backends = 127.0.0.1\n"
-	    "connect_timeout = 5x\n"
-	    "backend_timeout = -1\n"				/* 25 */
-	    "max_body_size = 1t\n"
-	    "preserve_host = 2\n"
-	    "websocket = yess\n"
-	    "enabled = \n"
-	    "workers = 2\n"					/* 30 */
-	    "[route r2]\n"
-	    "host = *foo.com, a..b, foo.*.com, *\n"
-	    "backends = 127.0.0.1:80, 127.0.0.1:80\n"
-	    "[route r3]\n"
-	    "backends = ::1:80\n"				/* 35 */
-	    "[route r4]\n"
-	    "backends = [::1]:80, , localhost:80\n"
-	    "[route r5]\n"
-	    "backends =\n"
-	    "[route r6]\n"					/* 40 */
-	    "host = a.com, A.com.\n"
-	    "backends = 1.2.3.4:5\n"
-	    "path = /x?y\n"
-	    "[frontdoor]\n"
-	    "listen_http = 1.2.3.4:80, 1.2.3.4:80\n"		/* 45 */
-	    , &e);
+	cf = load_text("[frontdoor]\n" /* 1 */
+	               "listen_http = :80, localhost:80\n"
+	               "user = no-such-user-fd\n"
+	               "workers = 0\n"
+	               "control_socket = relative.sock\n" /* 5 */
+	               "control_group = no-such-group-fd\n"
+	               "state_file =\n"
+	               "access_log_format = xml\n"
+	               "error_log =\n"
+	               "log_level = loud\n" /* 10 */
+	               "trusted_proxies = 10.0.0.0/33\n"
+	               "max_connections = 1000001\n"
+	               "header_timeout = 10 s\n"
+	               "idle_timeout = 0\n"
+	               "shutdown_timeout = soon\n" /* 15 */
+	               "max_header_size = 2m\n"
+	               "max_uri_size = 0\n"
+	               "listen_http = :81\n"
+	               "[route r]\n"
+	               "host = exa mple.com\n" /* 20 */
+	               "path = api\n"
+	               "strip_path = maybe\n"
+	               "backends = 127.0.0.1\n"
+	               "connect_timeout = 5x\n"
+	               "backend_timeout = -1\n" /* 25 */
+	               "max_body_size = 1t\n"
+	               "preserve_host = 2\n"
+	               "websocket = yess\n"
+	               "enabled = \n"
+	               "workers = 2\n" /* 30 */
+	               "[route r2]\n"
+	               "host = *foo.com, a..b, foo.*.com, *\n"
+	               "backends = 127.0.0.1:80, 127.0.0.1:80\n"
+	               "[route r3]\n"
+	               "backends = ::1:80\n" /* 35 */
+	               "[route r4]\n"
+	               "backends = [::1]:80, , localhost:80\n"
+	               "[route r5]\n"
+	               "backends =\n"
+	               "[route r6]\n" /* 40 */
+	               "host = a.com, A.com.\n"
+	               "backends = 1.2.3.4:5\n"
+	               "path = /x?y\n"
+	               "[frontdoor]\n"
+	               "listen_http = 1.2.3.4:80, 1.2.3.4:80\n" /* 45 */
+	    ,
+	    &e);
 	assert_true(has_err(&e, "main.ini", 2,
 	    "[frontdoor] listen_http: bad value \"localhost:80\", expected"));
 	assert_true(has_err(&e, "main.ini", 3,
@@ -422,7 +422,8 @@ test_bad_values(void **state)
 	    "[frontdoor] max_uri_size: bad value \"0\""));
 	assert_true(has_err(&e, "main.ini", 18,
 	    "[frontdoor] listen_http: duplicate key (first set at "));
-	assert_true(has_err(&e, "main.ini", 18, "main.ini:2), expected "
+	assert_true(has_err(&e, "main.ini", 18,
+	    "main.ini:2), expected "
 	    "each key once per section"));
 	assert_true(has_err(&e, "main.ini", 20,
 	    "[route r] host: bad host \"exa mple.com\", expected"));
@@ -440,8 +441,8 @@ test_bad_values(void **state)
 	    "[route r] max_body_size: bad value \"1t\""));
 	assert_true(has_err(&e, "main.ini", 27, "[route r] preserve_host:"));
 	assert_true(has_err(&e, "main.ini", 28, "[route r] websocket:"));
-	assert_true(has_err(&e, "main.ini", 29,
-	    "[route r] enabled: bad value \"\""));
+	assert_true(
+	    has_err(&e, "main.ini", 29, "[route r] enabled: bad value \"\""));
 	assert_true(has_err(&e, "main.ini", 30,
 	    "[route r] workers: unknown key, expected one of: host, path, "));
 	assert_true(has_err(&e, "main.ini", 32,
@@ -494,28 +495,27 @@ test_bad_values(void **state)
 static void
 test_structure_errors(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
+	struct config_errors e;
+	struct config       *cf;
 
 	(void)state;
-	cf = load_text(
-	    "workers = 2\n"					/* 1 */
-	    "[frontdoor\n"
-	    "just some words\n"
-	    "= value\n"
-	    "[unknown]\n"					/* 5 */
-	    "whatever = 1\n"
-	    "[route]\n"
-	    "[route bad/name]\n"
-	    "[route ok]\n"
-	    "backends = 127.0.0.1:80\n"				/* 10 */
-	    "[route ok]\n"
-	    "[route nobackends]\n"
-	    "host = x.example.com\n"
-	    "[frontdoor]\n"
-	    "frobnicate = yes\n"				/* 15 */
-	    "[route ok2] trailing\n"
-	    , &e);
+	cf = load_text("workers = 2\n" /* 1 */
+	               "[frontdoor\n"
+	               "just some words\n"
+	               "= value\n"
+	               "[unknown]\n" /* 5 */
+	               "whatever = 1\n"
+	               "[route]\n"
+	               "[route bad/name]\n"
+	               "[route ok]\n"
+	               "backends = 127.0.0.1:80\n" /* 10 */
+	               "[route ok]\n"
+	               "[route nobackends]\n"
+	               "host = x.example.com\n"
+	               "[frontdoor]\n"
+	               "frobnicate = yes\n" /* 15 */
+	               "[route ok2] trailing\n",
+	    &e);
 	assert_true(has_err(&e, "main.ini", 1,
 	    "workers: key outside any section, expected a [frontdoor] or "
 	    "[route NAME] header"));
@@ -533,7 +533,8 @@ test_structure_errors(void **state)
 	    "NAME made of A-Z a-z 0-9 _ . -"));
 	assert_true(has_err(&e, "main.ini", 11,
 	    "[route ok]: route name already used at "));
-	assert_true(has_err(&e, "main.ini", 11, "main.ini:9, expected a "
+	assert_true(has_err(&e, "main.ini", 11,
+	    "main.ini:9, expected a "
 	    "unique name"));
 	assert_true(has_err(&e, "main.ini", 12,
 	    "[route nobackends] backends: missing required key, expected a "
@@ -548,8 +549,8 @@ test_structure_errors(void **state)
 
 	/* A NUL byte and an over-long line (inih's buffer is 200 bytes). */
 	{
-		char	*p = path_of("main.ini"), text[301];
-		FILE	*f = fopen(p, "w");
+		char *p = path_of("main.ini"), text[301];
+		FILE *f = fopen(p, "w");
 
 		assert_non_null(f);
 		fwrite("[frontdoor]\nuser = a\0b\nstate_file = /", 1, 37, f);
@@ -562,7 +563,8 @@ test_structure_errors(void **state)
 	}
 	cf = load("main.ini", &e);
 	assert_true(has_err(&e, "main.ini", 2, "NUL byte"));
-	assert_true(has_err(&e, "main.ini", 3, "line too long, expected at "
+	assert_true(has_err(&e, "main.ini", 3,
+	    "line too long, expected at "
 	    "most 198 characters"));
 	assert_true(has_err(&e, "main.ini", 4, "workers"));
 	expect_fail(cf, &e, 3);
@@ -572,22 +574,21 @@ test_structure_errors(void **state)
 static void
 test_not_yet(void **state)
 {
-	static const char	*fd_keys[] = { "listen_https", "geoip_db",
-	    "ban_after", "ban_window", "ban_time" };
-	static const char	*route_keys[] = { "tls_cert", "tls_key",
-	    "https_redirect", "balance", "health_path", "health_interval",
-	    "fail_threshold", "auth_file", "auth_realm", "rate_limit",
-	    "rate_burst", "allow", "deny", "allow_countries",
-	    "deny_countries", "maintenance_page", "compress", "cache" };
-	struct config_errors	 e;
-	struct config		*cf;
-	char			 text[4096], want[128];
-	size_t			 i, off = 0;
-	int			 line = 1;
+	static const char   *fd_keys[] = { "listen_https", "geoip_db",
+		  "ban_after", "ban_window", "ban_time" };
+	static const char   *route_keys[] = { "tls_cert", "tls_key",
+		  "https_redirect", "balance", "health_path", "health_interval",
+		  "fail_threshold", "auth_file", "auth_realm", "rate_limit",
+		  "rate_burst", "allow", "deny", "allow_countries",
+		  "deny_countries", "maintenance_page", "compress", "cache" };
+	struct config_errors e;
+	struct config       *cf;
+	char                 text[4096], want[128];
+	size_t               i, off = 0;
+	int                  line = 1;
 
 	(void)state;
-	off += (size_t)snprintf(text + off, sizeof text - off,
-	    "[frontdoor]\n");
+	off += (size_t)snprintf(text + off, sizeof text - off, "[frontdoor]\n");
 	for (i = 0; i < nitems(fd_keys); i++)
 		off += (size_t)snprintf(text + off, sizeof text - off,
 		    "%s = 1\n", fd_keys[i]);
@@ -602,14 +603,18 @@ test_not_yet(void **state)
 
 	cf = load_text(text, &e);
 	for (i = 0; i < nitems(fd_keys); i++) {
-		snprintf(want, sizeof want, "[frontdoor] %s: not supported "
-		    "yet by this version", fd_keys[i]);
+		snprintf(want, sizeof want,
+		    "[frontdoor] %s: not supported "
+		    "yet by this version",
+		    fd_keys[i]);
 		assert_true(has_err(&e, "main.ini", ++line, want));
 	}
 	line += 2;
 	for (i = 0; i < nitems(route_keys); i++) {
-		snprintf(want, sizeof want, "[route r] %s: not supported yet "
-		    "by this version", route_keys[i]);
+		snprintf(want, sizeof want,
+		    "[route r] %s: not supported yet "
+		    "by this version",
+		    route_keys[i]);
 		assert_true(has_err(&e, "main.ini", ++line, want));
 	}
 	line++;
@@ -628,24 +633,23 @@ test_not_yet(void **state)
 static void
 test_comments(void **state)
 {
-	struct config	*cf;
+	struct config *cf;
 
 	(void)state;
-	cf = expect_ok(
-	    "#!comment at line start\n"
-	    "   # indented hash comment\n"
-	    "\t; indented semicolon comment\n"
-	    "[frontdoor] ; section comment\n"
-	    "state_file = /a#b;c\n"
-	    "access_log = /log # trailing\n"
-	    "error_log = /err\t; trailing\n"
-	    "  user = root\n"
-	    "    # not a continuation\n"
-	    "\n"
-	    "[ route spaced ]\n"
-	    "backends = 127.0.0.1:80\n"
-	    "     \n"
-	    "host : colon.example.com\n");
+	cf = expect_ok("#!comment at line start\n"
+	               "   # indented hash comment\n"
+	               "\t; indented semicolon comment\n"
+	               "[frontdoor] ; section comment\n"
+	               "state_file = /a#b;c\n"
+	               "access_log = /log # trailing\n"
+	               "error_log = /err\t; trailing\n"
+	               "  user = root\n"
+	               "    # not a continuation\n"
+	               "\n"
+	               "[ route spaced ]\n"
+	               "backends = 127.0.0.1:80\n"
+	               "     \n"
+	               "host : colon.example.com\n");
 	assert_string_equal(cf->state_file, "/a#b;c");
 	assert_string_equal(cf->access_log, "/log");
 	assert_string_equal(cf->error_log, "/err");
@@ -658,11 +662,11 @@ test_comments(void **state)
 static void
 test_bom_and_crlf(void **state)
 {
-	struct config	*cf;
+	struct config *cf;
 
 	(void)state;
 	cf = expect_ok("\xef\xbb\xbf[frontdoor]\r\nuser = root\r\n"
-	    "[route a]\r\nbackends = 1.2.3.4:80\r\n");
+	               "[route a]\r\nbackends = 1.2.3.4:80\r\n");
 	assert_string_equal(cf->user, "root");
 	assert_string_equal(cf->routes[0].backends[0].name, "1.2.3.4:80");
 	config_unref(cf);
@@ -671,26 +675,29 @@ test_bom_and_crlf(void **state)
 static void
 test_max_uri(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
+	struct config_errors e;
+	struct config       *cf;
 
 	(void)state;
 	cf = load_text("[frontdoor]\nmax_header_size = 4k\n"
-	    "max_uri_size = 5k\n", &e);
-	assert_true(has_err(&e, "main.ini", 3, "[frontdoor] max_uri_size: "
+	               "max_uri_size = 5k\n",
+	    &e);
+	assert_true(has_err(&e, "main.ini", 3,
+	    "[frontdoor] max_uri_size: "
 	    "5120 is larger than max_header_size (4096), expected at most "
 	    "max_header_size"));
 	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
 
 	cf = load_text("[frontdoor]\nmax_header_size = 4k\n", &e);
-	assert_true(has_err(&e, "main.ini", 2, "[frontdoor] max_header_size: "
+	assert_true(has_err(&e, "main.ini", 2,
+	    "[frontdoor] max_header_size: "
 	    "4096 is smaller than the default max_uri_size (8192)"));
 	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
 
 	cf = expect_ok("[frontdoor]\nmax_header_size = 1k\n"
-	    "max_uri_size = 1k\n");
+	               "max_uri_size = 1k\n");
 	assert_int_equal(cf->max_uri_size, 1024);
 	config_unref(cf);
 	cf = expect_ok("[frontdoor]\nmax_header_size = 1m\n");
@@ -703,18 +710,20 @@ test_max_uri(void **state)
 static void
 test_includes(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
-	char			*abs, *text;
+	struct config_errors e;
+	struct config       *cf;
+	char                *abs, *text;
 
 	(void)state;
-	write_file("conf.d/20-b.ini", "[route b]\nhost = b.example.com\n"
+	write_file("conf.d/20-b.ini",
+	    "[route b]\nhost = b.example.com\n"
 	    "backends = 127.0.0.1:2\n");
-	write_file("conf.d/10-a.ini", "[route a]\nhost = a.example.com\n"
+	write_file("conf.d/10-a.ini",
+	    "[route a]\nhost = a.example.com\n"
 	    "backends = 127.0.0.1:1\n");
 	write_file("conf.d/30-c.conf", "[route c]\nbackends = 127.0.0.1:3\n");
 	cf = expect_ok("[frontdoor]\ninclude = conf.d/*.ini\n"
-	    "include = nothing/*.ini\n");
+	               "include = nothing/*.ini\n");
 	assert_int_equal(cf->nroutes, 2);
 	assert_string_equal(cf->routes[0].name, "a");
 	assert_string_equal(cf->routes[1].name, "b");
@@ -726,11 +735,13 @@ test_includes(void **state)
 	 * Absolute patterns.  An included file starts in the includer's
 	 * section; after it, the includer's section resumes.
 	 */
-	write_file("inc/top.ini", "max_connections = 7\n[route t]\npath = /t\n"
+	write_file("inc/top.ini",
+	    "max_connections = 7\n[route t]\npath = /t\n"
 	    "backends = 1.1.1.1:1\n");
 	abs = path_of("conf.d/*.conf");
 	text = xasprintf("[frontdoor]\ninclude = %s\ninclude = inc/top.ini\n"
-	    "workers = 2\n", abs);
+	                 "workers = 2\n",
+	    abs);
 	cf = expect_ok(text);
 	assert_int_equal(cf->nroutes, 2);
 	assert_string_equal(cf->routes[0].name, "c");
@@ -746,7 +757,8 @@ test_includes(void **state)
 	cf = load_text("[frontdoor]\ninclude = bad/x.ini\nworkers = 0\n", &e);
 	assert_true(has_err(&e, "bad/x.ini", 3,
 	    "[route x] backends: bad value \"nope\""));
-	assert_true(has_err(&e, "main.ini", 3, "[frontdoor] workers: bad "
+	assert_true(has_err(&e, "main.ini", 3,
+	    "[frontdoor] workers: bad "
 	    "value \"0\""));
 	expect_fail(cf, &e, 2);
 	config_errors_free(&e);
@@ -754,15 +766,18 @@ test_includes(void **state)
 	/* Route names are unique across files. */
 	write_file("dup/a.ini", "[route a]\nbackends = 1.1.1.1:1\n");
 	cf = load_text("[route a]\nbackends = 1.1.1.1:1\n[frontdoor]\n"
-	    "include = dup/a.ini\n", &e);
-	assert_true(has_err(&e, "dup/a.ini", 1, "[route a]: route name "
+	               "include = dup/a.ini\n",
+	    &e);
+	assert_true(has_err(&e, "dup/a.ini", 1,
+	    "[route a]: route name "
 	    "already used at "));
 	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
 
 	/* A file included twice, and a file including itself. */
 	cf = load_text("[frontdoor]\ninclude = dup/a.ini\n"
-	    "include = dup/*.ini\n", &e);
+	               "include = dup/*.ini\n",
+	    &e);
 	assert_true(has_err(&e, "main.ini", 3, "include: "));
 	assert_true(has_err(&e, "main.ini", 3, "dup/a.ini: already read as "));
 	expect_fail(cf, &e, 1);
@@ -774,7 +789,8 @@ test_includes(void **state)
 
 	/* A missing explicit file. */
 	cf = load_text("[frontdoor]\ninclude = /nonexistent-fd/x.ini\n", &e);
-	assert_true(has_err(&e, "main.ini", 2, "[frontdoor] include: "
+	assert_true(has_err(&e, "main.ini", 2,
+	    "[frontdoor] include: "
 	    "/nonexistent-fd/x.ini: cannot open: No such file"));
 	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
@@ -783,10 +799,10 @@ test_includes(void **state)
 static void
 test_include_depth(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
-	char			 name[32], text[128];
-	int			 i;
+	struct config_errors e;
+	struct config       *cf;
+	char                 name[32], text[128];
+	int                  i;
 
 	(void)state;
 	/* main (depth 0) -> d1 ... d8 is fine; d9 is one too many. */
@@ -804,7 +820,8 @@ test_include_depth(void **state)
 
 	write_file("deep/d8.ini", "[frontdoor]\ninclude = d9.ini\n");
 	cf = load_text("[frontdoor]\ninclude = deep/d1.ini\n", &e);
-	assert_true(has_err(&e, "deep/d8.ini", 2, "includes nested too deep, "
+	assert_true(has_err(&e, "deep/d8.ini", 2,
+	    "includes nested too deep, "
 	    "expected at most 8 levels"));
 	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
@@ -813,16 +830,19 @@ test_include_depth(void **state)
 static void
 test_duplicate_route(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
+	struct config_errors e;
+	struct config       *cf;
 
 	(void)state;
-	write_file("dupr/x.ini", "\n[route two]\nhost = A.example.com\n"
+	write_file("dupr/x.ini",
+	    "\n[route two]\nhost = A.example.com\n"
 	    "path = /api/\nbackends = 1.1.1.1:2\n");
 	cf = load_text("[route one]\nhost = x.com, a.example.com\n"
-	    "path = /api\nbackends = 1.1.1.1:1\n"
-	    "[frontdoor]\ninclude = dupr/x.ini\n", &e);
-	assert_true(has_err(&e, "dupr/x.ini", 2, "[route two] host "
+	               "path = /api\nbackends = 1.1.1.1:1\n"
+	               "[frontdoor]\ninclude = dupr/x.ini\n",
+	    &e);
+	assert_true(has_err(&e, "dupr/x.ini", 2,
+	    "[route two] host "
 	    "a.example.com path /api: same host and path as [route one] at "));
 	assert_true(has_err(&e, "dupr/x.ini", 2, "main.ini:1, expected"));
 	expect_fail(cf, &e, 1);
@@ -830,14 +850,17 @@ test_duplicate_route(void **state)
 
 	/* Two any-host routes for the same path. */
 	cf = load_text("[route one]\nbackends = 1.1.1.1:1\n"
-	    "[route two]\nbackends = 1.1.1.1:1\npath = /\n", &e);
-	assert_true(has_err(&e, "main.ini", 3, "[route two] host (any) path "
+	               "[route two]\nbackends = 1.1.1.1:1\npath = /\n",
+	    &e);
+	assert_true(has_err(&e, "main.ini", 3,
+	    "[route two] host (any) path "
 	    "/: same host and path as [route one] at "));
 	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
 
 	/* Same host, different paths; same path, different hosts: fine. */
-	config_unref(expect_ok("[route one]\nhost = a.com\n"
+	config_unref(expect_ok(
+	    "[route one]\nhost = a.com\n"
 	    "backends = 1.1.1.1:1\n"
 	    "[route two]\nhost = a.com\npath = /x\nbackends = 1.1.1.1:1\n"
 	    "[route three]\nhost = *.a.com\nbackends = 1.1.1.1:1\n"));
@@ -846,10 +869,10 @@ test_duplicate_route(void **state)
 static void
 test_error_cap(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
-	char			*text = xstrdup("[frontdoor]\n"), *t;
-	int			 i;
+	struct config_errors e;
+	struct config       *cf;
+	char                *text = xstrdup("[frontdoor]\n"), *t;
+	int                  i;
 
 	(void)state;
 	for (i = 0; i < 150; i++) {
@@ -884,8 +907,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char	*cmd = xasprintf("rm -rf '%s'", tmpdir);
-	int	 rc;
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+	int   rc;
 
 	(void)state;
 	rc = system(cmd);
@@ -896,7 +919,7 @@ teardown(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_missing_file),

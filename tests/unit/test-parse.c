@@ -16,7 +16,7 @@
 static void
 test_duration(void **state)
 {
-	uint64_t	v = 42;
+	uint64_t v = 42;
 
 	(void)state;
 	assert_int_equal(parse_duration_ms("500ms", &v), 0);
@@ -52,7 +52,7 @@ test_duration(void **state)
 static void
 test_size(void **state)
 {
-	uint64_t	v = 42;
+	uint64_t v = 42;
 
 	(void)state;
 	assert_int_equal(parse_size("512", &v), 0);
@@ -74,7 +74,7 @@ test_size(void **state)
 	assert_int_equal(parse_size("1kb", &v), -1);
 	assert_int_equal(parse_size("1t", &v), -1);
 	assert_int_equal(parse_size(" 1k", &v), -1);
-	assert_int_equal(parse_size("17179869184g", &v), -1);	/* 2^64 */
+	assert_int_equal(parse_size("17179869184g", &v), -1); /* 2^64 */
 	assert_int_equal(parse_size("18446744073709551616", &v), -1);
 	assert_int_equal(v, 42);
 	assert_int_equal(parse_size("17179869183g", &v), 0);
@@ -84,12 +84,10 @@ test_size(void **state)
 static void
 test_bool(void **state)
 {
-	static const char	*yes[] = { "yes", "true", "on", "1", "YES",
-	    "On" };
-	static const char	*no[] = { "no", "false", "off", "0", "No",
-	    "FALSE" };
-	size_t			 i;
-	int			 b;
+	static const char *yes[] = { "yes", "true", "on", "1", "YES", "On" };
+	static const char *no[] = { "no", "false", "off", "0", "No", "FALSE" };
+	size_t             i;
+	int                b;
 
 	(void)state;
 	for (i = 0; i < nitems(yes); i++) {
@@ -113,7 +111,7 @@ test_bool(void **state)
 static void
 test_uint(void **state)
 {
-	uint64_t	v = 42;
+	uint64_t v = 42;
 
 	(void)state;
 	assert_int_equal(parse_uint("1", 1, 256, &v), 0);
@@ -127,24 +125,24 @@ test_uint(void **state)
 	assert_int_equal(parse_uint("+1", 0, 10, &v), -1);
 	assert_int_equal(parse_uint("-1", 0, 10, &v), -1);
 	assert_int_equal(parse_uint("1x", 0, 10, &v), -1);
-	assert_int_equal(parse_uint("18446744073709551616", 0, UINT64_MAX,
-	    &v), -1);
+	assert_int_equal(parse_uint("18446744073709551616", 0, UINT64_MAX, &v),
+	    -1);
 	assert_int_equal(v, 42);
-	assert_int_equal(parse_uint("18446744073709551615", 0, UINT64_MAX,
-	    &v), 0);
+	assert_int_equal(parse_uint("18446744073709551615", 0, UINT64_MAX, &v),
+	    0);
 	assert_true(v == UINT64_MAX);
 }
 
 struct list_acc {
-	char	items[8][32];
-	int	n;
-	int	stop_at;
+	char items[8][32];
+	int  n;
+	int  stop_at;
 };
 
 static int
 list_cb(const char *item, size_t len, void *arg)
 {
-	struct list_acc	*a = arg;
+	struct list_acc *a = arg;
 
 	if (a->n == a->stop_at)
 		return 7;
@@ -158,7 +156,7 @@ list_cb(const char *item, size_t len, void *arg)
 static void
 test_list(void **state)
 {
-	struct list_acc	a;
+	struct list_acc a;
 
 	(void)state;
 	memset(&a, 0, sizeof a);
@@ -184,8 +182,8 @@ test_list(void **state)
 static void
 check_hostport(const char *in, int any_ok, const char *want)
 {
-	struct fd_addr	a;
-	char		buf[72];
+	struct fd_addr a;
+	char           buf[72];
 
 	memset(&a, 0, sizeof a);
 	assert_int_equal(parse_hostport(in, any_ok, &a), 0);
@@ -196,8 +194,8 @@ check_hostport(const char *in, int any_ok, const char *want)
 static void
 test_hostport(void **state)
 {
-	struct fd_addr	a;
-	char		buf[64];
+	struct fd_addr a;
+	char           buf[64];
 
 	(void)state;
 	check_hostport("127.0.0.1:8080", 0, "127.0.0.1:8080");
@@ -233,8 +231,8 @@ test_hostport(void **state)
 static void
 test_cidr(void **state)
 {
-	struct cidr	c;
-	uint8_t		a4[4], a6[16];
+	struct cidr c;
+	uint8_t     a4[4], a6[16];
 
 	(void)state;
 	assert_int_equal(parse_cidr("10.0.0.0/8", &c), 0);
@@ -310,7 +308,7 @@ test_cidr(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_bool),

@@ -16,14 +16,14 @@
 #include "route.h"
 #include "util.h"
 
-static char	tmpdir[] = "/tmp/fd-test-route.XXXXXX";
+static char tmpdir[] = "/tmp/fd-test-route.XXXXXX";
 
 static struct config *
 load_text(const char *text, struct config_errors *e)
 {
-	char		*p = xasprintf("%s/main.ini", tmpdir);
-	FILE		*f = fopen(p, "w");
-	struct config	*cf;
+	char          *p = xasprintf("%s/main.ini", tmpdir);
+	FILE          *f = fopen(p, "w");
+	struct config *cf;
 
 	assert_non_null(f);
 	fputs(text, f);
@@ -37,9 +37,9 @@ load_text(const char *text, struct config_errors *e)
 static struct config *
 load_ok(const char *text)
 {
-	struct config_errors	 e;
-	struct config		*cf;
-	size_t			 i;
+	struct config_errors e;
+	struct config       *cf;
+	size_t               i;
 
 	cf = load_text(text, &e);
 	for (i = 0; i < e.n; i++)
@@ -53,50 +53,49 @@ load_ok(const char *text)
 static const char *
 pick(const struct config *cf, const char *host, const char *path)
 {
-	const struct route_conf	*r;
+	const struct route_conf *r;
 
 	r = route_match(cf, host, host != NULL ? strlen(host) : 0, path,
 	    strlen(path));
 	return r != NULL ? r->name : "-";
 }
 
-static const char *rules =
-    "[route exact]\n"
-    "host = app.example.com\n"
-    "backends = 127.0.0.1:1\n"
-    "[route exact-api]\n"
-    "host = app.example.com\n"
-    "path = /api\n"
-    "backends = 127.0.0.1:2\n"
-    "[route exact-api-v2]\n"
-    "host = app.example.com\n"
-    "path = /api/v2/\n"
-    "backends = 127.0.0.1:3\n"
-    "[route wild]\n"
-    "host = *.example.com\n"
-    "backends = 127.0.0.1:4\n"
-    "[route wild-deep]\n"
-    "host = *.deep.example.com\n"
-    "path = /x\n"
-    "backends = 127.0.0.1:5\n"
-    "[route only-api]\n"
-    "host = api.other.org\n"
-    "path = /api\n"
-    "backends = 127.0.0.1:6\n"
-    "[route any]\n"
-    "backends = 127.0.0.1:7\n"
-    "[route any-static]\n"
-    "path = /static\n"
-    "backends = 127.0.0.1:8\n"
-    "[route v6]\n"
-    "host = [::1]\n"
-    "path = /six\n"
-    "backends = 127.0.0.1:9\n";
+static const char *rules = "[route exact]\n"
+                           "host = app.example.com\n"
+                           "backends = 127.0.0.1:1\n"
+                           "[route exact-api]\n"
+                           "host = app.example.com\n"
+                           "path = /api\n"
+                           "backends = 127.0.0.1:2\n"
+                           "[route exact-api-v2]\n"
+                           "host = app.example.com\n"
+                           "path = /api/v2/\n"
+                           "backends = 127.0.0.1:3\n"
+                           "[route wild]\n"
+                           "host = *.example.com\n"
+                           "backends = 127.0.0.1:4\n"
+                           "[route wild-deep]\n"
+                           "host = *.deep.example.com\n"
+                           "path = /x\n"
+                           "backends = 127.0.0.1:5\n"
+                           "[route only-api]\n"
+                           "host = api.other.org\n"
+                           "path = /api\n"
+                           "backends = 127.0.0.1:6\n"
+                           "[route any]\n"
+                           "backends = 127.0.0.1:7\n"
+                           "[route any-static]\n"
+                           "path = /static\n"
+                           "backends = 127.0.0.1:8\n"
+                           "[route v6]\n"
+                           "host = [::1]\n"
+                           "path = /six\n"
+                           "backends = 127.0.0.1:9\n";
 
 static void
 test_host_kinds(void **state)
 {
-	struct config	*cf = load_ok(rules);
+	struct config *cf = load_ok(rules);
 
 	(void)state;
 	/* Exact beats wildcard beats any-host. */
@@ -124,14 +123,12 @@ test_host_kinds(void **state)
 static void
 test_paths(void **state)
 {
-	struct config	*cf = load_ok(rules);
+	struct config *cf = load_ok(rules);
 
 	(void)state;
 	assert_string_equal(pick(cf, "app.example.com", "/api"), "exact-api");
-	assert_string_equal(pick(cf, "app.example.com", "/api/"),
-	    "exact-api");
-	assert_string_equal(pick(cf, "app.example.com", "/api/x"),
-	    "exact-api");
+	assert_string_equal(pick(cf, "app.example.com", "/api/"), "exact-api");
+	assert_string_equal(pick(cf, "app.example.com", "/api/x"), "exact-api");
 	assert_string_equal(pick(cf, "app.example.com", "/api?x=1"),
 	    "exact-api");
 	assert_string_equal(pick(cf, "app.example.com", "/apix"), "exact");
@@ -160,14 +157,13 @@ test_paths(void **state)
 static void
 test_host_forms(void **state)
 {
-	struct config	*cf = load_ok(rules);
+	struct config *cf = load_ok(rules);
 
 	(void)state;
 	assert_string_equal(pick(cf, "APP.Example.COM", "/api"), "exact-api");
 	assert_string_equal(pick(cf, "app.example.com:8080", "/api"),
 	    "exact-api");
-	assert_string_equal(pick(cf, "app.example.com.", "/api"),
-	    "exact-api");
+	assert_string_equal(pick(cf, "app.example.com.", "/api"), "exact-api");
 	assert_string_equal(pick(cf, "App.Example.Com.:443", "/api"),
 	    "exact-api");
 	assert_string_equal(pick(cf, "WWW.EXAMPLE.COM.:80", "/"), "wild");
@@ -180,7 +176,7 @@ test_host_forms(void **state)
 	assert_string_equal(pick(cf, ":80", "/"), "any");
 	assert_string_equal(pick(cf, "[::1", "/six"), "any");
 	{
-		char	long_host[400];
+		char long_host[400];
 
 		memset(long_host, 'a', sizeof long_host - 1);
 		long_host[sizeof long_host - 1] = '\0';
@@ -198,10 +194,11 @@ test_host_forms(void **state)
 static void
 test_no_match(void **state)
 {
-	struct config	*cf;
+	struct config *cf;
 
 	(void)state;
-	cf = load_ok("[route a]\nhost = a.com\nbackends = 127.0.0.1:1\n"
+	cf = load_ok(
+	    "[route a]\nhost = a.com\nbackends = 127.0.0.1:1\n"
 	    "[route b]\nhost = *.b.com\npath = /b\nbackends = 127.0.0.1:1\n");
 	assert_string_equal(pick(cf, "a.com", "/x"), "a");
 	assert_string_equal(pick(cf, "c.com", "/x"), "-");
@@ -223,11 +220,12 @@ test_no_match(void **state)
 static void
 test_disabled_still_matches(void **state)
 {
-	struct config	*cf;
+	struct config *cf;
 
 	(void)state;
 	/* A disabled route answers 503, so it must still be chosen. */
-	cf = load_ok("[route a]\nhost = a.com\nenabled = no\n"
+	cf = load_ok(
+	    "[route a]\nhost = a.com\nenabled = no\n"
 	    "backends = 127.0.0.1:1\n[route any]\nbackends = 127.0.0.1:2\n");
 	assert_string_equal(pick(cf, "a.com", "/"), "a");
 	config_unref(cf);
@@ -236,16 +234,16 @@ test_disabled_still_matches(void **state)
 static void
 test_many_hosts(void **state)
 {
-	struct config	*cf;
-	char		*text = xstrdup(""), *t, host[64];
-	int		 i;
+	struct config *cf;
+	char          *text = xstrdup(""), *t, host[64];
+	int            i;
 
 	(void)state;
 	/* Enough exact hosts for the binary search to matter. */
 	for (i = 0; i < 200; i++) {
 		t = xasprintf("%s[route r%d]\nhost = h%d.example.net%s\n"
-		    "backends = 127.0.0.1:1\n", text, i, i,
-		    i == 0 ? ", *.w.example.net" : "");
+		              "backends = 127.0.0.1:1\n",
+		    text, i, i, i == 0 ? ", *.w.example.net" : "");
 		free(text);
 		text = t;
 	}
@@ -282,35 +280,40 @@ test_path_match(void **state)
 static void
 test_duplicates(void **state)
 {
-	struct config_errors	 e;
-	struct config		*cf;
+	struct config_errors e;
+	struct config       *cf;
 
 	(void)state;
 	/* Identical host and path: both routes are named with FILE:LINE. */
 	cf = load_text("[route one]\nhost = a.com\npath = /x\n"
-	    "backends = 127.0.0.1:1\n"
-	    "[route two]\nhost = b.com, A.COM.\npath = /x/\n"
-	    "backends = 127.0.0.1:1\n", &e);
+	               "backends = 127.0.0.1:1\n"
+	               "[route two]\nhost = b.com, A.COM.\npath = /x/\n"
+	               "backends = 127.0.0.1:1\n",
+	    &e);
 	assert_null(cf);
 	assert_int_equal(e.n, 1);
-	assert_non_null(strstr(e.msgs[0], "/main.ini:5: [route two] host "
+	assert_non_null(strstr(e.msgs[0],
+	    "/main.ini:5: [route two] host "
 	    "a.com path /x: same host and path as [route one] at "));
 	assert_non_null(strstr(e.msgs[0], "/main.ini:1, expected"));
 	config_errors_free(&e);
 
 	cf = load_text("[route one]\nhost = *.a.com\nbackends = 127.0.0.1:1\n"
-	    "[route two]\nhost = *.a.com\nbackends = 127.0.0.1:1\n", &e);
+	               "[route two]\nhost = *.a.com\nbackends = 127.0.0.1:1\n",
+	    &e);
 	assert_null(cf);
 	assert_int_equal(e.n, 1);
-	assert_non_null(strstr(e.msgs[0], "/main.ini:4: [route two] host "
+	assert_non_null(strstr(e.msgs[0],
+	    "/main.ini:4: [route two] host "
 	    "*.a.com path /: same host and path as [route one] at "));
 	config_errors_free(&e);
 
 	/* A wildcard and an exact host, or two paths, do not clash. */
-	config_unref(load_ok("[route one]\nhost = *.a.com\n"
-	    "backends = 127.0.0.1:1\n[route two]\nhost = x.a.com\n"
-	    "backends = 127.0.0.1:1\n[route three]\nhost = x.a.com\n"
-	    "path = /y\nbackends = 127.0.0.1:1\n"));
+	config_unref(
+	    load_ok("[route one]\nhost = *.a.com\n"
+	            "backends = 127.0.0.1:1\n[route two]\nhost = x.a.com\n"
+	            "backends = 127.0.0.1:1\n[route three]\nhost = x.a.com\n"
+	            "path = /y\nbackends = 127.0.0.1:1\n"));
 }
 
 static int
@@ -323,7 +326,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char	*p = xasprintf("%s/main.ini", tmpdir);
+	char *p = xasprintf("%s/main.ini", tmpdir);
 
 	(void)state;
 	unlink(p);
@@ -334,7 +337,7 @@ teardown(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_kinds),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_host_forms),
