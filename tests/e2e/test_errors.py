@@ -52,9 +52,19 @@ MALFORMED_BODY = {
 }
 
 
+def check_error_page(r, what):
+    """An error response carries its status and its request id."""
+    rid = r.header("x-request-id")
+    body = r.body.decode(errors="replace")
+    assert rid, "%s: %d response lacks X-Request-Id" % (what, r.status)
+    assert str(r.status) in body and ("Request ID: %s" % rid) in body, \
+        "%s: %d error page lacks the status or 'Request ID: %s': %r" % (what, r.status, rid, body)
+
+
 def expect_status_and_close(c, status, what):
     r = c.read_response()
     assert r.status == status, "%s: expected %d, got %d %s" % (what, status, r.status, r.reason)
+    check_error_page(r, what)
     assert c.closed_by_peer(5), "%s: connection not closed after %d" % (what, status)
     return r
 
@@ -161,6 +171,7 @@ def test_body_too_large_content_length_413(start_fd, backend):
         c.send(b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 2000\r\n\r\n")
         r = c.read_response()
         assert r.status == 413, "Content-Length over max_body_size: got %s" % r.status
+        check_error_page(r, "413 by Content-Length")
     assert backend.total_heads == 0, "413 must be decided before contacting the backend"
     assert fd.get("/echo", method="POST", body=b"x" * 1000).status == 200, \
         "body under max_body_size refused"

@@ -203,6 +203,7 @@ def test_download_1gb_slow_reader_memory_flat(fd):
             peak = max(peak, fd.rss_kb())
             time.sleep(0.02)
         slow_peak = peak
+        print("rss base %d kB, slow-phase peak %d kB, read %d bytes" % (base, slow_peak, got))
         assert slow_peak - base < 64 * 1024, \
             "frontdoord RSS grew %d kB while a client read slowly: body is being buffered" % (
                 slow_peak - base)
