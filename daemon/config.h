@@ -23,6 +23,7 @@ struct listen_conf {
 struct backend_conf {
 	struct fd_addr addr;
 	char           name[72]; /* "127.0.0.1:8080", "[::1]:8080" */
+	unsigned       id;       /* stats and runtime state: stats_assign() */
 };
 
 struct route_conf {
@@ -47,6 +48,7 @@ struct route_conf {
 	char                *file;          /* where [route NAME] stands */
 	int                  line;
 	size_t               index; /* position in config->routes */
+	unsigned             id;    /* stats and runtime state: stats_assign() */
 };
 
 struct config {
