@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: ISC
 """SPEC §2 frontdoord command line (-t, -V) and workers."""
 
+import os
 import re
 import subprocess
 
 import pytest
 
-from helpers import FRONTDOORD, Frontdoor, render_ini
+from helpers import FRONTDOORD, Frontdoor, port_accepts, render_ini
 
 
 def run(*args, timeout=20):
@@ -128,3 +129,70 @@ def test_workers_two_serve(start_fd, backend):
         for i in range(5):
             c.send(b"GET /echo HTTP/1.1\r\nHost: a\r\n\r\n")
             assert c.read_response().status == 200
+
+
+def test_help():
+    p = run("-h")
+    assert p.returncode == 0, "-h exited %d" % p.returncode
+    assert "-c" in p.stdout + p.stderr and "-t" in p.stdout + p.stderr, "-h lacks the options"
+
+
+def test_unknown_option():
+    p = run("-Z")
+    assert p.returncode != 0, "unknown option accepted"
+
+
+def test_include_adds_routes(start_fd, backend, workdir):
+    conf_d = workdir / "conf.d"
+    conf_d.mkdir()
+    os.chmod(conf_d, 0o755)
+    (conf_d / "blog.ini").write_text("[route blog]\npath = /blog\nbackends = %s\n" % backend.addr)
+    fd = start_fd({}, main={"include": str(conf_d / "*.ini")})
+    r = fd.get("/blog/echo")
+    assert r.status == 200, "route from an included file not serving: %s" % r.status
+    assert fd.get("/other").status == 404
+
+
+def test_include_error_names_included_file(workdir):
+    conf_d = workdir / "conf.d"
+    conf_d.mkdir()
+    bad = conf_d / "bad.ini"
+    bad.write_text("[route blog]\npath = /blog\nbackends = 127.0.0.1:9\nwat = 1\n")
+    fd = Frontdoor(workdir, {}, main={"include": str(conf_d / "*.ini")})
+    p = run("-t", "-c", str(fd.config_path))
+    assert p.returncode == 1, "-t accepted an included file with an unknown key"
+    assert "%s:4:" % bad in p.stderr, "error in an included file not named as %s:4:\n%s" % (
+        bad, p.stderr)
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+
+
+@needs_root
+def test_root_without_user_refuses(workdir, backend):
+    fd = Frontdoor(workdir, {"app": {"backends": backend.addr}}, main={"user": None})
+    p = run("-c", str(fd.config_path), timeout=10)
+    assert p.returncode == 1, "started as root without user: exit %d (expected refusal, 1)" % p.returncode
+    assert "user" in p.stderr, "refusal does not say why (no mention of user): %r" % p.stderr
+    assert not port_accepts(fd.port)
+
+
+@needs_root
+def test_root_with_unknown_user_refuses(workdir, backend):
+    fd = Frontdoor(workdir, {"app": {"backends": backend.addr}},
+                   main={"user": "no-such-user-fd"})
+    p = run("-c", str(fd.config_path), timeout=10)
+    assert p.returncode != 0, "started with a user that does not exist"
+    assert "no-such-user-fd" in p.stderr, "refusal does not name the user: %r" % p.stderr
+
+
+@needs_root
+def test_serves_as_user_not_root(fd):
+    import pwd
+    nobody = pwd.getpwnam("nobody").pw_uid
+    assert fd.get("/echo").status == 200
+    for tid in os.listdir("/proc/%d/task" % fd.pid):
+        with open("/proc/%d/task/%s/status" % (fd.pid, tid)) as f:
+            uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+        assert all(int(u) == nobody for u in uids), \
+            "thread %s of frontdoord runs with uids %s, not nobody (%d)" % (tid, uids, nobody)

@@ -34,6 +34,8 @@ MALFORMED_HEAD = {
     "ctl_in_name": b"GET /echo HTTP/1.1\r\nHost: app.test\r\nX\x02A: one\r\n\r\n",
     "bare_cr_in_value": b"GET /echo HTTP/1.1\r\nHost: app.test\r\nX-A: one\rtwo\r\n\r\n",
     "bare_cr_line_end": b"GET /echo HTTP/1.1\r\nHost: app.test\r\nX-A: one\r\rX-B: two\r\n\r\n",
+    "header_without_colon": b"GET /echo HTTP/1.1\r\nHost: app.test\r\nX-A one\r\n\r\n",
+    "empty_header_name": b"GET /echo HTTP/1.1\r\nHost: app.test\r\n: one\r\n\r\n",
     "missing_host": b"GET /echo HTTP/1.1\r\nX-A: one\r\n\r\n",
     "duplicate_host": b"GET /echo HTTP/1.1\r\nHost: app.test\r\nHost: other.test\r\n\r\n",
 }
@@ -175,6 +177,17 @@ def test_body_too_large_content_length_413(start_fd, backend):
     assert backend.total_heads == 0, "413 must be decided before contacting the backend"
     assert fd.get("/echo", method="POST", body=b"x" * 1000).status == 200, \
         "body under max_body_size refused"
+
+
+def test_body_too_large_with_expect_gets_no_100(start_fd, backend):
+    fd = start_fd({"app": {"backends": backend.addr, "max_body_size": "1k"}})
+    with fd.conn() as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 2000\r\n"
+               b"Expect: 100-continue\r\n\r\n")
+        r = c.read_response(skip_1xx=False)
+        assert r.status == 413, "over-limit body with Expect: 100-continue: first answer %s, "\
+            "expected 413 without a 100" % r.status
+    assert backend.total_heads == 0
 
 
 def test_body_too_large_chunked_413(start_fd, backend):

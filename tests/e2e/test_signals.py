@@ -106,3 +106,29 @@ def test_sigusr1_reopens_access_log(fd):
         "request after the reopen missing from the new access.log"
     assert not any("third" in l for l in fd.access_lines(rotated)), \
         "requests after SIGUSR1 still logged to the renamed file"
+
+
+def test_shutdown_timeout_cuts_long_requests(start_fd, backend):
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr}},
+                  main={"shutdown_timeout": "1s"})
+    t, box = in_background(lambda: fd.get("/slow?ms=20000", timeout=30))
+    assert backend.wait_for(lambda s: s.heads["/slow"] == 1, 10)
+    fd.signal(signal.SIGTERM)
+    rc = fd.wait_exit(8)
+    assert rc == 0, "with shutdown_timeout=1s and a 20 s request, frontdoord exit status "\
+        "%r within 8 s of SIGTERM" % rc
+    t.join(10)
+    assert "value" not in box or box["value"].status != 200, \
+        "a request cut by shutdown_timeout was reported as a success"
+
+
+def test_reload_listen_change_needs_restart(start_fd, backend):
+    from helpers import free_port
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr}})
+    other = free_port()
+    fd.reload({"app": {"path": "/", "backends": backend.addr}},
+              main={"listen_http": "127.0.0.1:%d" % other})
+    assert fd.wait_stderr(r"listen_http.*needs? a restart", 10), \
+        "changing listen_http on reload did not log 'needs a restart':\n" + fd.stderr()[-2000:]
+    assert fd.get("/echo").status == 200, "old listener stopped serving after the reload"
+    assert not port_accepts(other), "reload opened a new listener; behaviour says restart needed"

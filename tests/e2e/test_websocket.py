@@ -83,3 +83,28 @@ def test_websocket_disabled_strips_upgrade(start_fd, backend):
     req = backend.log[-1]
     assert req.header("upgrade") is None, \
         "websocket = no: Upgrade header still sent to the backend"
+
+
+def test_websocket_idle_tunnel_closed_after_backend_timeout(start_fd, backend):
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr, "backend_timeout": "1s"}})
+    with fd.conn() as c:
+        assert ws_handshake(c).status == 101
+        ws_send(c, 1, b"still alive")
+        assert ws_recv(c) == (1, b"still alive")
+        assert c.closed_by_peer(10), \
+            "a tunnel with no traffic was not closed after backend_timeout=1s"
+
+
+def test_websocket_frame_sent_with_the_handshake(fd, backend):
+    """Bytes the client sends right behind the upgrade request belong to the
+    tunnel, not to a next HTTP request."""
+    import base64 as b64
+    key = b64.b64encode(os.urandom(16)).decode()
+    with fd.conn() as c:
+        c.request("GET", "/ws", headers=[
+            ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Key", key), ("Sec-WebSocket-Version", "13")])
+        ws_send(c, 1, b"early")
+        r = c.read_head()
+        assert r.status == 101, "upgrade with an early frame got %s" % r.status
+        assert ws_recv(c) == (1, b"early"), "frame sent right after the upgrade request lost"
