@@ -132,4 +132,4 @@ clean:
 # Fuzz targets and fuzz-replay (libFuzzer, clang).
 -include fuzz/fuzz.mk
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/mbedtls3 -prune -o -type f -name '*.d' -print 2>/dev/null)

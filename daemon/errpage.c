@@ -39,13 +39,14 @@ errpage_text(int status)
 }
 
 void
-errpage_build(struct buf *out, int status, const char *id, int html, int close)
+errpage_build(struct buf *out, int status, const char *id, int html, int close,
+    const char *text_override)
 {
 	const char *reason = http_reason(status), *text;
 	char        body[1024];
 	int         n;
 
-	text = errpage_text(status);
+	text = text_override != NULL ? text_override : errpage_text(status);
 	if (html) {
 		n = snprintf(body, sizeof(body),
 		    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "log.h"
 #include "proxy.h"
+#include "stats.h"
 #include "util.h"
 #include "version.h"
 #include "worker.h"
@@ -37,6 +38,7 @@ static struct {
 	unsigned       nworkers;
 	uv_signal_t    sig_hup, sig_term, sig_int, sig_usr1;
 	uv_timer_t     stop_timer; /* shutdown_timeout, then done polls */
+	uv_timer_t     tick;       /* once a second: request rates */
 	int            stopping;
 	uint64_t       stop_started;
 } srv;
@@ -213,6 +215,7 @@ reload(void)
 			    strerror(-error));
 	}
 
+	stats_assign(cfg);
 	cfg->generation = ++srv.generation;
 	srv.config = cfg;
 	for (i = 0; i < srv.nworkers; i++)
@@ -220,6 +223,13 @@ reload(void)
 	config_unref(old);
 	log_info("reloaded %s (generation %llu)", srv.path,
 	    (unsigned long long)cfg->generation);
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	(void)t;
+	stats_sample();
 }
 
 static void
@@ -235,6 +245,7 @@ stop_poll_cb(uv_timer_t *t)
 	}
 	if (left == 0) {
 		uv_close((uv_handle_t *)t, NULL);
+		uv_close((uv_handle_t *)&srv.tick, NULL);
 		uv_close((uv_handle_t *)&srv.sig_hup, NULL);
 		uv_close((uv_handle_t *)&srv.sig_term, NULL);
 		uv_close((uv_handle_t *)&srv.sig_int, NULL);
@@ -361,6 +372,8 @@ main(int argc, char *argv[])
 	}
 	drop_privileges(cfg);
 
+	stats_init(srv.nworkers);
+	stats_assign(cfg);
 	cfg->generation = srv.generation = 1;
 	srv.config = cfg;
 	srv.loop = uv_default_loop();
@@ -377,6 +390,8 @@ main(int argc, char *argv[])
 	uv_signal_init(srv.loop, &srv.sig_int);
 	uv_signal_init(srv.loop, &srv.sig_usr1);
 	uv_timer_init(srv.loop, &srv.stop_timer);
+	uv_timer_init(srv.loop, &srv.tick);
+	uv_timer_start(&srv.tick, tick_cb, 1000, 1000);
 	uv_signal_start(&srv.sig_hup, signal_cb, SIGHUP);
 	uv_signal_start(&srv.sig_term, signal_cb, SIGTERM);
 	uv_signal_start(&srv.sig_int, signal_cb, SIGINT);
@@ -396,6 +411,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < srv.nworkers; i++)
 		worker_join(&srv.workers[i]);
 	free(srv.workers);
+	stats_free();
 	uv_loop_close(srv.loop);
 	log_info("stopped");
 	config_unref(srv.config);

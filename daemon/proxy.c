@@ -11,6 +11,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "route.h"
+#include "stats.h"
 #include "util.h"
 #include "worker.h"
 
@@ -24,6 +25,8 @@ static void proxy_pump_response(struct exchange *);
 static void proxy_connect(struct exchange *, int fresh);
 static void proxy_finish(struct exchange *);
 static void proxy_fail(struct exchange *, int status, const char *why);
+static void proxy_error_text(struct exchange *, int, int, const char *);
+static void proxy_account(struct exchange *);
 
 static uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
@@ -83,6 +86,7 @@ exchange_new(struct conn *c)
 	buf_append(&x->strs, "", 1); /* offset 0 is "" */
 	x->start_ms = uv_now(&c->w->loop);
 	x->start_us = fd_wall_us();
+	x->start_ns = uv_hrtime();
 	x->version = 11;
 	x->flags = XF_HTML;
 	hex64(x->id, worker_random(w));
@@ -351,16 +355,46 @@ proxy_note_request(struct exchange *x, const struct http_request *req)
 	x->s_ua = exchange_stradd(x, v, vl);
 }
 
+/*
+ * The next backend in turn (round robin per worker) that is not switched
+ * off or draining; NULL when there is none.
+ */
+static const struct backend_conf *
+proxy_pick_backend(struct exchange *x)
+{
+	const struct route_conf   *r = x->route;
+	const struct backend_conf *b;
+	struct worker             *w = x->c->w;
+	enum backend_admin         a;
+	uint64_t                   start;
+	size_t                     i, n;
+
+	if (r->index >= w->nrr) {
+		n = r->index + 1;
+		w->rr = xreallocarray(w->rr, n, sizeof(*w->rr));
+		memset(w->rr + w->nrr, 0, (n - w->nrr) * sizeof(*w->rr));
+		w->nrr = n;
+	}
+	start = w->rr[r->index]++;
+	for (i = 0; i < r->nbackends; i++) {
+		b = &r->backends[(start + i) % r->nbackends];
+		a = stats_backend_admin(b->id);
+		if (a != BACKEND_ADMIN_DISABLED && a != BACKEND_ADMIN_DRAINING)
+			return (b);
+	}
+	return (NULL);
+}
+
 void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
 	struct conn             *c = x->c;
 	const struct config     *cfg = c->cfg;
 	const struct route_conf *r;
+	struct worker_stats     *ws;
 	uint8_t                  addr[16];
 	size_t                   i;
 	int                      trusted, fam, has_body;
-	uint64_t                 n;
 
 	proxy_note_request(x, req);
 	if (!(req->flags & HTTP_F_ACCEPT_HTML))
@@ -404,9 +438,26 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		return;
 	}
 	x->route = r;
-	if (!r->enabled) {
+	ws = c->w->stats;
+	STATS_ADD(ws->routes[r->id].requests, 1);
+	STATS_ADD(ws->routes[r->id].started, 1);
+	x->bytes_in = head_len;
+	switch (stats_route_admin(r->id)) {
+	case ROUTE_ADMIN_MAINTENANCE:
+		proxy_error_text(x, 503, has_body,
+		    "This site is down for maintenance; please come back soon.");
+		return;
+	case ROUTE_ADMIN_DISABLED:
 		proxy_error(x, 503, has_body);
 		return;
+	case ROUTE_ADMIN_ENABLED:
+		break;
+	default:
+		if (!r->enabled) {
+			proxy_error(x, 503, has_body);
+			return;
+		}
+		break;
 	}
 	if (x->req_mode == BODY_LENGTH && r->max_body_size != 0 &&
 	    req->content_length > r->max_body_size) {
@@ -420,15 +471,12 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	    r->websocket && req->version == 11)
 		x->flags |= XF_UPGRADE;
 
-	/* Round robin over the route's backends, per worker. */
-	if (r->index >= c->w->nrr) {
-		n = r->index + 1;
-		c->w->rr = xreallocarray(c->w->rr, n, sizeof(*c->w->rr));
-		memset(c->w->rr + c->w->nrr, 0,
-		    (n - c->w->nrr) * sizeof(*c->w->rr));
-		c->w->nrr = n;
+	if ((x->backend = proxy_pick_backend(x)) == NULL) {
+		proxy_error(x, 503, has_body);
+		return;
 	}
-	x->backend = &r->backends[c->w->rr[r->index]++ % r->nbackends];
+	STATS_ADD(ws->backends[x->backend->id].requests, 1);
+	STATS_ADD(ws->backends[x->backend->id].started, 1);
 
 	proxy_build_head(x, req, trusted);
 	/*
@@ -985,6 +1033,8 @@ proxy_up_eof(struct exchange *x, int error)
 static void
 proxy_fail(struct exchange *x, int status, const char *why)
 {
+	if ((status == 502 || status == 504) && x->backend != NULL)
+		x->flags |= XF_BACKEND_FAIL;
 	log_debug("request %s: %d %s", x->id, status, why);
 	if (x->flags & (XF_RESP_HEAD | XF_CWRITE)) {
 		proxy_abort(x);
@@ -996,6 +1046,13 @@ proxy_fail(struct exchange *x, int status, const char *why)
 
 void
 proxy_error(struct exchange *x, int status, int close)
+{
+	proxy_error_text(x, status, close, NULL);
+}
+
+/* An error page whose sentence is text (NULL: the usual one). */
+static void
+proxy_error_text(struct exchange *x, int status, int close, const char *text)
 {
 	struct conn *c = x->c;
 
@@ -1012,7 +1069,7 @@ proxy_error(struct exchange *x, int status, int close)
 	x->flags |= XF_ERROR | XF_RESP_HEAD | XF_RESP_DONE;
 	buf_reset(&x->out);
 	errpage_build(&x->out, status, x->id, (x->flags & XF_HTML) != 0,
-	    !(x->flags & XF_KEEPALIVE));
+	    !(x->flags & XF_KEEPALIVE), text);
 	x->bytes_sent = x->out.len; /* counted as a whole, like nginx */
 	proxy_pump_response(x);
 }
@@ -1029,9 +1086,71 @@ proxy_abort(struct exchange *x)
 		x->flags |= XF_RESP_DONE;
 		if (x->status == 0)
 			x->status = 502;
-		accesslog_write(x);
 	}
+	proxy_account(x);
 	x->flags &= ~XF_KEEPALIVE;
+}
+
+static void
+event_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Once per exchange: counters, the access log, the live event. */
+static void
+proxy_account(struct exchange *x)
+{
+	struct worker_stats  *ws = x->c->w->stats;
+	struct route_stats   *rs;
+	struct backend_stats *bs;
+	struct stats_event   *ev;
+	uint64_t              us;
+
+	if (x->flags & XF_ACCOUNTED)
+		return;
+	x->flags |= XF_ACCOUNTED;
+	us = (uv_hrtime() - x->start_ns) / 1000;
+	STATS_ADD(ws->requests, 1);
+	if (x->route != NULL) {
+		rs = &ws->routes[x->route->id];
+		STATS_ADD(rs->finished, 1);
+		STATS_ADD(rs->status[x->status >= 100 && x->status < 600 ?
+		    x->status / 100 : 0], 1);
+		STATS_ADD(rs->bytes_in, x->bytes_in);
+		STATS_ADD(rs->bytes_out, x->bytes_sent);
+		stats_latency(rs, us);
+	}
+	if (x->backend != NULL) {
+		bs = &ws->backends[x->backend->id];
+		STATS_ADD(bs->finished, 1);
+		if (x->flags & XF_BACKEND_FAIL)
+			STATS_ADD(bs->failures, 1);
+	}
+	accesslog_write(x);
+	if (!__atomic_load_n(&stats_subscribed, __ATOMIC_RELAXED) ||
+	    (ev = stats_event_begin(ws)) == NULL)
+		return;
+	ev->time_us = x->start_us;
+	ev->bytes = x->bytes_sent;
+	ev->ms = (uint32_t)(us / 1000);
+	ev->status = x->status;
+	event_copy(ev->client, sizeof(ev->client), x->client_ip);
+	ev->country[0] = '\0';
+	event_copy(ev->method, sizeof(ev->method), exchange_str(x, x->s_method));
+	event_copy(ev->host, sizeof(ev->host), exchange_str(x, x->s_host));
+	event_copy(ev->path, sizeof(ev->path), exchange_str(x, x->s_uri));
+	event_copy(ev->route, sizeof(ev->route),
+	    x->route != NULL ? x->route->name : "");
+	event_copy(ev->backend, sizeof(ev->backend),
+	    x->backend != NULL ? x->backend->name : "");
+	ev->rule[0] = '\0';
+	stats_event_commit(ws);
 }
 
 static void
@@ -1040,7 +1159,7 @@ proxy_finish(struct exchange *x)
 	struct upconn *u = x->u;
 	int            keep;
 
-	accesslog_write(x);
+	proxy_account(x);
 	if (u != NULL) {
 		x->u = NULL;
 		if ((x->flags & XF_UP_KEEP) && (x->flags & XF_REQ_DONE) &&

@@ -113,6 +113,8 @@ enum body_mode {
 #define XF_HTML       0x0800 /* client accepts HTML error pages */
 #define XF_UP_KEEP    0x1000 /* backend connection may be pooled */
 #define XF_ERROR      0x2000 /* answered by frontdoor itself */
+#define XF_ACCOUNTED  0x4000 /* counted and logged */
+#define XF_BACKEND_FAIL 0x8000 /* the backend failed this request */
 
 /* Finished exchanges kept per worker for reuse. */
 #define EXCHANGE_FREE_MAX 256
@@ -135,6 +137,8 @@ struct exchange {
 	uint64_t         bytes_sent; /* response body bytes to the client */
 	uint64_t         start_ms;   /* loop time */
 	uint64_t         start_us;   /* wall clock */
+	uint64_t         start_ns;   /* uv_hrtime() */
+	uint64_t         bytes_in;   /* from the client */
 	uint32_t         flags;
 	uint8_t          req_mode; /* enum body_mode */
 	uint8_t          resp_mode;
@@ -196,8 +200,9 @@ void proxy_up_timeout(struct exchange *);
 
 /* errpage.c */
 /* Append a complete error response (head and page) to out. */
+/* text: the page's sentence, or NULL for the usual one for status. */
 void errpage_build(struct buf *out, int status, const char *request_id,
-    int html, int close);
+    int html, int close, const char *text);
 
 /* accesslog.c */
 extern int accesslog_fd;

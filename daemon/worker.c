@@ -11,6 +11,7 @@
 #include "config.h"
 #include "log.h"
 #include "proxy.h"
+#include "stats.h"
 #include "util.h"
 #include "worker.h"
 
@@ -158,6 +159,7 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->config = config_ref(cfg);
+	w->stats = stats_worker(id);
 	pthread_mutex_init(&w->lock, NULL);
 	buf_init(&w->logbuf, 0);
 	buf_init(&w->logbuf_busy, 0);

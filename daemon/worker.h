@@ -14,6 +14,7 @@ struct config;
 struct conn;
 struct exchange;
 struct pool;
+struct worker_stats;
 
 /* I/O buffers come in one size, from a per-worker free list. */
 #define WORKER_BUFSZ    (16 * 1024)
@@ -64,6 +65,8 @@ struct worker {
 	size_t    nrr;
 
 	uint64_t rng[2];
+
+	struct worker_stats *stats; /* this worker's counters */
 
 	/* Access log lines waiting for the thread pool to write them. */
 	struct buf logbuf;
