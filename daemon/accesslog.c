@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "json.h"
 #include "log.h"
 #include "proxy.h"
 #include "util.h"
@@ -35,31 +36,6 @@ esc_combined(struct buf *b, const char *s)
 		} else
 			buf_append(b, s, 1);
 	}
-}
-
-static void
-esc_json(struct buf *b, const char *s)
-{
-	char hex[8];
-
-	buf_append(b, "\"", 1);
-	for (; *s != '\0'; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\') {
-			buf_append(b, "\\", 1);
-			buf_append(b, s, 1);
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(hex, sizeof(hex), "\\u%04x", c);
-			buf_append(b, hex, 6);
-		} else if (c >= 0x80) {
-			/* Not known to be UTF-8: keep it printable. */
-			snprintf(hex, sizeof(hex), "\\u%04x", c);
-			buf_append(b, hex, 6);
-		} else
-			buf_append(b, s, 1);
-	}
-	buf_append(b, "\"", 1);
 }
 
 static void
@@ -122,27 +98,27 @@ accesslog_write(struct exchange *x)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		buf_printf(b, "{\"time\":\"%s.%03uZ\",\"remote_addr\":", when,
 		    (unsigned)(x->start_us / 1000 % 1000));
-		esc_json(b, x->client_ip);
+		json_cstr(b, x->client_ip);
 		buf_puts(b, ",\"method\":");
-		esc_json(b, exchange_str(x, x->s_method));
+		json_cstr(b, exchange_str(x, x->s_method));
 		buf_puts(b, ",\"uri\":");
-		esc_json(b, exchange_str(x, x->s_uri));
+		json_cstr(b, exchange_str(x, x->s_uri));
 		buf_puts(b, ",\"protocol\":");
-		esc_json(b, exchange_str(x, x->s_proto));
+		json_cstr(b, exchange_str(x, x->s_proto));
 		buf_puts(b, ",\"host\":");
-		esc_json(b, exchange_str(x, x->s_host));
+		json_cstr(b, exchange_str(x, x->s_host));
 		buf_printf(b, ",\"status\":%d,\"bytes_sent\":%llu,\"referer\":",
 		    x->status, (unsigned long long)x->bytes_sent);
-		esc_json(b, exchange_str(x, x->s_referer));
+		json_cstr(b, exchange_str(x, x->s_referer));
 		buf_puts(b, ",\"user_agent\":");
-		esc_json(b, exchange_str(x, x->s_ua));
+		json_cstr(b, exchange_str(x, x->s_ua));
 		buf_printf(b,
 		    ",\"request_ms\":%llu,\"route\":", (unsigned long long)ms);
-		esc_json(b, x->route != NULL ? route : "");
+		json_cstr(b, x->route != NULL ? route : "");
 		buf_puts(b, ",\"backend\":");
-		esc_json(b, x->backend != NULL ? backend : "");
+		json_cstr(b, x->backend != NULL ? backend : "");
 		buf_puts(b, ",\"request_id\":");
-		esc_json(b, x->id);
+		json_cstr(b, x->id);
 		buf_puts(b, ",\"country\":\"\",\"tls_version\":\"\"}\n");
 	} else {
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
