@@ -47,7 +47,8 @@ TUI_LIBS    = $(UV_LIBS)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean check unit unit-build demo install format format-check asan
+.PHONY: all clean check unit unit-build demo install format format-check asan \
+	bench bench-smoke
 all: $(BUILD)/frontdoord $(BUILD)/frontdoor
 
 $(BUILD)/%.o: %.c
@@ -91,6 +92,23 @@ ASAN_SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer
 asan:
 	$(MAKE) BUILD=build-asan SANFLAGS="$(ASAN_SANFLAGS)" OPT="-O1 -g" \
 	    all unit-build
+
+# Benchmarks, see bench/README.md: frontdoord against nginx and HAProxy in
+# front of an nginx origin on 127.0.0.1.  QUICK=1: under 2 minutes;
+# BENCH_ARGS passes options to bench/run.  frontdoord is built apart in
+# $(BENCH_BUILD)/, optimised and without sanitizers.
+BENCH_BUILD ?= build-bench
+bench:
+	@if [ -x scripts/deps.sh ]; then scripts/deps.sh bench; fi
+	$(MAKE) BUILD=$(BENCH_BUILD) CFLAGS="-O2 -g" SANFLAGS= \
+	    $(BENCH_BUILD)/frontdoord
+	/usr/bin/python3 bench/run --frontdoord $(BENCH_BUILD)/frontdoord \
+	    --build $(BENCH_BUILD) $(if $(filter-out 0 no,$(QUICK)),--quick) \
+	    $(BENCH_ARGS)
+
+# A few seconds of load through frontdoord; fails on errors, never on speed.
+bench-smoke: $(BUILD)/frontdoord
+	/usr/bin/python3 bench/smoke $(BUILD)/frontdoord
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
