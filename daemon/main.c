@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "ctl.h"
 #include "log.h"
 #include "proxy.h"
 #include "stats.h"
@@ -30,17 +31,19 @@
 #define DEFAULT_CONFIG "/etc/frontdoor/frontdoor.ini"
 
 static struct {
-	const char    *path;
-	uv_loop_t     *loop;
-	struct config *config;
-	uint64_t       generation;
-	struct worker *workers;
-	unsigned       nworkers;
-	uv_signal_t    sig_hup, sig_term, sig_int, sig_usr1;
-	uv_timer_t     stop_timer; /* shutdown_timeout, then done polls */
-	uv_timer_t     tick;       /* once a second: request rates */
-	int            stopping;
-	uint64_t       stop_started;
+	const char          *path;
+	uv_loop_t           *loop;
+	struct config       *config;
+	uint64_t             generation;
+	struct worker       *workers;
+	unsigned             nworkers;
+	uv_signal_t          sig_hup, sig_term, sig_int, sig_usr1;
+	uv_timer_t           stop_timer; /* shutdown_timeout, then done polls */
+	uv_timer_t           tick;       /* once a second: request rates */
+	int                  stopping;
+	uint64_t             stop_started;
+	struct ctl_daemon    daemon;
+	struct config_errors reload_errs;
 } srv;
 
 static void __attribute__((noreturn)) usage(int status)
@@ -164,23 +167,39 @@ drop_privileges(const struct config *cfg)
 	log_info("running as user %s", pw->pw_name);
 }
 
-static void
-reload(void)
-{
-	struct config_errors errs = { NULL, 0 };
-	struct config       *cfg, *old = srv.config;
-	size_t               i;
-	int                  error;
+/* A reload or a check, loaded on the thread pool and applied on the loop. */
+struct load_job {
+	uv_work_t            work;
+	char                *path;
+	int                  apply; /* reload; else only check */
+	struct config       *cfg;
+	struct config_errors errs;
+	ctl_reload_done      done;
+	void                *arg;
+	struct load_job     *next;
+};
 
-	cfg = config_load(srv.path, &errs);
-	if (cfg == NULL) {
-		log_error("reload failed; the running configuration stays:");
-		for (i = 0; i < errs.n; i++)
-			log_error("%s", errs.msgs[i]);
-		config_errors_free(&errs);
-		return;
-	}
-	config_errors_free(&errs);
+static struct load_job *reload_running;
+static struct load_job *reload_waiting;
+
+static void load_start(struct load_job *);
+
+/* Thread pool: the file I/O and the checks of -t. */
+static void
+load_work(uv_work_t *req)
+{
+	struct load_job *j = req->data;
+
+	j->cfg = config_load(j->path, &j->errs);
+}
+
+/* Loop: put a loaded configuration in force. */
+static void
+reload_apply(struct config *cfg)
+{
+	struct config *old = srv.config;
+	size_t         i;
+	int            error;
 
 	/* What was bound or dropped at start stays until a restart. */
 	if (cfg->nlisten_http != old->nlisten_http ||
@@ -201,6 +220,8 @@ reload(void)
 	if ((cfg->user == NULL) != (old->user == NULL) ||
 	    (cfg->user != NULL && strcmp(cfg->user, old->user) != 0))
 		log_warn("reload: a change of user needs a restart");
+	if (strcmp(cfg->control_socket, old->control_socket) != 0)
+		log_warn("reload: a change of control_socket needs a restart");
 
 	if (strcmp(cfg->error_log, old->error_log) != 0 &&
 	    (error = log_open(cfg->error_log, "frontdoord")) != 0)
@@ -224,6 +245,123 @@ reload(void)
 	log_info("reloaded %s (generation %llu)", srv.path,
 	    (unsigned long long)cfg->generation);
 }
+
+static void
+load_done(uv_work_t *req, int status)
+{
+	struct load_job *j = req->data, *w, *next;
+	size_t           i;
+	int              ok = j->cfg != NULL && status == 0;
+
+	if (j->apply) {
+		srv.daemon.reload_time = fd_wall_us() / 1000000;
+		srv.daemon.reload_ok = ok;
+		config_errors_free(&srv.reload_errs);
+		if (ok)
+			reload_apply(j->cfg);
+		else {
+			log_error("reload failed; the running configuration "
+			          "stays:");
+			for (i = 0; i < j->errs.n; i++)
+				log_error("%s", j->errs.msgs[i]);
+			srv.reload_errs = j->errs;
+			memset(&j->errs, 0, sizeof(j->errs));
+		}
+		ctl_config_changed(srv.config, ok, &srv.reload_errs);
+		/* Everyone who asked while this ran shares this result. */
+		for (w = j; w != NULL; w = next) {
+			next = w->next;
+			if (w->done != NULL)
+				w->done(w->arg, ok, &srv.reload_errs);
+			if (w != j)
+				free(w);
+		}
+		reload_running = NULL;
+	} else {
+		if (j->done != NULL)
+			j->done(j->arg, ok, &j->errs);
+		config_unref(j->cfg);
+	}
+	config_errors_free(&j->errs);
+	free(j->path);
+	free(j);
+	if (reload_running == NULL && reload_waiting != NULL) {
+		j = reload_waiting;
+		reload_waiting = NULL;
+		load_start(j);
+	}
+}
+
+static void
+load_start(struct load_job *j)
+{
+	if (j->apply)
+		reload_running = j;
+	j->work.data = j;
+	uv_queue_work(srv.loop, &j->work, load_work, load_done);
+}
+
+static void
+daemon_reload(ctl_reload_done done, void *arg)
+{
+	struct load_job *j = xcalloc(1, sizeof(*j));
+
+	j->path = xstrdup(srv.path);
+	j->apply = 1;
+	j->done = done;
+	j->arg = arg;
+	if (srv.stopping) {
+		if (done != NULL)
+			done(arg, 0, NULL);
+		free(j->path);
+		free(j);
+		return;
+	}
+	if (reload_running == NULL) {
+		load_start(j);
+		return;
+	}
+	/* One at a time: the next one reads the file after this one. */
+	if (reload_waiting == NULL)
+		reload_waiting = j;
+	else {
+		j->next = reload_waiting->next;
+		reload_waiting->next = j;
+		free(j->path);
+		j->path = NULL;
+	}
+}
+
+static void
+daemon_check(const char *file, ctl_reload_done done, void *arg)
+{
+	struct load_job *j = xcalloc(1, sizeof(*j));
+
+	j->path = xstrdup(file);
+	j->done = done;
+	j->arg = arg;
+	load_start(j);
+}
+
+static struct config *
+daemon_config(void)
+{
+	return (srv.config);
+}
+
+static const struct ctl_daemon *
+daemon_info(void)
+{
+	srv.daemon.reload_errs = &srv.reload_errs;
+	return (&srv.daemon);
+}
+
+static const struct ctl_ops daemon_ctl_ops = {
+	daemon_config,
+	daemon_info,
+	daemon_reload,
+	daemon_check,
+};
 
 static void
 tick_cb(uv_timer_t *t)
@@ -271,7 +409,7 @@ signal_cb(uv_signal_t *s, int signum)
 	switch (signum) {
 	case SIGHUP:
 		if (!srv.stopping)
-			reload();
+			daemon_reload(NULL, NULL);
 		break;
 	case SIGUSR1:
 		if ((error = accesslog_reopen(srv.config)) != 0)
@@ -290,6 +428,7 @@ signal_cb(uv_signal_t *s, int signum)
 		srv.stopping = 1;
 		srv.stop_started = uv_now(srv.loop);
 		log_info("stopping: finishing requests in flight");
+		ctl_stop();
 		for (unsigned i = 0; i < srv.nworkers; i++)
 			worker_stop(&srv.workers[i], 0);
 		uv_timer_start(&srv.stop_timer, stop_poll_cb, 50, 50);
@@ -370,13 +509,22 @@ main(int argc, char *argv[])
 			fds[i * nl + j] = error;
 		}
 	}
+	/* The control socket too: its owner and mode need privileges. */
+	srv.loop = uv_default_loop();
+	srv.config = cfg;
+	if ((error = ctl_start(srv.loop, cfg, &daemon_ctl_ops)) != 0)
+		log_error("control socket %s: %s; running without it",
+		    cfg->control_socket, strerror(-error));
 	drop_privileges(cfg);
 
 	stats_init(srv.nworkers);
 	stats_assign(cfg);
+	ctl_state_load(cfg);
 	cfg->generation = srv.generation = 1;
-	srv.config = cfg;
-	srv.loop = uv_default_loop();
+	srv.daemon.config_path = srv.path;
+	srv.daemon.started = fd_wall_us() / 1000000;
+	srv.daemon.reload_ok = 1;
+	srv.daemon.nworkers = srv.nworkers;
 	srv.workers = xcalloc(srv.nworkers, sizeof(*srv.workers));
 	for (i = 0; i < srv.nworkers; i++) {
 		error = worker_init(&srv.workers[i], i, cfg, fds + i * nl, nl);
@@ -412,6 +560,7 @@ main(int argc, char *argv[])
 		worker_join(&srv.workers[i]);
 	free(srv.workers);
 	stats_free();
+	config_errors_free(&srv.reload_errs);
 	uv_loop_close(srv.loop);
 	log_info("stopped");
 	config_unref(srv.config);

@@ -10,57 +10,57 @@
 #include "stats.h"
 #include "util.h"
 
-#define RING_SIZE	512	/* events per worker, a power of two */
-#define RATE_SAMPLES	61	/* one a second: a minute of differences */
+#define RING_SIZE    512 /* events per worker, a power of two */
+#define RATE_SAMPLES 61  /* one a second: a minute of differences */
 
 struct stats_ring {
-	uint64_t		 head;	/* next slot to write (worker) */
-	uint64_t		 tail;	/* next slot to read (main thread) */
-	uint64_t		 dropped;
-	struct stats_event	 ev[RING_SIZE];
+	uint64_t           head; /* next slot to write (worker) */
+	uint64_t           tail; /* next slot to read (main thread) */
+	uint64_t           dropped;
+	struct stats_event ev[RING_SIZE];
 };
 
 /* A name registry: ids handed out in order, never reused. */
 struct stats_names {
-	char		**names;
-	unsigned	  n;
-	unsigned	  max;
-	int		  warned;
+	char   **names;
+	unsigned n;
+	unsigned max;
+	int      warned;
 };
 
 static struct {
-	unsigned		 nworkers;
-	struct worker_stats	*w;
-	struct stats_names	 routes;
-	struct stats_names	 backends;
-	uint8_t			*route_admin;
-	uint8_t			*backend_admin;
+	unsigned             nworkers;
+	struct worker_stats *w;
+	struct stats_names   routes;
+	struct stats_names   backends;
+	uint8_t             *route_admin;
+	uint8_t             *backend_admin;
 	/* Request totals per route, one row per second, for rates. */
-	uint64_t		(*samples)[RATE_SAMPLES];
-	unsigned		 nsamples;	/* rows filled so far, capped */
-	unsigned		 sample_pos;
+	uint64_t (*samples)[RATE_SAMPLES];
+	unsigned nsamples; /* rows filled so far, capped */
+	unsigned sample_pos;
 } st;
 
-int	stats_subscribed;
+int stats_subscribed;
 
 void
 stats_init(unsigned nworkers)
 {
-	unsigned	 i;
+	unsigned i;
 
 	st.nworkers = nworkers;
 	st.w = xcalloc(nworkers, sizeof(*st.w));
 	for (i = 0; i < nworkers; i++) {
 		/* Large and zeroed: pages count only once a route uses them. */
-		st.w[i].routes = xcalloc(STATS_MAX_ROUTES,
-		    sizeof(*st.w[i].routes));
-		st.w[i].backends = xcalloc(STATS_MAX_BACKENDS,
-		    sizeof(*st.w[i].backends));
+		st.w[i].routes =
+		    xcalloc(STATS_MAX_ROUTES, sizeof(*st.w[i].routes));
+		st.w[i].backends =
+		    xcalloc(STATS_MAX_BACKENDS, sizeof(*st.w[i].backends));
 		st.w[i].ring = xcalloc(1, sizeof(*st.w[i].ring));
 	}
 	st.routes.max = STATS_MAX_ROUTES;
 	st.routes.names = xcalloc(STATS_MAX_ROUTES, sizeof(char *));
-	st.routes.n = 1;	/* 0 is the overflow slot */
+	st.routes.n = 1; /* 0 is the overflow slot */
 	st.backends.max = STATS_MAX_BACKENDS;
 	st.backends.names = xcalloc(STATS_MAX_BACKENDS, sizeof(char *));
 	st.backends.n = 1;
@@ -72,7 +72,7 @@ stats_init(unsigned nworkers)
 void
 stats_free(void)
 {
-	unsigned	 i;
+	unsigned i;
 
 	for (i = 0; i < st.nworkers; i++) {
 		free(st.w[i].routes);
@@ -95,7 +95,7 @@ stats_free(void)
 static unsigned
 stats_name_id(struct stats_names *r, const char *name, const char *what)
 {
-	unsigned	 i;
+	unsigned i;
 
 	/* Reloads are rare and names few: a linear search is enough. */
 	for (i = 1; i < r->n; i++) {
@@ -105,7 +105,8 @@ stats_name_id(struct stats_names *r, const char *name, const char *what)
 	if (r->n == r->max) {
 		if (!r->warned++)
 			log_warn("more than %u %s names since start: the rest "
-			    "share one slot of statistics", r->max - 1, what);
+			         "share one slot of statistics",
+			    r->max - 1, what);
 		return (0);
 	}
 	r->names[r->n] = xstrdup(name);
@@ -115,9 +116,9 @@ stats_name_id(struct stats_names *r, const char *name, const char *what)
 void
 stats_assign(struct config *cfg)
 {
-	struct route_conf	*r;
-	char			 key[256];
-	size_t			 i, j;
+	struct route_conf *r;
+	char               key[256];
+	size_t             i, j;
 
 	for (i = 0; i < cfg->nroutes; i++) {
 		r = &cfg->routes[i];
@@ -125,10 +126,34 @@ stats_assign(struct config *cfg)
 		for (j = 0; j < r->nbackends; j++) {
 			snprintf(key, sizeof(key), "%s %s", r->name,
 			    r->backends[j].name);
-			r->backends[j].id = stats_name_id(&st.backends, key,
-			    "backend");
+			r->backends[j].id =
+			    stats_name_id(&st.backends, key, "backend");
 		}
 	}
+}
+
+unsigned
+stats_route_ids(void)
+{
+	return (st.routes.n);
+}
+
+unsigned
+stats_backend_ids(void)
+{
+	return (st.backends.n);
+}
+
+const char *
+stats_route_name(unsigned id)
+{
+	return (id > 0 && id < st.routes.n ? st.routes.names[id] : "");
+}
+
+const char *
+stats_backend_name(unsigned id)
+{
+	return (id > 0 && id < st.backends.n ? st.backends.names[id] : "");
 }
 
 struct worker_stats *
@@ -172,12 +197,12 @@ stats_set_backend_admin(unsigned id, enum backend_admin a)
 static unsigned
 stats_lat_bucket(uint64_t us)
 {
-	unsigned	 e, sub;
+	unsigned e, sub;
 
 	if (us < 4)
 		return ((unsigned)us);
-	e = 63 - __builtin_clzll(us);		/* us in [2^e, 2^(e+1)) */
-	sub = (unsigned)((us >> (e - 2)) & 3);	/* quarter of that range */
+	e = 63 - __builtin_clzll(us);          /* us in [2^e, 2^(e+1)) */
+	sub = (unsigned)((us >> (e - 2)) & 3); /* quarter of that range */
 	return (MIN(e * 4 + sub - 4, STATS_LAT_BUCKETS - 1));
 }
 
@@ -185,7 +210,7 @@ stats_lat_bucket(uint64_t us)
 static uint64_t
 stats_lat_floor(unsigned b)
 {
-	unsigned	 e;
+	unsigned e;
 
 	if (b < 4)
 		return (b);
@@ -202,8 +227,8 @@ stats_latency(struct route_stats *rs, uint64_t us)
 uint64_t
 stats_percentile(const struct route_stats *rs, double pct)
 {
-	uint64_t	 total = 0, want, seen = 0;
-	unsigned	 b;
+	uint64_t total = 0, want, seen = 0;
+	unsigned b;
 
 	for (b = 0; b < STATS_LAT_BUCKETS; b++)
 		total += rs->lat[b];
@@ -226,8 +251,8 @@ stats_percentile(const struct route_stats *rs, double pct)
 void
 stats_route_sum(unsigned id, struct route_stats *out)
 {
-	const struct route_stats	*rs;
-	unsigned			 w, i;
+	const struct route_stats *rs;
+	unsigned                  w, i;
 
 	memset(out, 0, sizeof(*out));
 	for (w = 0; w < st.nworkers; w++) {
@@ -249,8 +274,8 @@ stats_route_sum(unsigned id, struct route_stats *out)
 void
 stats_backend_sum(unsigned id, struct backend_stats *out)
 {
-	const struct backend_stats	*bs;
-	unsigned			 w;
+	const struct backend_stats *bs;
+	unsigned                    w;
 
 	memset(out, 0, sizeof(*out));
 	for (w = 0; w < st.nworkers; w++) {
@@ -265,8 +290,8 @@ stats_backend_sum(unsigned id, struct backend_stats *out)
 void
 stats_sample(void)
 {
-	unsigned	 id, w;
-	uint64_t	 total;
+	unsigned id, w;
+	uint64_t total;
 
 	for (id = 0; id < st.routes.n; id++) {
 		total = 0;
@@ -282,7 +307,7 @@ stats_sample(void)
 void
 stats_rates(unsigned id, double *per_sec, double *per_min)
 {
-	unsigned	 last, prev, first, span;
+	unsigned last, prev, first, span;
 
 	*per_sec = *per_min = 0;
 	if (st.nsamples < 2)
@@ -292,16 +317,15 @@ stats_rates(unsigned id, double *per_sec, double *per_min)
 	span = st.nsamples - 1;
 	first = (st.sample_pos + RATE_SAMPLES - st.nsamples) % RATE_SAMPLES;
 	*per_sec = (double)(st.samples[id][last] - st.samples[id][prev]);
-	*per_min = (double)(st.samples[id][last] - st.samples[id][first]) /
-	    span;
+	*per_min =
+	    (double)(st.samples[id][last] - st.samples[id][first]) / span;
 }
 
 struct stats_event *
 stats_event_begin(struct worker_stats *ws)
 {
-	struct stats_ring	*r = ws->ring;
-	uint64_t		 tail = __atomic_load_n(&r->tail,
-	    __ATOMIC_ACQUIRE);
+	struct stats_ring *r = ws->ring;
+	uint64_t           tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 
 	if (r->head - tail >= RING_SIZE) {
 		STATS_ADD(r->dropped, 1);
@@ -313,7 +337,7 @@ stats_event_begin(struct worker_stats *ws)
 void
 stats_event_commit(struct worker_stats *ws)
 {
-	struct stats_ring	*r = ws->ring;
+	struct stats_ring *r = ws->ring;
 
 	__atomic_store_n(&r->head, r->head + 1, __ATOMIC_RELEASE);
 }
@@ -321,9 +345,8 @@ stats_event_commit(struct worker_stats *ws)
 int
 stats_event_take(unsigned worker, struct stats_event *ev)
 {
-	struct stats_ring	*r = st.w[worker].ring;
-	uint64_t		 head = __atomic_load_n(&r->head,
-	    __ATOMIC_ACQUIRE);
+	struct stats_ring *r = st.w[worker].ring;
+	uint64_t           head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
 
 	if (r->tail == head)
 		return (0);
@@ -335,8 +358,8 @@ stats_event_take(unsigned worker, struct stats_event *ev)
 uint64_t
 stats_events_dropped(void)
 {
-	uint64_t	 n = 0;
-	unsigned	 w;
+	uint64_t n = 0;
+	unsigned w;
 
 	for (w = 0; w < st.nworkers; w++)
 		n += STATS_GET(st.w[w].ring->dropped);

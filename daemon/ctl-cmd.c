@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: ISC */
+/* The control socket's commands: one table, one handler each. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl-int.h"
+#include "json.h"
+#include "log.h"
+#include "stats.h"
+#include "util.h"
+#include "version.h"
+#include "worker.h"
+
+static const char *route_admin_word[] = { "", "enabled", "disabled",
+	"maintenance" };
+static const char *backend_admin_word[] = { "", "enabled", "disabled",
+	"draining" };
+
+static const char *
+ctl_route_state(const struct route_conf *r)
+{
+	enum route_admin a = stats_route_admin(r->id);
+
+	if (a == ROUTE_ADMIN_NONE)
+		return (r->enabled ? "enabled" : "disabled");
+	return (route_admin_word[a]);
+}
+
+static const char *
+ctl_backend_state(const struct backend_conf *b)
+{
+	enum backend_admin a = stats_backend_admin(b->id);
+
+	if (a == BACKEND_ADMIN_DISABLED || a == BACKEND_ADMIN_DRAINING)
+		return (backend_admin_word[a]);
+	return ("up");
+}
+
+static void
+ctl_ms(struct buf *out, const char *key, uint64_t us)
+{
+	buf_printf(out, ",\"%s\":%.3f", key, us / 1000.0);
+}
+
+static void
+ctl_status_classes(struct buf *out, const uint64_t *status)
+{
+	buf_printf(out,
+	    "\"status\":{\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,"
+	    "\"4xx\":%llu,\"5xx\":%llu}",
+	    (unsigned long long)status[1], (unsigned long long)status[2],
+	    (unsigned long long)status[3], (unsigned long long)status[4],
+	    (unsigned long long)status[5]);
+}
+
+static const struct route_conf *
+ctl_route(const char *name, char *err, size_t errlen)
+{
+	const struct route_conf *r = config_route(ctl_ops->config(), name);
+
+	if (r == NULL)
+		snprintf(err, errlen, "no such route: %s", name);
+	return (r);
+}
+
+static int
+cmd_help(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	const struct ctl_cmd *c;
+
+	(void)cl, (void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
+	for (c = ctl_cmds; c->name != NULL; c++) {
+		buf_puts(out, "{\"command\":");
+		json_cstr(out, c->name);
+		buf_puts(out, ",\"usage\":");
+		json_cstr(out, c->usage);
+		buf_printf(out,
+		    ",\"admin\":%s,\"help\":", c->admin ? "true" : "false");
+		json_cstr(out, c->help);
+		buf_puts(out, "}\n");
+	}
+	return (0);
+}
+
+static int
+cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	const struct config     *cfg = ctl_ops->config();
+	const struct ctl_daemon *d = ctl_ops->daemon();
+	struct route_stats       rs, sum;
+	double                   ps, pm, rps = 0;
+	size_t                   i, j;
+	uint64_t                 requests = 0;
+	unsigned                 w;
+
+	(void)cl, (void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < cfg->nroutes; i++) {
+		stats_route_sum(cfg->routes[i].id, &rs);
+		for (j = 0; j < 6; j++)
+			sum.status[j] += rs.status[j];
+		stats_rates(cfg->routes[i].id, &ps, &pm);
+		rps += ps;
+	}
+	for (w = 0; w < stats_nworkers(); w++)
+		requests += STATS_GET(stats_worker(w)->requests);
+	buf_printf(out,
+	    "{\"version\":\"%s\",\"protocol\":%d,\"pid\":%d,"
+	    "\"uptime\":%llu,\"config\":",
+	    FRONTDOOR_VERSION, CTL_PROTOCOL, (int)getpid(),
+	    (unsigned long long)(fd_wall_us() / 1000000 - d->started));
+	json_cstr(out, d->config_path);
+	buf_printf(out,
+	    ",\"generation\":%llu,\"reload\":{\"time\":%llu,"
+	    "\"ok\":%s,\"errors\":[",
+	    (unsigned long long)cfg->generation,
+	    (unsigned long long)d->reload_time,
+	    d->reload_ok ? "true" : "false");
+	for (i = 0; d->reload_errs != NULL && i < d->reload_errs->n; i++) {
+		if (i > 0)
+			buf_puts(out, ",");
+		json_cstr(out, d->reload_errs->msgs[i]);
+	}
+	buf_puts(out, "]},\"listeners\":[");
+	for (i = 0; i < cfg->nlisten_http; i++) {
+		if (i > 0)
+			buf_puts(out, ",");
+		json_cstr(out, cfg->listen_http[i].text);
+	}
+	buf_printf(out,
+	    "],\"workers\":%u,\"connections\":%llu,"
+	    "\"requests\":%llu,",
+	    d->nworkers,
+	    (unsigned long long)__atomic_load_n(&worker_total_conns,
+	        __ATOMIC_RELAXED),
+	    (unsigned long long)requests);
+	ctl_status_classes(out, sum.status);
+	buf_printf(out,
+	    ",\"rps\":%.1f,\"routes\":%zu,\"events_dropped\":%llu}\n", rps,
+	    cfg->nroutes, (unsigned long long)stats_events_dropped());
+	return (0);
+}
+
+static int
+cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	const struct config     *cfg = ctl_ops->config();
+	const struct route_conf *r;
+	struct route_stats       rs;
+	double                   ps, pm;
+	size_t                   i, j;
+	const char              *state, *conf;
+
+	(void)cl, (void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
+	for (i = 0; i < cfg->nroutes; i++) {
+		r = &cfg->routes[i];
+		stats_route_sum(r->id, &rs);
+		stats_rates(r->id, &ps, &pm);
+		state = ctl_route_state(r);
+		conf = r->enabled ? "enabled" : "disabled";
+		buf_puts(out, "{\"name\":");
+		json_cstr(out, r->name);
+		buf_puts(out, ",\"hosts\":[");
+		for (j = 0; j < r->nhosts; j++) {
+			if (j > 0)
+				buf_puts(out, ",");
+			json_cstr(out, r->hosts[j]);
+		}
+		buf_puts(out, "],\"path\":");
+		json_cstr(out, r->path);
+		buf_printf(out,
+		    ",\"state\":\"%s\",\"configured\":\"%s\","
+		    "\"differs\":%s,\"requests\":%llu,\"rps\":%.1f,"
+		    "\"rpm\":%.2f,\"active\":%llu,",
+		    state, conf, strcmp(state, conf) != 0 ? "true" : "false",
+		    (unsigned long long)rs.requests, ps, pm,
+		    (unsigned long long)(rs.started > rs.finished ?
+		            rs.started - rs.finished :
+		            0));
+		ctl_status_classes(out, rs.status);
+		buf_printf(out, ",\"errors\":%llu",
+		    (unsigned long long)rs.status[5]);
+		ctl_ms(out, "p50_ms", stats_percentile(&rs, 50));
+		ctl_ms(out, "p95_ms", stats_percentile(&rs, 95));
+		ctl_ms(out, "p99_ms", stats_percentile(&rs, 99));
+		buf_printf(out,
+		    ",\"bytes_in\":%llu,\"bytes_out\":%llu,"
+		    "\"denied\":{\"auth\":%llu,\"ip\":%llu,"
+		    "\"country\":%llu,\"rate\":%llu,\"ban\":%llu}}\n",
+		    (unsigned long long)rs.bytes_in,
+		    (unsigned long long)rs.bytes_out,
+		    (unsigned long long)rs.denied[DENY_AUTH],
+		    (unsigned long long)rs.denied[DENY_IP],
+		    (unsigned long long)rs.denied[DENY_COUNTRY],
+		    (unsigned long long)rs.denied[DENY_RATE],
+		    (unsigned long long)rs.denied[DENY_BAN]);
+	}
+	return (0);
+}
+
+static void
+ctl_backend_json(struct buf *out, const struct route_conf *r,
+    const struct backend_conf *b)
+{
+	struct backend_stats bs;
+	const char          *state = ctl_backend_state(b);
+
+	stats_backend_sum(b->id, &bs);
+	buf_puts(out, "{\"route\":");
+	json_cstr(out, r->name);
+	buf_puts(out, ",\"address\":");
+	json_cstr(out, b->name);
+	buf_printf(out,
+	    ",\"state\":\"%s\",\"configured\":\"enabled\","
+	    "\"differs\":%s,\"health\":\"unknown\",\"active\":%llu,"
+	    "\"requests\":%llu,\"failures\":%llu}\n",
+	    state, strcmp(state, "up") != 0 ? "true" : "false",
+	    (unsigned long long)(bs.started > bs.finished ?
+	            bs.started - bs.finished :
+	            0),
+	    (unsigned long long)bs.requests, (unsigned long long)bs.failures);
+}
+
+static int
+cmd_backends(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	const struct config     *cfg = ctl_ops->config();
+	const struct route_conf *r = NULL;
+	size_t                   i, j;
+
+	(void)cl, (void)tag;
+	if (nargs == 1 && (r = ctl_route(args[0], err, errlen)) == NULL)
+		return (-1);
+	for (i = 0; i < cfg->nroutes; i++) {
+		if (r != NULL && r != &cfg->routes[i])
+			continue;
+		for (j = 0; j < cfg->routes[i].nbackends; j++)
+			ctl_backend_json(out, &cfg->routes[i],
+			    &cfg->routes[i].backends[j]);
+	}
+	return (0);
+}
+
+/* A switch was thrown: save the state file, then answer. */
+struct ctl_switch {
+	struct ctl_client *cl;
+	char               tag[CTL_TAG_MAX + 1];
+	struct buf         reply; /* the JSON object, without its "}\n" */
+};
+
+static void
+ctl_switch_saved(void *arg, int error)
+{
+	struct ctl_switch *sw = arg;
+
+	if (error == 0)
+		buf_puts(&sw->reply, ",\"saved\":true}\n");
+	else {
+		buf_puts(&sw->reply, ",\"saved\":false,\"save_error\":");
+		json_cstr(&sw->reply, strerror(-error));
+		buf_puts(&sw->reply, "}\n");
+	}
+	if (!sw->cl->closing)
+		ctl_reply_end(sw->cl, sw->tag, &sw->reply, NULL);
+	ctl_client_release(sw->cl);
+	buf_free(&sw->reply);
+	free(sw);
+}
+
+static int
+ctl_switch_done(struct ctl_client *cl, const char *tag, struct buf *event,
+    struct buf *reply)
+{
+	struct ctl_switch *sw = xcalloc(1, sizeof(*sw));
+
+	ctl_broadcast(event->data, event->len);
+	sw->cl = cl;
+	snprintf(sw->tag, sizeof(sw->tag), "%s", tag);
+	buf_init(&sw->reply, 0);
+	buf_append(&sw->reply, reply->data, reply->len);
+	ctl_client_hold(cl);
+	ctl_state_save(ctl_ops->config(), ctl_switch_saved, sw);
+	return (1);
+}
+
+static int
+ctl_route_switch(struct ctl_client *cl, const char *tag, const char *name,
+    enum route_admin a, struct buf *out, char *err, size_t errlen)
+{
+	const struct route_conf *r;
+	const char              *state, *conf;
+	struct buf               ev;
+	int                      r2;
+
+	if ((r = ctl_route(name, err, errlen)) == NULL)
+		return (-1);
+	conf = r->enabled ? "enabled" : "disabled";
+	/* Asking for what the INI says is going back to the INI. */
+	if ((a == ROUTE_ADMIN_ENABLED && r->enabled) ||
+	    (a == ROUTE_ADMIN_DISABLED && !r->enabled))
+		a = ROUTE_ADMIN_NONE;
+	stats_set_route_admin(r->id, a);
+	state = ctl_route_state(r);
+	log_info("control: route %s %s (uid %u)", r->name, state,
+	    (unsigned)cl->uid);
+	buf_init(&ev, 0);
+	buf_puts(&ev, "{\"type\":\"route\",\"name\":");
+	json_cstr(&ev, r->name);
+	buf_printf(&ev, ",\"state\":\"%s\"}", state);
+	buf_puts(out, "{\"route\":");
+	json_cstr(out, r->name);
+	buf_printf(out, ",\"state\":\"%s\",\"differs\":%s", state,
+	    strcmp(state, conf) != 0 ? "true" : "false");
+	r2 = ctl_switch_done(cl, tag, &ev, out);
+	buf_free(&ev);
+	return (r2);
+}
+
+static int
+cmd_route_enable(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	(void)nargs;
+	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_ENABLED, out,
+	    err, errlen));
+}
+
+static int
+cmd_route_disable(struct ctl_client *cl, const char *tag, char **args,
+    int nargs, struct buf *out, char *err, size_t errlen)
+{
+	(void)nargs;
+	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_DISABLED, out,
+	    err, errlen));
+}
+
+static int
+cmd_maint_on(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	(void)nargs;
+	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_MAINTENANCE, out,
+	    err, errlen));
+}
+
+static int
+cmd_maint_off(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	const struct route_conf *r;
+
+	(void)nargs;
+	if ((r = ctl_route(args[0], err, errlen)) == NULL)
+		return (-1);
+	if (stats_route_admin(r->id) != ROUTE_ADMIN_MAINTENANCE) {
+		snprintf(err, errlen, "route %s is not in maintenance",
+		    r->name);
+		return (-1);
+	}
+	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_NONE, out, err,
+	    errlen));
+}
+
+static int
+ctl_backend_switch(struct ctl_client *cl, const char *tag, char **args,
+    enum backend_admin a, struct buf *out, char *err, size_t errlen)
+{
+	const struct route_conf   *r;
+	const struct backend_conf *b = NULL;
+	const char                *state;
+	struct buf                 ev;
+	size_t                     i;
+	int                        r2;
+
+	if ((r = ctl_route(args[0], err, errlen)) == NULL)
+		return (-1);
+	for (i = 0; i < r->nbackends; i++) {
+		if (strcmp(r->backends[i].name, args[1]) == 0)
+			b = &r->backends[i];
+	}
+	if (b == NULL) {
+		snprintf(err, errlen, "no such backend: %s %s", r->name,
+		    args[1]);
+		return (-1);
+	}
+	if (a == BACKEND_ADMIN_ENABLED)
+		a = BACKEND_ADMIN_NONE; /* backends are enabled in the INI */
+	stats_set_backend_admin(b->id, a);
+	state = ctl_backend_state(b);
+	log_info("control: backend %s %s %s (uid %u)", r->name, b->name, state,
+	    (unsigned)cl->uid);
+	buf_init(&ev, 0);
+	buf_puts(&ev, "{\"type\":\"backend\",\"route\":");
+	json_cstr(&ev, r->name);
+	buf_puts(&ev, ",\"address\":");
+	json_cstr(&ev, b->name);
+	buf_printf(&ev, ",\"state\":\"%s\"}", state);
+	buf_puts(out, "{\"route\":");
+	json_cstr(out, r->name);
+	buf_puts(out, ",\"address\":");
+	json_cstr(out, b->name);
+	buf_printf(out, ",\"state\":\"%s\",\"differs\":%s", state,
+	    strcmp(state, "up") != 0 ? "true" : "false");
+	r2 = ctl_switch_done(cl, tag, &ev, out);
+	buf_free(&ev);
+	return (r2);
+}
+
+static int
+cmd_backend_enable(struct ctl_client *cl, const char *tag, char **args,
+    int nargs, struct buf *out, char *err, size_t errlen)
+{
+	(void)nargs;
+	return (ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_ENABLED, out,
+	    err, errlen));
+}
+
+static int
+cmd_backend_disable(struct ctl_client *cl, const char *tag, char **args,
+    int nargs, struct buf *out, char *err, size_t errlen)
+{
+	(void)nargs;
+	return (ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_DISABLED, out,
+	    err, errlen));
+}
+
+static int
+cmd_backend_drain(struct ctl_client *cl, const char *tag, char **args,
+    int nargs, struct buf *out, char *err, size_t errlen)
+{
+	(void)nargs;
+	return (ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_DRAINING, out,
+	    err, errlen));
+}
+
+struct ctl_wait {
+	struct ctl_client *cl;
+	char               tag[CTL_TAG_MAX + 1];
+	char              *file;
+};
+
+static void
+ctl_errors_json(struct buf *out, const struct config_errors *errs)
+{
+	size_t i;
+
+	buf_puts(out, ",\"errors\":[");
+	for (i = 0; errs != NULL && i < errs->n; i++) {
+		if (i > 0)
+			buf_puts(out, ",");
+		json_cstr(out, errs->msgs[i]);
+	}
+	buf_puts(out, "]");
+}
+
+static void
+cmd_reload_done(void *arg, int ok, const struct config_errors *errs)
+{
+	struct ctl_wait *wt = arg;
+	struct buf       out;
+
+	buf_init(&out, 0);
+	buf_printf(&out, "{\"ok\":%s,\"generation\":%llu",
+	    ok ? "true" : "false",
+	    (unsigned long long)ctl_ops->config()->generation);
+	if (!ok)
+		ctl_errors_json(&out, errs);
+	buf_puts(&out, "}\n");
+	if (!wt->cl->closing)
+		ctl_reply_end(wt->cl, wt->tag, &out, NULL);
+	buf_free(&out);
+	ctl_client_release(wt->cl);
+	free(wt);
+}
+
+static int
+cmd_reload(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct ctl_wait *wt = xcalloc(1, sizeof(*wt));
+
+	(void)args, (void)nargs, (void)out, (void)err, (void)errlen;
+	wt->cl = cl;
+	snprintf(wt->tag, sizeof(wt->tag), "%s", tag);
+	ctl_client_hold(cl);
+	log_info("control: reload (uid %u)", (unsigned)cl->uid);
+	ctl_ops->reload(cmd_reload_done, wt);
+	return (1);
+}
+
+static void
+cmd_check_done(void *arg, int ok, const struct config_errors *errs)
+{
+	struct ctl_wait *wt = arg;
+	struct buf       out;
+
+	buf_init(&out, 0);
+	buf_printf(&out, "{\"ok\":%s,\"file\":", ok ? "true" : "false");
+	json_cstr(&out, wt->file);
+	if (!ok)
+		ctl_errors_json(&out, errs);
+	buf_puts(&out, "}\n");
+	if (!wt->cl->closing)
+		ctl_reply_end(wt->cl, wt->tag, &out, NULL);
+	buf_free(&out);
+	ctl_client_release(wt->cl);
+	free(wt->file);
+	free(wt);
+}
+
+static int
+cmd_check(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct ctl_wait *wt = xcalloc(1, sizeof(*wt));
+
+	(void)out, (void)err, (void)errlen;
+	wt->cl = cl;
+	snprintf(wt->tag, sizeof(wt->tag), "%s", tag);
+	wt->file =
+	    xstrdup(nargs == 1 ? args[0] : ctl_ops->daemon()->config_path);
+	ctl_client_hold(cl);
+	ctl_ops->check(wt->file, cmd_check_done, wt);
+	return (1);
+}
+
+static int
+cmd_subscribe(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	(void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
+	ctl_subscribe(cl, 1);
+	buf_puts(out, "{\"subscribed\":true}\n");
+	return (0);
+}
+
+static int
+cmd_unsubscribe(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	(void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
+	ctl_subscribe(cl, 0);
+	buf_puts(out, "{\"subscribed\":false}\n");
+	return (0);
+}
+
+static int
+cmd_readonly(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	(void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
+	cl->readonly = 1;
+	buf_puts(out, "{\"readonly\":true}\n");
+	return (0);
+}
+
+static int
+cmd_later(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	(void)cl, (void)tag, (void)args, (void)nargs, (void)out;
+	snprintf(err, errlen, "not available in this version");
+	return (-1);
+}
+
+const struct ctl_cmd ctl_cmds[] = {
+	{ "help", "help", "list the commands", 0, 0, 0, cmd_help },
+	{ "status", "status",
+	    "version, uptime, configuration, listeners and totals", 0, 0, 0,
+	    cmd_status },
+	{ "routes", "routes", "every route with its state and statistics", 0, 0,
+	    0, cmd_routes },
+	{ "backends", "backends [ROUTE]",
+	    "every backend (of ROUTE) with its state and statistics", 0, 1, 0,
+	    cmd_backends },
+	{ "route enable", "route enable NAME", "serve a route again", 1, 1, 1,
+	    cmd_route_enable },
+	{ "route disable", "route disable NAME", "answer 503 for a route", 1, 1,
+	    1, cmd_route_disable },
+	{ "maintenance on", "maintenance on NAME",
+	    "answer a route with the maintenance page", 1, 1, 1, cmd_maint_on },
+	{ "maintenance off", "maintenance off NAME",
+	    "end a route's maintenance", 1, 1, 1, cmd_maint_off },
+	{ "backend enable", "backend enable ROUTE ADDR",
+	    "send requests to a backend again", 2, 2, 1, cmd_backend_enable },
+	{ "backend disable", "backend disable ROUTE ADDR",
+	    "send a backend no new requests", 2, 2, 1, cmd_backend_disable },
+	{ "backend drain", "backend drain ROUTE ADDR",
+	    "no new requests; those in flight finish", 2, 2, 1,
+	    cmd_backend_drain },
+	{ "reload", "reload", "read the configuration again (as SIGHUP)", 0, 0,
+	    1, cmd_reload },
+	{ "check", "check [FILE]",
+	    "check a configuration file without applying it", 0, 1, 0,
+	    cmd_check },
+	{ "subscribe", "subscribe", "receive live events", 0, 0, 0,
+	    cmd_subscribe },
+	{ "unsubscribe", "unsubscribe", "stop live events", 0, 0, 0,
+	    cmd_unsubscribe },
+	{ "readonly", "readonly", "make this session read-only", 0, 0, 0,
+	    cmd_readonly },
+	{ "bans", "bans", "list bans (not available in this version)", 0, 0, 0,
+	    cmd_later },
+	{ "unban", "unban ADDR", "lift a ban (not available in this version)",
+	    1, 1, 1, cmd_later },
+	{ "cache purge", "cache purge ROUTE [PREFIX]",
+	    "drop cached responses (not available in this version)", 1, 2, 1,
+	    cmd_later },
+	{ NULL, NULL, NULL, 0, 0, 0, NULL },
+};

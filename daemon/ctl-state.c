@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: ISC */
+/* The state file: runtime switches kept across reloads and restarts. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl-int.h"
+#include "log.h"
+#include "stats.h"
+#include "util.h"
+
+/*
+ * One switch a line, written whole by frontdoord (temp file, fsync, rename):
+ *   route NAME disabled|enabled|maintenance
+ *   backend ROUTE ADDR disabled|draining
+ */
+#define STATE_MAX (1024 * 1024)
+
+static const char *route_words[] = { NULL, "enabled", "disabled",
+	"maintenance" };
+static const char *backend_words[] = { NULL, "enabled", "disabled",
+	"draining" };
+
+struct state_waiter {
+	ctl_state_done       done;
+	void                *arg;
+	struct state_waiter *next;
+};
+
+static struct {
+	uv_work_t            work;
+	int                  busy;
+	char                *path; /* of the save in flight */
+	struct buf           text;
+	int                  error;
+	struct state_waiter *running; /* told when the save in flight ends */
+	struct state_waiter *waiting; /* need a save after it */
+	const struct config *again;
+} state;
+
+static int
+state_word(const char **words, int n, const char *w)
+{
+	int i;
+
+	for (i = 1; i < n; i++) {
+		if (strcmp(words[i], w) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+void
+ctl_state_load(const struct config *cfg)
+{
+	const struct route_conf *r;
+	FILE                    *f;
+	char                     line[1024], *w[5], *p;
+	size_t                   i, lineno = 0;
+	int                      n, a;
+
+	if ((f = fopen(cfg->state_file, "r")) == NULL) {
+		if (errno != ENOENT)
+			log_warn("state file %s: %s", cfg->state_file,
+			    strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((p = strchr(line, '\n')) != NULL)
+			*p = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		n = 0;
+		for (p = strtok(line, " \t"); p != NULL && n < 5;
+		     p = strtok(NULL, " \t"))
+			w[n++] = p;
+		if (n == 3 && strcmp(w[0], "route") == 0 &&
+		    (a = state_word(route_words, 4, w[2])) > 0) {
+			if ((r = config_route(cfg, w[1])) == NULL) {
+				log_info("state file: route %s is gone from "
+				         "the configuration; its switch is "
+				         "dropped",
+				    w[1]);
+				continue;
+			}
+			stats_set_route_admin(r->id, a);
+		} else if (n == 4 && strcmp(w[0], "backend") == 0 &&
+		    (a = state_word(backend_words, 4, w[3])) > 0) {
+			if ((r = config_route(cfg, w[1])) == NULL)
+				goto gone;
+			for (i = 0; i < r->nbackends; i++) {
+				if (strcmp(r->backends[i].name, w[2]) == 0)
+					break;
+			}
+			if (i == r->nbackends)
+				goto gone;
+			stats_set_backend_admin(r->backends[i].id, a);
+			continue;
+gone:
+			log_info("state file: backend %s %s is gone from the "
+			         "configuration; its switch is dropped",
+			    w[1], w[2]);
+		} else
+			log_warn("%s:%zu: not a switch; ignored",
+			    cfg->state_file, lineno);
+	}
+	fclose(f);
+}
+
+static void
+state_serialize(const struct config *cfg, struct buf *b)
+{
+	const struct route_conf *r;
+	size_t                   i, j;
+	int                      a;
+
+	buf_puts(b,
+	    "# frontdoor runtime state: written by frontdoord; "
+	    "read at start\n");
+	for (i = 0; i < cfg->nroutes; i++) {
+		r = &cfg->routes[i];
+		if ((a = stats_route_admin(r->id)) != ROUTE_ADMIN_NONE)
+			buf_printf(b, "route %s %s\n", r->name, route_words[a]);
+		for (j = 0; j < r->nbackends; j++) {
+			a = stats_backend_admin(r->backends[j].id);
+			if (a != BACKEND_ADMIN_NONE)
+				buf_printf(b, "backend %s %s %s\n", r->name,
+				    r->backends[j].name, backend_words[a]);
+		}
+	}
+}
+
+/* Thread pool: temp file, fsync, rename, fsync the directory. */
+static void
+state_write(uv_work_t *req)
+{
+	char   tmp[4096], dir[4096];
+	int    fd, dfd;
+	size_t off = 0;
+
+	(void)req;
+	state.error = 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", state.path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		goto fail;
+	while (off < state.text.len) {
+		ssize_t n =
+		    write(fd, state.text.data + off, state.text.len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail_fd;
+		}
+		off += n;
+	}
+	if (fsync(fd) != 0)
+		goto fail_fd;
+	close(fd);
+	if (rename(tmp, state.path) != 0)
+		goto fail_tmp;
+	snprintf(dir, sizeof(dir), "%s", state.path);
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return;
+fail_fd:
+	state.error = -errno;
+	close(fd);
+fail_tmp:
+	if (state.error == 0)
+		state.error = -errno;
+	unlink(tmp);
+	return;
+fail:
+	state.error = -errno;
+}
+
+static void state_start(const struct config *);
+
+static void
+state_written(uv_work_t *req, int status)
+{
+	struct state_waiter *wt, *next;
+	int                  error = status != 0 ? status : state.error;
+
+	(void)req;
+	if (error != 0)
+		log_error("state file %s: %s", state.path, strerror(-error));
+	state.busy = 0;
+	for (wt = state.running; wt != NULL; wt = next) {
+		next = wt->next;
+		if (wt->done != NULL)
+			wt->done(wt->arg, error);
+		free(wt);
+	}
+	state.running = NULL;
+	if (state.waiting != NULL || state.again != NULL) {
+		const struct config *cfg = state.again;
+
+		state.again = NULL;
+		if (cfg == NULL)
+			cfg = ctl_ops->config();
+		state_start(cfg);
+	}
+}
+
+static void
+state_start(const struct config *cfg)
+{
+	state.busy = 1;
+	state.running = state.waiting;
+	state.waiting = NULL;
+	free(state.path);
+	state.path = xstrdup(cfg->state_file);
+	buf_free(&state.text);
+	buf_init(&state.text, STATE_MAX);
+	state_serialize(cfg, &state.text);
+	uv_queue_work(uv_default_loop(), &state.work, state_write,
+	    state_written);
+}
+
+void
+ctl_state_save(const struct config *cfg, ctl_state_done done, void *arg)
+{
+	struct state_waiter *wt = xcalloc(1, sizeof(*wt)), **pp;
+
+	wt->done = done;
+	wt->arg = arg;
+	/* In order: a save already under way does not see this change. */
+	for (pp = &state.waiting; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = wt;
+	if (!state.busy)
+		state_start(cfg);
+}
+
+/*
+ * After a reload: switches for routes and backends that are gone are
+ * dropped (with a line in the log), and the file is written again.
+ */
+void
+ctl_config_changed(const struct config *cfg, int ok,
+    const struct config_errors *errs)
+{
+	unsigned char *rseen, *bseen;
+	struct buf     ev;
+	unsigned       id;
+	size_t         i, j;
+	int            dropped = 0;
+
+	buf_init(&ev, 0);
+	buf_printf(&ev,
+	    "{\"type\":\"reload\",\"ok\":%s,\"generation\":%llu,"
+	    "\"errors\":%zu}",
+	    ok ? "true" : "false", (unsigned long long)cfg->generation,
+	    errs != NULL ? errs->n : 0);
+	ctl_broadcast(ev.data, ev.len);
+	buf_free(&ev);
+	if (!ok)
+		return;
+	rseen = xcalloc(stats_route_ids(), 1);
+	bseen = xcalloc(stats_backend_ids(), 1);
+	for (i = 0; i < cfg->nroutes; i++) {
+		rseen[cfg->routes[i].id] = 1;
+		for (j = 0; j < cfg->routes[i].nbackends; j++)
+			bseen[cfg->routes[i].backends[j].id] = 1;
+	}
+	for (id = 1; id < stats_route_ids(); id++) {
+		if (!rseen[id] && stats_route_admin(id) != ROUTE_ADMIN_NONE) {
+			log_info("route %s is gone: its switch is dropped",
+			    stats_route_name(id));
+			stats_set_route_admin(id, ROUTE_ADMIN_NONE);
+			dropped = 1;
+		}
+	}
+	for (id = 1; id < stats_backend_ids(); id++) {
+		if (!bseen[id] &&
+		    stats_backend_admin(id) != BACKEND_ADMIN_NONE) {
+			log_info("backend %s is gone: its switch is dropped",
+			    stats_backend_name(id));
+			stats_set_backend_admin(id, BACKEND_ADMIN_NONE);
+			dropped = 1;
+		}
+	}
+	free(rseen);
+	free(bseen);
+	if (dropped)
+		ctl_state_save(cfg, NULL, NULL);
+}

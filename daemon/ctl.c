@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: ISC */
+/* The control socket: clients, framing, permissions and live events. */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl-int.h"
+#include "json.h"
+#include "log.h"
+#include "stats.h"
+#include "util.h"
+#include "version.h"
+
+/* Live events reach subscribers within this many milliseconds. */
+#define CTL_EVENT_MS 100
+
+const struct ctl_ops *ctl_ops;
+
+static struct {
+	uv_loop_t         *loop;
+	uv_pipe_t          listener;
+	int                listening;
+	uv_timer_t         events;
+	int                events_on;
+	struct ctl_client *clients;
+	unsigned           nclients;
+	unsigned           nsubscribers;
+	gid_t              group;
+	int                has_group;
+	char              *path;
+	uint64_t           dropped_seen;
+} ctl;
+
+static void ctl_client_close(struct ctl_client *);
+static void ctl_flush(struct ctl_client *);
+static void ctl_close_when_idle(struct ctl_client *);
+
+static void
+ctl_client_free(struct ctl_client *cl)
+{
+	buf_free(&cl->out);
+	buf_free(&cl->wbuf);
+	free(cl);
+}
+
+static void
+ctl_client_closed(uv_handle_t *h)
+{
+	struct ctl_client *cl = h->data;
+
+	if (cl->prev != NULL)
+		cl->prev->next = cl->next;
+	else
+		ctl.clients = cl->next;
+	if (cl->next != NULL)
+		cl->next->prev = cl->prev;
+	ctl.nclients--;
+	cl->closed = 1;
+	/* Work in flight for it (a reload) frees it when done. */
+	if (cl->refs == 0)
+		ctl_client_free(cl);
+}
+
+static void
+ctl_client_close(struct ctl_client *cl)
+{
+	if (cl->closing)
+		return;
+	cl->closing = 1;
+	if (cl->subscribed) {
+		cl->subscribed = 0;
+		ctl.nsubscribers--;
+		ctl_subscribers_changed();
+	}
+	uv_close((uv_handle_t *)&cl->pipe, ctl_client_closed);
+}
+
+void
+ctl_client_hold(struct ctl_client *cl)
+{
+	cl->refs++;
+}
+
+void
+ctl_client_release(struct ctl_client *cl)
+{
+	/* Closed while the work ran: the close callback left it to us. */
+	if (--cl->refs == 0 && cl->closed)
+		ctl_client_free(cl);
+	else if (cl->refs == 0)
+		ctl_close_when_idle(cl);
+}
+
+/* After EOF from the client: close once nothing is owed to it. */
+static void
+ctl_close_when_idle(struct ctl_client *cl)
+{
+	if (cl->eof && cl->refs == 0 && !cl->writing && cl->out.len == 0)
+		ctl_client_close(cl);
+}
+
+static void
+ctl_write_cb(uv_write_t *req, int status)
+{
+	struct ctl_client *cl = req->data;
+
+	cl->writing = 0;
+	buf_reset(&cl->wbuf);
+	if (status < 0 || cl->closing) {
+		ctl_client_close(cl);
+		return;
+	}
+	ctl_flush(cl);
+	ctl_close_when_idle(cl);
+}
+
+static void
+ctl_flush(struct ctl_client *cl)
+{
+	struct buf t;
+	uv_buf_t   b;
+
+	if (cl->writing || cl->closing || cl->out.len == 0)
+		return;
+	t = cl->wbuf;
+	cl->wbuf = cl->out;
+	cl->out = t;
+	b = uv_buf_init(cl->wbuf.data, cl->wbuf.len);
+	if (uv_write(&cl->wreq, (uv_stream_t *)&cl->pipe, &b, 1,
+	        ctl_write_cb) != 0) {
+		ctl_client_close(cl);
+		return;
+	}
+	cl->writing = 1;
+}
+
+/* Queue bytes for a client; one that cannot keep up is disconnected. */
+void
+ctl_send(struct ctl_client *cl, const char *s, size_t len)
+{
+	if (cl->closing)
+		return;
+	if (cl->out.len + len > CTL_OUT_MAX) {
+		log_info("control client (uid %u) too slow: disconnected",
+		    (unsigned)cl->uid);
+		ctl_client_close(cl);
+		return;
+	}
+	buf_append(&cl->out, s, len);
+}
+
+void
+ctl_reply_end(struct ctl_client *cl, const char *tag, struct buf *out,
+    const char *err)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (err != NULL)
+		buf_printf(&b, "%%error %s %s\n", tag, err);
+	else {
+		buf_printf(&b, "%%begin %s\n", tag);
+		if (out != NULL && out->len > 0)
+			buf_append(&b, out->data, out->len);
+		buf_printf(&b, "%%end %s\n", tag);
+	}
+	ctl_send(cl, b.data, b.len);
+	buf_free(&b);
+	ctl_flush(cl);
+}
+
+static const struct ctl_cmd *
+ctl_find(char **words, int nwords, int *used)
+{
+	const struct ctl_cmd *c, *best = NULL;
+	size_t                n1;
+	int                   bestw = 0;
+
+	for (c = ctl_cmds; c->name != NULL; c++) {
+		const char *sp = strchr(c->name, ' ');
+
+		if (sp == NULL) {
+			if (strcmp(c->name, words[0]) == 0 && bestw < 1) {
+				best = c;
+				bestw = 1;
+			}
+			continue;
+		}
+		n1 = sp - c->name;
+		if (nwords >= 2 && strlen(words[0]) == n1 &&
+		    strncmp(c->name, words[0], n1) == 0 &&
+		    strcmp(sp + 1, words[1]) == 0) {
+			best = c;
+			bestw = 2;
+		}
+	}
+	*used = bestw;
+	return (best);
+}
+
+static void
+ctl_line(struct ctl_client *cl, char *line)
+{
+	const struct ctl_cmd *cmd;
+	char                 *words[CTL_MAX_WORDS + 1], err[512];
+	const char           *tag;
+	struct buf            out;
+	int                   n, used, r;
+
+	n = ctl_split(line, words, CTL_MAX_WORDS + 1);
+	if (n == 0)
+		return; /* an empty line is no request */
+	if (n < 0 || !ctl_tag_ok(words[0])) {
+		ctl_reply_end(cl, "-", NULL, "malformed request");
+		return;
+	}
+	tag = words[0];
+	if (n < 2) {
+		ctl_reply_end(cl, tag, NULL, "no command (try \"help\")");
+		return;
+	}
+	if ((cmd = ctl_find(words + 1, n - 1, &used)) == NULL) {
+		snprintf(err, sizeof(err), "unknown command: %s (try \"help\")",
+		    words[1]);
+		ctl_reply_end(cl, tag, NULL, err);
+		return;
+	}
+	n -= 1 + used;
+	if (n < cmd->min_args || n > cmd->max_args) {
+		snprintf(err, sizeof(err), "usage: %s", cmd->usage);
+		ctl_reply_end(cl, tag, NULL, err);
+		return;
+	}
+	if (cmd->admin && cl->readonly) {
+		ctl_reply_end(cl, tag, NULL, "read-only session");
+		return;
+	}
+	buf_init(&out, CTL_OUT_MAX);
+	err[0] = '\0';
+	r = cmd->fn(cl, tag, words + 1 + used, n, &out, err, sizeof(err));
+	if (r == 0)
+		ctl_reply_end(cl, tag, &out, NULL);
+	else if (r < 0)
+		ctl_reply_end(cl, tag, NULL, err[0] ? err : "failed");
+	buf_free(&out);
+}
+
+static void
+ctl_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct ctl_client *cl = h->data;
+
+	(void)hint;
+	*b = uv_buf_init(cl->in + cl->inlen, CTL_LINE_MAX - cl->inlen);
+}
+
+static void
+ctl_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct ctl_client *cl = s->data;
+	char              *nl, *start;
+	size_t             left;
+
+	(void)b;
+	if (nread == 0 || cl->closing)
+		return;
+	if (nread < 0) {
+		/* A half-close still gets the answers it is owed. */
+		uv_read_stop(s);
+		cl->eof = 1;
+		ctl_close_when_idle(cl);
+		return;
+	}
+	cl->inlen += nread;
+	start = cl->in;
+	left = cl->inlen;
+	while (!cl->closing && (nl = memchr(start, '\n', left)) != NULL) {
+		size_t len = nl - start;
+
+		*nl = '\0';
+		if (len > 0 && start[len - 1] == '\r')
+			start[len - 1] = '\0';
+		if (cl->discard)
+			cl->discard = 0; /* the end of an overlong line */
+		else
+			ctl_line(cl, start);
+		left -= len + 1;
+		start = nl + 1;
+	}
+	if (cl->closing)
+		return;
+	memmove(cl->in, start, left);
+	cl->inlen = left;
+	if (cl->inlen == CTL_LINE_MAX) {
+		/* No newline in a whole line's worth: say so once, skip on. */
+		if (!cl->discard)
+			ctl_reply_end(cl, "-", NULL, "line too long");
+		cl->discard = 1;
+		cl->inlen = 0;
+	}
+}
+
+/* root, the daemon's own user, and members of control_group may talk. */
+static int
+ctl_peer_ok(uid_t uid, gid_t gid)
+{
+	struct passwd *pw;
+	gid_t          groups[256];
+	int            n = nitems(groups), i;
+
+	if (uid == 0 || uid == geteuid())
+		return (1);
+	if (!ctl.has_group)
+		return (0);
+	if (gid == ctl.group)
+		return (1);
+	if ((pw = getpwuid(uid)) == NULL)
+		return (0);
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (groups[i] == ctl.group)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+ctl_connection_cb(uv_stream_t *server, int status)
+{
+	struct ctl_client *cl;
+	struct ucred       cred;
+	socklen_t          len = sizeof(cred);
+	uv_os_fd_t         fd;
+	char               hello[64];
+
+	if (status != 0)
+		return;
+	cl = xcalloc(1, sizeof(*cl));
+	buf_init(&cl->out, 0);
+	buf_init(&cl->wbuf, 0);
+	cl->pipe.data = cl;
+	cl->wreq.data = cl;
+	uv_pipe_init(ctl.loop, &cl->pipe, 0);
+	cl->next = ctl.clients;
+	if (cl->next != NULL)
+		cl->next->prev = cl;
+	ctl.clients = cl;
+	ctl.nclients++;
+	if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0) {
+		ctl_client_close(cl);
+		return;
+	}
+	if (uv_fileno((uv_handle_t *)&cl->pipe, &fd) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+	    !ctl_peer_ok(cred.uid, cred.gid)) {
+		log_warn("control socket: refused a client (uid %d)",
+		    len == sizeof(cred) ? (int)cred.uid : -1);
+		ctl_client_close(cl);
+		return;
+	}
+	cl->uid = cred.uid;
+	if (ctl.nclients > CTL_MAX_CLIENTS) {
+		ctl_send(cl, "%error - too many clients\n", 26);
+		ctl_flush(cl);
+		ctl_client_close(cl);
+		return;
+	}
+	snprintf(hello, sizeof(hello), "%%frontdoor %d %s\n", CTL_PROTOCOL,
+	    FRONTDOOR_VERSION);
+	ctl_send(cl, hello, strlen(hello));
+	ctl_flush(cl);
+	uv_read_start((uv_stream_t *)&cl->pipe, ctl_alloc_cb, ctl_read_cb);
+}
+
+void
+ctl_broadcast(const char *json, size_t len)
+{
+	struct ctl_client *cl, *next;
+
+	for (cl = ctl.clients; cl != NULL; cl = next) {
+		next = cl->next;
+		if (!cl->subscribed || cl->closing)
+			continue;
+		if (cl->out.len + len + 8 > CTL_EVENTS_MAX) {
+			cl->dropped++;
+			continue;
+		}
+		ctl_send(cl, "%event ", 7);
+		ctl_send(cl, json, len);
+		ctl_send(cl, "\n", 1);
+	}
+}
+
+static void
+ctl_event_json(struct buf *b, const struct stats_event *ev)
+{
+	char      when[32];
+	time_t    t = (time_t)(ev->time_us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	buf_printf(b,
+	    "{\"type\":\"request\",\"time\":\"%s.%03uZ\",\"client\":", when,
+	    (unsigned)(ev->time_us / 1000 % 1000));
+	json_cstr(b, ev->client);
+	buf_puts(b, ",\"country\":");
+	json_cstr(b, ev->country);
+	buf_puts(b, ",\"method\":");
+	json_cstr(b, ev->method);
+	buf_puts(b, ",\"host\":");
+	json_cstr(b, ev->host);
+	buf_puts(b, ",\"path\":");
+	json_cstr(b, ev->path);
+	buf_printf(b,
+	    ",\"status\":%d,\"bytes\":%llu,\"ms\":%u,\"route\":", ev->status,
+	    (unsigned long long)ev->bytes, ev->ms);
+	json_cstr(b, ev->route);
+	buf_puts(b, ",\"backend\":");
+	json_cstr(b, ev->backend);
+	buf_puts(b, ",\"rule\":");
+	json_cstr(b, ev->rule);
+	buf_puts(b, "}");
+}
+
+static void
+ctl_events_cb(uv_timer_t *t)
+{
+	struct stats_event ev;
+	struct ctl_client *cl, *next;
+	struct buf         b;
+	unsigned           w, n;
+	uint64_t           dropped;
+	char               line[64];
+
+	(void)t;
+	buf_init(&b, 0);
+	for (w = 0; w < stats_nworkers(); w++) {
+		/* Bounded per tick: a flood cannot hold the main loop. */
+		for (n = 0; n < 4096 && stats_event_take(w, &ev); n++) {
+			buf_reset(&b);
+			ctl_event_json(&b, &ev);
+			ctl_broadcast(b.data, b.len);
+		}
+	}
+	buf_free(&b);
+	/* Events the workers could not queue were missed by everyone. */
+	dropped = stats_events_dropped();
+	for (cl = ctl.clients; cl != NULL; cl = next) {
+		next = cl->next;
+		if (!cl->subscribed || cl->closing)
+			continue;
+		cl->dropped += dropped - ctl.dropped_seen;
+		if (cl->dropped > 0 && cl->out.len < CTL_EVENTS_MAX) {
+			snprintf(line, sizeof(line),
+			    "%%event {\"type\":\"dropped\",\"count\":%llu}\n",
+			    (unsigned long long)cl->dropped);
+			ctl_send(cl, line, strlen(line));
+			cl->dropped = 0;
+		}
+		ctl_flush(cl);
+	}
+	ctl.dropped_seen = dropped;
+}
+
+void
+ctl_subscribers_changed(void)
+{
+	int on = ctl.nsubscribers > 0;
+
+	__atomic_store_n(&stats_subscribed, on, __ATOMIC_RELAXED);
+	if (on && !ctl.events_on) {
+		ctl.dropped_seen = stats_events_dropped();
+		uv_timer_start(&ctl.events, ctl_events_cb, CTL_EVENT_MS,
+		    CTL_EVENT_MS);
+	} else if (!on && ctl.events_on)
+		uv_timer_stop(&ctl.events);
+	ctl.events_on = on;
+}
+
+void
+ctl_subscribe(struct ctl_client *cl, int on)
+{
+	if (on == cl->subscribed)
+		return;
+	cl->subscribed = on;
+	if (on)
+		ctl.nsubscribers++;
+	else
+		ctl.nsubscribers--;
+	ctl_subscribers_changed();
+}
+
+int
+ctl_start(uv_loop_t *loop, const struct config *cfg, const struct ctl_ops *ops)
+{
+	struct group *gr;
+	struct stat   sb;
+	mode_t        old;
+	int           error;
+
+	ctl.loop = loop;
+	ctl_ops = ops;
+	uv_timer_init(loop, &ctl.events);
+	if (cfg->control_group != NULL) {
+		if ((gr = getgrnam(cfg->control_group)) == NULL)
+			return (-ENOENT);
+		ctl.group = gr->gr_gid;
+		ctl.has_group = 1;
+	}
+	ctl.path = xstrdup(cfg->control_socket);
+	/* A socket left by a daemon that died: replace it, nothing else. */
+	if (lstat(ctl.path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		unlink(ctl.path);
+	if ((error = uv_pipe_init(loop, &ctl.listener, 0)) != 0)
+		return (error);
+	ctl.listener.data = NULL;
+	/* Never a moment with looser permissions than the final ones. */
+	old = umask(0177);
+	error = uv_pipe_bind(&ctl.listener, ctl.path);
+	umask(old);
+	if (error != 0)
+		goto fail;
+	if (ctl.has_group) {
+		if (chown(ctl.path, (uid_t)-1, ctl.group) != 0 ||
+		    chmod(ctl.path, 0660) != 0) {
+			error = -errno;
+			goto fail;
+		}
+	}
+	if ((error = uv_listen((uv_stream_t *)&ctl.listener, 16,
+	         ctl_connection_cb)) != 0)
+		goto fail;
+	ctl.listening = 1;
+	return (0);
+fail:
+	uv_close((uv_handle_t *)&ctl.listener, NULL);
+	return (error);
+}
+
+void
+ctl_stop(void)
+{
+	struct ctl_client *cl, *next;
+
+	for (cl = ctl.clients; cl != NULL; cl = next) {
+		next = cl->next;
+		ctl_client_close(cl);
+	}
+	if (ctl.listening) {
+		uv_close((uv_handle_t *)&ctl.listener, NULL);
+		unlink(ctl.path);
+		ctl.listening = 0;
+	}
+	if (ctl.loop != NULL && !uv_is_closing((uv_handle_t *)&ctl.events))
+		uv_close((uv_handle_t *)&ctl.events, NULL);
+	free(ctl.path);
+	ctl.path = NULL;
+}

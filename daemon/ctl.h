@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/* The control socket: statistics, live events and runtime switches. */
+#ifndef FD_CTL_H
+#define FD_CTL_H
+
+#include <stdint.h>
+#include <uv.h>
+
+struct config;
+struct config_errors;
+
+/* What the daemon knows of itself, for "status". */
+struct ctl_daemon {
+	const char           *config_path;
+	uint64_t              started;     /* wall clock, seconds */
+	uint64_t              reload_time; /* wall clock, seconds; 0 never */
+	int                   reload_ok;
+	struct config_errors *reload_errs; /* of the last failed reload */
+	unsigned              nworkers;
+};
+
+typedef void (
+    *ctl_reload_done)(void *arg, int ok, const struct config_errors *errs);
+
+struct ctl_ops {
+	/* The configuration in force (borrowed). */
+	struct config *(*config)(void);
+	const struct ctl_daemon *(*daemon)(void);
+	/* Reload; done runs on the main loop when it is over. */
+	void (*reload)(ctl_reload_done done, void *arg);
+	/* The checks of frontdoord -t on file, off the loop. */
+	void (*check)(const char *file, ctl_reload_done done, void *arg);
+};
+
+/*
+ * Bind the control socket of cfg (mode 0660 and group control_group, or
+ * 0600 without one) while still privileged, then serve it on loop.
+ * Returns 0 or a negative errno (the daemon runs on without it).
+ */
+int ctl_start(uv_loop_t *, const struct config *, const struct ctl_ops *);
+/* Close the socket and every client. */
+void ctl_stop(void);
+/*
+ * The state file: read at start (switches re-applied), pruned and written
+ * again after a reload.  Runs its file I/O on the thread pool.
+ */
+void ctl_state_load(const struct config *);
+void ctl_config_changed(const struct config *, int ok,
+    const struct config_errors *errs);
+
+#endif
