@@ -12,8 +12,8 @@
  * ASCII are written as \u00XX: what arrives on the wire is not known to be
  * UTF-8, and a terminal or a log reader is never handed raw control bytes.
  */
-void	 json_str(struct buf *, const char *s, size_t len);
+void json_str(struct buf *, const char *s, size_t len);
 /* The same for a NUL-terminated string. */
-void	 json_cstr(struct buf *, const char *s);
+void json_cstr(struct buf *, const char *s);
 
 #endif

@@ -1121,7 +1121,9 @@ proxy_account(struct exchange *x)
 		rs = &ws->routes[x->route->id];
 		STATS_ADD(rs->finished, 1);
 		STATS_ADD(rs->status[x->status >= 100 && x->status < 600 ?
-		    x->status / 100 : 0], 1);
+		                  x->status / 100 :
+		                  0],
+		    1);
 		STATS_ADD(rs->bytes_in, x->bytes_in);
 		STATS_ADD(rs->bytes_out, x->bytes_sent);
 		stats_latency(rs, us);
@@ -1142,7 +1144,8 @@ proxy_account(struct exchange *x)
 	ev->status = x->status;
 	event_copy(ev->client, sizeof(ev->client), x->client_ip);
 	ev->country[0] = '\0';
-	event_copy(ev->method, sizeof(ev->method), exchange_str(x, x->s_method));
+	event_copy(ev->method, sizeof(ev->method),
+	    exchange_str(x, x->s_method));
 	event_copy(ev->host, sizeof(ev->host), exchange_str(x, x->s_host));
 	event_copy(ev->path, sizeof(ev->path), exchange_str(x, x->s_uri));
 	event_copy(ev->route, sizeof(ev->route),

@@ -99,21 +99,21 @@ enum body_mode {
 };
 
 /* Exchange flags. */
-#define XF_HEAD_SENT  0x0001 /* request head written to the backend */
-#define XF_BODY_SENT  0x0002 /* some request body left for the backend */
-#define XF_REQ_DONE   0x0004 /* whole request body read from the client */
-#define XF_RESP_BYTES 0x0008 /* some response byte came back */
-#define XF_RESP_HEAD  0x0010 /* response head handed to the client */
-#define XF_RESP_DONE  0x0020 /* whole response handed to the client */
-#define XF_CWRITE     0x0040 /* a write to the client is in flight */
-#define XF_KEEPALIVE  0x0080 /* client connection may serve another */
-#define XF_EXPECT     0x0100 /* client sent Expect: 100-continue */
-#define XF_UPGRADE    0x0200 /* upgrade requested and allowed */
-#define XF_CLIENT_EOF 0x0400 /* client half-closed after its request */
-#define XF_HTML       0x0800 /* client accepts HTML error pages */
-#define XF_UP_KEEP    0x1000 /* backend connection may be pooled */
-#define XF_ERROR      0x2000 /* answered by frontdoor itself */
-#define XF_ACCOUNTED  0x4000 /* counted and logged */
+#define XF_HEAD_SENT    0x0001 /* request head written to the backend */
+#define XF_BODY_SENT    0x0002 /* some request body left for the backend */
+#define XF_REQ_DONE     0x0004 /* whole request body read from the client */
+#define XF_RESP_BYTES   0x0008 /* some response byte came back */
+#define XF_RESP_HEAD    0x0010 /* response head handed to the client */
+#define XF_RESP_DONE    0x0020 /* whole response handed to the client */
+#define XF_CWRITE       0x0040 /* a write to the client is in flight */
+#define XF_KEEPALIVE    0x0080 /* client connection may serve another */
+#define XF_EXPECT       0x0100 /* client sent Expect: 100-continue */
+#define XF_UPGRADE      0x0200 /* upgrade requested and allowed */
+#define XF_CLIENT_EOF   0x0400 /* client half-closed after its request */
+#define XF_HTML         0x0800 /* client accepts HTML error pages */
+#define XF_UP_KEEP      0x1000 /* backend connection may be pooled */
+#define XF_ERROR        0x2000 /* answered by frontdoor itself */
+#define XF_ACCOUNTED    0x4000 /* counted and logged */
 #define XF_BACKEND_FAIL 0x8000 /* the backend failed this request */
 
 /* Finished exchanges kept per worker for reuse. */
