@@ -26,6 +26,7 @@ Paths (the query string scripts the behaviour):
   /stall?ms=N        wait N ms before reading the request body (back-pressure)
   /ws                WebSocket handshake, then echo every data frame
   /hopbyhop          a response carrying hop-by-hop headers
+  /multi             two Set-Cookie headers and a 6000-byte header value
   /cond304           304 with Content-Length: 1234 and no body
   /headbody          HEAD answered with Content-Length: 1000 and no body
 Every request head is counted per path (heads), and requests whose body was
@@ -409,6 +410,12 @@ def h_hopbyhop(c, req):
     ], keep=req.keep_alive())
 
 
+def h_multi(c, req):
+    return c.respond(req, 200, b"multi\n", headers=[
+        ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/; HttpOnly"),
+        ("X-Long", "v" * 6000), ("Cache-Control", "no-store")], keep=req.keep_alive())
+
+
 def h_cond304(c, req):
     c.send(b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n"
            b"Content-Length: 1234\r\n\r\n")
@@ -477,7 +484,7 @@ ROUTES = {
     "/drip": h_drip, "/close": h_close, "/reset": h_reset,
     "/garbage": h_garbage, "/nolength": h_nolength, "/continue": h_continue,
     "/stall": h_stall, "/ws": h_ws, "/hopbyhop": h_hopbyhop,
-    "/cond304": h_cond304, "/headbody": h_headbody,
+    "/cond304": h_cond304, "/headbody": h_headbody, "/multi": h_multi,
 }
 DEFER_BODY = {"/continue", "/stall", "/ws"}
 

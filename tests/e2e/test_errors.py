@@ -36,6 +36,9 @@ MALFORMED_HEAD = {
     "bare_cr_line_end": b"GET /echo HTTP/1.1\r\nHost: app.test\r\nX-A: one\r\rX-B: two\r\n\r\n",
     "header_without_colon": b"GET /echo HTTP/1.1\r\nHost: app.test\r\nX-A one\r\n\r\n",
     "empty_header_name": b"GET /echo HTTP/1.1\r\nHost: app.test\r\n: one\r\n\r\n",
+    "cl_not_a_number": b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: abc\r\n\r\n",
+    "cl_negative": b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: -5\r\n\r\nhello",
+    "cl_plus_sign": b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: +5\r\n\r\nhello",
     "missing_host": b"GET /echo HTTP/1.1\r\nX-A: one\r\n\r\n",
     "duplicate_host": b"GET /echo HTTP/1.1\r\nHost: app.test\r\nHost: other.test\r\n\r\n",
 }
