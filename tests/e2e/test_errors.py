@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from helpers import HttpConn, wait_until
+from helpers import wait_until
 
 GOOD = b"GET /echo HTTP/1.1\r\nHost: app.test\r\n\r\n"
 

@@ -3,7 +3,9 @@
 bodiless responses, 100-continue, hop-by-hop headers, forwarding headers."""
 
 import hashlib
+import json
 import re
+import socket
 import threading
 import time
 
@@ -130,7 +132,7 @@ def test_upload_50mb(fd, backend, workdir):
     assert p.returncode == 0, "50 MB upload failed: %s; backend heads %r completes %r; "\
         "access log %r" % (p.stderr, dict(backend.heads), dict(backend.completes),
                            fd.access_lines())
-    d = __import__("json").loads(p.stdout)
+    d = json.loads(p.stdout)
     assert d["body_len"] == len(data), "backend got %d of %d bytes" % (d["body_len"], len(data))
     assert d["body_sha256"] == hashlib.sha256(data).hexdigest(), "upload corrupted"
 
@@ -196,7 +198,7 @@ def test_download_1gb_slow_reader_memory_flat(fd):
         assert r.status == 200 and int(r.header("content-length")) == total
         got = len(c.buf)
         c.buf = b""
-        c.sock.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 65536)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         end = time.monotonic() + 6
         while time.monotonic() < end:
             got += len(c.sock.recv(16384))
@@ -298,7 +300,7 @@ def test_expect_100_continue_with_curl(fd, backend, workdir):
     assert p.returncode == 0, p.stderr
     assert re.search(rb"< HTTP/1\.1 100", p.stderr), \
         "curl never saw a 100 Continue through the proxy:\n%s" % p.stderr.decode(errors="replace")
-    d = __import__("json").loads(p.stdout)
+    d = json.loads(p.stdout)
     assert d["expect"] and d["expect"].lower() == "100-continue", \
         "Expect: 100-continue was not passed to the backend"
     assert d["body_len"] == 300000
