@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: ISC */
+/* The client side of the control socket: connect, greet, ask, read replies. */
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "ctlproto.h"
+#include "util.h"
+
+void
+client_init(struct client *c, const char *path)
+{
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->path = path;
+	c->timeout = CLIENT_TIMEOUT_MS;
+	buf_init(&c->in, 0);
+}
+
+void
+client_close(struct client *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	buf_free(&c->in);
+	c->skip = 0;
+	free(c->version);
+	c->version = NULL;
+}
+
+const char *
+client_cause(int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+		return "no such socket: is frontdoord running? "
+		       "(control_socket in frontdoor.ini)";
+	case EACCES:
+	case EPERM:
+		return "permission denied: are you in the control group?";
+	case ECONNREFUSED:
+		return "nobody is listening: frontdoord is not running";
+	case ENOTDIR:
+		return "a directory on the way is not a directory";
+	case ENAMETOOLONG:
+		return "the socket path is too long";
+	default:
+		return strerror(errnum);
+	}
+}
+
+/* c->err = "frontdoord at PATH: " + the message. */
+static int __attribute__((format(printf, 2, 3)))
+client_fail(struct client *c, const char *fmt, ...)
+{
+	va_list ap;
+	int     n;
+
+	n = snprintf(c->err, sizeof c->err, "frontdoord at %s: ", c->path);
+	if (n < 0 || (size_t)n >= sizeof c->err)
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, sizeof c->err - (size_t)n, fmt, ap);
+	va_end(ap);
+	return CLIENT_FAILED;
+}
+
+/* Milliseconds left until deadline (0 = none: -1 for poll). */
+static int
+client_left(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (deadline == 0)
+		return -1;
+	now = fd_now_ms();
+	return now >= deadline ? 0 :
+	                         (int)MIN(deadline - now, (uint64_t)INT32_MAX);
+}
+
+/*
+ * The next line, NUL-terminated with its "\n" or "\r\n" removed, in *line;
+ * valid until the next call.  Returns 1, 0 at end of file (err says so),
+ * or -1 (err set; errno EINTR with err empty when a signal interrupted a
+ * wait without deadline).
+ */
+static int
+client_readline(struct client *c, uint64_t deadline, char **line)
+{
+	struct pollfd pfd;
+	char         *nl;
+	size_t        len;
+	ssize_t       n;
+	int           rv;
+
+	if (c->skip > 0) {
+		buf_consume(&c->in, c->skip);
+		c->skip = 0;
+	}
+	for (;;) {
+		nl = c->in.len > 0 ? memchr(c->in.data, '\n', c->in.len) : NULL;
+		if (nl != NULL) {
+			len = (size_t)(nl - c->in.data);
+			if (len > CTL_LINE_MAX)
+				break;
+			c->skip = len + 1;
+			*nl = '\0';
+			if (len > 0 && nl[-1] == '\r')
+				nl[-1] = '\0';
+			*line = c->in.data;
+			return 1;
+		}
+		if (c->in.len > CTL_LINE_MAX + 1)
+			break;
+
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		rv = poll(&pfd, 1, client_left(deadline));
+		if (rv == -1 && errno == EINTR && deadline != 0)
+			continue;
+		if (rv == -1) {
+			if (errno == EINTR) {
+				c->err[0] = '\0';
+				return -1;
+			}
+			client_fail(c, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (rv == 0) {
+			client_fail(c, "no reply within %d s",
+			    (c->timeout + 999) / 1000);
+			return -1;
+		}
+		if (buf_reserve(&c->in, 4096) != 0) {
+			client_fail(c, "out of buffer space");
+			return -1;
+		}
+		n = read(c->fd, c->in.data + c->in.len,
+		    c->in.cap - c->in.len - 1);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1) {
+			client_fail(c, "read: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			client_fail(c, "frontdoord closed the connection%s",
+			    c->in.len > 0 ? " in the middle of a line" : "");
+			return 0;
+		}
+		c->in.len += (size_t)n;
+	}
+	client_fail(c,
+	    "a line longer than %d bytes: not the frontdoor "
+	    "control protocol",
+	    CTL_LINE_MAX);
+	return -1;
+}
+
+static uint64_t
+client_deadline(struct client *c)
+{
+	return c->timeout < 0 ? 0 : fd_now_ms() + (uint64_t)c->timeout;
+}
+
+/* Printable form of a line from the daemon for a message, shortened. */
+static const char *
+client_show(const char *line, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	for (i = 0; line[i] != '\0' && o + 5 < outlen; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if (i == 60) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch < 0x20 || ch > 0x7e)
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
+			    ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int
+client_connect(struct client *c, int *errnum)
+{
+	struct sockaddr_un sun;
+	char              *line, *words[4], show[128];
+	int                n;
+
+	*errnum = 0;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(c->path) >= sizeof sun.sun_path) {
+		*errnum = ENAMETOOLONG;
+		return client_fail(c, "%s", client_cause(ENAMETOOLONG));
+	}
+	memcpy(sun.sun_path, c->path, strlen(c->path) + 1);
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		*errnum = errno;
+		return client_fail(c, "socket: %s", strerror(errno));
+	}
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		*errnum = errno;
+		close(c->fd);
+		c->fd = -1;
+		return client_fail(c, "%s", client_cause(*errnum));
+	}
+
+	/* "%frontdoor PROTOCOL VERSION" */
+	n = client_readline(c, client_deadline(c), &line);
+	if (n <= 0) {
+		if (n == 0)
+			client_fail(c,
+			    "closed the connection without a greeting");
+		return CLIENT_FAILED;
+	}
+	client_show(line, show, sizeof show);
+	n = ctl_split(line, words, nitems(words));
+	if (n < 2 || strcmp(words[0], "%frontdoor") != 0)
+		return client_fail(c,
+		    "not a frontdoord control socket "
+		    "(it said \"%s\")",
+		    show);
+	if (strcmp(words[1], "1") != 0 || CTL_PROTOCOL != 1)
+		return client_fail(c,
+		    "speaks control protocol %s, this frontdoor "
+		    "speaks %d: use the frontdoor that came "
+		    "with this frontdoord",
+		    words[1], CTL_PROTOCOL);
+	c->version = xstrdup(n > 2 ? words[2] : "");
+	return CLIENT_OK;
+}
+
+int
+client_words_ok(int argc, char *const *argv, char *why, size_t whylen)
+{
+	size_t total = CTL_TAG_MAX + 1;
+	int    i;
+
+	for (i = 0; i < argc; i++) {
+		const unsigned char *p = (const unsigned char *)argv[i];
+
+		if (*p == '\0') {
+			snprintf(why, whylen, "an empty argument");
+			return 0;
+		}
+		for (; *p != '\0'; p++) {
+			if (*p < 0x21 || *p > 0x7e) {
+				snprintf(why, whylen,
+				    "\"%s\": spaces, control characters and "
+				    "non-ASCII bytes cannot be sent to "
+				    "frontdoord",
+				    argv[i]);
+				return 0;
+			}
+		}
+		total += strlen(argv[i]) + 1;
+	}
+	if (total > CTL_LINE_MAX) {
+		snprintf(why, whylen, "the request is longer than %d bytes",
+		    CTL_LINE_MAX);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+client_send(struct client *c, const char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		/* MSG_NOSIGNAL: a daemon that went away is EPIPE, not a kill. */
+		n = send(c->fd, data, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return client_fail(c, "send: %s", strerror(errno));
+		data += n;
+		len -= (size_t)n;
+	}
+	return CLIENT_OK;
+}
+
+void
+client_reply_free(struct client_reply *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->lines[i]);
+	free(r->lines);
+	free(r->error);
+	memset(r, 0, sizeof *r);
+}
+
+/* Whether line is "WORD TAG" or starts "WORD TAG ". */
+static const char *
+client_framed(const char *line, const char *word, const char *tag)
+{
+	size_t wl = strlen(word), tl = strlen(tag);
+
+	if (strncmp(line, word, wl) != 0 || line[wl] != ' ' ||
+	    strncmp(line + wl + 1, tag, tl) != 0)
+		return NULL;
+	line += wl + 1 + tl;
+	if (*line == '\0')
+		return line;
+	return *line == ' ' ? line + 1 : NULL;
+}
+
+int
+client_call(struct client *c, int argc, char *const *argv,
+    struct client_reply *r)
+{
+	struct buf  req;
+	uint64_t    deadline;
+	char        tag[16], *line, show[128];
+	const char *rest;
+	int         i, n, inside = 0, rv;
+	size_t      cap = 0;
+
+	memset(r, 0, sizeof *r);
+	snprintf(tag, sizeof tag, "%u", ++c->tag);
+	buf_init(&req, 0);
+	buf_puts(&req, tag);
+	for (i = 0; i < argc; i++) {
+		buf_puts(&req, " ");
+		buf_puts(&req, argv[i]);
+	}
+	buf_puts(&req, "\n");
+	rv = client_send(c, req.data, req.len);
+	buf_free(&req);
+	if (rv != CLIENT_OK)
+		return rv;
+
+	deadline = client_deadline(c);
+	for (;;) {
+		n = client_readline(c, deadline, &line);
+		if (n == 0 && inside)
+			client_fail(c,
+			    "closed the connection in the middle of "
+			    "a reply");
+		else if (n == 0)
+			client_fail(c,
+			    "closed the connection before "
+			    "replying");
+		if (n <= 0)
+			goto fail;
+		if (inside) {
+			if (client_framed(line, "%end", tag) != NULL)
+				return CLIENT_OK;
+			if (line[0] == '%')
+				goto unexpected;
+			if (r->n == CLIENT_REPLY_MAX) {
+				client_fail(c, "more than %d lines in a reply",
+				    CLIENT_REPLY_MAX);
+				goto fail;
+			}
+			if (r->n == cap) {
+				cap = cap ? cap * 2 : 16;
+				r->lines = xreallocarray(r->lines, cap,
+				    sizeof *r->lines);
+			}
+			r->lines[r->n++] = xstrdup(line);
+			continue;
+		}
+		if (strncmp(line, "%event ", 7) == 0)
+			continue; /* a subscriber's, between replies */
+		if (client_framed(line, "%begin", tag) != NULL) {
+			inside = 1;
+			continue;
+		}
+		/* "-": the daemon could not read our tag; the only request
+		 * in flight is this one. */
+		if ((rest = client_framed(line, "%error", tag)) != NULL ||
+		    (rest = client_framed(line, "%error", "-")) != NULL) {
+			r->error = xstrdup(*rest != '\0' ? rest : "refused");
+			return CLIENT_REFUSED;
+		}
+		goto unexpected;
+	}
+unexpected:
+	client_fail(c, "unexpected line in a reply to \"%s\": \"%s\"", argv[0],
+	    client_show(line, show, sizeof show));
+fail:
+	client_reply_free(r);
+	return CLIENT_FAILED;
+}
+
+int
+client_event(struct client *c, const char **json)
+{
+	char *line, show[128];
+	int   n;
+
+	for (;;) {
+		n = client_readline(c, 0, &line);
+		if (n <= 0)
+			return CLIENT_FAILED;
+		if (strncmp(line, "%event ", 7) == 0) {
+			*json = line + 7;
+			return CLIENT_OK;
+		}
+		client_fail(c, "unexpected line between events: \"%s\"",
+		    client_show(line, show, sizeof show));
+		return CLIENT_FAILED;
+	}
+}

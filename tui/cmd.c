@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: ISC */
+/* The commands of frontdoor: a table, local usage checks, and their runs. */
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "check.h"
+#include "cmd.h"
+#include "json.h"
+#include "jsonr.h"
+#include "print.h"
+#include "util.h"
+
+struct cmd_entry;
+typedef int (*cmd_fn)(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+
+/*
+ * name and sub are the words sent; min and max count the arguments after
+ * them.  usage and help feed -h and "help" when the daemon is not there.
+ */
+struct cmd_entry {
+	const char *name;
+	const char *sub;
+	int         min, max;
+	const char *usage;
+	const char *help;
+	int         admin;
+	cmd_fn      fn;
+};
+
+static int cmd_status(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+static int cmd_rows(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+static int cmd_switch(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+static int cmd_plain(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+static int cmd_reload(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+static int cmd_log(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+static int cmd_check(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+static int cmd_help(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+
+static const struct cmd_entry cmd_table[] = {
+	{ "status", NULL, 0, 0, "status",
+	    "version, uptime, configuration, listeners, totals", 0,
+	    cmd_status },
+	{ "routes", NULL, 0, 0, "routes",
+	    "one line per route: hosts/path, state, rates, latency", 0,
+	    cmd_rows },
+	{ "backends", NULL, 0, 1, "backends [ROUTE]",
+	    "one line per backend: state, health, connections", 0, cmd_rows },
+	{ "route", "enable", 1, 1, "route enable NAME", "serve a route again",
+	    1, cmd_switch },
+	{ "route", "disable", 1, 1, "route disable NAME",
+	    "a disabled route answers 503", 1, cmd_switch },
+	{ "maintenance", "on", 1, 1, "maintenance on NAME",
+	    "serve the maintenance page (503 + Retry-After)", 1, cmd_switch },
+	{ "maintenance", "off", 1, 1, "maintenance off NAME", "end maintenance",
+	    1, cmd_switch },
+	{ "backend", "enable", 2, 2, "backend enable ROUTE ADDR",
+	    "send requests to a backend again", 1, cmd_switch },
+	{ "backend", "disable", 2, 2, "backend disable ROUTE ADDR",
+	    "send no requests to a backend", 1, cmd_switch },
+	{ "backend", "drain", 2, 2, "backend drain ROUTE ADDR",
+	    "no new requests; those in flight finish", 1, cmd_switch },
+	{ "bans", NULL, 0, 0, "bans", "current bans with the time left", 0,
+	    cmd_plain },
+	{ "unban", NULL, 1, 1, "unban ADDR", "lift a ban", 1, cmd_plain },
+	{ "reload", NULL, 0, 0, "reload",
+	    "reload the configuration (as SIGHUP); print the result", 1,
+	    cmd_reload },
+	{ "log", NULL, 0, 0, "log", "follow live requests until interrupted", 0,
+	    cmd_log },
+	{ "check", NULL, 0, 1, "check [FILE]",
+	    "validate a configuration without applying it", 0, cmd_check },
+	{ "cache", "purge", 1, 2, "cache purge ROUTE [PREFIX]",
+	    "drop cached responses of a route", 1, cmd_plain },
+	{ "help", NULL, 0, 0, "help", "list the commands", 0, cmd_help },
+};
+
+void
+cmd_usage(FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(cmd_table); i++)
+		fprintf(fp, "  %-28s %s\n", cmd_table[i].usage,
+		    cmd_table[i].help);
+}
+
+void
+cmd_done(struct cmd_ctx *ctx)
+{
+	if (ctx->connected)
+		client_close(&ctx->client);
+	ctx->connected = 0;
+}
+
+/* Write b to stdout; EXIT_OK or EXIT_REFUSED when stdout fails. */
+static int
+cmd_out(struct buf *b)
+{
+	if (b->len > 0)
+		fwrite(b->data, 1, b->len, stdout);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "frontdoor: standard output: %s\n",
+		    strerror(errno));
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
+static int
+cmd_unreachable(struct cmd_ctx *ctx)
+{
+	fprintf(stderr, "frontdoor: %s\n", ctx->client.err);
+	return EXIT_UNREACHABLE;
+}
+
+/*
+ * Connect and greet, then "readonly" for -r.  Returns EXIT_OK, or an exit
+ * status after a message; *errnum as for client_connect().
+ */
+static int
+cmd_connect(struct cmd_ctx *ctx, int *errnum, int quiet)
+{
+	struct client_reply r;
+	char               *ro[] = { (char *)"readonly" };
+	int                 rv;
+
+	if (ctx->connected)
+		return EXIT_OK;
+	client_init(&ctx->client, ctx->socket);
+	if (client_connect(&ctx->client, errnum) != CLIENT_OK) {
+		if (!quiet)
+			cmd_unreachable(ctx);
+		client_close(&ctx->client);
+		return EXIT_UNREACHABLE;
+	}
+	ctx->connected = 1;
+	if (!ctx->readonly)
+		return EXIT_OK;
+	rv = client_call(&ctx->client, 1, ro, &r);
+	if (rv == CLIENT_FAILED)
+		return cmd_unreachable(ctx);
+	if (rv == CLIENT_REFUSED) {
+		fprintf(stderr, "frontdoor: readonly: %s\n", r.error);
+		client_reply_free(&r);
+		return EXIT_REFUSED;
+	}
+	client_reply_free(&r);
+	return EXIT_OK;
+}
+
+/* Send argv and wait for the reply: EXIT_OK with r filled, else a status. */
+static int
+cmd_ask(struct cmd_ctx *ctx, int argc, char **argv, struct client_reply *r)
+{
+	int errnum, rv;
+
+	if ((rv = cmd_connect(ctx, &errnum, 0)) != EXIT_OK)
+		return rv;
+	rv = client_call(&ctx->client, argc, argv, r);
+	if (rv == CLIENT_FAILED)
+		return cmd_unreachable(ctx);
+	if (rv == CLIENT_REFUSED) {
+		fprintf(stderr, "frontdoor: %s\n", r->error);
+		client_reply_free(r);
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
+/* --json: the reply's lines, as they came. */
+static int
+cmd_raw(struct client_reply *r)
+{
+	struct buf b;
+	size_t     i;
+	int        rv;
+
+	buf_init(&b, 0);
+	for (i = 0; i < r->n; i++) {
+		buf_puts(&b, r->lines[i]);
+		buf_puts(&b, "\n");
+	}
+	rv = cmd_out(&b);
+	buf_free(&b);
+	return rv;
+}
+
+/*
+ * Parse every line of r into (*rows)[i].  EXIT_OK, or EXIT_UNREACHABLE
+ * after a message when a line is not a JSON object.
+ */
+static int
+cmd_parse(struct cmd_ctx *ctx, struct client_reply *r, struct jsonr ***rows)
+{
+	char   err[128];
+	size_t i;
+
+	*rows = xcalloc(r->n + 1, sizeof **rows);
+	for (i = 0; i < r->n; i++) {
+		(*rows)[i] = jsonr_parse(r->lines[i], strlen(r->lines[i]), err,
+		    sizeof err);
+		if ((*rows)[i] == NULL || (*rows)[i]->type != JSONR_OBJ) {
+			fprintf(stderr,
+			    "frontdoor: frontdoord at %s: a reply line that "
+			    "is not a JSON object (%s)\n",
+			    ctx->socket, (*rows)[i] ? "not an object" : err);
+			return EXIT_UNREACHABLE;
+		}
+	}
+	return EXIT_OK;
+}
+
+static void
+cmd_rows_free(struct jsonr **rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		jsonr_free(rows[i]);
+	free(rows);
+}
+
+/* Ask, then print with fmt (or raw with --json). */
+static int
+cmd_simple(struct cmd_ctx *ctx, int argc, char **argv,
+    void (*fmt)(struct buf *, struct jsonr *const *, size_t))
+{
+	struct client_reply r;
+	struct jsonr      **rows = NULL;
+	struct buf          b;
+	int                 rv;
+
+	if ((rv = cmd_ask(ctx, argc, argv, &r)) != EXIT_OK)
+		return rv;
+	if (ctx->json) {
+		rv = cmd_raw(&r);
+		client_reply_free(&r);
+		return rv;
+	}
+	buf_init(&b, 0);
+	if ((rv = cmd_parse(ctx, &r, &rows)) == EXIT_OK) {
+		fmt(&b, rows, r.n);
+		rv = cmd_out(&b);
+	}
+	buf_free(&b);
+	cmd_rows_free(rows, r.n);
+	client_reply_free(&r);
+	return rv;
+}
+
+static void
+cmd_fmt_status(struct buf *b, struct jsonr *const *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		print_status(b, rows[i]);
+}
+
+static void
+cmd_fmt_switch(struct buf *b, struct jsonr *const *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		print_switch(b, rows[i]);
+		if (!jsonr_bool(rows[i], "saved", 1)) {
+			/* On stderr, now: b goes to stdout after. */
+			struct buf w;
+
+			buf_init(&w, 0);
+			buf_puts(&w,
+			    "frontdoor: warning: the state file was "
+			    "not written (");
+			print_esc(&w, jsonr_str(rows[i], "save_error", "?"),
+			    strlen(jsonr_str(rows[i], "save_error", "?")));
+			buf_puts(&w,
+			    "): the switch is in force but will not "
+			    "survive a restart\n");
+			fwrite(w.data, 1, w.len, stderr);
+			buf_free(&w);
+		}
+	}
+}
+
+static void
+cmd_fmt_object(struct buf *b, struct jsonr *const *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		print_object(b, rows[i]);
+		buf_puts(b, "\n");
+	}
+}
+
+static int
+cmd_status(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
+    char **argv)
+{
+	(void)e;
+	return cmd_simple(ctx, argc, argv, cmd_fmt_status);
+}
+
+static int
+cmd_rows(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	return cmd_simple(ctx, argc, argv,
+	    strcmp(e->name, "routes") == 0 ? print_routes : print_backends);
+}
+
+static int
+cmd_switch(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
+    char **argv)
+{
+	(void)e;
+	return cmd_simple(ctx, argc, argv, cmd_fmt_switch);
+}
+
+static int
+cmd_plain(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	(void)e;
+	return cmd_simple(ctx, argc, argv, cmd_fmt_object);
+}
+
+/*
+ * reload and check: one object with "ok"; EXIT_REFUSED when it is false.
+ * fmt prints the human form.
+ */
+static int
+cmd_verdict(struct cmd_ctx *ctx, int argc, char **argv,
+    int (*fmt)(struct buf *, struct buf *, const struct jsonr *))
+{
+	struct client_reply r;
+	struct jsonr      **rows = NULL;
+	struct buf          out, err;
+	int                 rv, ok = 1;
+	size_t              i;
+
+	if ((rv = cmd_ask(ctx, argc, argv, &r)) != EXIT_OK)
+		return rv;
+	buf_init(&out, 0);
+	buf_init(&err, 0);
+	if ((rv = cmd_parse(ctx, &r, &rows)) != EXIT_OK)
+		goto out;
+	if (r.n == 0) {
+		fprintf(stderr,
+		    "frontdoor: frontdoord at %s: an empty reply "
+		    "to \"%s\"\n",
+		    ctx->socket, argv[0]);
+		rv = EXIT_UNREACHABLE;
+		goto out;
+	}
+	for (i = 0; i < r.n; i++) {
+		if (jsonr_get(rows[i], "ok") == NULL)
+			continue;
+		if (ctx->json)
+			ok &= jsonr_bool(rows[i], "ok", 0);
+		else
+			ok &= fmt(&out, &err, rows[i]);
+	}
+	rv = ctx->json ? cmd_raw(&r) : cmd_out(&out);
+	if (err.len > 0)
+		fwrite(err.data, 1, err.len, stderr);
+	if (rv == EXIT_OK && !ok)
+		rv = EXIT_REFUSED;
+out:
+	buf_free(&out);
+	buf_free(&err);
+	cmd_rows_free(rows, r.n);
+	client_reply_free(&r);
+	return rv;
+}
+
+static int
+cmd_reload(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
+    char **argv)
+{
+	(void)e;
+	return cmd_verdict(ctx, argc, argv, print_reload);
+}
+
+static int
+cmd_check(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	char  cwd[PATH_MAX], why[256];
+	char *file = NULL, *words[2] = { argv[0], NULL };
+	int   rv, errnum;
+
+	(void)e;
+	/* The daemon has its own working directory: send an absolute path. */
+	if (argc == 2) {
+		if (argv[1][0] == '/')
+			file = xstrdup(argv[1]);
+		else if (getcwd(cwd, sizeof cwd) != NULL)
+			file = xasprintf("%s/%s", cwd, argv[1]);
+		else {
+			fprintf(stderr, "frontdoor: getcwd: %s\n",
+			    strerror(errno));
+			return EXIT_REFUSED;
+		}
+		words[1] = file;
+		if (!client_words_ok(2, words, why, sizeof why)) {
+			fprintf(stderr,
+			    "frontdoor: check: %s; checking "
+			    "locally with frontdoord -t\n",
+			    why);
+			goto local;
+		}
+	}
+	if ((rv = cmd_connect(ctx, &errnum, 1)) != EXIT_OK) {
+		if (ctx->connected) { /* -r was refused: said so */
+			free(file);
+			return rv;
+		}
+		fprintf(stderr,
+		    "frontdoor: %s; checking locally with "
+		    "frontdoord -t\n",
+		    ctx->client.err);
+		goto local;
+	}
+	rv = cmd_verdict(ctx, argc, words, print_check);
+	free(file);
+	return rv;
+local:
+	rv = check_local(file != NULL ? file : DEFAULT_CONFIG, ctx->json);
+	free(file);
+	return rv;
+}
+
+static int
+cmd_help(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	struct buf b;
+	size_t     i;
+	int        errnum, rv;
+
+	(void)e;
+	if ((rv = cmd_connect(ctx, &errnum, 1)) == EXIT_OK)
+		return cmd_simple(ctx, argc, argv, print_help);
+	if (ctx->connected)
+		return rv; /* -r was refused: said so */
+
+	/* No daemon: this program's own table, in the daemon's shape. */
+	fprintf(stderr,
+	    "frontdoor: %s; these are the commands of this "
+	    "frontdoor\n",
+	    ctx->client.err);
+	buf_init(&b, 0);
+	for (i = 0; i < nitems(cmd_table); i++) {
+		const struct cmd_entry *c = &cmd_table[i];
+
+		if (!ctx->json) {
+			buf_printf(&b, "%-28s %-5s  %s\n", c->usage,
+			    c->admin ? "admin" : "", c->help);
+			continue;
+		}
+		buf_puts(&b, "{\"command\":");
+		if (c->sub != NULL) {
+			char *both = xasprintf("%s %s", c->name, c->sub);
+
+			json_cstr(&b, both);
+			free(both);
+		} else
+			json_cstr(&b, c->name);
+		buf_puts(&b, ",\"usage\":");
+		json_cstr(&b, c->usage);
+		buf_printf(&b,
+		    ",\"admin\":%s,\"help\":", c->admin ? "true" : "false");
+		json_cstr(&b, c->help);
+		buf_puts(&b, "}\n");
+	}
+	rv = cmd_out(&b);
+	buf_free(&b);
+	return rv;
+}
+
+/* -- log ------------------------------------------------------------- */
+
+static volatile sig_atomic_t cmd_stop;
+
+static void
+cmd_on_signal(int sig)
+{
+	(void)sig;
+	cmd_stop = 1;
+}
+
+static int
+cmd_log(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	struct client_reply r;
+	struct sigaction    sa;
+	struct jsonr       *ev;
+	struct buf          b;
+	const char         *json;
+	char               *sub[] = { (char *)"subscribe" }, err[128];
+	int                 rv = EXIT_OK;
+
+	(void)e;
+	(void)argc;
+	(void)argv;
+	/* No SA_RESTART: the signal must interrupt the wait in poll(2). */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cmd_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if ((rv = cmd_ask(ctx, 1, sub, &r)) != EXIT_OK)
+		return rv;
+	client_reply_free(&r);
+	ctx->client.timeout = -1; /* events come when they come */
+
+	buf_init(&b, 0);
+	while (!cmd_stop) {
+		if (client_event(&ctx->client, &json) != CLIENT_OK) {
+			if (cmd_stop)
+				break;
+			if (ctx->client.err[0] == '\0')
+				continue; /* another signal */
+			rv = cmd_unreachable(ctx);
+			break;
+		}
+		buf_reset(&b);
+		if (ctx->json) {
+			buf_puts(&b, json);
+			buf_puts(&b, "\n");
+		} else {
+			ev = jsonr_parse(json, strlen(json), err, sizeof err);
+			if (ev == NULL) {
+				fprintf(stderr,
+				    "frontdoor: frontdoord at %s: "
+				    "an event that is not JSON "
+				    "(%s)\n",
+				    ctx->socket, err);
+				rv = EXIT_UNREACHABLE;
+				break;
+			}
+			print_event(&b, ev, time(NULL));
+			jsonr_free(ev);
+		}
+		if (cmd_out(&b) != EXIT_OK) {
+			rv = cmd_stop ? EXIT_OK : EXIT_REFUSED;
+			break;
+		}
+	}
+	buf_free(&b);
+	return rv;
+}
+
+/* -- dispatch -------------------------------------------------------- */
+
+/* The usage lines of every entry named name, to stderr. */
+static int
+cmd_bad_usage(const char *name)
+{
+	size_t i;
+	int    first = 1;
+
+	for (i = 0; i < nitems(cmd_table); i++) {
+		if (strcmp(cmd_table[i].name, name) != 0)
+			continue;
+		fprintf(stderr, "%s frontdoor %s\n",
+		    first ? "usage:" : "      ", cmd_table[i].usage);
+		first = 0;
+	}
+	return EXIT_USAGE;
+}
+
+int
+cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct cmd_entry *e = NULL;
+	char                    why[256];
+	size_t                  i;
+	int                     known = 0, nargs;
+
+	for (i = 0; i < nitems(cmd_table); i++) {
+		const struct cmd_entry *c = &cmd_table[i];
+
+		if (strcmp(c->name, argv[0]) != 0)
+			continue;
+		known = 1;
+		if (c->sub == NULL ||
+		    (argc > 1 && strcmp(c->sub, argv[1]) == 0)) {
+			e = c;
+			break;
+		}
+	}
+	if (!known) {
+		fprintf(stderr,
+		    "frontdoor: unknown command: %s (try "
+		    "\"frontdoor -h\")\n",
+		    argv[0]);
+		return EXIT_USAGE;
+	}
+	if (e == NULL)
+		return cmd_bad_usage(argv[0]);
+	nargs = argc - (e->sub != NULL ? 2 : 1);
+	if (nargs < e->min || nargs > e->max)
+		return cmd_bad_usage(argv[0]);
+	/* check takes any path: it can fall back to checking locally. */
+	if (e->fn != cmd_check &&
+	    !client_words_ok(argc, argv, why, sizeof why)) {
+		fprintf(stderr, "frontdoor: %s\n", why);
+		return EXIT_USAGE;
+	}
+	return e->fn(ctx, e, argc, argv);
+}
