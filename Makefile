@@ -71,6 +71,7 @@ $(BUILD)/tests/test-http: $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-chunked: $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-config: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o
 $(BUILD)/tests/test-route: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o
+$(BUILD)/tests/test-print: $(BUILD)/tui/print.o
 
 unit-build: $(UNIT_BIN)
 
