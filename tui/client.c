@@ -112,7 +112,7 @@ client_readline(struct client *c, uint64_t deadline, char **line)
 		nl = c->in.len > 0 ? memchr(c->in.data, '\n', c->in.len) : NULL;
 		if (nl != NULL) {
 			len = (size_t)(nl - c->in.data);
-			if (len > CTL_LINE_MAX)
+			if (len > CLIENT_LINE_MAX)
 				break;
 			c->skip = len + 1;
 			*nl = '\0';
@@ -121,7 +121,7 @@ client_readline(struct client *c, uint64_t deadline, char **line)
 			*line = c->in.data;
 			return 1;
 		}
-		if (c->in.len > CTL_LINE_MAX + 1)
+		if (c->in.len > CLIENT_LINE_MAX + 1)
 			break;
 
 		pfd.fd = c->fd;
@@ -142,7 +142,7 @@ client_readline(struct client *c, uint64_t deadline, char **line)
 			    (c->timeout + 999) / 1000);
 			return -1;
 		}
-		if (buf_reserve(&c->in, 4096) != 0) {
+		if (buf_reserve(&c->in, 65536) != 0) {
 			client_fail(c, "out of buffer space");
 			return -1;
 		}
@@ -155,7 +155,7 @@ client_readline(struct client *c, uint64_t deadline, char **line)
 			return -1;
 		}
 		if (n == 0) {
-			client_fail(c, "frontdoord closed the connection%s",
+			client_fail(c, "closed the connection%s",
 			    c->in.len > 0 ? " in the middle of a line" : "");
 			return 0;
 		}
@@ -164,7 +164,7 @@ client_readline(struct client *c, uint64_t deadline, char **line)
 	client_fail(c,
 	    "a line longer than %d bytes: not the frontdoor "
 	    "control protocol",
-	    CTL_LINE_MAX);
+	    CLIENT_LINE_MAX);
 	return -1;
 }
 
@@ -221,17 +221,25 @@ client_connect(struct client *c, int *errnum)
 		*errnum = errno;
 		close(c->fd);
 		c->fd = -1;
-		return client_fail(c, "%s", client_cause(*errnum));
+		snprintf(c->err, sizeof c->err,
+		    "cannot reach frontdoord at %s: %s", c->path,
+		    client_cause(*errnum));
+		return CLIENT_FAILED;
 	}
 
 	/* "%frontdoor PROTOCOL VERSION" */
 	n = client_readline(c, client_deadline(c), &line);
 	if (n <= 0) {
+		/* frontdoord closes on peers it does not let in. */
 		if (n == 0)
 			client_fail(c,
-			    "closed the connection without a greeting");
+			    "closed the connection without a "
+			    "greeting: are you in the control group?");
 		return CLIENT_FAILED;
 	}
+	if (strncmp(line, "%error - ", 9) == 0)
+		return client_fail(c, "refused the connection: %s",
+		    client_show(line + 9, show, sizeof show));
 	client_show(line, show, sizeof show);
 	n = ctl_split(line, words, nitems(words));
 	if (n < 2 || strcmp(words[0], "%frontdoor") != 0)

@@ -9,6 +9,12 @@
 
 /* How long a reply (or the greeting) may take, in milliseconds. */
 #define CLIENT_TIMEOUT_MS 10000
+/*
+ * The longest line accepted from the daemon.  Requests stay within
+ * CTL_LINE_MAX, but a reply line can be longer (a reload with many errors,
+ * a route with many hosts): the daemon bounds each reply at 1 MiB instead.
+ */
+#define CLIENT_LINE_MAX (1024 * 1024)
 /* At most this many lines in one reply. */
 #define CLIENT_REPLY_MAX 100000
 
