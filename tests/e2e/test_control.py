@@ -101,6 +101,9 @@ def test_statistics_follow_traffic(two):
     with HttpConn(fd.port) as h:
         h.request("GET", "/status/404", host="other.test")
         h.read_response()
+    # The worker counts a request once its last byte is written, which can
+    # be a moment after the client has read it.
+    wait_until(lambda: c.cmd("routes")[1][1]["status"]["4xx"] == 1, 5)
     ok, routes = c.cmd("routes")
     web = routes[0]
     assert web["requests"] == 10 and web["status"]["2xx"] == 10, web
@@ -145,9 +148,17 @@ def test_abrupt_clients(two):
         except OSError:
             pass    # over the client limit the daemon hangs up first
         s.close()
-    c = Ctl(fd.ctl_path)
-    ok, st = c.cmd("status")
-    assert ok and fd.alive()
+
+    def answers():
+        try:
+            c = Ctl(fd.ctl_path, timeout=2)
+            ok, st = c.cmd("status")
+            c.close()
+            return ok
+        except (OSError, EOFError):
+            return False    # still over the client limit: try again
+    assert wait_until(answers, 10), "the daemon stopped answering after abrupt clients"
+    assert fd.alive()
 
 
 def test_stuck_subscriber_is_bounded(two):
