@@ -135,6 +135,8 @@ cmd_connect(struct cmd_ctx *ctx, int *errnum, int quiet)
 	if (ctx->connected)
 		return EXIT_OK;
 	client_init(&ctx->client, ctx->socket);
+	if (ctx->timeout > 0)
+		ctx->client.timeout = ctx->timeout;
 	if (client_connect(&ctx->client, errnum) != CLIENT_OK) {
 		if (!quiet)
 			cmd_unreachable(ctx);

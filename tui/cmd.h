@@ -20,6 +20,7 @@ struct cmd_ctx {
 	const char   *socket;
 	int           json;
 	int           readonly; /* -r: send "readonly" first */
+	int           timeout;  /* ms for a reply; 0: CLIENT_TIMEOUT_MS */
 	int           connected;
 	struct client client;
 };

@@ -34,13 +34,26 @@ main(int argc, char **argv)
 {
 	struct cmd_ctx ctx;
 	char         **cargv;
-	char          *status[] = { (char *)"status", NULL };
+	char          *status[] = { (char *)"status", NULL }, *end;
+	const char    *env;
+	long           secs;
 	int            i, rc, cargc = 0, only_args = 0;
 
 	memset(&ctx, 0, sizeof ctx);
 	if ((ctx.socket = getenv("FRONTDOOR_SOCKET")) == NULL ||
 	    *ctx.socket == '\0')
 		ctx.socket = DEFAULT_SOCKET;
+	if ((env = getenv("FRONTDOOR_TIMEOUT")) != NULL && *env != '\0') {
+		secs = strtol(env, &end, 10);
+		if (*end != '\0' || secs < 1 || secs > 3600) {
+			fprintf(stderr,
+			    "frontdoor: FRONTDOOR_TIMEOUT: not a "
+			    "number of seconds from 1 to 3600: %s\n",
+			    env);
+			return EXIT_USAGE;
+		}
+		ctx.timeout = (int)secs * 1000;
+	}
 	cargv = xcalloc((size_t)argc + 1, sizeof *cargv);
 
 	/* Options come before the command; --json is taken anywhere. */

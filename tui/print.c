@@ -341,6 +341,9 @@ print_event(struct buf *b, const struct jsonr *ev, time_t now)
 		buf_puts(b, " ");
 		print_field(b, ev, "method");
 		buf_puts(b, " ");
+		if (*jsonr_str(ev, "host", "") == '\0' &&
+		    *jsonr_str(ev, "path", "") == '\0')
+			buf_puts(b, "-"); /* a request that did not parse */
 		print_escs(b, jsonr_str(ev, "host", ""));
 		print_escs(b, jsonr_str(ev, "path", ""));
 		buf_printf(b, " %lld %lldms %lldB ", jsonr_int(ev, "status", 0),

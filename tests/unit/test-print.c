@@ -238,6 +238,14 @@ test_events(void **state)
 	    "country=DE rule=country\n");
 
 	buf_reset(&b);
+	v = parse("{\"type\":\"request\",\"time\":\"T\",\"client\":\"::1\","
+	          "\"method\":\"\",\"host\":\"\",\"path\":\"\",\"status\":400,"
+	          "\"bytes\":9,\"ms\":0,\"route\":\"\",\"backend\":\"\"}");
+	print_event(&b, v, 0);
+	jsonr_free(v);
+	assert_string_equal(b.data, "T ::1 - - 400 0ms 9B - -\n");
+
+	buf_reset(&b);
 	v = parse("{\"type\":\"dropped\",\"count\":17}");
 	print_event(&b, v, 86400);
 	jsonr_free(v);
