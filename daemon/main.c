@@ -482,6 +482,7 @@ main(int argc, char *argv[])
 		    "%s: started as root without \"user\" in "
 		    "[frontdoor]: refusing to serve as root\n",
 		    srv.path);
+		config_unref(cfg);
 		return (1);
 	}
 

@@ -60,9 +60,13 @@ def test_keepalive_connection_follows_reload(start_fd, make_backend):
         assert c.read_response().json()["backend"] == "one"
         fd.reload({"app": {"backends": two.addr}})
         fd.wait_stderr("reloaded")
-        c.request("GET", "/echo")
-        r = c.read_response()
-        assert r.json()["backend"] == "two", \
+
+        # Each worker takes the new configuration on its own loop, a moment
+        # after the log line: allow that moment, on the same connection.
+        def served_by_two():
+            c.request("GET", "/echo")
+            return c.read_response().json()["backend"] == "two"
+        assert wait_until(served_by_two, 3, 0.05), \
             "a kept-alive connection still used the old configuration after a reload"
 
 
