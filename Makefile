@@ -2,6 +2,13 @@
 # frontdoor: one non-recursive Makefile.  Objects go under $(BUILD)/.
 
 CC	?= cc
+# MBEDTLS=3: build against mbedTLS 3.6 (scripts/mbedtls3.sh builds it from
+# Debian 13's source into build/mbedtls3/prefix), everything into
+# build-mbedtls3/.  Default: the system's mbedTLS 2.28 (Debian 12).
+MBEDTLS	?=
+ifeq ($(MBEDTLS),3)
+BUILD	?= build-mbedtls3
+endif
 BUILD	?= build
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -24,13 +31,27 @@ endif
 OPT	?= -O2 -g
 CFLAGS	?= $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE \
-	   -Icommon -Idaemon -Itui \
+	   -Icommon -Idaemon -Itui $(TLS_CFLAGS) \
 	   $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 UV_CFLAGS := $(shell pkg-config --cflags libuv 2>/dev/null)
 UV_LIBS	  := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+
+# mbedTLS 2.28 ships no .pc file: name the three libraries.
+ifeq ($(MBEDTLS),3)
+MBEDTLS3_PREFIX ?= build/mbedtls3/prefix
+TLS_CFLAGS = -I$(MBEDTLS3_PREFIX)/include
+TLS_DEP	   = $(MBEDTLS3_PREFIX)/lib/libmbedtls.a
+TLS_LIBS   = $(MBEDTLS3_PREFIX)/lib/libmbedtls.a \
+	     $(MBEDTLS3_PREFIX)/lib/libmbedx509.a \
+	     $(MBEDTLS3_PREFIX)/lib/libmbedcrypto.a
+else
+TLS_CFLAGS =
+TLS_DEP	   =
+TLS_LIBS   = -lmbedtls -lmbedx509 -lmbedcrypto
+endif
 
 COMMON_SRC := $(wildcard common/*.c)
 DAEMON_SRC := $(wildcard daemon/*.c)
@@ -41,19 +62,26 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 DAEMON_LIB_OBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 TUI_OBJ	   := $(TUI_SRC:%.c=$(BUILD)/%.o)
 
-DAEMON_LIBS = $(UV_LIBS) $(INIH_LIBS) -lpthread
+DAEMON_LIBS = $(UV_LIBS) $(INIH_LIBS) $(TLS_LIBS) -lpthread
 TUI_LIBS    = $(UV_LIBS)
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean check unit unit-build demo install format format-check asan \
+.PHONY: all clean check check-tls unit unit-build demo install format \
+	format-check asan \
 	bench bench-smoke
 all: $(BUILD)/frontdoord $(BUILD)/frontdoor
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(UV_CFLAGS) -c -o $@ $<
+
+ifneq ($(TLS_DEP),)
+$(TLS_DEP):
+	scripts/mbedtls3.sh
+$(BUILD)/daemon/tls.o $(BUILD)/tests/test-tls: | $(TLS_DEP)
+endif
 
 $(BUILD)/frontdoord: $(DAEMON_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
@@ -71,6 +99,8 @@ $(BUILD)/tests/test-http: $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-chunked: $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-config: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o
 $(BUILD)/tests/test-route: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o
+$(BUILD)/tests/test-tls: $(BUILD)/daemon/tls.o $(BUILD)/daemon/config.o \
+    $(BUILD)/daemon/route.o
 $(BUILD)/tests/test-print: $(BUILD)/tui/print.o
 
 unit-build: $(UNIT_BIN)
@@ -82,6 +112,18 @@ unit: $(UNIT_BIN)
 check:
 	scripts/deps.sh check
 	WERROR="$(WERROR)" tests/check.sh
+
+# The TLS unit tests against both mbedTLS generations (2.28 from the system,
+# 3.6 built by scripts/mbedtls3.sh), then the TLS end-to-end tests.
+check-tls:
+	scripts/mbedtls3.sh >/dev/null
+	$(MAKE) BUILD=build $(if $(WERROR),WERROR=$(WERROR)) build/tests/test-tls
+	build/tests/test-tls
+	$(MAKE) MBEDTLS=3 BUILD=build-mbedtls3 $(if $(WERROR),WERROR=$(WERROR)) \
+	    build-mbedtls3/tests/test-tls
+	build-mbedtls3/tests/test-tls
+	$(MAKE) BUILD=build all
+	/usr/bin/python3 -m pytest -q tests/e2e/test_tls.py
 
 demo:
 	scripts/deps.sh demo

@@ -36,7 +36,7 @@
 enum cfg_section {
 	CFG_SEC_NONE, /* before the first header */
 	CFG_SEC_FRONTDOOR,
-	CFG_SEC_TLS, /* rejected as a whole */
+	CFG_SEC_TLS,
 	CFG_SEC_ROUTE,
 	CFG_SEC_SKIP, /* a bad header, already reported */
 };
@@ -76,6 +76,9 @@ struct cfg_loader {
 	enum cfg_section        sec;
 	size_t                  route; /* index when CFG_SEC_ROUTE */
 	struct cfg_seen         fd_seen[CONFIG_MAX_KEYS];
+	struct cfg_seen         tls_seen[CONFIG_MAX_KEYS];
+	struct listen_conf    **listen; /* the list cfg_listen_item fills */
+	size_t                 *nlisten;
 	struct cfg_route_state *rstate; /* parallel to cf->routes */
 
 	char why[512]; /* set by a key's setter */
@@ -204,7 +207,6 @@ static int
 cfg_listen_item(const char *item, size_t len, void *arg)
 {
 	struct cfg_loader *l = arg;
-	struct config     *cf = l->cf;
 	struct fd_addr     a;
 	char              *s = cfg_item(item, len), text[72];
 	size_t             i;
@@ -217,8 +219,8 @@ cfg_listen_item(const char *item, size_t len, void *arg)
 		return -1;
 	}
 	addr_format((struct sockaddr *)&a.ss, text, sizeof text);
-	for (i = 0; i < cf->nlisten_http; i++) {
-		if (strcmp(cf->listen_http[i].text, text) == 0) {
+	for (i = 0; i < *l->nlisten; i++) {
+		if (strcmp((*l->listen)[i].text, text) == 0) {
 			snprintf(l->why, sizeof l->why,
 			    "%s listed twice, "
 			    "expected each address once",
@@ -227,12 +229,12 @@ cfg_listen_item(const char *item, size_t len, void *arg)
 			return -1;
 		}
 	}
-	cf->listen_http = xreallocarray(cf->listen_http, cf->nlisten_http + 1,
-	    sizeof *cf->listen_http);
-	cf->listen_http[cf->nlisten_http].addr = a;
-	snprintf(cf->listen_http[cf->nlisten_http].text,
-	    sizeof cf->listen_http[0].text, "%s", text);
-	cf->nlisten_http++;
+	*l->listen =
+	    xreallocarray(*l->listen, *l->nlisten + 1, sizeof **l->listen);
+	(*l->listen)[*l->nlisten].addr = a;
+	snprintf((*l->listen)[*l->nlisten].text, sizeof(*l->listen)[0].text,
+	    "%s", text);
+	(*l->nlisten)++;
 	free(s);
 	return 0;
 }
@@ -240,10 +242,24 @@ cfg_listen_item(const char *item, size_t len, void *arg)
 static int
 cfg_set_listen_http(struct cfg_loader *l, const char *v)
 {
+	l->listen = &l->cf->listen_http;
+	l->nlisten = &l->cf->nlisten_http;
 	if (parse_list(v, cfg_listen_item, l) != 0)
 		return -1;
 	if (l->cf->nlisten_http == 0)
 		return cfg_expect(l, v, "a list of [addr]:port");
+	return 0;
+}
+
+static int
+cfg_set_listen_https(struct cfg_loader *l, const char *v)
+{
+	l->listen = &l->cf->listen_https;
+	l->nlisten = &l->cf->nlisten_https;
+	if (parse_list(v, cfg_listen_item, l) != 0)
+		return -1;
+	if (l->cf->nlisten_https == 0)
+		return cfg_expect(l, v, "a list of [addr]:port such as :443");
 	return 0;
 }
 
@@ -583,11 +599,85 @@ static const struct cfg_key cfg_frontdoor_keys[] = {
 	{ "max_header_size", cfg_set_max_header_size, 0 },
 	{ "max_uri_size", cfg_set_max_uri_size, 0 },
 	{ "include", cfg_set_include, CFG_KEY_REPEAT },
-	{ "listen_https", NULL, CFG_KEY_LATER },
+	{ "listen_https", cfg_set_listen_https, 0 },
 	{ "geoip_db", NULL, CFG_KEY_LATER },
 	{ "ban_after", NULL, CFG_KEY_LATER },
 	{ "ban_window", NULL, CFG_KEY_LATER },
 	{ "ban_time", NULL, CFG_KEY_LATER },
+};
+
+/* [tls] and the TLS keys of routes: names and values only, no file I/O. */
+
+/* A certificate or key path; a relative one is taken from the setting file. */
+static int
+cfg_tls_file(struct cfg_loader *l, struct tls_file_conf *t, const char *v)
+{
+	const char *slash;
+
+	if (*v == '\0')
+		return cfg_expect(l, v, "a PEM file path");
+	free(t->path);
+	free(t->file);
+	if (*v != '/' && (slash = strrchr(l->cur->path, '/')) != NULL)
+		t->path = xasprintf("%.*s/%s", (int)(slash - l->cur->path),
+		    l->cur->path, v);
+	else
+		t->path = xstrdup(v);
+	t->file = xstrdup(l->cur->path);
+	t->line = l->cur->line;
+	return 0;
+}
+
+static int
+cfg_set_tls_cert(struct cfg_loader *l, const char *v)
+{
+	l->cf->tls_any_cert = 1;
+	return cfg_tls_file(l, &l->cf->tls_cert, v);
+}
+
+static int
+cfg_set_tls_key(struct cfg_loader *l, const char *v)
+{
+	return cfg_tls_file(l, &l->cf->tls_key, v);
+}
+
+static int
+cfg_set_tls_min_version(struct cfg_loader *l, const char *v)
+{
+	struct config *cf = l->cf;
+
+	if (strcmp(v, "1.2") == 0)
+		cf->tls_min_version = 12;
+	else if (strcmp(v, "1.3") == 0)
+		cf->tls_min_version = 13;
+	else
+		return cfg_expect(l, v, "1.2 or 1.3");
+	free(cf->tls_min_version_file);
+	cf->tls_min_version_file = xstrdup(l->cur->path);
+	cf->tls_min_version_line = l->cur->line;
+	return 0;
+}
+
+/* Seconds for Strict-Transport-Security's max-age; durations work too. */
+static int
+cfg_set_hsts(struct cfg_loader *l, const char *v)
+{
+	uint64_t ms;
+
+	if (parse_duration_ms(v, &ms) != 0 || ms % 1000 != 0 ||
+	    ms / 1000 > 0x7fffffff)
+		return cfg_expect(l, v,
+		    "a number of seconds such as 31536000 "
+		    "(or 365d), 0 for no Strict-Transport-Security header");
+	l->cf->hsts_max_age = ms / 1000;
+	return 0;
+}
+
+static const struct cfg_key cfg_tls_keys[] = {
+	{ "cert", cfg_set_tls_cert, 0 },
+	{ "key", cfg_set_tls_key, 0 },
+	{ "min_version", cfg_set_tls_min_version, 0 },
+	{ "hsts", cfg_set_hsts, 0 },
 };
 
 /* [route NAME] setters. */
@@ -820,6 +910,25 @@ cfg_set_max_body_size(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
+static int
+cfg_set_route_tls_cert(struct cfg_loader *l, const char *v)
+{
+	l->cf->tls_any_cert = 1;
+	return cfg_tls_file(l, &cfg_route(l)->tls_cert, v);
+}
+
+static int
+cfg_set_route_tls_key(struct cfg_loader *l, const char *v)
+{
+	return cfg_tls_file(l, &cfg_route(l)->tls_key, v);
+}
+
+static int
+cfg_set_https_redirect(struct cfg_loader *l, const char *v)
+{
+	return cfg_bool(l, v, &cfg_route(l)->https_redirect);
+}
+
 static const struct cfg_key cfg_route_keys[] = {
 	{ "host", cfg_set_host, 0 },
 	{ "path", cfg_set_path, 0 },
@@ -831,9 +940,9 @@ static const struct cfg_key cfg_route_keys[] = {
 	{ "preserve_host", cfg_set_preserve_host, 0 },
 	{ "websocket", cfg_set_websocket, 0 },
 	{ "enabled", cfg_set_enabled, 0 },
-	{ "tls_cert", NULL, CFG_KEY_LATER },
-	{ "tls_key", NULL, CFG_KEY_LATER },
-	{ "https_redirect", NULL, CFG_KEY_LATER },
+	{ "tls_cert", cfg_set_route_tls_cert, 0 },
+	{ "tls_key", cfg_set_route_tls_key, 0 },
+	{ "https_redirect", cfg_set_https_redirect, 0 },
 	{ "balance", NULL, CFG_KEY_LATER },
 	{ "health_path", NULL, CFG_KEY_LATER },
 	{ "health_interval", NULL, CFG_KEY_LATER },
@@ -928,8 +1037,8 @@ cfg_handler(void *arg, const char *section, const char *name, const char *value)
 	case CFG_SEC_SKIP:
 		break;
 	case CFG_SEC_TLS:
-		cfg_error(l, "[tls] %s: not supported yet by this version",
-		    name);
+		cfg_key(l, cfg_tls_keys, nitems(cfg_tls_keys), l->tls_seen,
+		    name, value);
 		break;
 	case CFG_SEC_FRONTDOOR:
 		cfg_key(l, cfg_frontdoor_keys, nitems(cfg_frontdoor_keys),
@@ -1004,7 +1113,6 @@ cfg_section(struct cfg_loader *l, char *name)
 		return;
 	}
 	if (strcmp(name, "tls") == 0) {
-		cfg_error(l, "[tls]: not supported yet by this version");
 		l->sec = CFG_SEC_TLS;
 		return;
 	}
@@ -1242,6 +1350,7 @@ cfg_defaults(struct config *cf, const char *path)
 	cf->max_header_size = 16 * 1024;
 	cf->max_uri_size = 8 * 1024;
 	cf->max_headers = CONFIG_MAX_HEADERS;
+	cf->tls_min_version = 12;
 }
 
 static size_t
@@ -1252,6 +1361,82 @@ cfg_key_index(const struct cfg_key *keys, size_t n, const char *name)
 	for (i = 0; i < n && strcmp(keys[i].name, name) != 0; i++)
 		;
 	return i;
+}
+
+/* A cert without its key or the reverse, reported where the one is set. */
+static void
+cfg_tls_pair(struct cfg_loader *l, const char *sec, const char *cname,
+    const struct tls_file_conf *cert, const char *kname,
+    const struct tls_file_conf *key)
+{
+	if (cert->path != NULL && key->path == NULL)
+		cfg_error_at(l, cert->file, cert->line,
+		    "%s %s: set without %s, expected both or neither", sec,
+		    cname, kname);
+	else if (key->path != NULL && cert->path == NULL)
+		cfg_error_at(l, key->file, key->line,
+		    "%s %s: set without %s, expected both or neither", sec,
+		    kname, cname);
+}
+
+/* TLS rules between keys: pairs, listen_https, https_redirect. */
+static void
+cfg_finish_tls(struct cfg_loader *l)
+{
+	struct config     *cf = l->cf;
+	struct route_conf *r;
+	struct cfg_seen   *hs;
+	char               sec[300];
+	size_t             i, j;
+
+	cfg_tls_pair(l, "[tls]", "cert", &cf->tls_cert, "key", &cf->tls_key);
+	for (i = 0; i < cf->nroutes; i++) {
+		r = &cf->routes[i];
+		snprintf(sec, sizeof sec, "[route %s]", r->name);
+		cfg_tls_pair(l, sec, "tls_cert", &r->tls_cert, "tls_key",
+		    &r->tls_key);
+	}
+
+	hs = &l->fd_seen[cfg_key_index(cfg_frontdoor_keys,
+	    nitems(cfg_frontdoor_keys), "listen_https")];
+	if (cf->nlisten_https != 0 && !cf->tls_any_cert)
+		cfg_error_at(l, hs->file, hs->line,
+		    "[frontdoor] listen_https: no certificate is configured, "
+		    "expected [tls] cert and key, or tls_cert and tls_key "
+		    "in a route");
+	if (cf->nlisten_https == 0 && cf->tls_any_cert) {
+		const struct tls_file_conf *t = &cf->tls_cert;
+
+		for (i = 0; t->path == NULL && i < cf->nroutes; i++)
+			t = &cf->routes[i].tls_cert;
+		cfg_error_at(l, t->file, t->line,
+		    "a certificate is configured but [frontdoor] "
+		    "listen_https is not set, expected listen_https = :443 "
+		    "or no certificate");
+	}
+	for (i = 0; i < cf->nlisten_https; i++) {
+		for (j = 0; j < cf->nlisten_http; j++) {
+			if (strcmp(cf->listen_https[i].text,
+			        cf->listen_http[j].text) == 0)
+				cfg_error_at(l, hs->file, hs->line,
+				    "[frontdoor] listen_https: %s is also in "
+				    "listen_http, expected each address in "
+				    "one list",
+				    cf->listen_https[i].text);
+		}
+	}
+	for (i = 0; i < cf->nroutes; i++) {
+		r = &cf->routes[i];
+		if (r->https_redirect && cf->nlisten_https == 0) {
+			hs = &l->rstate[i].seen[cfg_key_index(cfg_route_keys,
+			    nitems(cfg_route_keys), "https_redirect")];
+			cfg_error_at(l, hs->file, hs->line,
+			    "[route %s] https_redirect: no listen_https is "
+			    "configured, expected listen_https in "
+			    "[frontdoor] or https_redirect = no",
+			    r->name);
+		}
+	}
 }
 
 /* Checks that need the whole file: defaults, cross-key rules, routes. */
@@ -1295,6 +1480,8 @@ cfg_finish(struct cfg_loader *l)
 			    (unsigned long long)cf->max_uri_size);
 	}
 
+	cfg_finish_tls(l);
+
 	for (i = 0; i < cf->nroutes; i++) {
 		if (cf->routes[i].nbackends == 0 &&
 		    l->rstate[i].seen[CFG_ROUTE_BACKENDS].line == 0)
@@ -1314,6 +1501,13 @@ cfg_finish(struct cfg_loader *l)
 }
 
 static void
+cfg_tls_file_free(struct tls_file_conf *t)
+{
+	free(t->path);
+	free(t->file);
+}
+
+static void
 cfg_free(struct config *cf)
 {
 	struct route_conf *r;
@@ -1328,11 +1522,17 @@ cfg_free(struct config *cf)
 		free(r->hosts);
 		free(r->path);
 		free(r->backends);
+		cfg_tls_file_free(&r->tls_cert);
+		cfg_tls_file_free(&r->tls_key);
 		free(r->file);
 	}
 	free(cf->routes);
 	free(cf->path);
 	free(cf->listen_http);
+	free(cf->listen_https);
+	cfg_tls_file_free(&cf->tls_cert);
+	cfg_tls_file_free(&cf->tls_key);
+	free(cf->tls_min_version_file);
 	free(cf->user);
 	free(cf->control_socket);
 	free(cf->control_group);

@@ -20,6 +20,17 @@ struct listen_conf {
 	char           text[72]; /* as formatted by addr_format */
 };
 
+/*
+ * A certificate or key file named in the configuration.  file and line say
+ * where it was set, for the TLS layer's "FILE:LINE: ..." reports (tls.h).
+ */
+struct tls_file_conf {
+	char *path; /* NULL when unset; relative paths resolved against the
+	               directory of the file that set it */
+	char *file;
+	int   line;
+};
+
 struct backend_conf {
 	struct fd_addr addr;
 	char           name[72]; /* "127.0.0.1:8080", "[::1]:8080" */
@@ -45,10 +56,13 @@ struct route_conf {
 	int                  preserve_host; /* default yes */
 	int                  websocket;     /* default yes */
 	int                  enabled;       /* default yes */
-	char                *file;          /* where [route NAME] stands */
+	struct tls_file_conf tls_cert;      /* both set or neither */
+	struct tls_file_conf tls_key;
+	int                  https_redirect; /* default no */
+	char                *file;           /* where [route NAME] stands */
 	int                  line;
 	size_t               index; /* position in config->routes */
-	unsigned             id;    /* stats and runtime state: stats_assign() */
+	unsigned             id; /* stats and runtime state: stats_assign() */
 };
 
 struct config {
@@ -77,6 +91,17 @@ struct config {
 	uint64_t            max_uri_size;        /* default 8k */
 	unsigned            max_headers;         /* header count limit, 100 */
 
+	/* HTTPS; checked against the certificates by tls_server_new(). */
+	struct listen_conf  *listen_https; /* none unless set */
+	size_t               nlisten_https;
+	struct tls_file_conf tls_cert; /* [tls] cert/key: the default */
+	struct tls_file_conf tls_key;
+	int                  tls_min_version;      /* 12 (default) or 13 */
+	char                *tls_min_version_file; /* where set, or NULL */
+	int                  tls_min_version_line;
+	uint64_t             hsts_max_age; /* seconds; 0 = no header */
+	int                  tls_any_cert; /* [tls] or some route has one */
+
 	struct route_conf *routes;
 	size_t             nroutes;
 	struct route      *router; /* built by route_build(), see route.h */
@@ -94,7 +119,9 @@ void config_errors_free(struct config_errors *);
  * Returns a config with one reference, or NULL with every problem in errs
  * (each "FILE:LINE: message"; LINE is 0 for problems with no line, such as
  * a missing file).  Does file I/O: never call it on an event loop's thread.
- * Does not check certificate files (they belong to the TLS layer).
+ * Does not open certificate or key files (they belong to the TLS layer:
+ * tls_server_new() loads and checks them, and reports min_version = 1.3
+ * when the mbedTLS at hand cannot do it).
  */
 struct config *config_load(const char *path, struct config_errors *errs);
 

@@ -574,13 +574,12 @@ test_structure_errors(void **state)
 static void
 test_not_yet(void **state)
 {
-	static const char   *fd_keys[] = { "listen_https", "geoip_db",
-		  "ban_after", "ban_window", "ban_time" };
-	static const char   *route_keys[] = { "tls_cert", "tls_key",
-		  "https_redirect", "balance", "health_path", "health_interval",
-		  "fail_threshold", "auth_file", "auth_realm", "rate_limit",
-		  "rate_burst", "allow", "deny", "allow_countries",
-		  "deny_countries", "maintenance_page", "compress", "cache" };
+	static const char *fd_keys[] = { "geoip_db", "ban_after", "ban_window",
+		"ban_time" };
+	static const char *route_keys[] = { "balance", "health_path",
+		"health_interval", "fail_threshold", "auth_file", "auth_realm",
+		"rate_limit", "rate_burst", "allow", "deny", "allow_countries",
+		"deny_countries", "maintenance_page", "compress", "cache" };
 	struct config_errors e;
 	struct config       *cf;
 	char                 text[4096], want[128];
@@ -597,9 +596,6 @@ test_not_yet(void **state)
 	for (i = 0; i < nitems(route_keys); i++)
 		off += (size_t)snprintf(text + off, sizeof text - off,
 		    "%s = x\n", route_keys[i]);
-	off += (size_t)snprintf(text + off, sizeof text - off,
-	    "[tls]\ncert = /x.crt\nkey = /x.key\n");
-	snprintf(text + off, sizeof text - off, "[tls]\n");
 
 	cf = load_text(text, &e);
 	for (i = 0; i < nitems(fd_keys); i++) {
@@ -617,16 +613,7 @@ test_not_yet(void **state)
 		    route_keys[i]);
 		assert_true(has_err(&e, "main.ini", ++line, want));
 	}
-	line++;
-	assert_true(has_err(&e, "main.ini", line,
-	    "[tls]: not supported yet by this version"));
-	assert_true(has_err(&e, "main.ini", line + 1,
-	    "[tls] cert: not supported yet by this version"));
-	assert_true(has_err(&e, "main.ini", line + 2,
-	    "[tls] key: not supported yet by this version"));
-	assert_true(has_err(&e, "main.ini", line + 3,
-	    "[tls]: not supported yet by this version"));
-	expect_fail(cf, &e, nitems(fd_keys) + nitems(route_keys) + 4);
+	expect_fail(cf, &e, nitems(fd_keys) + nitems(route_keys));
 	config_errors_free(&e);
 }
 
