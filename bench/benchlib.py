@@ -149,6 +149,14 @@ def cpu_ticks(pids):
     return total
 
 
+def system_ticks():
+    """Busy CPU time of the whole machine, in clock ticks (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+
+
 def rss_kib(pids):
     """VmRSS in KiB summed over PIDS."""
     total = 0
@@ -389,20 +397,21 @@ def start_frontdoord(rundir, backend_port, binary):
     return s
 
 
-def start_nginx_proxy(rundir, backend_port, buffering="off"):
-    os.makedirs(os.path.join(rundir, "nginx-tmp"), exist_ok=True)
+def start_nginx_proxy(rundir, backend_port, buffering="off", name=None):
+    name = name or ("nginx" if buffering == "off" else "nginx-buffered")
+    os.makedirs(os.path.join(rundir, name + "-tmp"), exist_ok=True)
     port = free_port()
     conf = fill_template("proxy-nginx.conf",
-                         os.path.join(rundir, "proxy-nginx.conf"),
-                         {"RUNDIR": rundir, "PORT": port,
+                         os.path.join(rundir, "proxy-%s.conf" % name),
+                         {"RUNDIR": rundir, "PORT": port, "NAME": name,
                           "BACKEND_PORT": backend_port,
                           "NGINX_BUFFERING": buffering,
                           "NOFILE": nofile(),
                           "MAX_CONNS": MAX_CONNS,
                           "USER_LINE": user_lines()[0]})
-    return Server("nginx", [tool("nginx"), "-p", rundir + "/", "-c", conf,
-                            "-e", os.path.join(rundir, "nginx.err")],
-                  rundir, port, "nginx.out")
+    return Server(name, [tool("nginx"), "-p", rundir + "/", "-c", conf,
+                         "-e", os.path.join(rundir, name + ".err")],
+                  rundir, port, name + ".out")
 
 
 def haproxy_maxconn():
@@ -441,12 +450,17 @@ def run_wrk(port, path, seconds, conns=50, threads=1, headers=(),
         argv += ["-H", h]
     argv.append("http://127.0.0.1:%d%s" % (port, path))
     env = dict(os.environ, STRICT="1" if strict else "0")
+    import resource
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
                        text=True, env=env, timeout=seconds + 60)
     for line in p.stdout.splitlines():
         if line.startswith("BENCH "):
             r = json.loads(line[6:])
             r["rps"] = r["requests"] * 1e6 / max(r["duration_us"], 1)
+            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            r["wrk_cpu_s"] = (ru1.ru_utime - ru0.ru_utime +
+                              ru1.ru_stime - ru0.ru_stime)
             r["errors"] = (r["connect"] + r["read"] + r["write"] +
                            r["status"] + r["timeout"] + r["non2xx"])
             return r
