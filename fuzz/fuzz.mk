@@ -34,6 +34,14 @@ $(BUILD)/fuzz/fuzz-request: daemon/http.c daemon/http.h
 $(BUILD)/fuzz/fuzz-response: daemon/http.c daemon/http.h
 $(BUILD)/fuzz/fuzz-chunked: daemon/http.c daemon/http.h
 
+# The TLS server side, with mbedTLS (MBEDTLS=3 works here too).
+FUZZ_TARGETS  += fuzz-tls-hello
+$(BUILD)/fuzz/fuzz-tls-hello: fuzz/fuzz-tls-hello.c daemon/tls.c daemon/tls.h \
+    daemon/config.h common/util.c $(TLS_DEP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(TLS_CFLAGS) -o $@ $(filter %.c,$^) \
+	    $(TLS_LIBS) -lpthread
+
 # All targets run side by side; each gets its own directory under one
 # mktemp -d for new inputs (fuzz/corpus/NAME is read, never written),
 # crash artifacts and its log.  Fails when any target found something.
