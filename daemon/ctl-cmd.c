@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "health.h"
 #include "ctl-int.h"
 #include "json.h"
 #include "log.h"
@@ -35,9 +36,12 @@ ctl_backend_state(const struct backend_conf *b)
 {
 	enum backend_admin a = stats_backend_admin(b->id);
 
+	struct health_info h;
+
 	if (a == BACKEND_ADMIN_DISABLED || a == BACKEND_ADMIN_DRAINING)
 		return (backend_admin_word[a]);
-	return ("up");
+	health_get(b->id, &h);
+	return (h.state == HEALTH_DOWN ? "down" : "up");
 }
 
 static void
@@ -209,19 +213,30 @@ static void
 ctl_backend_json(struct buf *out, const struct route_conf *r,
     const struct backend_conf *b)
 {
+	static const char   *hw[] = { "unknown", "up", "down" };
 	struct backend_stats bs;
+	struct health_info   h;
 	const char          *state = ctl_backend_state(b);
+	enum backend_admin   a = stats_backend_admin(b->id);
 
 	stats_backend_sum(b->id, &bs);
+	health_get(b->id, &h);
 	buf_puts(out, "{\"route\":");
 	json_cstr(out, r->name);
 	buf_puts(out, ",\"address\":");
 	json_cstr(out, b->name);
 	buf_printf(out,
 	    ",\"state\":\"%s\",\"configured\":\"enabled\","
-	    "\"differs\":%s,\"health\":\"unknown\",\"active\":%llu,"
-	    "\"requests\":%llu,\"failures\":%llu}\n",
-	    state, strcmp(state, "up") != 0 ? "true" : "false",
+	    "\"differs\":%s,\"health\":\"%s\",\"changed\":%llu,\"last\":",
+	    state,
+	    a == BACKEND_ADMIN_DISABLED || a == BACKEND_ADMIN_DRAINING ?
+	        "true" :
+	        "false",
+	    hw[h.state], (unsigned long long)h.changed);
+	json_cstr(out, h.last);
+	buf_printf(out,
+	    ",\"active\":%llu,\"requests\":%llu,"
+	    "\"failures\":%llu}\n",
 	    (unsigned long long)(bs.started > bs.finished ?
 	            bs.started - bs.finished :
 	            0),

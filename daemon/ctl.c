@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "health.h"
 #include "ctl-int.h"
 #include "json.h"
 #include "log.h"
@@ -446,6 +447,7 @@ ctl_events_cb(uv_timer_t *t)
 	char               line[64];
 
 	(void)t;
+	health_poll_events(ctl_broadcast);
 	buf_init(&b, 0);
 	for (w = 0; w < stats_nworkers(); w++) {
 		/* Bounded per tick: a flood cannot hold the main loop. */

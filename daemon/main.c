@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "health.h"
 #include "log.h"
 #include "proxy.h"
 #include "stats.h"
@@ -239,6 +240,7 @@ reload_apply(struct config *cfg)
 	stats_assign(cfg);
 	cfg->generation = ++srv.generation;
 	srv.config = cfg;
+	health_config(cfg);
 	for (i = 0; i < srv.nworkers; i++)
 		worker_set_config(&srv.workers[i], cfg);
 	config_unref(old);
@@ -429,6 +431,7 @@ signal_cb(uv_signal_t *s, int signum)
 		srv.stop_started = uv_now(srv.loop);
 		log_info("stopping: finishing requests in flight");
 		ctl_stop();
+		health_stop();
 		for (unsigned i = 0; i < srv.nworkers; i++)
 			worker_stop(&srv.workers[i], 0);
 		uv_timer_start(&srv.stop_timer, stop_poll_cb, 50, 50);
@@ -519,8 +522,11 @@ main(int argc, char *argv[])
 	drop_privileges(cfg);
 
 	stats_init(srv.nworkers);
+	health_init();
 	stats_assign(cfg);
 	ctl_state_load(cfg);
+	health_config(cfg);
+	health_checks_start(srv.loop);
 	cfg->generation = srv.generation = 1;
 	srv.daemon.config_path = srv.path;
 	srv.daemon.started = fd_wall_us() / 1000000;
@@ -561,6 +567,7 @@ main(int argc, char *argv[])
 		worker_join(&srv.workers[i]);
 	free(srv.workers);
 	stats_free();
+	health_free();
 	config_errors_free(&srv.reload_errs);
 	uv_loop_close(srv.loop);
 	log_info("stopped");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "health.h"
 #include "log.h"
 #include "proxy.h"
 #include "route.h"
@@ -247,10 +248,14 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 	}
 	buf_append(b, path, plen);
 	buf_puts(b, " HTTP/1.1\r\nHost: ");
+	x->host_off = b->len;
 	if (r->preserve_host && req->host != NULL)
 		buf_append(b, req->host, req->host_len);
-	else
+	else {
 		buf_puts(b, x->backend->name);
+		x->host_is_backend = 1;
+	}
+	x->host_len = b->len - x->host_off;
 	buf_append(b, "\r\n", 2);
 
 	for (i = 0; i < req->nheaders; i++) {
@@ -355,46 +360,164 @@ proxy_note_request(struct exchange *x, const struct http_request *req)
 	x->s_ua = exchange_stradd(x, v, vl);
 }
 
+/* FNV-1a over the client address and a backend's name: rendezvous hashing. */
+static uint64_t
+proxy_hrw(const char *client, const char *backend)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *client != '\0'; client++)
+		h = (h ^ (unsigned char)*client) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (; *backend != '\0'; backend++)
+		h = (h ^ (unsigned char)*backend) * 1099511628211ull;
+	/* A final mix: FNV's low bits alone spread poorly. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (h);
+}
+
+static int
+proxy_backend_open(const struct exchange *x, size_t i)
+{
+	enum backend_admin a = stats_backend_admin(x->route->backends[i].id);
+
+	return (a != BACKEND_ADMIN_DISABLED && a != BACKEND_ADMIN_DRAINING &&
+	    !(x->tried & (1ull << (i % 64))));
+}
+
 /*
- * The next backend in turn (round robin per worker) that is not switched
- * off or draining; NULL when there is none.
+ * Choose a backend by the route's balance among those that are switched on,
+ * not yet tried for this request and not known to be down.  When every such
+ * backend is down, one whose retry time has come gets a trial request.
+ * NULL when there is none: the caller answers 503 at once.
  */
 static const struct backend_conf *
 proxy_pick_backend(struct exchange *x)
 {
-	const struct route_conf   *r = x->route;
-	const struct backend_conf *b;
-	struct worker             *w = x->c->w;
-	enum backend_admin         a;
-	uint64_t                   start;
-	size_t                     i, n;
+	const struct route_conf *r = x->route;
+	struct worker           *w = x->c->w;
+	struct backend_stats     bs;
+	uint64_t                 start, best_score = 0, score, now;
+	size_t                   i, k, n = r->nbackends, best = SIZE_MAX;
 
 	if (r->index >= w->nrr) {
-		n = r->index + 1;
-		w->rr = xreallocarray(w->rr, n, sizeof(*w->rr));
-		memset(w->rr + w->nrr, 0, (n - w->nrr) * sizeof(*w->rr));
-		w->nrr = n;
+		k = r->index + 1;
+		w->rr = xreallocarray(w->rr, k, sizeof(*w->rr));
+		memset(w->rr + w->nrr, 0, (k - w->nrr) * sizeof(*w->rr));
+		w->nrr = k;
 	}
 	start = w->rr[r->index]++;
-	for (i = 0; i < r->nbackends; i++) {
-		b = &r->backends[(start + i) % r->nbackends];
-		a = stats_backend_admin(b->id);
-		if (a != BACKEND_ADMIN_DISABLED && a != BACKEND_ADMIN_DRAINING)
-			return (b);
+	for (k = 0; k < n; k++) {
+		i = (start + k) % n;
+		if (!proxy_backend_open(x, i) || !health_is_up(&r->backends[i]))
+			continue;
+		switch (r->balance) {
+		case BALANCE_LEAST_CONN:
+			/* Fewest requests in flight, across all workers. */
+			stats_backend_sum(r->backends[i].id, &bs);
+			score = UINT64_MAX - (bs.started - bs.finished);
+			break;
+		case BALANCE_IP_HASH:
+			score = proxy_hrw(x->client_ip, r->backends[i].name);
+			break;
+		default:
+			score = UINT64_MAX; /* the first in turn */
+			break;
+		}
+		if (best == SIZE_MAX || score > best_score) {
+			best = i;
+			best_score = score;
+			if (r->balance == BALANCE_ROUND_ROBIN)
+				break;
+		}
+	}
+	if (best != SIZE_MAX)
+		return (&r->backends[best]);
+	now = uv_now(&w->loop);
+	for (k = 0; k < n; k++) {
+		i = (start + k) % n;
+		if (proxy_backend_open(x, i) &&
+		    health_usable(&r->backends[i], now))
+			return (&r->backends[i]);
 	}
 	return (NULL);
+}
+
+/* Take backend b for this request: counters, and the Host line if it names it. */
+static void
+proxy_use_backend(struct exchange *x, const struct backend_conf *b)
+{
+	struct worker_stats *ws = x->c->w->stats;
+	size_t               blen = strlen(b->name), tail;
+
+	if (x->backend != NULL && x->host_is_backend && x->head.len > 0) {
+		/* Splice the new address into "Host: " of the built head. */
+		tail = x->head.len - (x->host_off + x->host_len);
+		if (buf_reserve(&x->head, blen) == 0) {
+			memmove(x->head.data + x->host_off + blen,
+			    x->head.data + x->host_off + x->host_len, tail);
+			memcpy(x->head.data + x->host_off, b->name, blen);
+			x->head.len = x->host_off + blen + tail;
+			x->host_len = blen;
+		}
+	}
+	x->backend = b;
+	x->tried |= 1ull << ((size_t)(b - x->route->backends) % 64);
+	STATS_ADD(ws->backends[b->id].requests, 1);
+	STATS_ADD(ws->backends[b->id].started, 1);
+}
+
+static int
+proxy_idempotent(enum http_method m)
+{
+	return (m == HTTP_M_GET || m == HTTP_M_HEAD || m == HTTP_M_PUT ||
+	    m == HTTP_M_DELETE || m == HTTP_M_OPTIONS || m == HTTP_M_TRACE);
+}
+
+/*
+ * The backend failed before any byte of a response.  Send the request to
+ * another backend when that cannot repeat work: always when the backend got
+ * nothing (no connection), for idempotent methods when no body byte went.
+ * Returns 1 when a retry is under way.
+ */
+static int
+proxy_retry(struct exchange *x, int got_nothing)
+{
+	const struct backend_conf *b;
+	struct worker_stats       *ws = x->c->w->stats;
+
+	if (x->flags & (XF_RESP_BYTES | XF_CWRITE | XF_RESP_HEAD))
+		return (0);
+	if (!got_nothing &&
+	    (!proxy_idempotent(x->meth) || (x->flags & XF_BODY_SENT)))
+		return (0);
+	if ((b = proxy_pick_backend(x)) == NULL)
+		return (0);
+	if (x->u != NULL) {
+		upstream_close(x->u);
+		x->u = NULL;
+	}
+	STATS_ADD(ws->backends[x->backend->id].finished, 1);
+	log_info("request %s: retrying on backend %s", x->id, b->name);
+	proxy_use_backend(x, b);
+	x->flags &= ~XF_HEAD_SENT;
+	proxy_connect(x, 0);
+	return (1);
 }
 
 void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
-	struct conn             *c = x->c;
-	const struct config     *cfg = c->cfg;
-	const struct route_conf *r;
-	struct worker_stats     *ws;
-	uint8_t                  addr[16];
-	size_t                   i;
-	int                      trusted, fam, has_body;
+	struct conn               *c = x->c;
+	const struct config       *cfg = c->cfg;
+	const struct route_conf   *r;
+	const struct backend_conf *b;
+	struct worker_stats       *ws;
+	uint8_t                    addr[16];
+	size_t                     i;
+	int                        trusted, fam, has_body;
 
 	proxy_note_request(x, req);
 	if (!(req->flags & HTTP_F_ACCEPT_HTML))
@@ -471,12 +594,11 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	    r->websocket && req->version == 11)
 		x->flags |= XF_UPGRADE;
 
-	if ((x->backend = proxy_pick_backend(x)) == NULL) {
+	if ((b = proxy_pick_backend(x)) == NULL) {
 		proxy_error(x, 503, has_body);
 		return;
 	}
-	STATS_ADD(ws->backends[x->backend->id].requests, 1);
-	STATS_ADD(ws->backends[x->backend->id].started, 1);
+	proxy_use_backend(x, b);
 
 	proxy_build_head(x, req, trusted);
 	/*
@@ -494,7 +616,9 @@ proxy_connect(struct exchange *x, int fresh)
 
 	u = upstream_get(x->c->w, x->backend, fresh);
 	if (u == NULL) {
-		proxy_fail(x, 502, "cannot connect");
+		health_failure(x->route, x->backend, "cannot connect");
+		if (!proxy_retry(x, 1))
+			proxy_fail(x, 502, "cannot connect");
 		return;
 	}
 	x->u = u;
@@ -509,10 +633,14 @@ proxy_connect(struct exchange *x, int fresh)
 void
 proxy_up_connected(struct exchange *x, int status)
 {
+	char why[96];
+
 	if (status != 0) {
-		log_info("backend %s: connect: %s", x->backend->name,
-		    uv_strerror(status));
-		proxy_fail(x, 502, "connect failed");
+		snprintf(why, sizeof(why), "connect: %s", uv_strerror(status));
+		log_info("backend %s: %s", x->backend->name, why);
+		health_failure(x->route, x->backend, why);
+		if (!proxy_retry(x, 1))
+			proxy_fail(x, 502, "connect failed");
 		return;
 	}
 	upstream_set_timeout(x->u, x->route->backend_timeout_ms);
@@ -527,12 +655,18 @@ proxy_up_timeout(struct exchange *x)
 
 	if (u != NULL && !u->connected) {
 		log_info("backend %s: connect timed out", x->backend->name);
-		proxy_fail(x, 504, "connect timeout");
+		health_failure(x->route, x->backend, "connect timed out");
+		if (!proxy_retry(x, 1))
+			proxy_fail(x, 504, "connect timeout");
 	} else if (x->resp_mode == BODY_TUNNEL) {
 		proxy_abort(x);
 		conn_close(x->c);
-	} else
+	} else {
+		if (!(x->flags & XF_RESP_HEAD))
+			health_failure(x->route, x->backend,
+			    "no response in time");
 		proxy_fail(x, 504, "backend timeout");
+	}
 }
 
 static void
@@ -794,6 +928,7 @@ proxy_parse_response(struct exchange *x)
 		if (r < 0) {
 			log_info("backend %s: bad response: %s",
 			    x->backend->name, why != NULL ? why : "?");
+			health_failure(x->route, x->backend, "bad response");
 			proxy_fail(x, 502, "bad response");
 			return (-1);
 		}
@@ -816,6 +951,7 @@ proxy_parse_response(struct exchange *x)
 	}
 
 	x->status = resp.status;
+	health_success(x->route, x->backend);
 	if (resp.status == 101) {
 		x->resp_mode = BODY_TUNNEL;
 		x->req_mode = BODY_TUNNEL;
@@ -1005,11 +1141,13 @@ proxy_up_eof(struct exchange *x, int error)
 	}
 	if (!(x->flags & XF_RESP_HEAD)) {
 		/*
-		 * A pooled connection the backend had closed: if nothing the
-		 * backend could have acted on was sent, try once more anew.
+		 * A pooled connection the backend had closed is no failure of
+		 * the backend: try it again on a fresh connection, when that
+		 * cannot repeat work (an idempotent method, no body byte sent).
 		 */
 		if (u != NULL && u->reused && x->retries == 0 &&
-		    !(x->flags & (XF_BODY_SENT | XF_RESP_BYTES))) {
+		    !(x->flags & (XF_BODY_SENT | XF_RESP_BYTES)) &&
+		    proxy_idempotent(x->meth)) {
 			x->retries++;
 			upstream_close(u);
 			x->u = NULL;
@@ -1019,7 +1157,12 @@ proxy_up_eof(struct exchange *x, int error)
 		}
 		log_info("backend %s: %s before a response", x->backend->name,
 		    error != 0 ? uv_strerror(error) : "connection closed");
-		proxy_fail(x, 502, "backend closed");
+		if (!(x->flags & XF_RESP_BYTES))
+			health_failure(x->route, x->backend,
+			    error != 0 ? uv_strerror(error) :
+			                 "closed before a response");
+		if (!proxy_retry(x, 0))
+			proxy_fail(x, 502, "backend closed");
 		return;
 	}
 	/* Mid-body: the client cannot be told but by closing. */

@@ -139,6 +139,10 @@ struct exchange {
 	uint64_t         start_us;   /* wall clock */
 	uint64_t         start_ns;   /* uv_hrtime() */
 	uint64_t         bytes_in;   /* from the client */
+	uint64_t         tried;      /* backends tried, by index mod 64 */
+	size_t           host_off;   /* the Host value in head */
+	size_t           host_len;
+	int              host_is_backend;
 	uint32_t         flags;
 	uint8_t          req_mode; /* enum body_mode */
 	uint8_t          resp_mode;
