@@ -929,6 +929,102 @@ cfg_set_https_redirect(struct cfg_loader *l, const char *v)
 	return cfg_bool(l, v, &cfg_route(l)->https_redirect);
 }
 
+static int
+cfg_set_balance(struct cfg_loader *l, const char *v)
+{
+	struct route_conf *r = cfg_route(l);
+
+	if (strcmp(v, "round_robin") == 0)
+		r->balance = BALANCE_ROUND_ROBIN;
+	else if (strcmp(v, "least_conn") == 0)
+		r->balance = BALANCE_LEAST_CONN;
+	else if (strcmp(v, "ip_hash") == 0)
+		r->balance = BALANCE_IP_HASH;
+	else
+		return cfg_expect(l, v, "round_robin, least_conn or ip_hash");
+	return 0;
+}
+
+static int
+cfg_set_health_path(struct cfg_loader *l, const char *v)
+{
+	struct route_conf *r = cfg_route(l);
+	const char        *p;
+
+	if (*v != '/')
+		return cfg_expect(l, v, "a path starting with '/'");
+	for (p = v; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return cfg_expect(l, v,
+			    "a path without spaces or control characters");
+	}
+	if (strlen(v) > 1024)
+		return cfg_expect(l, v, "a path of at most 1024 bytes");
+	free(r->health_path);
+	r->health_path = xstrdup(v);
+	return 0;
+}
+
+static int
+cfg_set_health_interval(struct cfg_loader *l, const char *v)
+{
+	return cfg_duration(l, v, &cfg_route(l)->health_interval_ms);
+}
+
+static int
+cfg_set_fail_threshold(struct cfg_loader *l, const char *v)
+{
+	uint64_t n;
+
+	if (parse_uint(v, 1, 100, &n) != 0)
+		return cfg_expect(l, v, "a number from 1 to 100");
+	cfg_route(l)->fail_threshold = (unsigned)n;
+	return 0;
+}
+
+/* The page is read now, so a reload that cannot read it fails whole. */
+static int
+cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
+{
+	struct route_conf *r = cfg_route(l);
+	struct stat        sb;
+	char              *data;
+	ssize_t            n;
+	int                fd;
+
+	if ((fd = open(v, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(l->why, sizeof l->why,
+		    "%.200s: %s, expected a "
+		    "readable HTML file",
+		    v, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > 1024 * 1024) {
+		close(fd);
+		snprintf(l->why, sizeof l->why,
+		    "%.200s: expected a regular "
+		    "file of at most 1 MiB",
+		    v);
+		return -1;
+	}
+	data = xmalloc((size_t)sb.st_size + 1);
+	n = read(fd, data, (size_t)sb.st_size);
+	close(fd);
+	if (n != sb.st_size) {
+		free(data);
+		snprintf(l->why, sizeof l->why, "%.200s: short read", v);
+		return -1;
+	}
+	data[n] = '\0';
+	free(r->maintenance_page);
+	free(r->maintenance_body);
+	r->maintenance_page = xstrdup(v);
+	r->maintenance_body = data;
+	r->maintenance_len = (size_t)n;
+	return 0;
+}
+
 static const struct cfg_key cfg_route_keys[] = {
 	{ "host", cfg_set_host, 0 },
 	{ "path", cfg_set_path, 0 },
@@ -943,10 +1039,10 @@ static const struct cfg_key cfg_route_keys[] = {
 	{ "tls_cert", cfg_set_route_tls_cert, 0 },
 	{ "tls_key", cfg_set_route_tls_key, 0 },
 	{ "https_redirect", cfg_set_https_redirect, 0 },
-	{ "balance", NULL, CFG_KEY_LATER },
-	{ "health_path", NULL, CFG_KEY_LATER },
-	{ "health_interval", NULL, CFG_KEY_LATER },
-	{ "fail_threshold", NULL, CFG_KEY_LATER },
+	{ "balance", cfg_set_balance, 0 },
+	{ "health_path", cfg_set_health_path, 0 },
+	{ "health_interval", cfg_set_health_interval, 0 },
+	{ "fail_threshold", cfg_set_fail_threshold, 0 },
 	{ "auth_file", NULL, CFG_KEY_LATER },
 	{ "auth_realm", NULL, CFG_KEY_LATER },
 	{ "rate_limit", NULL, CFG_KEY_LATER },
@@ -955,7 +1051,7 @@ static const struct cfg_key cfg_route_keys[] = {
 	{ "deny", NULL, CFG_KEY_LATER },
 	{ "allow_countries", NULL, CFG_KEY_LATER },
 	{ "deny_countries", NULL, CFG_KEY_LATER },
-	{ "maintenance_page", NULL, CFG_KEY_LATER },
+	{ "maintenance_page", cfg_set_maintenance_page, 0 },
 	{ "compress", NULL, CFG_KEY_LATER },
 	{ "cache", NULL, CFG_KEY_LATER },
 };
@@ -1096,6 +1192,9 @@ cfg_route_new(struct cfg_loader *l, const char *name)
 	r->preserve_host = 1;
 	r->websocket = 1;
 	r->enabled = 1;
+	r->balance = BALANCE_ROUND_ROBIN;
+	r->health_interval_ms = 5 * 1000;
+	r->fail_threshold = 3;
 	r->file = xstrdup(l->cur->path);
 	r->line = l->cur->line;
 	r->index = cf->nroutes;
@@ -1524,6 +1623,9 @@ cfg_free(struct config *cf)
 		free(r->backends);
 		cfg_tls_file_free(&r->tls_cert);
 		cfg_tls_file_free(&r->tls_key);
+		free(r->health_path);
+		free(r->maintenance_page);
+		free(r->maintenance_body);
 		free(r->file);
 	}
 	free(cf->routes);

@@ -15,6 +15,12 @@ enum log_format {
 	LOG_FORMAT_JSON,
 };
 
+enum balance {
+	BALANCE_ROUND_ROBIN = 0,
+	BALANCE_LEAST_CONN,
+	BALANCE_IP_HASH,
+};
+
 struct listen_conf {
 	struct fd_addr addr;
 	char           text[72]; /* as formatted by addr_format */
@@ -56,7 +62,14 @@ struct route_conf {
 	int                  preserve_host; /* default yes */
 	int                  websocket;     /* default yes */
 	int                  enabled;       /* default yes */
-	struct tls_file_conf tls_cert;      /* both set or neither */
+	enum balance         balance;       /* default round_robin */
+	char                *health_path;   /* NULL: no active checks */
+	uint64_t             health_interval_ms; /* default 5s */
+	unsigned             fail_threshold;     /* default 3 */
+	char                *maintenance_page;   /* path, or NULL */
+	char                *maintenance_body;   /* its contents */
+	size_t               maintenance_len;
+	struct tls_file_conf tls_cert; /* both set or neither */
 	struct tls_file_conf tls_key;
 	int                  https_redirect; /* default no */
 	char                *file;           /* where [route NAME] stands */
