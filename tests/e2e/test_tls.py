@@ -1,0 +1,242 @@
+# SPDX-License-Identifier: ISC
+"""SPEC §3 [tls] and issue 4: HTTPS with real clients (curl, openssl
+s_client, testssl.sh): certificates per SNI, refused protocols and suites,
+resumption, https_redirect, HSTS, X-Forwarded-Proto, reload of certificates.
+
+Each test skips while frontdoord does not serve TLS on listen_https yet (the
+daemon starts but nothing answers a handshake there)."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from helpers import curl, free_port, port_accepts, wait_until
+
+
+def sh(cwd, cmd):
+    subprocess.run(cmd, shell=True, cwd=str(cwd), check=True,
+                   capture_output=True, timeout=60)
+
+
+def make_cert(d, name, cn, san, kind="ec"):
+    newkey = ("ec -pkeyopt ec_paramgen_curve:P-256" if kind == "ec"
+              else "rsa:2048")
+    sh(d, "openssl req -x509 -newkey %s -nodes -keyout %s.key -out %s.crt "
+          "-days 30 -subj /CN=%s -addext subjectAltName=%s"
+          % (newkey, name, name, cn, san))
+    # Readable by the daemon after it drops to nobody (reload re-reads).
+    os.chmod(d / ("%s.key" % name), 0o644)
+    os.chmod(d / ("%s.crt" % name), 0o644)
+
+
+@pytest.fixture
+def certs(workdir):
+    make_cert(workdir, "default", "default.test", "DNS:default.test")
+    make_cert(workdir, "app", "app.test", "DNS:app.test", kind="rsa")
+    make_cert(workdir, "wild", "wild.test", "DNS:*.wild.test")
+    return workdir
+
+
+def handshake_ok(port, timeout=3.0):
+    """Whether something on port completes a TLS handshake."""
+    p = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+                        "-servername", "app.test"],
+                       input=b"", capture_output=True, timeout=timeout + 5)
+    return b"BEGIN CERTIFICATE" in p.stdout or b"Cipher is" in p.stdout \
+        and b"Cipher is (NONE)" not in p.stdout
+
+
+@pytest.fixture
+def tls_fd(start_fd, backend, certs):
+    """frontdoord with HTTPS: a default certificate, an RSA one for app.test
+    (which redirects plain HTTP) and a wildcard for *.wild.test."""
+    https_port = free_port()
+    routes = {
+        "app": {"host": "app.test", "backends": backend.addr,
+                "tls_cert": str(certs / "app.crt"),
+                "tls_key": str(certs / "app.key"),
+                "https_redirect": "yes"},
+        "wild": {"host": "*.wild.test", "backends": backend.addr,
+                 "tls_cert": str(certs / "wild.crt"),
+                 "tls_key": str(certs / "wild.key")},
+        "any": {"path": "/", "backends": backend.addr},
+    }
+    main = {"listen_https": "127.0.0.1:%d" % https_port,
+            "header_timeout": "2s"}
+    fd = start_fd(routes, main, start=False)
+    text = fd.config_path.read_text()
+    text += ("\n[tls]\ncert = %s\nkey = %s\nhsts = 31536000\n"
+             % (certs / "default.crt", certs / "default.key"))
+    fd.write_config(None, text=text)
+    try:
+        fd.start()
+    except AssertionError as e:
+        pytest.skip("frontdoord does not start with listen_https yet: %s"
+                    % str(e).splitlines()[0])
+    if not wait_until(lambda: port_accepts(https_port), timeout=1.5) or \
+            not handshake_ok(https_port):
+        pytest.skip("frontdoord does not serve TLS on listen_https yet")
+    fd.https_port = https_port
+    fd.routes = routes
+    fd.main = main
+    fd.tls_text = text
+    return fd
+
+
+def s_client(port, *args, data=b"", timeout=10):
+    cmd = ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port] + list(args)
+    return subprocess.run(cmd, input=data, capture_output=True, timeout=timeout)
+
+
+def served_cn(port, sni=None):
+    args = ["-servername", sni] if sni else ["-noservername"]
+    p = s_client(port, *args)
+    m = re.search(rb"subject=.*?CN ?= ?([^,\n/]+)", p.stdout)
+    assert m, "no certificate from s_client (SNI %s): %s" % (sni, p.stdout[-500:])
+    return m.group(1).decode().strip()
+
+
+def https(fd, host, path, *extra):
+    return curl("-i", "--resolve", "%s:%d:127.0.0.1" % (host, fd.https_port),
+                *extra, "https://%s:%d%s" % (host, fd.https_port, path))
+
+
+def test_certificate_per_sni(tls_fd):
+    p = tls_fd.https_port
+    assert served_cn(p, "app.test") == "app.test"
+    assert served_cn(p, "a.wild.test") == "wild.test"
+    assert served_cn(p, "unknown.test") == "default.test", "unknown SNI gets the default"
+    assert served_cn(p, None) == "default.test", "no SNI gets the default"
+    assert served_cn(p, "a.b.wild.test") == "default.test", "a wildcard covers one label"
+
+
+def test_curl_verifies_and_proxies(tls_fd, certs):
+    r = https(tls_fd, "app.test", "/echo?x=1", "--cacert", certs / "app.crt")
+    assert r.returncode == 0, "curl over HTTPS failed: %s" % r.stderr
+    head, _, body = r.stdout.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert re.search(rb"(?im)^strict-transport-security: max-age=31536000", head), \
+        "HSTS header missing on HTTPS: %s" % head
+    d = json.loads(body)
+    proto = [v for k, v in d["headers"] if k.lower() == "x-forwarded-proto"]
+    assert proto == ["https"], "X-Forwarded-Proto toward the backend: %s" % proto
+    assert d["target"] == "/echo?x=1"
+
+
+def test_alpn_http11(tls_fd):
+    p = s_client(tls_fd.https_port, "-servername", "app.test", "-alpn", "h2,http/1.1")
+    assert b"ALPN protocol: http/1.1" in p.stdout, p.stdout[-800:]
+
+
+def test_https_redirect_and_no_hsts_on_http(tls_fd):
+    r = tls_fd.get("/some/path?q=1", host="app.test")
+    assert r.status == 308, "plain HTTP on an https_redirect route: %s" % r.status
+    assert r.header("Location") == "https://app.test:%d/some/path?q=1" % tls_fd.https_port
+    assert not r.has("Strict-Transport-Security"), "HSTS must not be sent over plain HTTP"
+    r = tls_fd.get("/echo", host="other.test")
+    assert r.status == 200, "a route without https_redirect stays on HTTP"
+
+
+@pytest.mark.parametrize("flag", ["-tls1", "-tls1_1"])
+def test_old_protocols_refused(tls_fd, flag):
+    p = s_client(tls_fd.https_port, flag, "-cipher", "DEFAULT@SECLEVEL=0",
+                 "-servername", "app.test")
+    assert b"BEGIN CERTIFICATE" not in p.stdout, "%s was accepted" % flag
+
+
+@pytest.mark.parametrize("cipher", ["AES128-GCM-SHA256", "AES256-SHA",
+                                    "ECDHE-RSA-AES128-SHA256",
+                                    "ECDHE-ECDSA-AES128-SHA"])
+def test_weak_suites_refused(tls_fd, cipher):
+    p = s_client(tls_fd.https_port, "-tls1_2", "-cipher", cipher,
+                 "-servername", "app.test")
+    assert b"BEGIN CERTIFICATE" not in p.stdout, "%s was accepted" % cipher
+
+
+@pytest.mark.parametrize("tickets", [True, False], ids=["ticket", "cache"])
+def test_resumption(tls_fd, workdir, tickets):
+    sess = workdir / ("sess-%s.pem" % tickets)
+    extra = ["-tls1_2", "-servername", "app.test"] + ([] if tickets else ["-no_ticket"])
+    p = s_client(tls_fd.https_port, "-sess_out", str(sess), *extra)
+    assert b"New, TLS" in p.stdout, p.stdout[-500:]
+    p = s_client(tls_fd.https_port, "-sess_in", str(sess), *extra)
+    assert b"Reused, TLS" in p.stdout, "session not resumed (%s): %s" % (
+        "ticket" if tickets else "cache", p.stdout[-500:])
+
+
+def test_tls13_when_built_with_mbedtls3(tls_fd):
+    p = s_client(tls_fd.https_port, "-tls1_3", "-servername", "app.test")
+    if b"BEGIN CERTIFICATE" not in p.stdout:
+        pytest.skip("this frontdoord has no TLS 1.3 (mbedTLS 2.28)")
+    assert b"TLSv1.3" in p.stdout
+
+
+def test_stalled_handshake_closed_after_header_timeout(tls_fd):
+    s = socket.create_connection(("127.0.0.1", tls_fd.https_port))
+    s.sendall(b"\x16\x03\x01\x00\x40\x01")  # the start of a ClientHello
+    s.settimeout(10)
+    t0 = time.monotonic()
+    try:
+        data = s.recv(100)
+    except ConnectionResetError:
+        data = b""
+    took = time.monotonic() - t0
+    s.close()
+    assert data == b"" or data[:1] == b"\x15", "expected a close (or an alert), got %r" % data
+    assert 1.0 < took < 8.0, "closed after %.1fs, header_timeout is 2s" % took
+
+
+def test_reload_certificate(tls_fd, certs):
+    p = tls_fd.https_port
+    assert served_cn(p, "a.wild.test") == "wild.test"
+    # A renewed certificate (certbot style: same paths, new files).
+    make_cert(certs, "wild", "renewed.wild.test", "DNS:*.wild.test")
+    tls_fd.reload(text=tls_fd.tls_text)
+    assert wait_until(lambda: served_cn(p, "a.wild.test") == "renewed.wild.test",
+                      timeout=10), "the renewed certificate is not served after SIGHUP"
+    # A broken one keeps the old configuration in force.
+    (certs / "wild.crt").write_text("-----BEGIN CERTIFICATE-----\nbroken\n"
+                                    "-----END CERTIFICATE-----\n")
+    tls_fd.reload(text=tls_fd.tls_text)
+    assert tls_fd.wait_stderr(r"wild\.crt: not a PEM certificate"), tls_fd.stderr()
+    assert served_cn(p, "a.wild.test") == "renewed.wild.test"
+
+
+def test_check_mode_names_cert_problems(tls_fd, certs, workdir):
+    bad = tls_fd.tls_text.replace(str(certs / "app.key"), str(certs / "default.key"))
+    cfg = workdir / "bad.ini"
+    cfg.write_text(bad)
+    p = subprocess.run([os.environ.get("FRONTDOORD", str(
+        __import__("helpers").FRONTDOORD)), "-t", "-c", str(cfg)],
+        capture_output=True, timeout=30)
+    assert p.returncode != 0
+    assert re.search(rb"bad\.ini:\d+: \[route app\] tls_key: .*default\.key: does not "
+                     rb"match the certificate", p.stderr), p.stderr
+
+
+@pytest.mark.skipif(shutil.which("testssl") is None and shutil.which("testssl.sh") is None,
+                    reason="testssl.sh is not installed (scripts/deps.sh check)")
+def test_testssl(tls_fd, workdir):
+    exe = shutil.which("testssl") or shutil.which("testssl.sh")
+    out = workdir / "testssl.json"
+    subprocess.run([exe, "--quiet", "--color", "0", "--warnings", "off",
+                    "--connect-timeout", "5", "--openssl-timeout", "5",
+                    "-p", "-s", "-f", "-U", "--ip", "127.0.0.1",
+                    "--jsonfile", str(out),
+                    "https://app.test:%d" % tls_fd.https_port],
+                   capture_output=True, timeout=900)
+    findings = json.loads(out.read_text())
+    bad = [f for f in findings
+           if f.get("severity") in ("MEDIUM", "HIGH", "CRITICAL")
+           and f.get("id") not in ("cert_chain_of_trust", "cert_trust",
+                                   "OCSP_stapling", "DNS_CAArecord")]
+    offered = {f["id"]: f["finding"] for f in findings
+               if f["id"] in ("SSLv2", "SSLv3", "TLS1", "TLS1_1")}
+    assert all("not offered" in v for v in offered.values()), offered
+    assert not bad, "testssl.sh findings: %s" % json.dumps(bad, indent=1)
