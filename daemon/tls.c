@@ -753,7 +753,7 @@ tls_server_new(const struct config *cf, struct tls_server **out,
     struct config_errors *errs, struct config_errors *warns)
 {
 	struct tls_server       *srv;
-	struct tls_cert         *tc;
+	struct tls_cert         *tc = NULL;
 	const struct route_conf *r;
 	char                     sec[300], why[200];
 	size_t                   i, j;
