@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -89,11 +90,24 @@ client_left(uint64_t deadline)
 	                         (int)MIN(deadline - now, (uint64_t)INT32_MAX);
 }
 
+/* poll(2), or ppoll(2) with the caller's signal mask. */
+static int
+client_wait(struct client *c, struct pollfd *pfd, int ms)
+{
+	struct timespec ts;
+
+	if (c->sigmask == NULL)
+		return poll(pfd, 1, ms);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	return ppoll(pfd, 1, ms < 0 ? NULL : &ts, c->sigmask);
+}
+
 /*
  * The next line, NUL-terminated with its "\n" or "\r\n" removed, in *line;
  * valid until the next call.  Returns 1, 0 at end of file (err says so),
- * or -1 (err set; errno EINTR with err empty when a signal interrupted a
- * wait without deadline).
+ * or -1 (err set; err empty when a signal interrupted a wait without
+ * deadline, or any wait once *c->stop is set).
  */
 static int
 client_readline(struct client *c, uint64_t deadline, char **line)
@@ -126,14 +140,14 @@ client_readline(struct client *c, uint64_t deadline, char **line)
 
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
-		rv = poll(&pfd, 1, client_left(deadline));
-		if (rv == -1 && errno == EINTR && deadline != 0)
-			continue;
+		rv = client_wait(c, &pfd, client_left(deadline));
+		if (rv == -1 && errno == EINTR) {
+			if (deadline != 0 && (c->stop == NULL || !*c->stop))
+				continue;
+			c->err[0] = '\0';
+			return -1;
+		}
 		if (rv == -1) {
-			if (errno == EINTR) {
-				c->err[0] = '\0';
-				return -1;
-			}
 			client_fail(c, "poll: %s", strerror(errno));
 			return -1;
 		}

@@ -3,6 +3,7 @@
 #ifndef FD_CLIENT_H
 #define FD_CLIENT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -32,6 +33,14 @@ struct client {
 	int         timeout; /* ms per reply, -1 none */
 	char       *version; /* the daemon's, from the greeting */
 	char        err[512];
+	/*
+	 * For a caller that stops on a signal: the signal mask to wait
+	 * with (ppoll(2); the caller blocks its signals otherwise, so none
+	 * is lost between a check and a wait), and the flag its handler
+	 * sets.  A wait interrupted with *stop set fails with err empty.
+	 */
+	const sigset_t        *sigmask;
+	volatile sig_atomic_t *stop;
 };
 
 /* A reply: the JSON lines of %begin ... %end, or the %error message. */
@@ -74,7 +83,7 @@ void client_reply_free(struct client_reply *);
  * After "subscribe": wait (without a deadline) for the next "%event JSON"
  * line and point *json at its JSON, valid until the next call.  Returns
  * CLIENT_OK, or CLIENT_FAILED (closed, broken, or interrupted by a signal:
- * then c->err is empty and errno is EINTR).
+ * then c->err is empty).
  */
 int client_event(struct client *, const char **json);
 

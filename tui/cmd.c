@@ -114,10 +114,12 @@ cmd_out(struct buf *b)
 	return EXIT_OK;
 }
 
+/* An empty message: a signal stopped the wait, nothing to say. */
 static int
 cmd_unreachable(struct cmd_ctx *ctx)
 {
-	fprintf(stderr, "frontdoor: %s\n", ctx->client.err);
+	if (ctx->client.err[0] != '\0')
+		fprintf(stderr, "frontdoor: %s\n", ctx->client.err);
 	return EXIT_UNREACHABLE;
 }
 
@@ -137,6 +139,8 @@ cmd_connect(struct cmd_ctx *ctx, int *errnum, int quiet)
 	client_init(&ctx->client, ctx->socket);
 	if (ctx->timeout > 0)
 		ctx->client.timeout = ctx->timeout;
+	ctx->client.sigmask = ctx->sigmask;
+	ctx->client.stop = ctx->stop;
 	if (client_connect(&ctx->client, errnum) != CLIENT_OK) {
 		if (!quiet)
 			cmd_unreachable(ctx);
@@ -504,6 +508,7 @@ cmd_log(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 {
 	struct client_reply r;
 	struct sigaction    sa;
+	sigset_t            block, waitmask;
 	struct jsonr       *ev;
 	struct buf          b;
 	const char         *json;
@@ -513,15 +518,27 @@ cmd_log(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 	(void)e;
 	(void)argc;
 	(void)argv;
-	/* No SA_RESTART: the signal must interrupt the wait in poll(2). */
+	/*
+	 * SIGINT and SIGTERM end the log with status 0.  They are blocked
+	 * except inside the client's ppoll(2), so one that comes while a
+	 * line is printed is not lost before the next wait.
+	 */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = cmd_on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	ctx->sigmask = &waitmask;
+	ctx->stop = &cmd_stop;
 
 	if ((rv = cmd_ask(ctx, 1, sub, &r)) != EXIT_OK)
-		return rv;
+		return cmd_stop ? EXIT_OK : rv;
 	client_reply_free(&r);
 	ctx->client.timeout = -1; /* events come when they come */
 

@@ -23,6 +23,9 @@ struct cmd_ctx {
 	int           timeout;  /* ms for a reply; 0: CLIENT_TIMEOUT_MS */
 	int           connected;
 	struct client client;
+	/* For the client: see struct client. */
+	const sigset_t        *sigmask;
+	volatile sig_atomic_t *stop;
 };
 
 /*

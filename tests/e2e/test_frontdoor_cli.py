@@ -104,7 +104,9 @@ def test_routes_and_backends(start_fd, make_backend):
 
     routes = json_lines(cli(s, "routes", "--json"), "routes")
     assert [r["name"] for r in routes] == ["app", "blog"]
-    assert routes[0]["requests"] == 4, "routes --json: app served 4 requests: %r" % routes[0]
+    # Counters land just after the response is sent: wait for them.
+    assert wait_until(lambda: json_lines(cli(s, "routes", "--json"), "routes")[0]["requests"]
+                      == 4), "routes --json: app never counted its 4 requests"
 
     p = ok(cli(s, "backends"), "backends")
     lines = p.stdout.splitlines()
@@ -114,8 +116,9 @@ def test_routes_and_backends(start_fd, make_backend):
     p = ok(cli(s, "backends", "app"), "backends app")
     got = [l.split()[:3] for l in p.stdout.splitlines()[1:]]
     assert got == [["app", a.addr, "up"], ["app", b.addr, "up"]], "backends app: %r" % got
-    objs = json_lines(cli(s, "--json", "backends", "app"), "backends app")
-    assert sum(o["requests"] for o in objs) == 4, "backend requests: %r" % objs
+    assert wait_until(lambda: sum(o["requests"] for o in json_lines(
+        cli(s, "--json", "backends", "app"), "backends app")) == 4), \
+        "backends --json: the 4 requests were not counted"
     p = cli(s, "backends", "nope")
     assert p.returncode == 1 and "nope" in p.stderr, "backends of a missing route: %d %r" % (
         p.returncode, p.stderr)
@@ -383,6 +386,21 @@ def read_lines_until(proc, pred, timeout=10.0):
     return lines
 
 
+def wait_subscribed(proc, sock):
+    """frontdoor log subscribes after it starts: switch a route back and
+    forth until an event shows it is in place.  Returns the lines read."""
+    lines = []
+    end = time.monotonic() + 15
+    while time.monotonic() < end:
+        ok(cli(sock, "route", "disable", "app"), "route disable")
+        ok(cli(sock, "route", "enable", "app"), "route enable")
+        lines += read_lines_until(proc, lambda ls: any(b"route app: " in l for l in ls),
+                                  timeout=0.5)
+        if any(b"route app: " in l for l in lines):
+            return lines
+    raise AssertionError("frontdoor log showed no state event within 15 s: %r" % lines)
+
+
 def stop_log(proc):
     proc.send_signal(signal.SIGINT)
     try:
@@ -401,13 +419,7 @@ def test_log_follows_requests(fd):
     s = sock_of(fd)
     proc = start_log(s)
     try:
-        # The subscription is in place once a switch shows up as an event.
-        def sub_ready(lines):
-            return any(b"route app: disabled" in l for l in lines)
-        ok(cli(s, "route", "disable", "app"), "disable")
-        lines = read_lines_until(proc, sub_ready)
-        assert sub_ready(lines), "no state event in the log: %r" % lines
-        ok(cli(s, "route", "enable", "app"), "enable")
+        lines = wait_subscribed(proc, s)
         assert fd.get("/echo/log-me?q=1").status == 200
         # Raw bytes in the target: refused (400), and the event's line
         # holds no raw byte either.
@@ -453,9 +465,7 @@ def test_log_json(fd):
 def test_log_daemon_stops(fd):
     proc = start_log(sock_of(fd))
     try:
-        ok(cli(sock_of(fd), "route", "disable", "app"), "disable")
-        lines = read_lines_until(proc, lambda ls: ls)
-        assert lines, "log never subscribed"
+        wait_subscribed(proc, sock_of(fd))
         fd.signal(signal.SIGTERM)
         assert fd.wait_exit() == 0
         rc = proc.wait(15)
@@ -767,3 +777,14 @@ def test_fake_log(fake):
     assert b"17 events dropped" in lines[1], lines
     assert lines[2].endswith(b"-- backend r 127.0.0.1:1: draining"), lines
     assert f.requests == ["1 subscribe"], f.requests
+
+
+def test_fake_log_interrupted_while_waiting(fake):
+    """SIGINT ends log at once, even while it waits for the subscribe reply."""
+    f = fake(reply=lambda line, conn: b"")   # never answers
+    proc = start_log(f.path)
+    assert wait_until(lambda: f.requests == ["1 subscribe"]), f.requests
+    t0 = time.monotonic()
+    rc, err = stop_log(proc)
+    assert rc == 0 and err == "", (rc, err)
+    assert time.monotonic() - t0 < 3, "log took %.1fs to stop" % (time.monotonic() - t0)
