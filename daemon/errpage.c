@@ -76,3 +76,22 @@ errpage_build(struct buf *out, int status, const char *id, int html, int close,
 	    close ? "Connection: close\r\n" : "");
 	buf_append(out, body, (size_t)n);
 }
+
+void
+errpage_custom(struct buf *out, int status, const char *id, const char *page,
+    size_t len, int close)
+{
+	buf_printf(out,
+	    "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Request-Id: %s\r\n"
+	    "%s"
+	    "%s"
+	    "\r\n",
+	    status, http_reason(status), len, id,
+	    status == 503 ? "Retry-After: 10\r\n" : "",
+	    close ? "Connection: close\r\n" : "");
+	buf_append(out, page, len);
+}

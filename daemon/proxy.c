@@ -27,6 +27,7 @@ static void proxy_connect(struct exchange *, int fresh);
 static void proxy_finish(struct exchange *);
 static void proxy_fail(struct exchange *, int status, const char *why);
 static void proxy_error_text(struct exchange *, int, int, const char *);
+static void proxy_maintenance(struct exchange *, int);
 static void proxy_account(struct exchange *);
 
 static uint32_t
@@ -409,6 +410,18 @@ proxy_pick_backend(struct exchange *x)
 		w->nrr = k;
 	}
 	start = w->rr[r->index]++;
+	now = uv_now(&w->loop);
+	/*
+	 * A down backend whose retry time has come takes this request as its
+	 * trial; if that fails, proxy_retry() sends it on, unseen by the client.
+	 */
+	for (k = 0; k < n; k++) {
+		i = (start + k) % n;
+		if (proxy_backend_open(x, i) &&
+		    !health_is_up(&r->backends[i]) &&
+		    health_usable(&r->backends[i], now))
+			return (&r->backends[i]);
+	}
 	for (k = 0; k < n; k++) {
 		i = (start + k) % n;
 		if (!proxy_backend_open(x, i) || !health_is_up(&r->backends[i]))
@@ -435,13 +448,6 @@ proxy_pick_backend(struct exchange *x)
 	}
 	if (best != SIZE_MAX)
 		return (&r->backends[best]);
-	now = uv_now(&w->loop);
-	for (k = 0; k < n; k++) {
-		i = (start + k) % n;
-		if (proxy_backend_open(x, i) &&
-		    health_usable(&r->backends[i], now))
-			return (&r->backends[i]);
-	}
 	return (NULL);
 }
 
@@ -567,8 +573,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	x->bytes_in = head_len;
 	switch (stats_route_admin(r->id)) {
 	case ROUTE_ADMIN_MAINTENANCE:
-		proxy_error_text(x, 503, has_body,
-		    "This site is down for maintenance; please come back soon.");
+		proxy_maintenance(x, has_body);
 		return;
 	case ROUTE_ADMIN_DISABLED:
 		proxy_error(x, 503, has_body);
@@ -1195,7 +1200,8 @@ proxy_error(struct exchange *x, int status, int close)
 
 /* An error page whose sentence is text (NULL: the usual one). */
 static void
-proxy_error_text(struct exchange *x, int status, int close, const char *text)
+proxy_answer(struct exchange *x, int status, int close, const char *text,
+    const char *page, size_t pagelen)
 {
 	struct conn *c = x->c;
 
@@ -1211,10 +1217,35 @@ proxy_error_text(struct exchange *x, int status, int close, const char *text)
 	x->resp_mode = BODY_NONE;
 	x->flags |= XF_ERROR | XF_RESP_HEAD | XF_RESP_DONE;
 	buf_reset(&x->out);
-	errpage_build(&x->out, status, x->id, (x->flags & XF_HTML) != 0,
-	    !(x->flags & XF_KEEPALIVE), text);
+	if (page != NULL)
+		errpage_custom(&x->out, status, x->id, page, pagelen,
+		    !(x->flags & XF_KEEPALIVE));
+	else
+		errpage_build(&x->out, status, x->id, (x->flags & XF_HTML) != 0,
+		    !(x->flags & XF_KEEPALIVE), text);
 	x->bytes_sent = x->out.len; /* counted as a whole, like nginx */
 	proxy_pump_response(x);
+}
+
+static void
+proxy_error_text(struct exchange *x, int status, int close, const char *text)
+{
+	proxy_answer(x, status, close, text, NULL, 0);
+}
+
+/* A route in maintenance: its own page when it has one, else ours. */
+static void
+proxy_maintenance(struct exchange *x, int close)
+{
+	const struct route_conf *r = x->route;
+
+	if (r->maintenance_body != NULL)
+		proxy_answer(x, 503, close, NULL, r->maintenance_body,
+		    r->maintenance_len);
+	else
+		proxy_answer(x, 503, close,
+		    "This site is down for maintenance; please come back soon.",
+		    NULL, 0);
 }
 
 /* Give up on the backend side; the caller closes the client if needed. */

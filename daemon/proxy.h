@@ -207,6 +207,9 @@ void proxy_up_timeout(struct exchange *);
 /* text: the page's sentence, or NULL for the usual one for status. */
 void errpage_build(struct buf *out, int status, const char *request_id,
     int html, int close, const char *text);
+/* A response whose body is page (an HTML file of the configuration). */
+void errpage_custom(struct buf *out, int status, const char *request_id,
+    const char *page, size_t len, int close);
 
 /* accesslog.c */
 extern int accesslog_fd;

@@ -279,6 +279,8 @@ class Conn:
                 if self.die_next:
                     self.b._note("dropped")
                     return
+                if self.b.delay_ms:
+                    self.b.stopping.wait(self.b.delay_ms / 1000.0)
                 handler = ROUTES.get(req.path)
                 if handler is None and req.path.startswith("/status/"):
                     handler = h_status
@@ -479,7 +481,13 @@ def h_ws(c, req):
         c.send(ws_frame(op, data))
 
 
+def h_healthz(c, req):
+    st = c.b.health_status
+    return c.respond(req, st, b"%d\n" % st)
+
+
 ROUTES = {
+    "/healthz": h_healthz,
     "/echo": h_echo, "/bytes": h_bytes, "/big": h_big, "/slow": h_slow,
     "/drip": h_drip, "/close": h_close, "/reset": h_reset,
     "/garbage": h_garbage, "/nolength": h_nolength, "/continue": h_continue,
@@ -495,8 +503,10 @@ class TestBackend:
     __test__ = False  # not a pytest test class
 
     def __init__(self, name="backend", port=0, max_conns=256,
-                 idle_close_ms=None, io_timeout=30.0):
+                 idle_close_ms=None, io_timeout=30.0, delay_ms=0):
         self.name = name
+        self.delay_ms = delay_ms        # every request waits this long first
+        self.health_status = 200        # what /healthz answers
         self.want_port = port
         self.max_conns = max_conns
         self.idle_close_ms = idle_close_ms
