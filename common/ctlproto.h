@@ -20,7 +20,8 @@
  *
  * TAG is 1-16 characters of [A-Za-z0-9_.-], chosen by the client to match
  * replies to requests.  Words are separated by spaces.  Lines end in "\n"
- * ("\r\n" is accepted) and are at most CTL_LINE_MAX bytes.
+ * ("\r\n" is accepted).  A request line is at most CTL_LINE_MAX bytes; a
+ * reply or event line may be longer (a reload's errors), up to 1 MiB.
  *
  * Bump CTL_PROTOCOL whenever anything on the wire changes.
  */

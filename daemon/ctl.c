@@ -368,6 +368,9 @@ ctl_connection_cb(uv_stream_t *server, int status)
 	    !ctl_peer_ok(cred.uid, cred.gid)) {
 		log_warn("control socket: refused a client (uid %d)",
 		    len == sizeof(cred) ? (int)cred.uid : -1);
+		/* Say why, so the client can tell this from a missing daemon. */
+		ctl_send(cl, "%error - permission denied\n", 27);
+		ctl_flush(cl);
 		ctl_client_close(cl);
 		return;
 	}

@@ -40,7 +40,7 @@ errpage_text(int status)
 
 void
 errpage_build(struct buf *out, int status, const char *id, int html, int close,
-    const char *text_override)
+    const char *text_override, const char *headers)
 {
 	const char *reason = http_reason(status), *text;
 	char        body[1024];
@@ -69,10 +69,12 @@ errpage_build(struct buf *out, int status, const char *id, int html, int close,
 	    "X-Request-Id: %s\r\n"
 	    "%s"
 	    "%s"
+	    "%s"
 	    "\r\n",
 	    status, reason,
 	    html ? "text/html; charset=utf-8" : "text/plain; charset=utf-8", n,
-	    id, status == 503 ? "Retry-After: 10\r\n" : "",
+	    id, headers != NULL ? headers : "",
+	    status == 503 ? "Retry-After: 10\r\n" : "",
 	    close ? "Connection: close\r\n" : "");
 	buf_append(out, body, (size_t)n);
 }

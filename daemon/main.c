@@ -528,7 +528,9 @@ main(int argc, char *argv[])
 	health_config(cfg);
 	health_checks_start(srv.loop);
 	cfg->generation = srv.generation = 1;
-	srv.daemon.config_path = srv.path;
+	srv.daemon.config_path = realpath(srv.path, NULL);
+	if (srv.daemon.config_path == NULL)
+		srv.daemon.config_path = xstrdup(srv.path);
 	srv.daemon.started = fd_wall_us() / 1000000;
 	srv.daemon.reload_ok = 1;
 	srv.daemon.nworkers = srv.nworkers;
@@ -568,6 +570,7 @@ main(int argc, char *argv[])
 	free(srv.workers);
 	stats_free();
 	health_free();
+	free((char *)srv.daemon.config_path);
 	config_errors_free(&srv.reload_errs);
 	uv_loop_close(srv.loop);
 	log_info("stopped");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "gate.h"
 #include "health.h"
 #include "log.h"
 #include "proxy.h"
@@ -28,6 +29,11 @@ static void proxy_finish(struct exchange *);
 static void proxy_fail(struct exchange *, int status, const char *why);
 static void proxy_error_text(struct exchange *, int, int, const char *);
 static void proxy_maintenance(struct exchange *, int);
+static void proxy_admit(struct exchange *);
+static void proxy_add_header(struct exchange *, const char *, const char *);
+static void proxy_answer_headers(struct exchange *, int, int, const char *);
+static void
+proxy_answer(struct exchange *, int, int, const char *, const char *, size_t);
 static void proxy_account(struct exchange *);
 
 static uint32_t
@@ -252,10 +258,8 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 	x->host_off = b->len;
 	if (r->preserve_host && req->host != NULL)
 		buf_append(b, req->host, req->host_len);
-	else {
-		buf_puts(b, x->backend->name);
-		x->host_is_backend = 1;
-	}
+	else
+		x->host_is_backend = 1; /* proxy_use_backend() writes it */
 	x->host_len = b->len - x->host_off;
 	buf_append(b, "\r\n", 2);
 
@@ -458,7 +462,7 @@ proxy_use_backend(struct exchange *x, const struct backend_conf *b)
 	struct worker_stats *ws = x->c->w->stats;
 	size_t               blen = strlen(b->name), tail;
 
-	if (x->backend != NULL && x->host_is_backend && x->head.len > 0) {
+	if (x->host_is_backend && x->head.len > 0) {
 		/* Splice the new address into "Host: " of the built head. */
 		tail = x->head.len - (x->host_off + x->host_len);
 		if (buf_reserve(&x->head, blen) == 0) {
@@ -516,14 +520,13 @@ proxy_retry(struct exchange *x, int got_nothing)
 void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
-	struct conn               *c = x->c;
-	const struct config       *cfg = c->cfg;
-	const struct route_conf   *r;
-	const struct backend_conf *b;
-	struct worker_stats       *ws;
-	uint8_t                    addr[16];
-	size_t                     i;
-	int                        trusted, fam, has_body;
+	struct conn             *c = x->c;
+	const struct config     *cfg = c->cfg;
+	const struct route_conf *r;
+	struct worker_stats     *ws;
+	uint8_t                  addr[16];
+	size_t                   i;
+	int                      trusted, fam, has_body;
 
 	proxy_note_request(x, req);
 	if (!(req->flags & HTTP_F_ACCEPT_HTML))
@@ -560,6 +563,9 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		x->flags |= XF_REQ_DONE;
 	}
 
+	if (has_body)
+		x->flags |= XF_HAS_BODY;
+
 	r = route_match(cfg, req->host, req->host != NULL ? req->host_len : 0,
 	    req->path, req->path_only_len);
 	if (r == NULL) {
@@ -571,6 +577,40 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	STATS_ADD(ws->routes[r->id].requests, 1);
 	STATS_ADD(ws->routes[r->id].started, 1);
 	x->bytes_in = head_len;
+	x->content_length = req->content_length;
+	if ((req->flags & HTTP_F_EXPECT_CONTINUE) && req->version == 11)
+		x->flags |= XF_EXPECT;
+	if ((req->flags & (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE)) ==
+	        (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE) &&
+	    r->websocket && req->version == 11)
+		x->flags |= XF_UPGRADE;
+	/* The head is built now: req points into bytes that will be reused. */
+	proxy_build_head(x, req, trusted);
+	/*
+	 * Body bytes that came with the head wait in c->in.  The client stays
+	 * readable: more body, a pipelined request or its close land in the
+	 * buffer, which bounds them.
+	 */
+	switch (gate_check(x, req)) {
+	case GATE_PASS:
+		proxy_admit(x);
+		break;
+	case GATE_PENDING:
+		x->flags |= XF_GATE_PENDING;
+		break;
+	case GATE_DENY:
+		break;
+	}
+}
+
+/* Past the gate: the route's state, its limits, a backend. */
+static void
+proxy_admit(struct exchange *x)
+{
+	const struct route_conf   *r = x->route;
+	const struct backend_conf *b;
+	int                        has_body = (x->flags & XF_HAS_BODY) != 0;
+
 	switch (stats_route_admin(r->id)) {
 	case ROUTE_ADMIN_MAINTENANCE:
 		proxy_maintenance(x, has_body);
@@ -588,30 +628,57 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		break;
 	}
 	if (x->req_mode == BODY_LENGTH && r->max_body_size != 0 &&
-	    req->content_length > r->max_body_size) {
+	    x->content_length > r->max_body_size) {
 		proxy_error(x, 413, 1);
 		return;
 	}
-	if ((req->flags & HTTP_F_EXPECT_CONTINUE) && req->version == 11)
-		x->flags |= XF_EXPECT;
-	if ((req->flags & (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE)) ==
-	        (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE) &&
-	    r->websocket && req->version == 11)
-		x->flags |= XF_UPGRADE;
-
 	if ((b = proxy_pick_backend(x)) == NULL) {
 		proxy_error(x, 503, has_body);
 		return;
 	}
 	proxy_use_backend(x, b);
-
-	proxy_build_head(x, req, trusted);
-	/*
-	 * Body bytes that came with the head wait in c->in.  The client stays
-	 * readable: more body, a pipelined request or its close land in the
-	 * buffer, which bounds them.
-	 */
 	proxy_connect(x, 0);
+}
+
+void
+proxy_gate_done(struct exchange *x, const char *user)
+{
+	x->flags &= ~XF_GATE_PENDING;
+	if (user != NULL)
+		proxy_add_header(x, "X-Remote-User", user);
+	proxy_admit(x);
+}
+
+void
+proxy_deny(struct exchange *x, int status, const char *rule,
+    const char *headers)
+{
+	static const char   *reasons[DENY_NREASONS] = { "auth", "ip", "country",
+		  "rate", "ban" };
+	struct worker_stats *ws = x->c->w->stats;
+	int                  i;
+
+	x->flags &= ~XF_GATE_PENDING;
+	x->rule = rule;
+	for (i = 0; i < DENY_NREASONS; i++) {
+		if (x->route != NULL && strcmp(rule, reasons[i]) == 0)
+			STATS_ADD(ws->routes[x->route->id].denied[i], 1);
+	}
+	proxy_answer_headers(x, status, (x->flags & XF_HAS_BODY) != 0, headers);
+}
+
+/* Add a header line to the built request head, before its empty line. */
+static void
+proxy_add_header(struct exchange *x, const char *name, const char *value)
+{
+	struct buf *b = &x->head;
+	size_t      nl = strlen(name), vl = strlen(value), add = nl + vl + 4;
+
+	if (b->len < 2 || buf_reserve(b, add) != 0)
+		return;
+	b->len -= 2; /* the final CRLF */
+	head_header(b, name, nl, value, vl);
+	buf_append(b, "\r\n", 2);
 }
 
 static void
@@ -1200,6 +1267,14 @@ proxy_error(struct exchange *x, int status, int close)
 
 /* An error page whose sentence is text (NULL: the usual one). */
 static void
+proxy_answer_headers(struct exchange *x, int status, int close,
+    const char *headers)
+{
+	x->extra_headers = headers;
+	proxy_answer(x, status, close, NULL, NULL, 0);
+}
+
+static void
 proxy_answer(struct exchange *x, int status, int close, const char *text,
     const char *page, size_t pagelen)
 {
@@ -1222,7 +1297,7 @@ proxy_answer(struct exchange *x, int status, int close, const char *text,
 		    !(x->flags & XF_KEEPALIVE));
 	else
 		errpage_build(&x->out, status, x->id, (x->flags & XF_HTML) != 0,
-		    !(x->flags & XF_KEEPALIVE), text);
+		    !(x->flags & XF_KEEPALIVE), text, x->extra_headers);
 	x->bytes_sent = x->out.len; /* counted as a whole, like nginx */
 	proxy_pump_response(x);
 }
@@ -1252,6 +1327,10 @@ proxy_maintenance(struct exchange *x, int close)
 void
 proxy_abort(struct exchange *x)
 {
+	if (x->flags & XF_GATE_PENDING) {
+		x->flags &= ~XF_GATE_PENDING;
+		gate_cancel(x);
+	}
 	if (x->u != NULL) {
 		upstream_close(x->u);
 		x->u = NULL;
@@ -1326,7 +1405,7 @@ proxy_account(struct exchange *x)
 	    x->route != NULL ? x->route->name : "");
 	event_copy(ev->backend, sizeof(ev->backend),
 	    x->backend != NULL ? x->backend->name : "");
-	ev->rule[0] = '\0';
+	event_copy(ev->rule, sizeof(ev->rule), x->rule != NULL ? x->rule : "");
 	stats_event_commit(ws);
 }
 

@@ -99,22 +99,24 @@ enum body_mode {
 };
 
 /* Exchange flags. */
-#define XF_HEAD_SENT    0x0001 /* request head written to the backend */
-#define XF_BODY_SENT    0x0002 /* some request body left for the backend */
-#define XF_REQ_DONE     0x0004 /* whole request body read from the client */
-#define XF_RESP_BYTES   0x0008 /* some response byte came back */
-#define XF_RESP_HEAD    0x0010 /* response head handed to the client */
-#define XF_RESP_DONE    0x0020 /* whole response handed to the client */
-#define XF_CWRITE       0x0040 /* a write to the client is in flight */
-#define XF_KEEPALIVE    0x0080 /* client connection may serve another */
-#define XF_EXPECT       0x0100 /* client sent Expect: 100-continue */
-#define XF_UPGRADE      0x0200 /* upgrade requested and allowed */
-#define XF_CLIENT_EOF   0x0400 /* client half-closed after its request */
-#define XF_HTML         0x0800 /* client accepts HTML error pages */
-#define XF_UP_KEEP      0x1000 /* backend connection may be pooled */
-#define XF_ERROR        0x2000 /* answered by frontdoor itself */
-#define XF_ACCOUNTED    0x4000 /* counted and logged */
-#define XF_BACKEND_FAIL 0x8000 /* the backend failed this request */
+#define XF_HEAD_SENT    0x0001  /* request head written to the backend */
+#define XF_BODY_SENT    0x0002  /* some request body left for the backend */
+#define XF_REQ_DONE     0x0004  /* whole request body read from the client */
+#define XF_RESP_BYTES   0x0008  /* some response byte came back */
+#define XF_RESP_HEAD    0x0010  /* response head handed to the client */
+#define XF_RESP_DONE    0x0020  /* whole response handed to the client */
+#define XF_CWRITE       0x0040  /* a write to the client is in flight */
+#define XF_KEEPALIVE    0x0080  /* client connection may serve another */
+#define XF_EXPECT       0x0100  /* client sent Expect: 100-continue */
+#define XF_UPGRADE      0x0200  /* upgrade requested and allowed */
+#define XF_CLIENT_EOF   0x0400  /* client half-closed after its request */
+#define XF_HTML         0x0800  /* client accepts HTML error pages */
+#define XF_UP_KEEP      0x1000  /* backend connection may be pooled */
+#define XF_ERROR        0x2000  /* answered by frontdoor itself */
+#define XF_ACCOUNTED    0x4000  /* counted and logged */
+#define XF_BACKEND_FAIL 0x8000  /* the backend failed this request */
+#define XF_HAS_BODY     0x10000 /* the request has a body */
+#define XF_GATE_PENDING 0x20000 /* the gate is still deciding */
 
 /* Finished exchanges kept per worker for reuse. */
 #define EXCHANGE_FREE_MAX 256
@@ -143,6 +145,10 @@ struct exchange {
 	size_t           host_off;   /* the Host value in head */
 	size_t           host_len;
 	int              host_is_backend;
+	uint64_t         content_length;
+	const char      *rule;          /* the rule that refused it */
+	const char      *extra_headers; /* for the error page: CRLF lines */
+	void            *gate;          /* the gate's own state */
 	uint32_t         flags;
 	uint8_t          req_mode; /* enum body_mode */
 	uint8_t          resp_mode;
@@ -176,6 +182,14 @@ void exchange_free(struct exchange *);
 void exchange_destroy(struct exchange *);
 /* A complete request head (head_len bytes at c->in + c->inoff). */
 void proxy_request(struct exchange *, struct http_request *, size_t head_len);
+/*
+ * The gate's answers: the request may go on (user: the authenticated user
+ * name for X-Remote-User, or NULL), or is refused with status and extra
+ * header lines ("WWW-Authenticate: ...\r\n") by rule ("auth", "ip", ...).
+ */
+void proxy_gate_done(struct exchange *, const char *user);
+void proxy_deny(struct exchange *, int status, const char *rule,
+    const char *headers);
 /* Answer with an error page; closes the connection after when close. */
 void        proxy_error(struct exchange *, int status, int close);
 void        proxy_client_data(struct exchange *);
@@ -206,7 +220,7 @@ void proxy_up_timeout(struct exchange *);
 /* Append a complete error response (head and page) to out. */
 /* text: the page's sentence, or NULL for the usual one for status. */
 void errpage_build(struct buf *out, int status, const char *request_id,
-    int html, int close, const char *text);
+    int html, int close, const char *text, const char *headers);
 /* A response whose body is page (an HTML file of the configuration). */
 void errpage_custom(struct buf *out, int status, const char *request_id,
     const char *page, size_t len, int close);
