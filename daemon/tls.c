@@ -1369,3 +1369,46 @@ tls_conn_unpark(struct tls_conn *c)
 	c->ssl = ssl;
 	return 0;
 }
+
+/*
+ * Digests for the gate (daemon/auth.c): htpasswd's $apr1$ and {SHA} hashes
+ * and the keyed hash of its credential cache.  Here because this is the
+ * only file that includes mbedTLS.
+ */
+#include <mbedtls/md.h>
+
+static int
+tls_digest(mbedtls_md_type_t type, const void *data, size_t len,
+    unsigned char *out)
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(type);
+
+	if (md == NULL || mbedtls_md(md, data, len, out) != 0)
+		return -1;
+	return 0;
+}
+
+int
+tls_md5(const void *data, size_t len, unsigned char out[16])
+{
+	return tls_digest(MBEDTLS_MD_MD5, data, len, out);
+}
+
+int
+tls_sha1(const void *data, size_t len, unsigned char out[20])
+{
+	return tls_digest(MBEDTLS_MD_SHA1, data, len, out);
+}
+
+int
+tls_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    unsigned char out[32])
+{
+	const mbedtls_md_info_t *md;
+
+	md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+
+	if (md == NULL || mbedtls_md_hmac(md, key, keylen, data, len, out) != 0)
+		return -1;
+	return 0;
+}

@@ -197,4 +197,14 @@ int tls_conn_park(struct tls_conn *);
 int tls_conn_unpark(struct tls_conn *);
 int tls_conn_parked(const struct tls_conn *);
 
+/*
+ * One-shot digests for the gate (htpasswd $apr1$ and {SHA}, the keyed hash
+ * of the credential cache), so that no other file includes mbedTLS.  Any
+ * thread; 0, or -1 when the library lacks the algorithm.
+ */
+int tls_md5(const void *, size_t, unsigned char out[16]);
+int tls_sha1(const void *, size_t, unsigned char out[20]);
+int tls_hmac_sha256(const void *key, size_t keylen, const void *, size_t,
+    unsigned char out[32]);
+
 #endif
