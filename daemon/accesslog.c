@@ -9,6 +9,7 @@
 #include "json.h"
 #include "log.h"
 #include "proxy.h"
+#include "tls.h"
 #include "util.h"
 #include "worker.h"
 
@@ -119,7 +120,10 @@ accesslog_write(struct exchange *x)
 		json_cstr(b, x->backend != NULL ? backend : "");
 		buf_puts(b, ",\"request_id\":");
 		json_cstr(b, x->id);
-		buf_puts(b, ",\"country\":\"\",\"tls_version\":\"\"}\n");
+		buf_puts(b, ",\"country\":\"\",\"tls_version\":");
+		json_cstr(b,
+		    x->c->tls != NULL ? tls_conn_version(x->c->tls->tls) : "");
+		buf_puts(b, "}\n");
 	} else {
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
 		buf_printf(b, "%s - - [%s] \"", x->client_ip, when);

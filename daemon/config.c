@@ -20,11 +20,14 @@
 
 #include <ini.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "config.h"
+#include "geoip.h"
 #include "log.h"
 #include "parse.h"
 #include "route.h"
+#include "tls.h"
 #include "util.h"
 
 #define CONFIG_MAX_ERRORS  100
@@ -81,7 +84,8 @@ struct cfg_loader {
 	size_t                 *nlisten;
 	struct cfg_route_state *rstate; /* parallel to cf->routes */
 
-	char why[512]; /* set by a key's setter */
+	char why[512];  /* set by a key's setter */
+	int  list_deny; /* which list cfg_cidr_item/cfg_country_item fill */
 };
 
 /* A setter stores the value, or fills why and returns -1. */
@@ -498,6 +502,48 @@ cfg_set_max_uri_size(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
+/* The database is opened here, so -t and a reload report it at its line. */
+static int
+cfg_set_geoip_db(struct cfg_loader *l, const char *v)
+{
+	char why[256];
+
+	if (*v == '\0')
+		return cfg_expect(l, v, "a MaxMind DB (.mmdb) file path");
+	if ((l->cf->geoip = geoip_open(v, why, sizeof why)) == NULL) {
+		snprintf(l->why, sizeof l->why,
+		    "%.200s: %.150s, expected a readable MaxMind DB (.mmdb) "
+		    "file such as GeoLite2-Country.mmdb",
+		    v, why);
+		return -1;
+	}
+	cfg_setstr(&l->cf->geoip_db, v);
+	return 0;
+}
+
+static int
+cfg_set_ban_after(struct cfg_loader *l, const char *v)
+{
+	uint64_t n;
+
+	if (parse_uint(v, 0, 1000000, &n) != 0)
+		return cfg_expect(l, v, "a number from 0 (no bans) to 1000000");
+	l->cf->ban_after = (unsigned)n;
+	return 0;
+}
+
+static int
+cfg_set_ban_window(struct cfg_loader *l, const char *v)
+{
+	return cfg_duration(l, v, &l->cf->ban_window_ms);
+}
+
+static int
+cfg_set_ban_time(struct cfg_loader *l, const char *v)
+{
+	return cfg_duration(l, v, &l->cf->ban_time_ms);
+}
+
 /* glob(3)'s error callback has no argument: keep its report per thread. */
 static __thread int cfg_glob_errno;
 
@@ -600,10 +646,10 @@ static const struct cfg_key cfg_frontdoor_keys[] = {
 	{ "max_uri_size", cfg_set_max_uri_size, 0 },
 	{ "include", cfg_set_include, CFG_KEY_REPEAT },
 	{ "listen_https", cfg_set_listen_https, 0 },
-	{ "geoip_db", NULL, CFG_KEY_LATER },
-	{ "ban_after", NULL, CFG_KEY_LATER },
-	{ "ban_window", NULL, CFG_KEY_LATER },
-	{ "ban_time", NULL, CFG_KEY_LATER },
+	{ "geoip_db", cfg_set_geoip_db, 0 },
+	{ "ban_after", cfg_set_ban_after, 0 },
+	{ "ban_window", cfg_set_ban_window, 0 },
+	{ "ban_time", cfg_set_ban_time, 0 },
 };
 
 /* [tls] and the TLS keys of routes: names and values only, no file I/O. */
@@ -1025,6 +1071,186 @@ cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
+/* The gate's keys. */
+
+static int
+cfg_cidr_item(const char *item, size_t len, void *arg)
+{
+	struct cfg_loader *l = arg;
+	struct route_conf *r = cfg_route(l);
+	struct cidr        c, **list;
+	size_t            *n;
+	char              *s = cfg_item(item, len);
+
+	if (parse_cidr(s, &c) != 0) {
+		cfg_expect(l, s,
+		    "an address or CIDR prefix such as 192.168.1.0/24 or "
+		    "2001:db8::/32");
+		free(s);
+		return -1;
+	}
+	free(s);
+	list = l->list_deny ? &r->deny : &r->allow;
+	n = l->list_deny ? &r->ndeny : &r->nallow;
+	*list = xreallocarray(*list, *n + 1, sizeof **list);
+	(*list)[(*n)++] = c;
+	return 0;
+}
+
+static int
+cfg_set_allow(struct cfg_loader *l, const char *v)
+{
+	l->list_deny = 0;
+	return parse_list(v, cfg_cidr_item, l) != 0 ? -1 : 0;
+}
+
+static int
+cfg_set_deny(struct cfg_loader *l, const char *v)
+{
+	l->list_deny = 1;
+	return parse_list(v, cfg_cidr_item, l) != 0 ? -1 : 0;
+}
+
+/* Country codes are kept packed: "DENL" for DE, NL. */
+static int
+cfg_country_item(const char *item, size_t len, void *arg)
+{
+	struct cfg_loader *l = arg;
+	struct route_conf *r = cfg_route(l);
+	char             **list;
+	size_t            *n;
+	char               cc[2];
+
+	if (len != 2 || !((item[0] | 0x20) >= 'a' && (item[0] | 0x20) <= 'z') ||
+	    !((item[1] | 0x20) >= 'a' && (item[1] | 0x20) <= 'z')) {
+		snprintf(l->why, sizeof l->why,
+		    "bad country \"%.*s\", expected ISO 3166 two-letter "
+		    "codes such as DE, NL",
+		    (int)MIN(len, 100), item);
+		return -1;
+	}
+	cc[0] = (char)(item[0] & ~0x20);
+	cc[1] = (char)(item[1] & ~0x20);
+	list = l->list_deny ? &r->deny_countries : &r->allow_countries;
+	n = l->list_deny ? &r->ndeny_countries : &r->nallow_countries;
+	*list = xrealloc(*list, 2 * (*n + 1) + 1);
+	memcpy(*list + 2 * *n, cc, 2);
+	(*list)[2 * ++*n] = '\0';
+	return 0;
+}
+
+static int
+cfg_set_allow_countries(struct cfg_loader *l, const char *v)
+{
+	l->list_deny = 0;
+	return parse_list(v, cfg_country_item, l) != 0 ? -1 : 0;
+}
+
+static int
+cfg_set_deny_countries(struct cfg_loader *l, const char *v)
+{
+	l->list_deny = 1;
+	return parse_list(v, cfg_country_item, l) != 0 ? -1 : 0;
+}
+
+/* "10/s" or "600/m": the interval between requests, in microseconds. */
+static int
+cfg_set_rate_limit(struct cfg_loader *l, const char *v)
+{
+	struct route_conf *r = cfg_route(l);
+	const char        *slash = strchr(v, '/');
+	char               num[32];
+	uint64_t           n, per;
+
+	if (slash == NULL || (size_t)(slash - v) >= sizeof num ||
+	    (strcmp(slash, "/s") != 0 && strcmp(slash, "/m") != 0))
+		goto bad;
+	memcpy(num, v, (size_t)(slash - v));
+	num[slash - v] = '\0';
+	if (parse_uint(num, 1, 1000000, &n) != 0)
+		goto bad;
+	per = slash[1] == 's' ? 1000000 : 60 * 1000000;
+	r->rate_interval_us = per / n > 0 ? per / n : 1;
+	return 0;
+bad:
+	return cfg_expect(l, v,
+	    "N/s or N/m with N from 1 to 1000000, such as 10/s or 30/m");
+}
+
+static int
+cfg_set_rate_burst(struct cfg_loader *l, const char *v)
+{
+	uint64_t n;
+
+	if (parse_uint(v, 1, 1000000, &n) != 0)
+		return cfg_expect(l, v, "a number from 1 to 1000000");
+	cfg_route(l)->rate_burst = (unsigned)n;
+	return 0;
+}
+
+/* Problems in an htpasswd file name its own FILE:LINE. */
+static void
+cfg_auth_report(void *arg, int warn, const char *file, int line,
+    const char *msg)
+{
+	struct cfg_loader *l = arg;
+
+	if (warn)
+		log_warn("%s:%d: %s", file, line, msg);
+	else if (line == 0)
+		cfg_error(l,
+		    "[route %s] auth_file: %s: %s, expected a readable "
+		    "htpasswd file",
+		    cfg_route(l)->name, file, msg);
+	else
+		cfg_error_at(l, file, line, "%s", msg);
+}
+
+/*
+ * The file is read now, so that -t checks it and a reload that cannot read
+ * it fails whole.  Its errors are reported here, not through why.
+ */
+static int
+cfg_set_auth_file(struct cfg_loader *l, const char *v)
+{
+	struct route_conf *r = cfg_route(l);
+	const char        *slash;
+	char              *path;
+
+	if (*v == '\0')
+		return cfg_expect(l, v, "an htpasswd file path");
+	if (*v != '/' && (slash = strrchr(l->cur->path, '/')) != NULL)
+		path = xasprintf("%.*s/%s", (int)(slash - l->cur->path),
+		    l->cur->path, v);
+	else
+		path = xstrdup(v);
+	free(r->auth_file);
+	r->auth_file = path;
+	auth_file_free(r->auth);
+	r->auth = auth_file_load(path, cfg_auth_report, l);
+	return 0;
+}
+
+/* The realm goes into a quoted-string: no quotes, backslashes or controls. */
+static int
+cfg_set_auth_realm(struct cfg_loader *l, const char *v)
+{
+	const unsigned char *p;
+
+	if (*v == '\0' || strlen(v) > 200)
+		goto bad;
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
+			goto bad;
+	}
+	cfg_setstr(&cfg_route(l)->auth_realm, v);
+	return 0;
+bad:
+	return cfg_expect(l, v,
+	    "a name of 1 to 200 characters without quotes, backslashes or "
+	    "control characters");
+}
+
 static const struct cfg_key cfg_route_keys[] = {
 	{ "host", cfg_set_host, 0 },
 	{ "path", cfg_set_path, 0 },
@@ -1043,14 +1269,14 @@ static const struct cfg_key cfg_route_keys[] = {
 	{ "health_path", cfg_set_health_path, 0 },
 	{ "health_interval", cfg_set_health_interval, 0 },
 	{ "fail_threshold", cfg_set_fail_threshold, 0 },
-	{ "auth_file", NULL, CFG_KEY_LATER },
-	{ "auth_realm", NULL, CFG_KEY_LATER },
-	{ "rate_limit", NULL, CFG_KEY_LATER },
-	{ "rate_burst", NULL, CFG_KEY_LATER },
-	{ "allow", NULL, CFG_KEY_LATER },
-	{ "deny", NULL, CFG_KEY_LATER },
-	{ "allow_countries", NULL, CFG_KEY_LATER },
-	{ "deny_countries", NULL, CFG_KEY_LATER },
+	{ "auth_file", cfg_set_auth_file, 0 },
+	{ "auth_realm", cfg_set_auth_realm, 0 },
+	{ "rate_limit", cfg_set_rate_limit, 0 },
+	{ "rate_burst", cfg_set_rate_burst, 0 },
+	{ "allow", cfg_set_allow, 0 },
+	{ "deny", cfg_set_deny, 0 },
+	{ "allow_countries", cfg_set_allow_countries, 0 },
+	{ "deny_countries", cfg_set_deny_countries, 0 },
 	{ "maintenance_page", cfg_set_maintenance_page, 0 },
 	{ "compress", NULL, CFG_KEY_LATER },
 	{ "cache", NULL, CFG_KEY_LATER },
@@ -1450,6 +1676,9 @@ cfg_defaults(struct config *cf, const char *path)
 	cf->max_uri_size = 8 * 1024;
 	cf->max_headers = CONFIG_MAX_HEADERS;
 	cf->tls_min_version = 12;
+	cf->ban_after = 10;
+	cf->ban_window_ms = 10 * 60 * 1000;
+	cf->ban_time_ms = 60 * 60 * 1000;
 }
 
 static size_t
@@ -1538,6 +1767,61 @@ cfg_finish_tls(struct cfg_loader *l)
 	}
 }
 
+/* The gate's rules between keys, and what they build from them. */
+static void
+cfg_finish_gate(struct cfg_loader *l)
+{
+	struct config     *cf = l->cf;
+	struct route_conf *r;
+	struct cfg_seen   *s;
+	size_t             i;
+
+#define SEEN(name)                                                             \
+	(&l->rstate[i].seen[cfg_key_index(cfg_route_keys,                      \
+	    nitems(cfg_route_keys), (name))])
+	for (i = 0; i < cf->nroutes; i++) {
+		r = &cf->routes[i];
+		s = SEEN("auth_realm");
+		if (r->auth_realm != NULL && r->auth_file == NULL)
+			cfg_error_at(l, s->file, s->line,
+			    "[route %s] auth_realm: set without auth_file, "
+			    "expected auth_file too",
+			    r->name);
+		if (r->auth != NULL)
+			r->auth_header = xasprintf("WWW-Authenticate: Basic "
+			                           "realm=\"%s\", "
+			                           "charset=\"UTF-8\"\r\n",
+			    r->auth_realm != NULL ? r->auth_realm : r->name);
+		s = SEEN("rate_burst");
+		if (r->rate_burst != 0 && r->rate_interval_us == 0)
+			cfg_error_at(l, s->file, s->line,
+			    "[route %s] rate_burst: set without rate_limit, "
+			    "expected rate_limit too",
+			    r->name);
+		if (r->rate_interval_us != 0 && r->rate_burst == 0)
+			r->rate_burst = r->rate_interval_us >= 1000000 ?
+			    1 :
+			    (unsigned)(1000000 / r->rate_interval_us);
+		if (cf->geoip != NULL)
+			continue;
+		if (r->nallow_countries != 0) {
+			s = SEEN("allow_countries");
+			cfg_error_at(l, s->file, s->line,
+			    "[route %s] allow_countries: country rules need "
+			    "a GeoIP database, expected geoip_db in [frontdoor]",
+			    r->name);
+		}
+		if (r->ndeny_countries != 0) {
+			s = SEEN("deny_countries");
+			cfg_error_at(l, s->file, s->line,
+			    "[route %s] deny_countries: country rules need "
+			    "a GeoIP database, expected geoip_db in [frontdoor]",
+			    r->name);
+		}
+	}
+#undef SEEN
+}
+
 /* Checks that need the whole file: defaults, cross-key rules, routes. */
 static void
 cfg_finish(struct cfg_loader *l)
@@ -1580,6 +1864,7 @@ cfg_finish(struct cfg_loader *l)
 	}
 
 	cfg_finish_tls(l);
+	cfg_finish_gate(l);
 
 	for (i = 0; i < cf->nroutes; i++) {
 		if (cf->routes[i].nbackends == 0 &&
@@ -1613,6 +1898,7 @@ cfg_free(struct config *cf)
 	size_t             i, j;
 
 	route_free(cf->router);
+	tls_server_unref(cf->tls);
 	for (i = 0; i < cf->nroutes; i++) {
 		r = &cf->routes[i];
 		free(r->name);
@@ -1626,6 +1912,14 @@ cfg_free(struct config *cf)
 		free(r->health_path);
 		free(r->maintenance_page);
 		free(r->maintenance_body);
+		free(r->allow);
+		free(r->deny);
+		free(r->allow_countries);
+		free(r->deny_countries);
+		auth_file_free(r->auth);
+		free(r->auth_file);
+		free(r->auth_realm);
+		free(r->auth_header);
 		free(r->file);
 	}
 	free(cf->routes);
@@ -1642,6 +1936,8 @@ cfg_free(struct config *cf)
 	free(cf->access_log);
 	free(cf->error_log);
 	free(cf->trusted_proxies);
+	geoip_close(cf->geoip);
+	free(cf->geoip_db);
 	free(cf);
 }
 

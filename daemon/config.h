@@ -8,7 +8,10 @@
 
 #include "parse.h"
 
+struct auth_file;
+struct geoip;
 struct route;
+struct tls_server;
 
 enum log_format {
 	LOG_FORMAT_COMBINED = 0,
@@ -72,7 +75,21 @@ struct route_conf {
 	struct tls_file_conf tls_cert; /* both set or neither */
 	struct tls_file_conf tls_key;
 	int                  https_redirect; /* default no */
-	char                *file;           /* where [route NAME] stands */
+	struct cidr         *allow;
+	size_t               nallow;
+	struct cidr         *deny;
+	size_t               ndeny;
+	char                *allow_countries; /* "DENL": 2 letters each */
+	size_t               nallow_countries;
+	char                *deny_countries;
+	size_t               ndeny_countries;
+	struct auth_file    *auth;             /* loaded auth_file, or NULL */
+	char                *auth_file;        /* its path */
+	char                *auth_realm;       /* default: the route name */
+	char                *auth_header;      /* the WWW-Authenticate line */
+	uint64_t             rate_interval_us; /* 0: no rate_limit */
+	unsigned             rate_burst;
+	char                *file; /* where [route NAME] stands */
 	int                  line;
 	size_t               index; /* position in config->routes */
 	unsigned             id; /* stats and runtime state: stats_assign() */
@@ -103,6 +120,11 @@ struct config {
 	uint64_t            max_header_size;     /* default 16k */
 	uint64_t            max_uri_size;        /* default 8k */
 	unsigned            max_headers;         /* header count limit, 100 */
+	char               *geoip_db;            /* path, or NULL */
+	struct geoip       *geoip;               /* opened by config_load() */
+	unsigned            ban_after;           /* default 10; 0 = no bans */
+	uint64_t            ban_window_ms;       /* default 10m */
+	uint64_t            ban_time_ms;         /* default 1h */
 
 	/* HTTPS; checked against the certificates by tls_server_new(). */
 	struct listen_conf  *listen_https; /* none unless set */
@@ -114,6 +136,8 @@ struct config {
 	int                  tls_min_version_line;
 	uint64_t             hsts_max_age; /* seconds; 0 = no header */
 	int                  tls_any_cert; /* [tls] or some route has one */
+	/* Set by the caller from tls_server_new(); released with the config. */
+	struct tls_server *tls;
 
 	struct route_conf *routes;
 	size_t             nroutes;

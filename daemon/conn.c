@@ -34,6 +34,7 @@ conn_close_cb(uv_handle_t *h)
 	}
 	if (c->in != NULL)
 		worker_buf_put(w, c->in);
+	conn_tls_free(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -79,6 +80,10 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	struct conn *c = h->data;
 
 	(void)hint;
+	if (c->tls != NULL) {
+		conn_tls_alloc(c, b);
+		return;
+	}
 	if (c->in == NULL) {
 		c->in = worker_buf_get(c->w);
 		c->inoff = c->inlen = c->scanned = 0;
@@ -103,6 +108,10 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 			conn_close(c);
 		return;
 	}
+	if (c->tls != NULL) {
+		conn_tls_read(c, nread);
+		return;
+	}
 	c->inlen += nread;
 	if (c->state == CS_EXCHANGE)
 		proxy_client_data(c->x);
@@ -121,6 +130,9 @@ conn_read_start(struct conn *c)
 	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
 	        conn_read_cb) == 0)
 		c->reading = 1;
+	/* Plaintext may wait inside TLS with no socket event to come. */
+	if (c->tls != NULL)
+		conn_tls_want_drain(c);
 }
 
 void
@@ -261,6 +273,7 @@ conn_exchange_done(struct conn *c, int keepalive)
 		}
 		tq_set(&c->w->tq, &c->te, c->cfg->idle_timeout_ms,
 		    conn_timeout);
+		conn_tls_idle(c);
 		conn_read_start(c);
 		return;
 	}
@@ -278,7 +291,13 @@ conn_stop_idle(struct conn *c)
 }
 
 void
-conn_accept(struct worker *w, uv_stream_t *server)
+conn_process_input(struct conn *c)
+{
+	conn_process(c);
+}
+
+void
+conn_accept(struct worker *w, uv_stream_t *server, int tls)
 {
 	struct conn *c;
 	int          len, error;
@@ -314,7 +333,12 @@ conn_accept(struct worker *w, uv_stream_t *server)
 		conn_close(c);
 		return;
 	}
+	if (tls && conn_tls_start(c) != 0) {
+		conn_close(c);
+		return;
+	}
 	uv_tcp_nodelay(&c->tcp, 1);
+	/* For TLS this also bounds the handshake. */
 	tq_set(&w->tq, &c->te, c->cfg->header_timeout_ms, conn_timeout);
 	conn_read_start(c);
 }

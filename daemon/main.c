@@ -25,6 +25,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "stats.h"
+#include "tls.h"
 #include "util.h"
 #include "version.h"
 #include "worker.h"
@@ -175,6 +176,7 @@ struct load_job {
 	int                  apply; /* reload; else only check */
 	struct config       *cfg;
 	struct config_errors errs;
+	struct config_errors warns;
 	ctl_reload_done      done;
 	void                *arg;
 	struct load_job     *next;
@@ -192,6 +194,11 @@ load_work(uv_work_t *req)
 	struct load_job *j = req->data;
 
 	j->cfg = config_load(j->path, &j->errs);
+	if (j->cfg != NULL &&
+	    tls_server_new(j->cfg, &j->cfg->tls, &j->errs, &j->warns) != 0) {
+		config_unref(j->cfg);
+		j->cfg = NULL;
+	}
 }
 
 /* Loop: put a loaded configuration in force. */
@@ -204,6 +211,7 @@ reload_apply(struct config *cfg)
 
 	/* What was bound or dropped at start stays until a restart. */
 	if (cfg->nlisten_http != old->nlisten_http ||
+	    cfg->nlisten_https != old->nlisten_https ||
 	    cfg->workers != old->workers)
 		log_warn("reload: listen_http and workers changes need a "
 		         "restart; keeping the running listeners");
@@ -255,6 +263,9 @@ load_done(uv_work_t *req, int status)
 	size_t           i;
 	int              ok = j->cfg != NULL && status == 0;
 
+	for (i = 0; i < j->warns.n; i++)
+		log_warn("%s", j->warns.msgs[i]);
+	config_errors_free(&j->warns);
 	if (j->apply) {
 		srv.daemon.reload_time = fd_wall_us() / 1000000;
 		srv.daemon.reload_ok = ok;
@@ -442,7 +453,7 @@ signal_cb(uv_signal_t *s, int signum)
 int
 main(int argc, char *argv[])
 {
-	struct config_errors errs = { NULL, 0 };
+	struct config_errors errs = { NULL, 0 }, warns = { NULL, 0 };
 	struct config       *cfg;
 	int                  ch, check = 0, error, *fds;
 	size_t               i, j, nl;
@@ -457,7 +468,8 @@ main(int argc, char *argv[])
 			check = 1;
 			break;
 		case 'V':
-			printf("frontdoord %s\n", FRONTDOOR_VERSION);
+			printf("frontdoord %s (%s)\n", FRONTDOOR_VERSION,
+			    tls_library_version());
 			return (0);
 		case 'h':
 			usage(0);
@@ -469,6 +481,14 @@ main(int argc, char *argv[])
 		usage(2);
 
 	cfg = config_load(srv.path, &errs);
+	if (cfg != NULL && tls_server_new(cfg, &cfg->tls, &errs, &warns) != 0) {
+		config_unref(cfg);
+		cfg = NULL;
+	}
+	/* Warnings (a key others can read, a certificate near its end). */
+	for (i = 0; i < warns.n; i++)
+		fprintf(stderr, "%s\n", warns.msgs[i]);
+	config_errors_free(&warns);
 	if (cfg == NULL) {
 		print_errors(stderr, &errs);
 		config_errors_free(&errs);
@@ -502,13 +522,17 @@ main(int argc, char *argv[])
 
 	/* Bind every worker's listeners while still privileged. */
 	srv.nworkers = cfg->workers;
-	nl = cfg->nlisten_http;
+	/* Each worker's HTTP sockets, then its HTTPS ones. */
+	nl = cfg->nlisten_http + cfg->nlisten_https;
 	fds = xcalloc(srv.nworkers * nl, sizeof(*fds));
 	for (i = 0; i < srv.nworkers; i++) {
 		for (j = 0; j < nl; j++) {
-			error = listen_socket(&cfg->listen_http[j]);
-			if (error < 0)
-				fatal("listen %s: %s", cfg->listen_http[j].text,
+			const struct listen_conf *lc = j < cfg->nlisten_http ?
+			    &cfg->listen_http[j] :
+			    &cfg->listen_https[j - cfg->nlisten_http];
+
+			if ((error = listen_socket(lc)) < 0)
+				fatal("listen %s: %s", lc->text,
 				    strerror(-error));
 			fds[i * nl + j] = error;
 		}
@@ -536,7 +560,8 @@ main(int argc, char *argv[])
 	srv.daemon.nworkers = srv.nworkers;
 	srv.workers = xcalloc(srv.nworkers, sizeof(*srv.workers));
 	for (i = 0; i < srv.nworkers; i++) {
-		error = worker_init(&srv.workers[i], i, cfg, fds + i * nl, nl);
+		error = worker_init(&srv.workers[i], i, cfg, fds + i * nl, nl,
+		    cfg->nlisten_https);
 		if (error != 0)
 			fatal("worker %zu: %s", i, uv_strerror(error));
 	}
@@ -560,6 +585,9 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < cfg->nlisten_http; i++)
 		log_info("listening on %s", cfg->listen_http[i].text);
+	for (i = 0; i < cfg->nlisten_https; i++)
+		log_info("listening on %s (https, %s)",
+		    cfg->listen_https[i].text, tls_library_version());
 	log_info("frontdoord %s started with %u worker(s)", FRONTDOOR_VERSION,
 	    srv.nworkers);
 

@@ -30,6 +30,8 @@ static void proxy_fail(struct exchange *, int status, const char *why);
 static void proxy_error_text(struct exchange *, int, int, const char *);
 static void proxy_maintenance(struct exchange *, int);
 static void proxy_admit(struct exchange *);
+static void
+proxy_https_redirect(struct exchange *, const struct http_request *);
 static void proxy_add_header(struct exchange *, const char *, const char *);
 static void proxy_answer_headers(struct exchange *, int, int, const char *);
 static void
@@ -318,7 +320,9 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 				    h->value_len);
 		}
 	}
-	buf_puts(b, "X-Forwarded-Proto: http\r\n");
+	buf_puts(b,
+	    x->c->tls != NULL ? "X-Forwarded-Proto: https\r\n" :
+	                        "X-Forwarded-Proto: http\r\n");
 	if (req->host != NULL)
 		head_header(b, "X-Forwarded-Host", 16, req->host,
 		    req->host_len);
@@ -577,6 +581,10 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	STATS_ADD(ws->routes[r->id].requests, 1);
 	STATS_ADD(ws->routes[r->id].started, 1);
 	x->bytes_in = head_len;
+	if (r->https_redirect && c->tls == NULL && cfg->nlisten_https > 0) {
+		proxy_https_redirect(x, req);
+		return;
+	}
 	x->content_length = req->content_length;
 	if ((req->flags & HTTP_F_EXPECT_CONTINUE) && req->version == 11)
 		x->flags |= XF_EXPECT;
@@ -601,6 +609,48 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	case GATE_DENY:
 		break;
 	}
+}
+
+/*
+ * 308 to the same host and target over HTTPS, naming the port when the
+ * first HTTPS listener is not on 443.
+ */
+static void
+proxy_https_redirect(struct exchange *x, const struct http_request *req)
+{
+	const struct config   *cfg = x->c->cfg;
+	const char            *host = req->host != NULL ? req->host : "";
+	size_t                 hl = req->host != NULL ? req->host_len : 0, i;
+	const struct sockaddr *sa =
+	    (const struct sockaddr *)&cfg->listen_https[0].addr.ss;
+	unsigned   port;
+	struct buf loc;
+	uint32_t   off;
+
+	port = sa->sa_family == AF_INET6 ?
+	    ntohs(((const struct sockaddr_in6 *)sa)->sin6_port) :
+	    ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	/* The Host's own port is the plain one: drop it. */
+	if (hl > 0 && host[0] == '[') {
+		for (i = 0; i < hl && host[i] != ']'; i++)
+			;
+		hl = i < hl ? i + 1 : hl;
+	} else {
+		for (i = 0; i < hl && host[i] != ':'; i++)
+			;
+		hl = i;
+	}
+	buf_init(&loc, 0);
+	buf_puts(&loc, "Location: https://");
+	buf_append(&loc, host, hl);
+	if (port != 443)
+		buf_printf(&loc, ":%u", port);
+	buf_append(&loc, req->path, req->path_len);
+	buf_puts(&loc, "\r\n");
+	off = exchange_stradd(x, loc.data, loc.len);
+	buf_free(&loc);
+	proxy_answer_headers(x, 308, (x->flags & XF_HAS_BODY) != 0,
+	    exchange_str(x, off));
 }
 
 /* Past the gate: the route's state, its limits, a backend. */
@@ -752,8 +802,7 @@ up_write_cb(uv_write_t *req, int status)
 	proxy_up_written(u->x, status);
 }
 
-/* Write bufs to a stream: 0 all written now, 1 queued (cb will run), <0. */
-static int
+int
 stream_write(uv_stream_t *s, uv_write_t *req, uv_buf_t *b, unsigned n,
     uv_write_cb cb)
 {
@@ -906,6 +955,19 @@ proxy_client_eof(struct exchange *x, int error)
 	conn_close(x->c);
 }
 
+static int
+proxy_resp_has(const struct http_response *resp, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < resp->nheaders; i++) {
+		if (fd_strncaseeq(resp->headers[i].name,
+		        resp->headers[i].name_len, name, n))
+			return (1);
+	}
+	return (0);
+}
+
 /* Rewrite a backend's response head for the client into x->out. */
 static void
 proxy_build_response(struct exchange *x, const struct http_response *resp)
@@ -945,6 +1007,11 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	}
 	if (x->resp_mode == BODY_CHUNKED)
 		buf_puts(b, "Transfer-Encoding: chunked\r\n");
+	/* HSTS on HTTPS only, and only if the app did not send its own. */
+	if (x->c->tls != NULL && x->c->cfg->hsts_max_age > 0 &&
+	    !proxy_resp_has(resp, "Strict-Transport-Security"))
+		buf_printf(b, "Strict-Transport-Security: max-age=%llu\r\n",
+		    (unsigned long long)x->c->cfg->hsts_max_age);
 	if (x->resp_mode == BODY_TUNNEL) {
 		buf_puts(b, "Connection: upgrade\r\n");
 		for (i = 0; i < resp->nheaders; i++) {
@@ -1144,8 +1211,7 @@ proxy_pump_response(struct exchange *x)
 			x->flags |= XF_RESP_DONE;
 	}
 	if (nb > 0) {
-		r = stream_write((uv_stream_t *)&x->c->tcp, &x->wreq, b, nb,
-		    client_write_cb);
+		r = conn_write(x->c, &x->wreq, b, nb, client_write_cb);
 		if (r < 0) {
 			if (x->status == 0)
 				x->status = 499;

@@ -52,7 +52,25 @@ struct conn {
 	uint8_t            processing; /* in conn_process */
 	uint8_t            again;      /* pipelined request to parse */
 	struct exchange   *x;
+	struct conn_tls   *tls; /* NULL on plain HTTP */
 	union sockaddr_any peer;
+};
+
+/*
+ * TLS on a client connection (conn-tls.c): the mbedTLS side, and ciphertext
+ * on its way out.  Plaintext writes are encrypted whole into `cipher` and
+ * count as one write, finished when all of it is on the wire.
+ */
+struct conn_tls {
+	struct tls_conn *tls;
+	struct buf       cipher; /* waiting to be written */
+	struct buf       wbuf;   /* being written */
+	uv_write_t       wreq;
+	int              writing;
+	uv_write_t      *notify; /* a plaintext write waiting for the drain */
+	uv_write_cb      notify_cb;
+	struct conn     *dnext; /* worker->drain: plaintext left inside */
+	int              draining;
 };
 
 /* A connection to a backend, owned by an exchange or idle in a pool. */
@@ -166,7 +184,26 @@ struct exchange {
 };
 
 /* conn.c */
-void conn_accept(struct worker *, uv_stream_t *listener);
+void conn_accept(struct worker *, uv_stream_t *listener, int tls);
+/* conn-tls.c */
+int  conn_tls_start(struct conn *);
+void conn_tls_free(struct conn *);
+void conn_tls_alloc(struct conn *, uv_buf_t *);
+void conn_tls_read(struct conn *, ssize_t nread);
+/* Write plaintext: 0 done, 1 cb runs later, < 0 error (as stream_write). */
+int
+conn_tls_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
+void conn_tls_idle(struct conn *);
+void conn_tls_drain_all(struct worker *);
+void conn_tls_want_drain(struct conn *);
+/* conn.c: parse and dispatch plaintext waiting in c->in. */
+void conn_process_input(struct conn *);
+/* Write bufs to a stream: 0 all written now, 1 queued (cb runs), < 0. */
+int
+stream_write(uv_stream_t *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
+/* Write to the client over whatever transport it has. */
+int  conn_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
+void conn_input(struct conn *);
 void conn_close(struct conn *);
 /* Called by the exchange when it is over; keepalive as decided. */
 void conn_exchange_done(struct conn *, int keepalive);

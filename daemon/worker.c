@@ -56,7 +56,24 @@ worker_connection_cb(uv_stream_t *server, int status)
 		log_warn("accept: %s", uv_strerror(status));
 		return;
 	}
-	conn_accept(l->w, server);
+	conn_accept(l->w, server, l->tls);
+}
+
+static void
+worker_drain_cb(uv_idle_t *h)
+{
+	struct worker *w = h->data;
+
+	conn_tls_drain_all(w);
+	if (w->drain == NULL)
+		uv_idle_stop(&w->drain_idle);
+}
+
+void
+worker_drain_start(struct worker *w)
+{
+	if (!w->closing && !uv_is_active((uv_handle_t *)&w->drain_idle))
+		uv_idle_start(&w->drain_idle, worker_drain_cb);
 }
 
 static void
@@ -133,6 +150,7 @@ worker_close_all(struct worker *w)
 	w->tq.timer.data = w; /* closing: tq_fire will not run again */
 	tq_close(&w->tq, worker_handle_closed);
 	uv_close((uv_handle_t *)&w->async, worker_handle_closed);
+	uv_close((uv_handle_t *)&w->drain_idle, worker_handle_closed);
 }
 
 /* A periodic look: a stopping worker ends when its last connection does. */
@@ -151,7 +169,7 @@ worker_idle_check(struct tq_entry *te)
 
 int
 worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
-    size_t nfds)
+    size_t nfds, size_t ntls)
 {
 	size_t i;
 	int    error;
@@ -180,6 +198,10 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 		return (error);
 	w->tq.timer.data = &w->tq;
 	w->open_handles++;
+	w->drain_idle.data = w;
+	if ((error = uv_idle_init(&w->loop, &w->drain_idle)) != 0)
+		return (error);
+	w->open_handles++;
 
 	w->listeners = xcalloc(nfds, sizeof(*w->listeners));
 	w->nlisteners = nfds;
@@ -188,6 +210,7 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 
 		l->w = w;
 		l->fd = fds[i];
+		l->tls = i >= nfds - ntls; /* the HTTPS sockets come last */
 		l->tcp.data = l;
 		if ((error = uv_tcp_init(&w->loop, &l->tcp)) != 0)
 			return (error);

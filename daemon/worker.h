@@ -24,6 +24,7 @@ struct listener {
 	uv_tcp_t       tcp;
 	struct worker *w;
 	int            fd;
+	int            tls; /* an HTTPS listener */
 };
 
 struct worker {
@@ -49,6 +50,8 @@ struct worker {
 	unsigned       open_handles;
 
 	struct conn *conns; /* every client connection */
+	struct conn *drain; /* TLS connections with plaintext left inside */
+	uv_idle_t    drain_idle;
 	uint64_t     nconns;
 
 	char   **freebufs;
@@ -80,14 +83,16 @@ struct worker {
  * Create worker id with listening sockets fds (owned from now on).
  * Returns 0 or a negative errno.  Start-up only.
  */
+/* The last ntls of fds are HTTPS listeners. */
 int worker_init(struct worker *, unsigned id, struct config *, const int *fds,
-    size_t nfds);
+    size_t nfds, size_t ntls);
 int worker_start(struct worker *);
 /* From the main thread: new config (ref taken), graceful stop, force close. */
 void worker_set_config(struct worker *, struct config *);
 void worker_stop(struct worker *, int force);
 void worker_join(struct worker *);
 
+void     worker_drain_start(struct worker *);
 char    *worker_buf_get(struct worker *);
 void     worker_buf_put(struct worker *, char *);
 uint64_t worker_random(struct worker *);

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: ISC */
+/* TLS on client connections: ciphertext between the socket and tls.c. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "tls.h"
+#include "util.h"
+#include "worker.h"
+
+/* Plaintext encrypted at once is bounded by what a pump hands over. */
+#define CONN_TLS_CIPHER_MAX (4 * 1024 * 1024)
+
+static void conn_tls_flush(struct conn *);
+
+int
+conn_tls_start(struct conn *c)
+{
+	struct conn_tls *t;
+
+	if (c->cfg->tls == NULL)
+		return (-1);
+	t = xcalloc(1, sizeof(*t));
+	if ((t->tls = tls_conn_new(c->cfg->tls)) == NULL) {
+		free(t);
+		return (-1);
+	}
+	buf_init(&t->cipher, CONN_TLS_CIPHER_MAX);
+	buf_init(&t->wbuf, 0);
+	t->wreq.data = c;
+	c->tls = t;
+	return (0);
+}
+
+/* From the close callback: no write of ours is in flight any more. */
+void
+conn_tls_free(struct conn *c)
+{
+	struct conn_tls *t = c->tls;
+	struct conn    **pp;
+
+	if (t == NULL)
+		return;
+	if (t->draining) {
+		for (pp = &c->w->drain; *pp != NULL; pp = &(*pp)->tls->dnext) {
+			if (*pp == c) {
+				*pp = t->dnext;
+				break;
+			}
+		}
+	}
+	tls_conn_free(t->tls);
+	buf_free(&t->cipher);
+	buf_free(&t->wbuf);
+	free(t);
+	c->tls = NULL;
+}
+
+void
+conn_tls_alloc(struct conn *c, uv_buf_t *b)
+{
+	size_t room;
+	char  *p = tls_conn_inbuf(c->tls->tls, &room);
+
+	*b = uv_buf_init(p, p != NULL ? room : 0);
+}
+
+static void
+conn_tls_write_cb(uv_write_t *req, int status)
+{
+	struct conn     *c = req->data;
+	struct conn_tls *t = c->tls;
+	uv_write_t      *nreq;
+	uv_write_cb      ncb;
+
+	t->writing = 0;
+	buf_reset(&t->wbuf);
+	if (c->closing)
+		return;
+	if (status < 0) {
+		if (t->notify != NULL) {
+			nreq = t->notify;
+			ncb = t->notify_cb;
+			t->notify = NULL;
+			ncb(nreq, status);
+		} else
+			conn_close(c);
+		return;
+	}
+	conn_tls_flush(c);
+}
+
+/*
+ * Move what tls.c sealed into our queue and put the queue on the wire.  A
+ * plaintext write waiting for the drain is told when the queue is empty.
+ */
+static void
+conn_tls_flush(struct conn *c)
+{
+	struct conn_tls *t = c->tls;
+	const char      *p;
+	size_t           len;
+	uv_buf_t         b;
+	struct buf       tmp;
+	int              r;
+	uv_write_t      *nreq;
+	uv_write_cb      ncb;
+
+	while ((p = tls_conn_out(t->tls, &len)) != NULL && len > 0) {
+		if (buf_append(&t->cipher, p, len) != 0)
+			break;
+		tls_conn_out_consume(t->tls, len);
+	}
+	if (t->writing)
+		return;
+	if (t->cipher.len > 0) {
+		b = uv_buf_init(t->cipher.data, t->cipher.len);
+		r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+		if (r == UV_EAGAIN || r == UV_ENOSYS)
+			r = 0;
+		if (r < 0) {
+			conn_close(c);
+			return;
+		}
+		buf_consume(&t->cipher, (size_t)r);
+		if (t->cipher.len > 0) {
+			tmp = t->wbuf;
+			t->wbuf = t->cipher;
+			t->cipher = tmp;
+			b = uv_buf_init(t->wbuf.data, t->wbuf.len);
+			if (uv_write(&t->wreq, (uv_stream_t *)&c->tcp, &b, 1,
+			        conn_tls_write_cb) != 0) {
+				conn_close(c);
+				return;
+			}
+			t->writing = 1;
+			return;
+		}
+	}
+	if (t->notify != NULL) {
+		nreq = t->notify;
+		ncb = t->notify_cb;
+		t->notify = NULL;
+		ncb(nreq, 0);
+	}
+}
+
+int
+conn_tls_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
+    uv_write_cb cb)
+{
+	struct conn_tls *t = c->tls;
+	unsigned         i;
+	size_t           off;
+	ssize_t          r;
+
+	for (i = 0; i < n; i++) {
+		for (off = 0; off < b[i].len; off += (size_t)r) {
+			r = tls_conn_write(t->tls, b[i].base + off,
+			    b[i].len - off);
+			if (r < 0)
+				return (UV_EPROTO);
+			if (r == 0) {
+				/* tls.c's buffer is full: take it into ours. */
+				const char *p;
+				size_t      len;
+
+				p = tls_conn_out(t->tls, &len);
+				if (p == NULL || len == 0 ||
+				    buf_append(&t->cipher, p, len) != 0)
+					return (UV_ENOBUFS);
+				tls_conn_out_consume(t->tls, len);
+			}
+		}
+	}
+	conn_tls_flush(c);
+	if (c->closing)
+		return (UV_ECANCELED);
+	if (!t->writing && t->cipher.len == 0)
+		return (0);
+	t->notify = req;
+	t->notify_cb = cb;
+	return (1);
+}
+
+/* Decrypt what is buffered into c->in, then hand the plaintext on. */
+void
+conn_input(struct conn *c)
+{
+	struct conn_tls *t = c->tls;
+	ssize_t          r;
+	int              got = 0, eof = 0;
+
+	if (t == NULL) {
+		if (c->state == CS_EXCHANGE)
+			proxy_client_data(c->x);
+		else
+			conn_process_input(c);
+		return;
+	}
+	for (;;) {
+		if (c->in == NULL) {
+			c->in = worker_buf_get(c->w);
+			c->inoff = c->inlen = c->scanned = 0;
+		}
+		if (c->inlen == WORKER_BUFSZ)
+			break;
+		r = tls_conn_read(t->tls, c->in + c->inlen,
+		    WORKER_BUFSZ - c->inlen);
+		if (r > 0) {
+			c->inlen += (uint32_t)r;
+			got = 1;
+			continue;
+		}
+		if (r == 0)
+			break;
+		if (r == TLS_CLOSED) {
+			eof = 1;
+			break;
+		}
+		if (log_get_level() >= LOG_LVL_DEBUG) {
+			char ip[64];
+
+			addr_format_ip(&c->peer.sa, ip, sizeof(ip));
+			log_debug("client %s: TLS: %s", ip,
+			    tls_conn_error(t->tls));
+		}
+		conn_tls_flush(c); /* the alert, if it can go */
+		conn_close(c);
+		return;
+	}
+	conn_tls_flush(c);
+	if (c->closing)
+		return;
+	if (got) {
+		if (c->state == CS_EXCHANGE)
+			proxy_client_data(c->x);
+		else
+			conn_process_input(c);
+	}
+	if (eof && !c->closing) {
+		conn_read_stop(c);
+		if (c->x != NULL && c->state == CS_EXCHANGE)
+			proxy_client_eof(c->x, 0);
+		else
+			conn_close(c);
+	}
+}
+
+void
+conn_tls_read(struct conn *c, ssize_t nread)
+{
+	size_t room;
+
+	tls_conn_in_commit(c->tls->tls, (size_t)nread);
+	conn_input(c);
+	/* The TLS input buffer is full: read again once it is drained. */
+	if (!c->closing && c->reading &&
+	    (tls_conn_inbuf(c->tls->tls, &room) == NULL || room == 0))
+		conn_read_stop(c);
+}
+
+/*
+ * Plaintext may be left inside tls.c when c->in filled up; no socket event
+ * will come for it.  conn_read_start() puts such a connection on the
+ * worker's drain list, which the worker runs once per loop iteration.
+ */
+void
+conn_tls_want_drain(struct conn *c)
+{
+	struct conn_tls *t = c->tls;
+
+	if (t == NULL || t->draining || !tls_conn_pending(t->tls))
+		return;
+	t->draining = 1;
+	t->dnext = c->w->drain;
+	c->w->drain = c;
+	worker_drain_start(c->w);
+}
+
+void
+conn_tls_drain_all(struct worker *w)
+{
+	struct conn *c, *next, *list = w->drain;
+
+	w->drain = NULL;
+	for (c = list; c != NULL; c = next) {
+		next = c->tls->dnext;
+		c->tls->draining = 0;
+		c->tls->dnext = NULL;
+		/* A full c->in waits for conn_read_start() to call again. */
+		if (!c->closing && (c->in == NULL || c->inlen < WORKER_BUFSZ))
+			conn_input(c);
+	}
+}
+
+/* Between requests: park the TLS state to free its record buffers. */
+void
+conn_tls_idle(struct conn *c)
+{
+	if (c->tls != NULL && !c->tls->writing && c->tls->cipher.len == 0 &&
+	    !tls_conn_pending(c->tls->tls))
+		(void)tls_conn_park(c->tls->tls);
+}
+
+int
+conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
+    uv_write_cb cb)
+{
+	if (c->tls != NULL)
+		return (conn_tls_write(c, req, b, n, cb));
+	return (stream_write((uv_stream_t *)&c->tcp, req, b, n, cb));
+}
