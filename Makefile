@@ -31,13 +31,16 @@ endif
 OPT	?= -O2 -g
 CFLAGS	?= $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE \
-	   -Icommon -Idaemon -Itui $(TLS_CFLAGS) \
+	   -Icommon -Idaemon -Itui $(TLS_CFLAGS) $(MMDB_CFLAGS) \
 	   $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 UV_CFLAGS := $(shell pkg-config --cflags libuv 2>/dev/null)
 UV_LIBS	  := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+MMDB_CFLAGS := $(shell pkg-config --cflags libmaxminddb 2>/dev/null)
+MMDB_LIBS := $(shell pkg-config --libs libmaxminddb 2>/dev/null || echo -lmaxminddb)
+CRYPT_LIBS := $(shell pkg-config --libs libcrypt 2>/dev/null || echo -lcrypt)
 
 # mbedTLS 2.28 ships no .pc file: name the three libraries.
 ifeq ($(MBEDTLS),3)
@@ -62,7 +65,8 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 DAEMON_LIB_OBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 TUI_OBJ	   := $(TUI_SRC:%.c=$(BUILD)/%.o)
 
-DAEMON_LIBS = $(UV_LIBS) $(INIH_LIBS) $(TLS_LIBS) -lpthread
+DAEMON_LIBS = $(UV_LIBS) $(INIH_LIBS) $(TLS_LIBS) $(MMDB_LIBS) $(CRYPT_LIBS) \
+	      -lpthread
 TUI_LIBS    = $(UV_LIBS)
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
@@ -102,6 +106,14 @@ $(BUILD)/tests/test-route: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o $(BU
 $(BUILD)/tests/test-tls: $(BUILD)/daemon/tls.o $(BUILD)/daemon/config.o \
     $(BUILD)/daemon/route.o
 $(BUILD)/tests/test-print: $(BUILD)/tui/print.o
+# config.o reads htpasswd files and opens the GeoIP database.
+GATE_CONF_OBJ = $(BUILD)/daemon/auth.o $(BUILD)/daemon/geoip.o \
+    $(BUILD)/daemon/tls.o
+$(BUILD)/tests/test-config: $(GATE_CONF_OBJ)
+$(BUILD)/tests/test-route: $(GATE_CONF_OBJ)
+$(BUILD)/tests/test-tls: $(GATE_CONF_OBJ)
+$(BUILD)/tests/test-auth: $(BUILD)/daemon/auth.o $(BUILD)/daemon/tls.o
+$(BUILD)/tests/test-rate: $(BUILD)/daemon/rate.o
 
 unit-build: $(UNIT_BIN)
 
