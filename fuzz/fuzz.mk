@@ -42,6 +42,10 @@ $(BUILD)/fuzz/fuzz-tls-hello: fuzz/fuzz-tls-hello.c daemon/tls.c daemon/tls.h \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(TLS_CFLAGS) -o $@ $(filter %.c,$^) \
 	    $(TLS_LIBS) -lpthread
 
+# The control protocol: request lines (daemon) and JSON replies (client).
+FUZZ_TARGETS  += fuzz-ctl
+$(BUILD)/fuzz/fuzz-ctl: common/ctlproto.c common/jsonr.c common/util.c
+
 # All targets run side by side; each gets its own directory under one
 # mktemp -d for new inputs (fuzz/corpus/NAME is read, never written),
 # crash artifacts and its log.  Fails when any target found something.
