@@ -120,7 +120,9 @@ accesslog_write(struct exchange *x)
 		json_cstr(b, x->backend != NULL ? backend : "");
 		buf_puts(b, ",\"request_id\":");
 		json_cstr(b, x->id);
-		buf_puts(b, ",\"country\":\"\",\"tls_version\":");
+		buf_puts(b, ",\"country\":");
+		json_cstr(b, x->country);
+		buf_puts(b, ",\"tls_version\":");
 		json_cstr(b,
 		    x->c->tls != NULL ? tls_conn_version(x->c->tls->tls) : "");
 		buf_puts(b, "}\n");

@@ -1,24 +1,284 @@
 /* SPDX-License-Identifier: ISC */
 /* The gate: who may pass a route (addresses, countries, bans, rates, auth). */
 
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "ban.h"
+#include "config.h"
 #include "gate.h"
+#include "geoip.h"
+#include "log.h"
 #include "proxy.h"
+#include "rate.h"
+#include "util.h"
+#include "worker.h"
 
 /*
- * This version has no rules to apply: the keys that would set them are
- * refused by the configuration as not supported yet, so every request
- * passes.
+ * The order of the checks is fixed (frontdoor.ini(5)): IP rules, country,
+ * ban, rate limit, auth; proxy_admit() then looks at the route's state.
+ * Cheap refusals come first, so that a banned or limited client never
+ * costs a password check.
  */
+
+/* Password checks waiting for the thread pool, per worker; past it: 503. */
+#define GATE_MAX_PENDING 1024
+
+/* A password check on the thread pool. */
+struct gate_job {
+	uv_work_t                req;
+	struct exchange         *x;   /* NULL once the exchange is gone */
+	struct config           *cfg; /* held: af lives in it */
+	struct auth_file        *af;
+	const struct auth_entry *entry; /* NULL: unknown user */
+	struct auth_cred         cred;
+	int                      family;
+	uint8_t                  addr[16];
+	int                      ok;
+};
+
+/* Each worker's loop runs on its own thread: this counts its jobs. */
+static __thread unsigned gate_pending;
+
+/* The client address of SPEC 3 as bytes and as a socket address. */
+static void
+gate_client(const struct exchange *x, union sockaddr_any *sa, int *family,
+    uint8_t *addr)
+{
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, x->client_ip, &sa->sin.sin_addr) == 1) {
+		sa->sin.sin_family = AF_INET;
+		*family = AF_INET;
+		memcpy(addr, &sa->sin.sin_addr, 4);
+	} else if (inet_pton(AF_INET6, x->client_ip, &sa->sin6.sin6_addr) ==
+	    1) {
+		sa->sin6.sin6_family = AF_INET6;
+		*family = AF_INET6;
+		memcpy(addr, &sa->sin6.sin6_addr, 16);
+	} else {
+		/* client_ip always parses; the peer is the fallback anyway. */
+		*sa = x->c->peer;
+		if (sa->sa.sa_family == AF_INET) {
+			*family = AF_INET;
+			memcpy(addr, &sa->sin.sin_addr, 4);
+		} else {
+			*family = AF_INET6;
+			memcpy(addr, &sa->sin6.sin6_addr, 16);
+		}
+	}
+}
+
+/* deny beats allow; with an allow list only its addresses may enter. */
+static int
+gate_ip_ok(const struct route_conf *r, int family, const uint8_t *addr)
+{
+	size_t i;
+
+	for (i = 0; i < r->ndeny; i++) {
+		if (cidr_match(&r->deny[i], family, addr))
+			return 0;
+	}
+	if (r->nallow == 0)
+		return 1;
+	for (i = 0; i < r->nallow; i++) {
+		if (cidr_match(&r->allow[i], family, addr))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+gate_country_in(const char *list, size_t n, const char *cc)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (list[2 * i] == cc[0] && list[2 * i + 1] == cc[1])
+			return 1;
+	}
+	return 0;
+}
+
+/* An unknown country ("": LAN, loopback, not in the database) passes. */
+static int
+gate_country_ok(const struct route_conf *r, const char *cc)
+{
+	if (cc[0] == '\0')
+		return 1;
+	if (gate_country_in(r->deny_countries, r->ndeny_countries, cc))
+		return 0;
+	return r->nallow_countries == 0 ||
+	    gate_country_in(r->allow_countries, r->nallow_countries, cc);
+}
+
+/* A wrong or malformed credential: 401, and one more toward a ban. */
+static void
+gate_auth_failed(struct exchange *x, int family, const uint8_t *addr,
+    const char *user)
+{
+	const struct config *cfg = x->c->cfg;
+
+	log_info("request %s: client %s: wrong credentials%s%s", x->id,
+	    x->client_ip, user != NULL ? " for user " : "",
+	    user != NULL ? user : "");
+	if (ban_fail(family, addr, cfg->ban_after, cfg->ban_window_ms,
+	        cfg->ban_time_ms, fd_wall_us() / 1000))
+		log_warn("client %s banned for %llu s after %u failed auth "
+		         "attempts",
+		    x->client_ip, (unsigned long long)(cfg->ban_time_ms / 1000),
+		    cfg->ban_after);
+	proxy_deny(x, 401, "auth", x->route->auth_header);
+}
+
+static void
+gate_work(uv_work_t *req)
+{
+	struct gate_job *j = req->data;
+
+	j->ok = auth_verify(j->af, j->entry, j->cred.pass, j->cred.pass_len);
+}
+
+static void
+gate_work_done(uv_work_t *req, int status)
+{
+	struct gate_job *j = req->data;
+	struct exchange *x = j->x;
+
+	gate_pending--;
+	if (x != NULL) {
+		x->gate = NULL;
+		if (status == 0 && j->ok) {
+			auth_cache_put(j->af, &j->cred, uv_now(&x->c->w->loop));
+			proxy_gate_done(x, j->cred.user);
+		} else
+			gate_auth_failed(x, j->family, j->addr, j->cred.user);
+	}
+	auth_cred_wipe(&j->cred);
+	config_unref(j->cfg);
+	free(j);
+}
+
+/* Basic auth: at once from the cache, else on the thread pool. */
+static enum gate_result
+gate_auth(struct exchange *x, const struct http_request *req, int family,
+    const uint8_t *addr)
+{
+	const struct route_conf  *r = x->route;
+	const struct http_header *h = NULL;
+	const struct auth_entry  *e;
+	struct gate_job          *j;
+	size_t                    i, n = 0;
+
+	for (i = 0; i < req->nheaders; i++) {
+		if (fd_strncaseeq(req->headers[i].name,
+		        req->headers[i].name_len, "Authorization", 13)) {
+			h = &req->headers[i];
+			n++;
+		}
+	}
+	if (n == 0) {
+		/* A browser's first try: asking is no failure. */
+		proxy_deny(x, 401, "auth", r->auth_header);
+		return GATE_DENY;
+	}
+	j = xcalloc(1, sizeof(*j));
+	if (n > 1 || auth_basic_parse(h->value, h->value_len, &j->cred) != 0) {
+		free(j);
+		gate_auth_failed(x, family, addr, NULL);
+		return GATE_DENY;
+	}
+	e = auth_find(r->auth, j->cred.user, j->cred.user_len);
+	if (e != NULL &&
+	    auth_cache_get(r->auth, &j->cred, uv_now(&x->c->w->loop))) {
+		proxy_gate_done(x, j->cred.user);
+		auth_cred_wipe(&j->cred);
+		free(j);
+		return GATE_DONE;
+	}
+	if (gate_pending >= GATE_MAX_PENDING) {
+		auth_cred_wipe(&j->cred);
+		free(j);
+		log_warn(
+		    "request %s: %u password checks waiting; answering 503",
+		    x->id, gate_pending);
+		proxy_deny(x, 503, "busy", "Retry-After: 1\r\n");
+		return GATE_DENY;
+	}
+	j->x = x;
+	j->cfg = config_ref(x->c->cfg);
+	j->af = r->auth;
+	j->entry = e;
+	j->family = family;
+	memcpy(j->addr, addr, family == AF_INET ? 4 : 16);
+	j->req.data = j;
+	if (uv_queue_work(&x->c->w->loop, &j->req, gate_work, gate_work_done) !=
+	    0) {
+		auth_cred_wipe(&j->cred);
+		config_unref(j->cfg);
+		free(j);
+		proxy_deny(x, 503, "busy", "Retry-After: 1\r\n");
+		return GATE_DENY;
+	}
+	gate_pending++;
+	x->gate = j;
+	return GATE_PENDING;
+}
+
 enum gate_result
 gate_check(struct exchange *x, const struct http_request *req)
 {
-	(void)x;
-	(void)req;
-	return (GATE_PASS);
+	const struct route_conf *r = x->route;
+	const struct config     *cfg = x->c->cfg;
+	static __thread char     retry[48];
+	union sockaddr_any       sa;
+	uint8_t                  addr[16];
+	uint64_t                 wait_us, secs;
+	char                     cc[3];
+	int                      family;
+
+	gate_client(x, &sa, &family, addr);
+	if (cfg->geoip != NULL) {
+		geoip_country(cfg->geoip, &sa.sa, cc);
+		memcpy(x->country, cc, sizeof(cc));
+	}
+	if (!gate_ip_ok(r, family, addr)) {
+		proxy_deny(x, 403, "ip", NULL);
+		return GATE_DENY;
+	}
+	if (!gate_country_ok(r, x->country)) {
+		proxy_deny(x, 403, "country", NULL);
+		return GATE_DENY;
+	}
+	if (ban_check(family, addr, fd_wall_us() / 1000) != 0) {
+		proxy_deny(x, 403, "ban", NULL);
+		return GATE_DENY;
+	}
+	if (r->rate_interval_us != 0 &&
+	    !rate_take(r->id, family, addr, r->rate_interval_us, r->rate_burst,
+	        uv_hrtime() / 1000, &wait_us)) {
+		/* Whole seconds until a request would pass, at least one. */
+		secs = (wait_us + 999999) / 1000000;
+		snprintf(retry, sizeof(retry), "Retry-After: %llu\r\n",
+		    (unsigned long long)(secs < 1 ? 1 : secs));
+		proxy_deny(x, 429, "rate", retry);
+		return GATE_DENY;
+	}
+	if (r->auth != NULL)
+		return gate_auth(x, req, family, addr);
+	return GATE_PASS;
 }
 
 void
 gate_cancel(struct exchange *x)
 {
-	(void)x;
+	struct gate_job *j = x->gate;
+
+	/* The job runs on; its answer finds no exchange and is dropped. */
+	if (j != NULL)
+		j->x = NULL;
+	x->gate = NULL;
 }

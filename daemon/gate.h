@@ -11,6 +11,7 @@ enum gate_result {
 	GATE_PASS = 0,
 	GATE_DENY,    /* answered: proxy_deny() was called */
 	GATE_PENDING, /* gate calls proxy_gate_done() later, on this loop */
+	GATE_DONE,    /* passed: proxy_gate_done() was called already */
 };
 
 /*

@@ -288,6 +288,15 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 		default:
 			break;
 		}
+		/*
+		 * X-Remote-User is the gate's to set, never the client's; on a
+		 * route with auth_file the password stays here.
+		 */
+		if (fd_strncaseeq(h->name, h->name_len, "X-Remote-User", 13) ||
+		    (r->auth != NULL &&
+		        fd_strncaseeq(h->name, h->name_len, "Authorization",
+		            13)))
+			continue;
 		if (http_connection_names(req->headers, req->nheaders, h->name,
 		        h->name_len))
 			continue;
@@ -607,6 +616,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		x->flags |= XF_GATE_PENDING;
 		break;
 	case GATE_DENY:
+	case GATE_DONE:
 		break;
 	}
 }
@@ -1462,7 +1472,7 @@ proxy_account(struct exchange *x)
 	ev->ms = (uint32_t)(us / 1000);
 	ev->status = x->status;
 	event_copy(ev->client, sizeof(ev->client), x->client_ip);
-	ev->country[0] = '\0';
+	event_copy(ev->country, sizeof(ev->country), x->country);
 	event_copy(ev->method, sizeof(ev->method),
 	    exchange_str(x, x->s_method));
 	event_copy(ev->host, sizeof(ev->host), exchange_str(x, x->s_host));

@@ -181,6 +181,7 @@ struct exchange {
 	size_t   cwrite_consume;
 	char     id[65]; /* request id */
 	char     client_ip[64];
+	char     country[4]; /* ISO 3166 code set by the gate, or "" */
 };
 
 /* conn.c */
