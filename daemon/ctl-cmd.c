@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ban.h"
 #include "config.h"
 #include "health.h"
 #include "ctl-int.h"
@@ -578,6 +579,74 @@ cmd_readonly(struct ctl_client *cl, const char *tag, char **args, int nargs,
 }
 
 static int
+ban_info_cmp(const void *a, const void *b)
+{
+	const struct ban_info *x = a, *y = b;
+
+	return x->until_ms < y->until_ms ? -1 : x->until_ms > y->until_ms;
+}
+
+/* One line per ban in force, the soonest to end first. */
+static int
+cmd_bans(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct ban_info *bans;
+	uint64_t         now = fd_wall_us() / 1000;
+	size_t           i, n;
+
+	(void)cl, (void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
+	n = ban_list(&bans, now);
+	if (n > 1)
+		qsort(bans, n, sizeof(*bans), ban_info_cmp);
+	for (i = 0; i < n; i++) {
+		buf_puts(out, "{\"address\":");
+		json_cstr(out, bans[i].addr);
+		buf_printf(out,
+		    ",\"until\":%llu,\"left\":%llu,"
+		    "\"reason\":\"auth failures\"}\n",
+		    (unsigned long long)(bans[i].until_ms / 1000),
+		    (unsigned long long)((bans[i].until_ms - now + 999) /
+		        1000));
+	}
+	free(bans);
+	return (0);
+}
+
+static int
+cmd_unban(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct buf ev;
+	int        r;
+
+	(void)nargs;
+	switch (ban_lift(args[0])) {
+	case -1:
+		snprintf(err, errlen,
+		    "bad address: %.100s, expected an IPv4 or IPv6 address",
+		    args[0]);
+		return (-1);
+	case 0:
+		snprintf(err, errlen, "no ban for %.100s", args[0]);
+		return (-1);
+	default:
+		break;
+	}
+	log_info("control: unban %s (uid %u)", args[0], (unsigned)cl->uid);
+	buf_init(&ev, 0);
+	buf_puts(&ev, "{\"type\":\"unban\",\"address\":");
+	json_cstr(&ev, args[0]);
+	buf_puts(&ev, "}");
+	buf_puts(out, "{\"address\":");
+	json_cstr(out, args[0]);
+	buf_puts(out, ",\"unbanned\":true");
+	r = ctl_switch_done(cl, tag, &ev, out);
+	buf_free(&ev);
+	return (r);
+}
+
+static int
 cmd_later(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
@@ -622,10 +691,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	    cmd_unsubscribe },
 	{ "readonly", "readonly", "make this session read-only", 0, 0, 0,
 	    cmd_readonly },
-	{ "bans", "bans", "list bans (not available in this version)", 0, 0, 0,
-	    cmd_later },
-	{ "unban", "unban ADDR", "lift a ban (not available in this version)",
-	    1, 1, 1, cmd_later },
+	{ "bans", "bans", "list bans with the time left", 0, 0, 0, cmd_bans },
+	{ "unban", "unban ADDR", "lift a ban", 1, 1, 1, cmd_unban },
 	{ "cache purge", "cache purge ROUTE [PREFIX]",
 	    "drop cached responses (not available in this version)", 1, 2, 1,
 	    cmd_later },

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ban.h"
 #include "config.h"
 #include "ctl-int.h"
 #include "log.h"
@@ -19,6 +20,7 @@
  * One switch a line, written whole by frontdoord (temp file, fsync, rename):
  *   route NAME disabled|enabled|maintenance
  *   backend ROUTE ADDR disabled|draining
+ *   ban ADDR UNTIL          (UNTIL: UNIX seconds)
  */
 #define STATE_MAX (1024 * 1024)
 
@@ -63,6 +65,7 @@ ctl_state_load(const struct config *cfg)
 	FILE                    *f;
 	char                     line[1024], *w[5], *p;
 	size_t                   i, lineno = 0;
+	uint64_t                 until, now = fd_wall_us() / 1000000;
 	int                      n, a;
 
 	if ((f = fopen(cfg->state_file, "r")) == NULL) {
@@ -107,6 +110,12 @@ gone:
 			log_info("state file: backend %s %s is gone from the "
 			         "configuration; its switch is dropped",
 			    w[1], w[2]);
+		} else if (n == 3 && strcmp(w[0], "ban") == 0 &&
+		    parse_uint(w[2], 0, UINT32_MAX, &until) == 0) {
+			/* Bans that ran out while the daemon was down are gone. */
+			if (until > now && ban_add(w[1], until * 1000) != 0)
+				log_warn("%s:%zu: bad ban address %s; ignored",
+				    cfg->state_file, lineno, w[1]);
 		} else
 			log_warn("%s:%zu: not a switch; ignored",
 			    cfg->state_file, lineno);
@@ -118,7 +127,8 @@ static void
 state_serialize(const struct config *cfg, struct buf *b)
 {
 	const struct route_conf *r;
-	size_t                   i, j;
+	struct ban_info         *bans;
+	size_t                   i, j, n;
 	int                      a;
 
 	buf_puts(b,
@@ -135,6 +145,11 @@ state_serialize(const struct config *cfg, struct buf *b)
 				    r->backends[j].name, backend_words[a]);
 		}
 	}
+	n = ban_list(&bans, fd_wall_us() / 1000);
+	for (i = 0; i < n; i++)
+		buf_printf(b, "ban %s %llu\n", bans[i].addr,
+		    (unsigned long long)(bans[i].until_ms / 1000));
+	free(bans);
 }
 
 /* Thread pool: temp file, fsync, rename, fsync the directory. */

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ban.h"
 #include "config.h"
 #include "health.h"
 #include "ctl-int.h"
@@ -41,6 +42,7 @@ static struct {
 	int                has_group;
 	char              *path;
 	uint64_t           dropped_seen;
+	uint64_t           bans_saved; /* ban_changes() at the last save */
 } ctl;
 
 static void ctl_client_close(struct ctl_client *);
@@ -451,6 +453,7 @@ ctl_events_cb(uv_timer_t *t)
 
 	(void)t;
 	health_poll_events(ctl_broadcast);
+	ban_poll_events(ctl_broadcast, fd_wall_us() / 1000);
 	buf_init(&b, 0);
 	for (w = 0; w < stats_nworkers(); w++) {
 		/* Bounded per tick: a flood cannot hold the main loop. */
@@ -556,9 +559,25 @@ fail:
 }
 
 void
+ctl_tick(void)
+{
+	uint64_t changes = ban_changes();
+
+	/* Without subscribers the ban events are skipped, not kept. */
+	if (ctl.nsubscribers == 0)
+		ban_poll_events(NULL, fd_wall_us() / 1000);
+	if (changes != ctl.bans_saved && ctl_ops != NULL) {
+		ctl.bans_saved = changes;
+		ctl_state_save(ctl_ops->config(), NULL, NULL);
+	}
+}
+
+void
 ctl_stop(void)
 {
 	struct ctl_client *cl, *next;
+
+	ctl_tick();
 
 	for (cl = ctl.clients; cl != NULL; cl = next) {
 		next = cl->next;

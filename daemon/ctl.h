@@ -47,5 +47,10 @@ void ctl_stop(void);
 void ctl_state_load(const struct config *);
 void ctl_config_changed(const struct config *, int ok,
     const struct config_errors *errs);
+/*
+ * Main loop, once a second: bans made by the workers since the last call
+ * are written to the state file (and ctl_stop() does it a last time).
+ */
+void ctl_tick(void);
 
 #endif

@@ -381,6 +381,7 @@ tick_cb(uv_timer_t *t)
 {
 	(void)t;
 	stats_sample();
+	ctl_tick();
 }
 
 static void
