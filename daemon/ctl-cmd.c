@@ -152,6 +152,21 @@ cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	return (0);
 }
 
+/* Requests by the client's country (GeoIP), and the rest as "other". */
+static void
+ctl_countries(struct buf *out, const struct route_stats *rs)
+{
+	size_t i;
+
+	buf_puts(out, ",\"countries\":{");
+	for (i = 0; i < STATS_COUNTRIES && rs->country[i] != 0; i++)
+		buf_printf(out, "%s\"%c%c\":%llu", i > 0 ? "," : "",
+		    rs->country[i] >> 8, rs->country[i] & 0xff,
+		    (unsigned long long)rs->country_n[i]);
+	buf_printf(out, "},\"countries_other\":%llu}\n",
+	    (unsigned long long)rs->country_other);
+}
+
 static int
 cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
@@ -198,7 +213,7 @@ cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		buf_printf(out,
 		    ",\"bytes_in\":%llu,\"bytes_out\":%llu,"
 		    "\"denied\":{\"auth\":%llu,\"ip\":%llu,"
-		    "\"country\":%llu,\"rate\":%llu,\"ban\":%llu}}\n",
+		    "\"country\":%llu,\"rate\":%llu,\"ban\":%llu}",
 		    (unsigned long long)rs.bytes_in,
 		    (unsigned long long)rs.bytes_out,
 		    (unsigned long long)rs.denied[DENY_AUTH],
@@ -206,6 +221,7 @@ cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		    (unsigned long long)rs.denied[DENY_COUNTRY],
 		    (unsigned long long)rs.denied[DENY_RATE],
 		    (unsigned long long)rs.denied[DENY_BAN]);
+		ctl_countries(out, &rs);
 	}
 	return (0);
 }

@@ -99,9 +99,23 @@ geoip_country(const struct geoip *g, const struct sockaddr *sa, char cc[3])
 	MMDB_lookup_result_s res;
 	int                  mmerr;
 
+	struct sockaddr_in v4;
+	const uint8_t     *a;
+
 	cc[0] = '\0';
 	if (g == NULL || geoip_is_local(sa))
 		return;
+	if (sa->sa_family == AF_INET6) {
+		/* A v4-mapped address is looked up as the IPv4 one. */
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(
+		        &((const struct sockaddr_in6 *)sa)->sin6_addr)) {
+			memset(&v4, 0, sizeof(v4));
+			v4.sin_family = AF_INET;
+			memcpy(&v4.sin_addr, a + 12, 4);
+			sa = (const struct sockaddr *)&v4;
+		}
+	}
 	res = MMDB_lookup_sockaddr((MMDB_s *)&g->mmdb, sa, &mmerr);
 	if (mmerr != MMDB_SUCCESS || !res.found_entry)
 		return;

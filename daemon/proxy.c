@@ -1455,6 +1455,8 @@ proxy_account(struct exchange *x)
 		    1);
 		STATS_ADD(rs->bytes_in, x->bytes_in);
 		STATS_ADD(rs->bytes_out, x->bytes_sent);
+		if (x->country[0] != '\0')
+			stats_country(rs, x->country);
 		stats_latency(rs, us);
 	}
 	if (x->backend != NULL) {

@@ -249,6 +249,51 @@ stats_percentile(const struct route_stats *rs, double pct)
 }
 
 void
+stats_country(struct route_stats *rs, const char *cc)
+{
+	uint16_t code =
+	    (uint16_t)((unsigned char)cc[0] << 8 | (unsigned char)cc[1]);
+	unsigned i;
+
+	/* Single writer: a slot's code is set once, then only counted. */
+	for (i = 0; i < STATS_COUNTRIES; i++) {
+		if (rs->country[i] == 0)
+			__atomic_store_n(&rs->country[i], code,
+			    __ATOMIC_RELEASE);
+		if (rs->country[i] == code) {
+			STATS_ADD(rs->country_n[i], 1);
+			return;
+		}
+	}
+	STATS_ADD(rs->country_other, 1);
+}
+
+/* Add one worker's countries into a sum, merging them by code. */
+static void
+stats_country_sum(struct route_stats *out, const struct route_stats *rs)
+{
+	uint16_t code;
+	unsigned i, j;
+
+	out->country_other += STATS_GET(rs->country_other);
+	for (i = 0; i < STATS_COUNTRIES; i++) {
+		code = __atomic_load_n(&rs->country[i], __ATOMIC_ACQUIRE);
+		if (code == 0)
+			break;
+		for (j = 0; j < STATS_COUNTRIES; j++) {
+			if (out->country[j] == 0)
+				out->country[j] = code;
+			if (out->country[j] == code)
+				break;
+		}
+		if (j < STATS_COUNTRIES)
+			out->country_n[j] += STATS_GET(rs->country_n[i]);
+		else
+			out->country_other += STATS_GET(rs->country_n[i]);
+	}
+}
+
+void
 stats_route_sum(unsigned id, struct route_stats *out)
 {
 	const struct route_stats *rs;
@@ -268,6 +313,7 @@ stats_route_sum(unsigned id, struct route_stats *out)
 			out->denied[i] += STATS_GET(rs->denied[i]);
 		for (i = 0; i < STATS_LAT_BUCKETS; i++)
 			out->lat[i] += STATS_GET(rs->lat[i]);
+		stats_country_sum(out, rs);
 	}
 }
 

@@ -18,6 +18,8 @@ struct config;
 
 /* Latency histogram: 4 buckets per power of two of microseconds. */
 #define STATS_LAT_BUCKETS 128
+/* Countries counted by name per route and worker; the rest as "other". */
+#define STATS_COUNTRIES 32
 
 /* Denial reasons (the rule that refused a request). */
 enum stats_deny {
@@ -43,6 +45,9 @@ struct route_stats {
 	uint64_t finished;
 	uint64_t denied[DENY_NREASONS];
 	uint64_t lat[STATS_LAT_BUCKETS];
+	uint16_t country[STATS_COUNTRIES]; /* 'D' << 8 | 'E'; 0 free */
+	uint64_t country_n[STATS_COUNTRIES];
+	uint64_t country_other;
 };
 
 struct backend_stats {
@@ -103,6 +108,8 @@ void               stats_set_backend_admin(unsigned id, enum backend_admin);
 
 /* Record a finished request's latency in microseconds. */
 void stats_latency(struct route_stats *, uint64_t us);
+/* Worker: count a request from country cc ("DE"). */
+void stats_country(struct route_stats *, const char *cc);
 /* Sum of every worker's counters for a route or backend. */
 void stats_route_sum(unsigned id, struct route_stats *out);
 void stats_backend_sum(unsigned id, struct backend_stats *out);
