@@ -85,8 +85,13 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 		return;
 	}
 	if (c->in == NULL) {
-		c->in = worker_buf_get(c->w);
-		c->inoff = c->inlen = c->scanned = 0;
+		/*
+		 * Between requests the connection has no buffer: read into the
+		 * worker's scratch, and take a buffer only if bytes came (a
+		 * close costs no allocation).
+		 */
+		*b = uv_buf_init(c->w->scratch, WORKER_BUFSZ);
+		return;
 	}
 	*b = uv_buf_init(c->in + c->inlen, WORKER_BUFSZ - c->inlen);
 }
@@ -111,6 +116,11 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	if (c->tls != NULL) {
 		conn_tls_read(c, nread);
 		return;
+	}
+	if (c->in == NULL) {
+		c->in = worker_buf_get(c->w);
+		memcpy(c->in, c->w->scratch, (size_t)nread);
+		c->inoff = c->inlen = c->scanned = 0;
 	}
 	c->inlen += nread;
 	if (c->state == CS_EXCHANGE)

@@ -985,10 +985,13 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	struct buf               *b = &x->out;
 	const struct http_header *h;
 	size_t                    i;
-	char                      line[64];
+	char line[13] = "HTTP/1.1 000 ";
 
-	snprintf(line, sizeof(line), "HTTP/1.1 %03d ", resp->status);
-	buf_puts(b, line);
+	/* 100..599: three digits, without printf on every response. */
+	line[9] = (char)('0' + resp->status / 100);
+	line[10] = (char)('0' + resp->status / 10 % 10);
+	line[11] = (char)('0' + resp->status % 10);
+	buf_append(b, line, sizeof(line));
 	buf_append(b, resp->reason, resp->reason_len);
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {

@@ -93,8 +93,11 @@ upstream_timeout(struct tq_entry *te)
 
 	if (u->x != NULL)
 		proxy_up_timeout(u->x);
-	else
+	else {
+		/* Idle in the pool for too long: out of the list, then gone. */
+		pool_unlink(u);
 		upstream_close(u);
+	}
 }
 
 static void

@@ -182,6 +182,7 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 	buf_init(&w->logbuf, 0);
 	buf_init(&w->logbuf_busy, 0);
 	w->freebufs = xcalloc(WORKER_FREEBUFS, sizeof(*w->freebufs));
+	w->scratch = xmalloc(WORKER_BUFSZ);
 	if (getrandom(w->rng, sizeof(w->rng), 0) != sizeof(w->rng)) {
 		w->rng[0] = fd_wall_us() ^ ((uint64_t)getpid() << 32);
 		w->rng[1] = fd_now_ms() + id;
@@ -282,6 +283,7 @@ worker_join(struct worker *w)
 	for (i = 0; i < w->nfreebufs; i++)
 		free(w->freebufs[i]);
 	free(w->freebufs);
+	free(w->scratch);
 	free(w->listeners);
 	free(w->rr);
 	buf_free(&w->logbuf);

@@ -54,6 +54,7 @@ struct worker {
 	uv_idle_t    drain_idle;
 	uint64_t     nconns;
 
+	char    *scratch; /* reads of connections between requests */
 	char   **freebufs;
 	unsigned nfreebufs;
 

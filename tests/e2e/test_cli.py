@@ -115,7 +115,7 @@ def test_start_with_bad_config_fails(workdir):
 
 def test_version():
     p = run("-V")
-    assert p.returncode == 0 and re.fullmatch(r"frontdoord \d+\.\d+\.\d+\S*\n?", p.stdout), \
+    assert p.returncode == 0 and re.fullmatch(r"frontdoord \d+\.\d+\.\d+\S* \((mbed|Mbed) TLS [\d.]+\)\n?", p.stdout), \
         "-V printed %r (exit %d)" % (p.stdout, p.returncode)
 
 
