@@ -28,6 +28,7 @@ struct auth_entry {
 	char          *user;
 	char          *hash;
 	enum auth_kind kind;
+	int            line; /* in the file, for reports */
 };
 
 struct auth_slot {
@@ -359,6 +360,16 @@ auth_entry_cmp(const void *a, const void *b)
 	    ((const struct auth_entry *)b)->user);
 }
 
+/* By name, then by line: a user listed twice is reported where it repeats. */
+static int
+auth_entry_cmp_line(const void *a, const void *b)
+{
+	const struct auth_entry *x = a, *y = b;
+	int                      c = strcmp(x->user, y->user);
+
+	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
 const struct auth_entry *
 auth_find(const struct auth_file *af, const char *user, size_t len)
 {
@@ -475,6 +486,15 @@ auth_kind_of(const char *s, const char **why)
 	    strncmp(s, "$2a$", 4) == 0 || strncmp(s, "$5$", 3) == 0 ||
 	    strncmp(s, "$6$", 3) == 0 || strncmp(s, "$1$", 3) == 0 ||
 	    strncmp(s, "$y$", 3) == 0) {
+		/* bcrypt: $2y$NN$ and 53 characters, cost 04 to 31. */
+		if (s[1] == '2' &&
+		    (n != 60 || s[4] < '0' || s[4] > '3' || s[5] < '0' ||
+		        s[5] > '9' || s[6] != '$' ||
+		        (s[4] - '0') * 10 + (s[5] - '0') < 4 ||
+		        (s[4] - '0') * 10 + (s[5] - '0') > 31)) {
+			*why = "malformed bcrypt hash";
+			return -1;
+		}
 		for (i = 0; i < n; i++) {
 			if (!strchr(itoa64, s[i]) && s[i] != '$' &&
 			    s[i] != '=' && s[i] != ',') {
@@ -577,19 +597,20 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 		af->users[af->nusers].user = xstrdup(p);
 		af->users[af->nusers].hash = xstrdup(colon + 1);
 		af->users[af->nusers].kind = kind;
+		af->users[af->nusers].line = line;
 		af->nusers++;
 	}
 	explicit_bzero(data, len);
 	free(data);
 	if (af->nusers > 1)
 		qsort(af->users, af->nusers, sizeof(*af->users),
-		    auth_entry_cmp);
+		    auth_entry_cmp_line);
 	for (i = 1; i < af->nusers; i++) {
 		if (strcmp(af->users[i - 1].user, af->users[i].user) == 0) {
-			auth_report(fn, arg, 0, path, 0,
-			    "user %.100s listed twice, expected each user "
-			    "once",
-			    af->users[i].user);
+			auth_report(fn, arg, 0, path, af->users[i].line,
+			    "user %.100s listed twice (first at line %d), "
+			    "expected each user once",
+			    af->users[i].user, af->users[i - 1].line);
 			errors++;
 		}
 	}

@@ -574,23 +574,14 @@ test_structure_errors(void **state)
 static void
 test_not_yet(void **state)
 {
-	static const char *fd_keys[] = { "geoip_db", "ban_after", "ban_window",
-		"ban_time" };
-	static const char *route_keys[] = { "balance", "health_path",
-		"health_interval", "fail_threshold", "auth_file", "auth_realm",
-		"rate_limit", "rate_burst", "allow", "deny", "allow_countries",
-		"deny_countries", "maintenance_page", "compress", "cache" };
+	static const char   *route_keys[] = { "compress", "cache" };
 	struct config_errors e;
 	struct config       *cf;
 	char                 text[4096], want[128];
 	size_t               i, off = 0;
-	int                  line = 1;
+	int                  line = 2;
 
 	(void)state;
-	off += (size_t)snprintf(text + off, sizeof text - off, "[frontdoor]\n");
-	for (i = 0; i < nitems(fd_keys); i++)
-		off += (size_t)snprintf(text + off, sizeof text - off,
-		    "%s = 1\n", fd_keys[i]);
 	off += (size_t)snprintf(text + off, sizeof text - off,
 	    "[route r]\nbackends = 127.0.0.1:80\n");
 	for (i = 0; i < nitems(route_keys); i++)
@@ -598,14 +589,6 @@ test_not_yet(void **state)
 		    "%s = x\n", route_keys[i]);
 
 	cf = load_text(text, &e);
-	for (i = 0; i < nitems(fd_keys); i++) {
-		snprintf(want, sizeof want,
-		    "[frontdoor] %s: not supported "
-		    "yet by this version",
-		    fd_keys[i]);
-		assert_true(has_err(&e, "main.ini", ++line, want));
-	}
-	line += 2;
 	for (i = 0; i < nitems(route_keys); i++) {
 		snprintf(want, sizeof want,
 		    "[route r] %s: not supported yet "
@@ -613,7 +596,69 @@ test_not_yet(void **state)
 		    route_keys[i]);
 		assert_true(has_err(&e, "main.ini", ++line, want));
 	}
-	expect_fail(cf, &e, nitems(fd_keys) + nitems(route_keys));
+	expect_fail(cf, &e, nitems(route_keys));
+	config_errors_free(&e);
+}
+
+/* The gate's keys: values, defaults, and the rules between them. */
+static void
+test_gate_keys(void **state)
+{
+	struct config_errors     e;
+	struct config           *cf;
+	const struct route_conf *r;
+
+	(void)state;
+	cf = expect_ok("[route r]\nbackends = 127.0.0.1:80\n"
+	               "allow = 192.168.1.0/24, 2001:db8::/32\n"
+	               "deny = 192.168.1.66\n"
+	               "rate_limit = 10/s\n"
+	               "allow_countries =\n"
+	               "[route m]\nbackends = 127.0.0.1:80\n"
+	               "rate_limit = 30/m\nrate_burst = 5\n");
+	r = &cf->routes[0];
+	assert_int_equal(r->nallow, 2);
+	assert_int_equal(r->ndeny, 1);
+	assert_int_equal(r->rate_interval_us, 100000);
+	assert_int_equal(r->rate_burst, 10); /* one second's worth */
+	assert_int_equal(cf->routes[1].rate_interval_us, 2000000);
+	assert_int_equal(cf->routes[1].rate_burst, 5);
+	assert_int_equal(cf->ban_after, 10);
+	assert_int_equal(cf->ban_window_ms, 600000);
+	assert_int_equal(cf->ban_time_ms, 3600000);
+	assert_null(cf->geoip);
+	config_unref(cf);
+
+	cf = load_text("[frontdoor]\n"
+	               "ban_after = -1\n"
+	               "ban_window = 0\n"
+	               "geoip_db = /nonexistent.mmdb\n"
+	               "[route r]\nbackends = 127.0.0.1:80\n"
+	               "allow = 10.0.0.0/33\n"
+	               "deny_countries = DE, Germany\n"
+	               "rate_limit = 10/h\n"
+	               "auth_realm = a \"quoted\" realm\n"
+	               "auth_file = /nonexistent.htpasswd\n"
+	               "[route s]\nbackends = 127.0.0.1:80\n"
+	               "rate_burst = 3\n"
+	               "auth_realm = Home\n"
+	               "allow_countries = NL\n",
+	    &e);
+	assert_true(has_err(&e, "main.ini", 2, "ban_after"));
+	assert_true(has_err(&e, "main.ini", 3, "ban_window"));
+	assert_true(has_err(&e, "main.ini", 4, "expected a readable MaxMind"));
+	assert_true(has_err(&e, "main.ini", 7, "allow"));
+	assert_true(has_err(&e, "main.ini", 8, "bad country \"Germany\""));
+	assert_true(has_err(&e, "main.ini", 9, "N/s or N/m"));
+	assert_true(has_err(&e, "main.ini", 10, "without quotes"));
+	assert_true(has_err(&e, "main.ini", 11,
+	    "[route r] auth_file: /nonexistent.htpasswd"));
+	assert_true(has_err(&e, "main.ini", 14, "set without rate_limit"));
+	assert_true(has_err(&e, "main.ini", 15, "set without auth_file"));
+	assert_true(has_err(&e, "main.ini", 16, "need a GeoIP database"));
+	/* DE, before the bad item, is kept: it too needs geoip_db. */
+	assert_true(has_err(&e, "main.ini", 8, "need a GeoIP database"));
+	expect_fail(cf, &e, 12);
 	config_errors_free(&e);
 }
 
@@ -913,6 +958,7 @@ main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_not_yet),
+		cmocka_unit_test(test_gate_keys),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_max_uri),
