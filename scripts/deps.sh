@@ -18,9 +18,11 @@ usage()
 	exit 2
 }
 
-build_pkgs=(gcc make pkg-config libuv1-dev libinih-dev libcmocka-dev libmbedtls-dev)
+build_pkgs=(gcc make pkg-config libuv1-dev libinih-dev libcmocka-dev libmbedtls-dev
+	libncurses-dev libmaxminddb-dev libcrypt-dev)
 check_pkgs=(curl python3 python3-pytest socat clang CLANG_RT clang-format
-	tmux openssl apache2-utils groff-base testssl.sh)
+	tmux openssl apache2-utils groff-base testssl.sh libmaxmind-db-writer-perl
+	nginx-light wrk)
 demo_pkgs=(python3 curl)
 bench_pkgs=(nginx-light haproxy wrk)
 

@@ -129,10 +129,12 @@ if [ "$built" = 1 ]; then
 	suite docs 60 "${self[@]}" run_docs
 	suite unit 180 "${self[@]}" run_unit build
 	suite e2e 600 "${self[@]}" run_e2e build
+	# A few seconds of load: fails on errors or a dead daemon, never on speed.
+	suite bench-smoke 180 /usr/bin/python3 bench/smoke build/frontdoord
 	# The TLS unit and end-to-end tests again against mbedTLS 3.6 (TLS 1.3).
 	suite tls-mbedtls3 900 make WERROR="$WERROR" check-tls
 else
-	for s in docs unit e2e tls-mbedtls3; do
+	for s in docs unit e2e bench-smoke tls-mbedtls3; do
 		record "$s" FAILED "not run: build failed"
 	done
 fi
