@@ -40,6 +40,7 @@ sed -e "s|@RUNDIR@|$rundir|g" -e "s|@HTTP_PORT@|$port|g" \
     -e "s|@NOTES_PORT@|$notes_port|g" -e "s|@PHOTOS_PORT@|$photos_port|g" \
     -e "s|^;@USER_LINE@\$|$user_line|" "$repo/config/demo.ini" > "$conf"
 chmod 0644 "$conf"
+install -m 0644 "$repo/config/demo.htpasswd" "$rundir/demo.htpasswd"
 
 pids=()		# everything started, stopped in reverse order
 fd_pid=
@@ -111,6 +112,8 @@ frontdoor demo is running (frontdoord pid $fd_pid, run dir $rundir)
   $base/photos/             photos app
   $base/photos/slow?ms=1500 a slow page
   curl -H 'Host: photos.localhost' $base/    photos by host name
+  $base/private/            behind basic auth: user demo, password frontdoor
+  $base/limited/            rate limited: 2/s, bursts of 4, then 429
   $base/attic/              a disabled route (503)
   $base/missing             no route (404)
 Error log: $rundir/error.log.  Access log follows; Ctrl-C stops everything.
