@@ -41,6 +41,8 @@ INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 MMDB_CFLAGS := $(shell pkg-config --cflags libmaxminddb 2>/dev/null)
 MMDB_LIBS := $(shell pkg-config --libs libmaxminddb 2>/dev/null || echo -lmaxminddb)
 CRYPT_LIBS := $(shell pkg-config --libs libcrypt 2>/dev/null || echo -lcrypt)
+CURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
+CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 # mbedTLS 2.28 ships no .pc file: name the three libraries.
 ifeq ($(MBEDTLS),3)
@@ -67,7 +69,7 @@ TUI_OBJ	   := $(TUI_SRC:%.c=$(BUILD)/%.o)
 
 DAEMON_LIBS = $(UV_LIBS) $(INIH_LIBS) $(TLS_LIBS) $(MMDB_LIBS) $(CRYPT_LIBS) \
 	      -lpthread
-TUI_LIBS    = $(UV_LIBS)
+TUI_LIBS    = $(UV_LIBS) $(CURSES_LIBS)
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -106,6 +108,9 @@ $(BUILD)/tests/test-route: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o $(BU
 $(BUILD)/tests/test-tls: $(BUILD)/daemon/tls.o $(BUILD)/daemon/config.o \
     $(BUILD)/daemon/route.o
 $(BUILD)/tests/test-print: $(BUILD)/tui/print.o
+$(BUILD)/tests/test-model: $(BUILD)/tui/model.o $(BUILD)/tui/input.o
+# Only the dashboard includes curses.h.
+$(TUI_OBJ): ALL_CFLAGS += $(CURSES_CFLAGS)
 # config.o reads htpasswd files and opens the GeoIP database.
 GATE_CONF_OBJ = $(BUILD)/daemon/auth.o $(BUILD)/daemon/geoip.o \
     $(BUILD)/daemon/tls.o

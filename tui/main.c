@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "dash.h"
 #include "util.h"
 #include "version.h"
 
@@ -25,8 +26,8 @@ main_usage(FILE *fp)
 	    "commands:\n");
 	cmd_usage(fp);
 	fprintf(fp,
-	    "\nWith no command on a terminal: status (the dashboard "
-	    "is planned).\nSee frontdoor(1).\n");
+	    "\nWith no command on a terminal: the dashboard (? shows its "
+	    "keys).\nSee frontdoor(1).\n");
 }
 
 int
@@ -34,7 +35,7 @@ main(int argc, char **argv)
 {
 	struct cmd_ctx ctx;
 	char         **cargv;
-	char          *status[] = { (char *)"status", NULL }, *end;
+	char          *end;
 	const char    *env;
 	long           secs;
 	int            i, rc, cargc = 0, only_args = 0;
@@ -101,12 +102,10 @@ main(int argc, char **argv)
 	}
 
 	if (cargc == 0) {
-		/* The dashboard's place (its own issue): status for now. */
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 			goto usage;
 		free(cargv);
-		cargv = NULL;
-		rc = cmd_run(&ctx, 1, status);
+		return dash_run(ctx.socket, ctx.readonly);
 	} else
 		rc = cmd_run(&ctx, cargc, cargv);
 	cmd_done(&ctx);
