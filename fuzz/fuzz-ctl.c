@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (i = 0; i < n; i++) {
 		if (words[i][0] == '\0' || strchr(words[i], ' ') != NULL)
-			abort();	/* a word is never empty or split */
+			abort(); /* a word is never empty or split */
 		(void)ctl_tag_ok(words[i]);
 	}
 	free(line);
