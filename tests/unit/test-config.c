@@ -614,7 +614,7 @@ test_gate_keys(void **state)
 	               "deny = 192.168.1.66\n"
 	               "rate_limit = 10/s\n"
 	               "allow_countries =\n"
-	               "[route m]\nbackends = 127.0.0.1:80\n"
+	               "[route m]\nbackends = 127.0.0.1:80\npath = /m\n"
 	               "rate_limit = 30/m\nrate_burst = 5\n");
 	r = &cf->routes[0];
 	assert_int_equal(r->nallow, 2);
