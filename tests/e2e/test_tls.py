@@ -222,12 +222,21 @@ def test_testssl(tls_fd, workdir):
     exe = shutil.which("testssl") or shutil.which("testssl.sh")
     assert exe, "testssl.sh is not installed (scripts/deps.sh check installs it)"
     out = workdir / "testssl.json"
-    subprocess.run([exe, "--quiet", "--color", "0", "--warnings", "off",
-                    "--connect-timeout", "5", "--openssl-timeout", "5",
-                    "-p", "-s", "-f", "-U", "--ip", "127.0.0.1",
-                    "--jsonfile", str(out),
-                    "https://app.test:%d" % tls_fd.https_port],
-                   capture_output=True, timeout=900)
+    for attempt in range(2):
+        # testssl.sh gives up on a host it finds slow to connect; on a
+        # loaded machine that can happen once: try again before judging.
+        if out.exists():
+            out.unlink()
+        p = subprocess.run([exe, "--quiet", "--color", "0", "--warnings", "off",
+                            "--connect-timeout", "10", "--openssl-timeout", "10",
+                            "-p", "-s", "-f", "-U", "--ip", "127.0.0.1",
+                            "--jsonfile", str(out),
+                            "https://app.test:%d" % tls_fd.https_port],
+                           capture_output=True, timeout=900)
+        if out.exists() and out.stat().st_size > 0:
+            break
+    assert out.exists(), "testssl.sh wrote no report (exit %d): %s" % (
+        p.returncode, (p.stdout + p.stderr)[-2000:].decode(errors="replace"))
     findings = json.loads(out.read_text())
     bad = [f for f in findings
            if f.get("severity") in ("MEDIUM", "HIGH", "CRITICAL")
