@@ -1,18 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # Show frontdoor working: two small demo apps behind build/frontdoord on
-# 127.0.0.1:8080, a little background traffic, and the access log live.
-# Ctrl-C stops everything this script started.
+# 127.0.0.1:8080, a little background traffic, and then, on a terminal, the
+# dashboard (build/frontdoor): quitting it (q) stops everything this script
+# started.  Not on a terminal, or with DEMO_SECONDS, the access log follows
+# instead and Ctrl-C stops everything.
 #
 # Environment:
 #   DEMO_SECONDS=N   stop by itself after N seconds (for tests; default: run until Ctrl-C)
 #   DEMO_PORT        frontdoord's port (8080); DEMO_NOTES_PORT (9001), DEMO_PHOTOS_PORT (9002)
 #   FRONTDOORD       the daemon (build/frontdoord)
+#   FRONTDOOR        the client, for the dashboard (build/frontdoor)
 #   DEMO_KEEP=1      keep the run directory (config, logs) afterwards
 set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 FRONTDOORD=${FRONTDOORD:-$repo/build/frontdoord}
+FRONTDOOR=${FRONTDOOR:-$repo/build/frontdoor}
 PY=/usr/bin/python3
 port=${DEMO_PORT:-8080}
 notes_port=${DEMO_NOTES_PORT:-9001}
@@ -104,6 +108,13 @@ if ! wait_http "http://127.0.0.1:$port/" 10; then
 fi
 
 base=http://127.0.0.1:$port
+dashboard=0
+if [ -z "$seconds" ] && [ -t 0 ] && [ -t 1 ] && [ -x "$FRONTDOOR" ]; then
+	dashboard=1
+	follow="The dashboard opens in 3 s; q (or Ctrl-C) quits it and stops everything."
+else
+	follow="Access log follows; Ctrl-C stops everything."
+fi
 cat <<MSG
 
 frontdoor demo is running (frontdoord pid $fd_pid, run dir $rundir)
@@ -116,7 +127,7 @@ frontdoor demo is running (frontdoord pid $fd_pid, run dir $rundir)
   $base/limited/            rate limited: 2/s, bursts of 4, then 429
   $base/attic/              a disabled route (503)
   $base/missing             no route (404)
-Error log: $rundir/error.log.  Access log follows; Ctrl-C stops everything.
+Error log: $rundir/error.log.  $follow
 
 MSG
 
@@ -139,6 +150,13 @@ MSG
 		sleep 0.5 & child=$!; wait "$child"
 	done
 ) & pids+=($!)
+
+if [ "$dashboard" = 1 ]; then
+	# The dashboard in the foreground; its end is the demo's end.
+	sleep 3
+	"$FRONTDOOR" -s "$rundir/control.sock"
+	exit 0
+fi
 
 tail -n +1 -F "$rundir/access.log" 2>/dev/null & pids+=($!)
 tail_pid=$!

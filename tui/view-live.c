@@ -35,8 +35,8 @@ view_live_draw(struct view *v, int y, int h)
 	}
 	y++;
 	/* TIME 8, CLIENT 15, CC 2, METHOD 6, HOST and PATH share what is
-	 * left (a third and two thirds), STATUS 3, MS 6, ROUTE 10. */
-	hw = (v->cols - 1 - 9 - 16 - 3 - 7 - 4 - 7 - 11) / 3;
+	 * left (two fifths and three), STATUS 3, MS 6, ROUTE 10. */
+	hw = (v->cols - 1 - 9 - 16 - 3 - 7 - 4 - 7 - 11) * 2 / 5;
 	if (hw < 4)
 		hw = 4;
 	pw = v->cols - 1 - 9 - 16 - 3 - 7 - 4 - 7 - 11 - hw - 1;

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, curl, wait_until
+from helpers import FRONTDOORD, REPO, curl, free_port, port_accepts, wait_until
 
 FRONTDOOR = os.path.abspath(os.environ.get("FRONTDOOR", str(REPO / "build" / "frontdoor")))
 TMUX = "tmux"
@@ -31,7 +31,8 @@ pytestmark = pytest.mark.skipif(
 class Dash:
     """The dashboard in a detached tmux session of its own server."""
 
-    def __init__(self, workdir, sock, args=(), width=100, height=30, env=None):
+    def __init__(self, workdir, sock, args=(), width=100, height=30, env=None,
+                 command=None):
         self.dir = Path(workdir)
         self.tmux_sock = str(self.dir / "tmux.sock")
         self.status_file = self.dir / "dash.exit"
@@ -43,9 +44,10 @@ class Dash:
             "#!/bin/sh\n"
             "export LANG=C.UTF-8 LC_ALL=C.UTF-8\n"
             "unset NO_COLOR\n" + extra +
-            "'%s' -s '%s' %s\n"
+            "%s\n"
             "echo $? > '%s'\n"
-            "sleep 120\n" % (FRONTDOOR, sock, " ".join(args), self.status_file))
+            "sleep 120\n" % (command or "'%s' -s '%s' %s" % (FRONTDOOR, sock, " ".join(args)),
+                              self.status_file))
         os.chmod(script, 0o755)
         self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "dash",
                   "-x", str(width), "-y", str(height), str(script))
@@ -327,6 +329,27 @@ def test_reconnects_after_a_daemon_restart(two_routes, dash):
     d.keys("4")
     assert get_status(fd, "/echo/after-restart") == 200
     d.wait_text("/echo/after-restart", 2)
+
+
+def test_demo_ends_in_the_dashboard(workdir):
+    ports = {"DEMO_PORT": free_port(), "DEMO_NOTES_PORT": free_port(),
+             "DEMO_PHOTOS_PORT": free_port()}
+    env = dict(ports, FRONTDOORD=FRONTDOORD, FRONTDOOR=FRONTDOOR)
+    d = Dash(workdir, None, env={k: str(v) for k, v in env.items()},
+             command=str(REPO / "scripts" / "demo.sh"))
+    try:
+        d.wait(lambda s: re.search(r"^ notes\s+enabled", s, re.M)
+               and re.search(r"^ attic\s+disabled", s, re.M), 20, "the demo's routes")
+        d.keys("4")
+        d.wait(lambda s: re.search(r"GET\s+\S+\s+/(notes|photos|missing|attic)", s), 5,
+               "the demo's traffic")
+        d.keys("q")
+        assert d.exit_status(15) == 0, "the demo did not end with the dashboard"
+        for name, port in ports.items():
+            assert wait_until(lambda: not port_accepts(port), 5), \
+                "something still listens on %s=%d after quitting the demo" % (name, port)
+    finally:
+        d.kill()
 
 
 def test_read_only_refuses_changes(two_routes, dash):
