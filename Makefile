@@ -41,6 +41,7 @@ INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 MMDB_CFLAGS := $(shell pkg-config --cflags libmaxminddb 2>/dev/null)
 MMDB_LIBS := $(shell pkg-config --libs libmaxminddb 2>/dev/null || echo -lmaxminddb)
 CRYPT_LIBS := $(shell pkg-config --libs libcrypt 2>/dev/null || echo -lcrypt)
+Z_LIBS	  := $(shell pkg-config --libs zlib libzstd 2>/dev/null || echo -lz -lzstd)
 CURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 CURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 
@@ -68,7 +69,7 @@ DAEMON_LIB_OBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 TUI_OBJ	   := $(TUI_SRC:%.c=$(BUILD)/%.o)
 
 DAEMON_LIBS = $(UV_LIBS) $(INIH_LIBS) $(TLS_LIBS) $(MMDB_LIBS) $(CRYPT_LIBS) \
-	      -lpthread
+	      $(Z_LIBS) -lpthread
 TUI_LIBS    = $(UV_LIBS) $(CURSES_LIBS)
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
@@ -119,6 +120,8 @@ $(BUILD)/tests/test-route: $(GATE_CONF_OBJ)
 $(BUILD)/tests/test-tls: $(GATE_CONF_OBJ)
 $(BUILD)/tests/test-auth: $(BUILD)/daemon/auth.o $(BUILD)/daemon/tls.o
 $(BUILD)/tests/test-rate: $(BUILD)/daemon/rate.o
+$(BUILD)/tests/test-compress: $(BUILD)/daemon/compress.o
+$(BUILD)/tests/test-cache: $(BUILD)/daemon/cache.o
 
 unit-build: $(UNIT_BIN)
 
