@@ -1,0 +1,863 @@
+/* SPDX-License-Identifier: ISC */
+/* The response cache: per route, in memory, LRU within a size, shared by workers. */
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "config.h"
+#include "log.h"
+#include "parse.h"
+#include "stats.h"
+#include "util.h"
+
+/*
+ * One route's cache.  Its lock guards the table, the LRU list, the counts
+ * and every entry's refs and state; critical sections are short (no I/O,
+ * no allocation larger than an entry's growth).  A route's cache lives
+ * until exit once created (workers read caches[] without a lock), and is
+ * emptied, not freed, when the route changes or goes.
+ */
+struct route_cache {
+	pthread_mutex_t      lock;
+	struct cache_entry **table;
+	size_t               nbuckets; /* power of two */
+	size_t               nentries;
+	uint64_t             used;
+	uint64_t             max; /* 0: off */
+	uint64_t             fingerprint;
+	struct cache_entry  *lru_head; /* READY entries only */
+	struct cache_entry  *lru_tail;
+};
+
+static struct route_cache *caches[STATS_MAX_ROUTES];
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	size_t               i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ s[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t
+fnv_str(uint64_t h, const char *s)
+{
+	h = fnv(h, s != NULL ? s : "\1", s != NULL ? strlen(s) + 1 : 1);
+	return h;
+}
+
+static uint64_t
+fnv_u64(uint64_t h, uint64_t v)
+{
+	return fnv(h, &v, sizeof v);
+}
+
+/* Everything of a route that could change what it serves. */
+static uint64_t
+cache_fingerprint(const struct route_conf *r)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t   i;
+
+	h = fnv_str(h, r->name);
+	for (i = 0; i < r->nhosts; i++)
+		h = fnv_str(h, r->hosts[i]);
+	h = fnv_str(h, r->path);
+	for (i = 0; i < r->nbackends; i++)
+		h = fnv_str(h, r->backends[i].name);
+	for (i = 0; i < r->nallow; i++)
+		h = fnv(fnv_u64(fnv_u64(h, (uint64_t)r->allow[i].family),
+		            r->allow[i].bits),
+		    r->allow[i].addr, sizeof r->allow[i].addr);
+	for (i = 0; i < r->ndeny; i++)
+		h = fnv(fnv_u64(fnv_u64(h, (uint64_t)r->deny[i].family),
+		            r->deny[i].bits),
+		    r->deny[i].addr, sizeof r->deny[i].addr);
+	h = fnv_u64(h, r->nhosts);
+	h = fnv_u64(h, r->nbackends);
+	h = fnv_u64(h, r->nallow);
+	h = fnv_u64(h, r->ndeny);
+	h = fnv_u64(h, (uint64_t)r->strip_path);
+	h = fnv_u64(h, (uint64_t)r->preserve_host);
+	h = fnv_u64(h, (uint64_t)r->websocket);
+	h = fnv_u64(h, (uint64_t)r->enabled);
+	h = fnv_u64(h, (uint64_t)r->balance);
+	h = fnv_u64(h, (uint64_t)r->https_redirect);
+	h = fnv_u64(h, r->connect_timeout_ms);
+	h = fnv_u64(h, r->backend_timeout_ms);
+	h = fnv_u64(h, r->max_body_size);
+	h = fnv_u64(h, r->rate_interval_us);
+	h = fnv_u64(h, r->rate_burst);
+	h = fnv_u64(h, (uint64_t)r->compress);
+	h = fnv_u64(h, r->compress_min_size);
+	h = fnv_u64(h, r->cache_size);
+	h = fnv_str(h, r->health_path);
+	h = fnv_str(h, r->maintenance_page);
+	h = fnv_str(h, r->auth_file);
+	h = fnv_str(h, r->auth_realm);
+	h = fnv_str(h, r->allow_countries);
+	h = fnv_str(h, r->deny_countries);
+	h = fnv_str(h, r->compress_types);
+	return h;
+}
+
+/* Under the lock.  Take e out of the table and the LRU list; drop its ref. */
+static void cache_unlink(struct route_cache *, struct cache_entry *);
+
+static void
+cache_entry_free(struct cache_entry *e)
+{
+	free(e->head);
+	free(e->body);
+	free(e->key);
+	free(e->vary_names);
+	free(e->vary_vals);
+	free(e);
+}
+
+/* Under the lock. */
+static void
+cache_unref_locked(struct cache_entry *e)
+{
+	if (--e->refs == 0)
+		cache_entry_free(e);
+}
+
+static void
+lru_remove(struct route_cache *rc, struct cache_entry *e)
+{
+	if (e->lprev != NULL)
+		e->lprev->lnext = e->lnext;
+	else if (rc->lru_head == e)
+		rc->lru_head = e->lnext;
+	if (e->lnext != NULL)
+		e->lnext->lprev = e->lprev;
+	else if (rc->lru_tail == e)
+		rc->lru_tail = e->lprev;
+	e->lprev = e->lnext = NULL;
+}
+
+static void
+lru_front(struct route_cache *rc, struct cache_entry *e)
+{
+	e->lnext = rc->lru_head;
+	e->lprev = NULL;
+	if (rc->lru_head != NULL)
+		rc->lru_head->lprev = e;
+	rc->lru_head = e;
+	if (rc->lru_tail == NULL)
+		rc->lru_tail = e;
+}
+
+static void
+cache_unlink(struct route_cache *rc, struct cache_entry *e)
+{
+	struct cache_entry **pp;
+
+	if (e->state == CACHE_DEAD)
+		return;
+	for (pp = &rc->table[e->hash & (rc->nbuckets - 1)]; *pp != NULL;
+	     pp = &(*pp)->hnext) {
+		if (*pp == e) {
+			*pp = e->hnext;
+			break;
+		}
+	}
+	e->hnext = NULL;
+	if (e->state == CACHE_READY)
+		lru_remove(rc, e);
+	e->state = CACHE_DEAD;
+	rc->used -= e->size;
+	rc->nentries--;
+	cache_unref_locked(e);
+}
+
+/* Under the lock: make room for need more bytes by evicting READY entries. */
+static int
+cache_evict(struct route_cache *rc, uint64_t need)
+{
+	while (rc->used + need > rc->max && rc->lru_tail != NULL)
+		cache_unlink(rc, rc->lru_tail);
+	return rc->used + need > rc->max ? -1 : 0;
+}
+
+static void
+cache_empty_locked(struct route_cache *rc)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nbuckets; i++) {
+		while (rc->table[i] != NULL)
+			cache_unlink(rc, rc->table[i]);
+	}
+}
+
+void
+cache_configure(const struct config *cfg)
+{
+	static unsigned char     seen[STATS_MAX_ROUTES];
+	const struct route_conf *r;
+	struct route_cache      *rc;
+	uint64_t                 fp;
+	size_t                   i;
+
+	memset(seen, 0, sizeof seen);
+	for (i = 0; i < cfg->nroutes; i++) {
+		r = &cfg->routes[i];
+		if (r->id == 0 || r->id >= STATS_MAX_ROUTES)
+			continue; /* the shared overflow slot gets no cache */
+		seen[r->id] = 1;
+		fp = cache_fingerprint(r);
+		rc = caches[r->id];
+		if (rc == NULL) {
+			if (r->cache_size == 0)
+				continue;
+			rc = xcalloc(1, sizeof *rc);
+			pthread_mutex_init(&rc->lock, NULL);
+			rc->nbuckets = 64;
+			rc->table = xcalloc(rc->nbuckets, sizeof *rc->table);
+			rc->max = r->cache_size;
+			rc->fingerprint = fp;
+			__atomic_store_n(&caches[r->id], rc, __ATOMIC_RELEASE);
+			continue;
+		}
+		pthread_mutex_lock(&rc->lock);
+		if (rc->fingerprint != fp) {
+			if (rc->nentries > 0)
+				log_info(
+				    "route %s changed: its cache is emptied",
+				    r->name);
+			cache_empty_locked(rc);
+		}
+		rc->fingerprint = fp;
+		rc->max = r->cache_size;
+		pthread_mutex_unlock(&rc->lock);
+	}
+	/* Routes gone from the configuration keep no entries. */
+	for (i = 1; i < STATS_MAX_ROUTES; i++) {
+		if (seen[i] || (rc = caches[i]) == NULL)
+			continue;
+		pthread_mutex_lock(&rc->lock);
+		cache_empty_locked(rc);
+		rc->max = 0;
+		rc->fingerprint = 0;
+		pthread_mutex_unlock(&rc->lock);
+	}
+}
+
+void
+cache_shutdown(void)
+{
+	struct route_cache *rc;
+	size_t              i;
+
+	for (i = 0; i < STATS_MAX_ROUTES; i++) {
+		if ((rc = caches[i]) == NULL)
+			continue;
+		pthread_mutex_lock(&rc->lock);
+		cache_empty_locked(rc);
+		pthread_mutex_unlock(&rc->lock);
+		/* Entries still referenced were freed by their last holder. */
+		pthread_mutex_destroy(&rc->lock);
+		free(rc->table);
+		free(rc);
+		caches[i] = NULL;
+	}
+}
+
+static struct route_cache *
+cache_get(unsigned route)
+{
+	if (route == 0 || route >= STATS_MAX_ROUTES)
+		return NULL;
+	return __atomic_load_n(&caches[route], __ATOMIC_ACQUIRE);
+}
+
+const char *
+cache_head_value(const char *head, size_t len, const char *name, size_t *vlen)
+{
+	const char *p = head, *end = head + len, *eol, *colon, *v;
+	size_t      nl = strlen(name);
+
+	/* Skip the request line. */
+	if ((eol = memmem(p, len, "\r\n", 2)) == NULL)
+		return NULL;
+	for (p = eol + 2; p < end; p = eol + 2) {
+		if ((eol = memmem(p, (size_t)(end - p), "\r\n", 2)) == NULL ||
+		    eol == p)
+			return NULL;
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (colon == NULL ||
+		    !fd_strncaseeq(p, (size_t)(colon - p), name, nl))
+			continue;
+		for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+			;
+		*vlen = (size_t)(eol - v);
+		while (
+		    *vlen > 0 && (v[*vlen - 1] == ' ' || v[*vlen - 1] == '\t'))
+			(*vlen)--;
+		return v;
+	}
+	return NULL;
+}
+
+/*
+ * The request's values for a Vary list: "value\n" per name (every header
+ * of that name joined by ",", white space dropped).  Allocated.
+ */
+static char *
+cache_vary_values(const char *names, const char *head, size_t len)
+{
+	struct buf  b;
+	const char *p, *e, *lp, *lend = head + len, *eol, *colon;
+	size_t      i;
+
+	buf_init(&b, 0);
+	for (p = names; *p != '\0'; p = *e == ',' ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		eol = memmem(head, len, "\r\n", 2);
+		for (lp = eol != NULL ? eol + 2 : lend; lp < lend;
+		     lp = eol + 2) {
+			eol = memmem(lp, (size_t)(lend - lp), "\r\n", 2);
+			if (eol == NULL || eol == lp)
+				break;
+			colon = memchr(lp, ':', (size_t)(eol - lp));
+			if (colon == NULL ||
+			    !fd_strncaseeq(lp, (size_t)(colon - lp), p,
+			        (size_t)(e - p)))
+				continue;
+			if (b.len > 0 && b.data[b.len - 1] != '\n')
+				buf_append(&b, ",", 1);
+			for (i = 1; colon + i < eol; i++) {
+				if (colon[i] != ' ' && colon[i] != '\t')
+					buf_append(&b, colon + i, 1);
+			}
+		}
+		buf_append(&b, "\n", 1);
+	}
+	buf_append(&b, "", 1);
+	return b.data;
+}
+
+static int
+cache_fresh(const struct cache_entry *e, uint64_t now)
+{
+	return cache_entry_age(e, now) < e->lifetime_s;
+}
+
+uint64_t
+cache_entry_age(const struct cache_entry *e, uint64_t now)
+{
+	return e->age0_s + (now > e->stored_s ? now - e->stored_s : 0);
+}
+
+static uint64_t
+cache_hash(const struct cache_req *req)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t   i;
+
+	for (i = 0; i < req->host_len; i++)
+		h = (h ^ (unsigned char)(req->host[i] | 0x20)) *
+		    1099511628211ull;
+	h = fnv(h, " ", 1);
+	return fnv(h, req->path, req->path_len);
+}
+
+static int
+cache_key_eq(const struct cache_entry *e, const struct cache_req *req)
+{
+	return e->key_len == req->host_len + 1 + req->path_len &&
+	    fd_strncaseeq(e->key, req->host_len, req->host, req->host_len) &&
+	    memcmp(e->key + e->path_off, req->path, req->path_len) == 0;
+}
+
+static void
+cache_grow_table(struct route_cache *rc)
+{
+	struct cache_entry **t, *e, *next;
+	size_t               i, n = rc->nbuckets * 2;
+
+	t = xcalloc(n, sizeof *t);
+	for (i = 0; i < rc->nbuckets; i++) {
+		for (e = rc->table[i]; e != NULL; e = next) {
+			next = e->hnext;
+			e->hnext = t[e->hash & (n - 1)];
+			t[e->hash & (n - 1)] = e;
+		}
+	}
+	free(rc->table);
+	rc->table = t;
+	rc->nbuckets = n;
+}
+
+enum cache_found
+cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
+    uint64_t now, struct cache_entry **out)
+{
+	struct route_cache *rc = cache_get(route);
+	struct cache_entry *e, *next, *filling = NULL;
+	uint64_t            h;
+	char               *vals;
+	size_t              size;
+	int                 match;
+
+	*out = NULL;
+	if (rc == NULL)
+		return CACHE_OFF;
+	h = cache_hash(req);
+	pthread_mutex_lock(&rc->lock);
+	if (rc->max == 0) {
+		pthread_mutex_unlock(&rc->lock);
+		return CACHE_OFF;
+	}
+	for (e = rc->table[h & (rc->nbuckets - 1)]; e != NULL; e = next) {
+		next = e->hnext;
+		if (e->hash != h || !cache_key_eq(e, req))
+			continue;
+		if (e->state == CACHE_FILLING) {
+			filling = e;
+			continue;
+		}
+		if (!cache_fresh(e, now)) {
+			cache_unlink(rc, e);
+			continue;
+		}
+		if (req->restricted && !e->public)
+			continue;
+		match = 1;
+		if (e->vary_names != NULL) {
+			vals = cache_vary_values(e->vary_names, req->head,
+			    req->head_len);
+			match = strcmp(vals, e->vary_vals) == 0;
+			free(vals);
+		}
+		if (!match)
+			continue;
+		e->refs++;
+		lru_remove(rc, e);
+		lru_front(rc, e);
+		*out = e;
+		pthread_mutex_unlock(&rc->lock);
+		return CACHE_HIT;
+	}
+	if (filling != NULL) {
+		filling->refs++;
+		*out = filling;
+		pthread_mutex_unlock(&rc->lock);
+		return CACHE_WAIT;
+	}
+	if (!may_fill) {
+		pthread_mutex_unlock(&rc->lock);
+		return CACHE_NONE;
+	}
+	size = sizeof *e + req->host_len + 1 + req->path_len + 1;
+	if (size > rc->max / 8 || cache_evict(rc, size) != 0) {
+		pthread_mutex_unlock(&rc->lock);
+		return CACHE_NONE;
+	}
+	e = xcalloc(1, sizeof *e);
+	e->rc = rc;
+	e->hash = h;
+	e->key_len = req->host_len + 1 + req->path_len;
+	e->key = xmalloc(e->key_len + 1);
+	memcpy(e->key, req->host, req->host_len);
+	e->key[req->host_len] = ' ';
+	e->path_off = req->host_len + 1;
+	memcpy(e->key + e->path_off, req->path, req->path_len);
+	e->key[e->key_len] = '\0';
+	e->size = size;
+	e->refs = 2; /* the table's and the filler's */
+	e->state = CACHE_FILLING;
+	if (rc->nentries >= rc->nbuckets)
+		cache_grow_table(rc);
+	e->hnext = rc->table[h & (rc->nbuckets - 1)];
+	rc->table[h & (rc->nbuckets - 1)] = e;
+	rc->nentries++;
+	rc->used += size;
+	*out = e;
+	pthread_mutex_unlock(&rc->lock);
+	return CACHE_FILL;
+}
+
+int
+cache_entry_state(struct cache_entry *e)
+{
+	int s;
+
+	pthread_mutex_lock(&e->rc->lock);
+	s = e->state;
+	pthread_mutex_unlock(&e->rc->lock);
+	return s;
+}
+
+void
+cache_entry_release(struct cache_entry *e)
+{
+	struct route_cache *rc;
+
+	if (e == NULL)
+		return;
+	rc = e->rc;
+	pthread_mutex_lock(&rc->lock);
+	cache_unref_locked(e);
+	pthread_mutex_unlock(&rc->lock);
+}
+
+/* Under the lock: account delta more bytes to a FILLING entry. */
+static int
+cache_account(struct cache_entry *e, size_t delta)
+{
+	struct route_cache *rc = e->rc;
+
+	if (e->state != CACHE_FILLING || e->size + delta > rc->max / 8 ||
+	    cache_evict(rc, delta) != 0)
+		return -1;
+	e->size += delta;
+	rc->used += delta;
+	return 0;
+}
+
+int
+cache_fill_head(struct cache_entry *e, const struct cache_req *req, int status,
+    const char *head, size_t len, struct cache_meta *meta)
+{
+	char  *vals = NULL;
+	size_t add = len;
+	int    r;
+
+	if (meta->vary_names != NULL) {
+		vals = cache_vary_values(meta->vary_names, req->head,
+		    req->head_len);
+		add += strlen(meta->vary_names) + strlen(vals) + 2;
+	}
+	pthread_mutex_lock(&e->rc->lock);
+	r = cache_account(e, add);
+	pthread_mutex_unlock(&e->rc->lock);
+	if (r != 0) {
+		free(vals);
+		free(meta->vary_names);
+		meta->vary_names = NULL;
+		return -1;
+	}
+	/* Only the filler touches these until the entry is READY. */
+	e->head = xmalloc(len);
+	memcpy(e->head, head, len);
+	e->head_len = len;
+	e->status = status;
+	e->public = meta->public;
+	e->lifetime_s = meta->lifetime_s;
+	e->age0_s = meta->age0_s;
+	e->vary_names = meta->vary_names;
+	e->vary_vals = vals;
+	meta->vary_names = NULL;
+	return 0;
+}
+
+int
+cache_fill_body(struct cache_entry *e, const void *data, size_t len)
+{
+	size_t cap = e->body_cap;
+	int    r;
+
+	if (e->body_len + len > cap) {
+		cap = cap == 0 ? 4096 : cap;
+		while (cap < e->body_len + len)
+			cap *= 2;
+		pthread_mutex_lock(&e->rc->lock);
+		if ((r = cache_account(e, cap - e->body_cap)) != 0 &&
+		    e->state == CACHE_FILLING) {
+			/* Doubling overshoots: try the exact size. */
+			cap = e->body_len + len;
+			r = cache_account(e, cap - e->body_cap);
+		}
+		pthread_mutex_unlock(&e->rc->lock);
+		if (r != 0)
+			return -1;
+		e->body = xrealloc(e->body, cap);
+		e->body_cap = cap;
+	}
+	memcpy(e->body + e->body_len, data, len);
+	e->body_len += len;
+	return 0;
+}
+
+int
+cache_fill_done(struct cache_entry *e)
+{
+	struct route_cache *rc = e->rc;
+	struct cache_entry *o, *next;
+
+	pthread_mutex_lock(&rc->lock);
+	if (e->state != CACHE_FILLING) {
+		pthread_mutex_unlock(&rc->lock);
+		return -1;
+	}
+	/* An older copy of the same variant goes. */
+	for (o = rc->table[e->hash & (rc->nbuckets - 1)]; o != NULL; o = next) {
+		next = o->hnext;
+		if (o != e && o->state == CACHE_READY && o->hash == e->hash &&
+		    o->key_len == e->key_len &&
+		    memcmp(o->key, e->key, e->key_len) == 0 &&
+		    (o->vary_vals == NULL) == (e->vary_vals == NULL) &&
+		    (o->vary_vals == NULL ||
+		        strcmp(o->vary_vals, e->vary_vals) == 0))
+			cache_unlink(rc, o);
+	}
+	e->stored_s = (uint64_t)time(NULL);
+	e->state = CACHE_READY;
+	lru_front(rc, e);
+	pthread_mutex_unlock(&rc->lock);
+	return 0;
+}
+
+void
+cache_fill_abandon(struct cache_entry *e)
+{
+	struct route_cache *rc = e->rc;
+
+	pthread_mutex_lock(&rc->lock);
+	if (e->state == CACHE_FILLING)
+		cache_unlink(rc, e);
+	pthread_mutex_unlock(&rc->lock);
+}
+
+size_t
+cache_purge(unsigned route, const char *prefix)
+{
+	struct route_cache *rc = cache_get(route);
+	struct cache_entry *e, *next;
+	size_t              i, n = 0, pl = prefix != NULL ? strlen(prefix) : 0;
+
+	if (rc == NULL)
+		return 0;
+	pthread_mutex_lock(&rc->lock);
+	for (i = 0; i < rc->nbuckets; i++) {
+		for (e = rc->table[i]; e != NULL; e = next) {
+			next = e->hnext;
+			if (prefix != NULL &&
+			    (e->key_len - e->path_off < pl ||
+			        memcmp(e->key + e->path_off, prefix, pl) != 0))
+				continue;
+			/* A fill under way is abandoned: its filler sees it. */
+			if (e->state == CACHE_READY)
+				n++;
+			cache_unlink(rc, e);
+		}
+	}
+	pthread_mutex_unlock(&rc->lock);
+	return n;
+}
+
+void
+cache_usage(unsigned route, uint64_t *entries, uint64_t *bytes, uint64_t *max)
+{
+	struct route_cache *rc = cache_get(route);
+	struct cache_entry *e;
+	uint64_t            n = 0;
+
+	*entries = *bytes = *max = 0;
+	if (rc == NULL)
+		return;
+	pthread_mutex_lock(&rc->lock);
+	for (e = rc->lru_head; e != NULL; e = e->lnext)
+		n++;
+	*entries = n;
+	*bytes = rc->used;
+	*max = rc->max;
+	pthread_mutex_unlock(&rc->lock);
+}
+
+/* Directives of Cache-Control, case-insensitive; *arg: its value. */
+static int
+cc_has(const struct http_header *h, const char *name, uint64_t *arg)
+{
+	const char *p = h->value, *end = h->value + h->value_len, *e, *eq;
+	size_t      nl = strlen(name), tl;
+	char        num[24];
+
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+			p++;
+		for (e = p; e < end && *e != ','; e++)
+			if (*e == '"') /* a quoted value may hold commas */
+				for (e++; e < end && *e != '"'; e++)
+					;
+		eq = memchr(p, '=', (size_t)(e - p));
+		tl = (size_t)((eq != NULL ? eq : e) - p);
+		while (tl > 0 && (p[tl - 1] == ' ' || p[tl - 1] == '\t'))
+			tl--;
+		if (fd_strncaseeq(p, tl, name, nl)) {
+			if (arg != NULL) {
+				size_t      vl;
+				const char *v = eq != NULL ? eq + 1 : e;
+
+				while (v < e && (*v == ' ' || *v == '"'))
+					v++;
+				for (vl = 0;
+				     v + vl < e && v[vl] >= '0' && v[vl] <= '9';
+				     vl++)
+					;
+				if (vl == 0 || vl >= sizeof num)
+					return 0; /* no usable number */
+				memcpy(num, v, vl);
+				num[vl] = '\0';
+				*arg = strtoull(num, NULL, 10);
+			}
+			return 1;
+		}
+		p = e;
+	}
+	return 0;
+}
+
+int64_t
+cache_parse_date(const char *s, size_t len)
+{
+	static const char *const fmts[] = {
+		"%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
+		"%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
+		"%a %b %e %H:%M:%S %Y",      /* asctime */
+	};
+	char        buf[64];
+	struct tm   tm;
+	const char *end;
+	size_t      i;
+
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	for (i = 0; i < nitems(fmts); i++) {
+		memset(&tm, 0, sizeof tm);
+		end = strptime(buf, fmts[i], &tm);
+		if (end != NULL && *end == '\0')
+			return (int64_t)timegm(&tm);
+	}
+	return -1;
+}
+
+/* Append the lower-cased tokens of a Vary value to list. */
+static int
+vary_names(struct buf *list, const struct http_header *h)
+{
+	const char *p = h->value, *end = p + h->value_len, *e;
+	size_t      i, tl;
+
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+			p++;
+		for (e = p; e < end && *e != ','; e++)
+			;
+		tl = (size_t)(e - p);
+		while (tl > 0 && (p[tl - 1] == ' ' || p[tl - 1] == '\t'))
+			tl--;
+		if (tl == 1 && p[0] == '*')
+			return -1;
+		if (tl > 0) {
+			if (list->len > 0)
+				buf_append(list, ",", 1);
+			for (i = 0; i < tl; i++) {
+				char c = p[i];
+
+				if (c >= 'A' && c <= 'Z')
+					c |= 0x20;
+				buf_append(list, &c, 1);
+			}
+		}
+		p = e;
+	}
+	return 0;
+}
+
+int
+cache_storable(enum http_method meth, int status,
+    const struct http_header *hdrs, size_t n, int restricted, uint64_t now,
+    struct cache_meta *meta)
+{
+	const struct http_header *h;
+	struct buf                vary;
+	uint64_t                  v, smaxage = 0, maxage = 0, age = 0;
+	int64_t                   expires = -2, date = -1;
+	int                       has_s = 0, has_max = 0;
+	size_t                    i;
+
+	memset(meta, 0, sizeof *meta);
+	if (meth != HTTP_M_GET ||
+	    (status != 200 && status != 301 && status != 404))
+		return 0;
+	buf_init(&vary, 0);
+	for (i = 0; i < n; i++) {
+		h = &hdrs[i];
+		if (fd_strncaseeq(h->name, h->name_len, "Cache-Control", 13)) {
+			if (cc_has(h, "no-store", NULL) ||
+			    cc_has(h, "no-cache", NULL) ||
+			    cc_has(h, "private", NULL))
+				goto no;
+			if (cc_has(h, "public", NULL))
+				meta->public = 1;
+			if (cc_has(h, "s-maxage", &v)) {
+				has_s = 1;
+				smaxage = v;
+			}
+			if (cc_has(h, "max-age", &v)) {
+				has_max = 1;
+				maxage = v;
+			}
+		} else if (fd_strncaseeq(h->name, h->name_len, "Set-Cookie",
+		               10))
+			goto no;
+		else if (fd_strncaseeq(h->name, h->name_len, "Vary", 4)) {
+			if (vary_names(&vary, h) != 0)
+				goto no;
+		} else if (fd_strncaseeq(h->name, h->name_len, "Expires", 7))
+			expires = cache_parse_date(h->value, h->value_len);
+		else if (fd_strncaseeq(h->name, h->name_len, "Date", 4))
+			date = cache_parse_date(h->value, h->value_len);
+		else if (fd_strncaseeq(h->name, h->name_len, "Age", 3)) {
+			char num[24];
+
+			if (h->value_len > 0 && h->value_len < sizeof num) {
+				memcpy(num, h->value, h->value_len);
+				num[h->value_len] = '\0';
+				if (parse_uint(num, 0, UINT32_MAX, &v) == 0)
+					age = v;
+			}
+		}
+	}
+	if (restricted && !meta->public)
+		goto no;
+	if (has_s)
+		meta->lifetime_s = smaxage;
+	else if (has_max)
+		meta->lifetime_s = maxage;
+	else if (expires >= 0) {
+		int64_t base = date >= 0 ? date : (int64_t)now;
+
+		meta->lifetime_s =
+		    expires > base ? (uint64_t)(expires - base) : 0;
+	} else
+		goto no; /* no explicit freshness (or a bad Expires) */
+	meta->age0_s = age;
+	if (meta->lifetime_s <= age)
+		goto no;
+	if (vary.len > 0) {
+		buf_append(&vary, "", 1);
+		meta->vary_names = vary.data;
+	} else
+		buf_free(&vary);
+	return 1;
+no:
+	buf_free(&vary);
+	meta->vary_names = NULL;
+	return 0;
+}

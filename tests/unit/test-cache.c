@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: ISC */
+/* Unit tests for cache.c: storability, fills, waits, Vary, LRU, purge, reload. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "cache.h"
+#include "config.h"
+
+#define NOW ((uint64_t)time(NULL))
+
+static struct route_conf route;
+static struct config     cfg;
+
+static void
+configure(uint64_t size)
+{
+	route.name = (char *)"app";
+	route.path = (char *)"/";
+	route.id = 1;
+	route.cache_size = size;
+	cfg.routes = &route;
+	cfg.nroutes = 1;
+	cache_configure(&cfg);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	memset(&route, 0, sizeof(route));
+	configure(64 * 1024);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	cache_shutdown();
+	return 0;
+}
+
+/* "Name: value" pairs into headers (pointing into the strings). */
+static size_t
+hdrs(struct http_header *h, const char *const *pairs)
+{
+	size_t n = 0;
+
+	for (; pairs[0] != NULL; pairs += 2, n++) {
+		h[n].name = pairs[0];
+		h[n].name_len = strlen(pairs[0]);
+		h[n].value = pairs[1];
+		h[n].value_len = strlen(pairs[1]);
+		h[n].id = HTTP_HDR_OTHER;
+	}
+	return n;
+}
+
+static int
+storable(int status, int restricted, const char *const *pairs,
+    struct cache_meta *m)
+{
+	struct http_header h[16];
+	size_t             n = hdrs(h, pairs);
+	int                r;
+
+	r = cache_storable(HTTP_M_GET, status, h, n, restricted, NOW, m);
+	return r;
+}
+
+static void
+test_storable(void **state)
+{
+	struct cache_meta m;
+	const char       *maxage[] = { "Cache-Control", "max-age=60", NULL };
+	const char       *smax[] = { "Cache-Control", "max-age=5, s-maxage=90",
+		      NULL };
+	const char *priv[] = { "Cache-Control", "private, max-age=60", NULL };
+	const char *nostore[] = { "cache-control", "No-Store", NULL };
+	const char *nocache[] = { "Cache-Control", "no-cache=\"a,b\"", NULL };
+	const char *cookie[] = { "Cache-Control", "max-age=60", "Set-Cookie",
+		"a=1", NULL };
+	const char *varystar[] = { "Cache-Control", "max-age=60", "Vary",
+		"Accept-Encoding, *", NULL };
+	const char *vary[] = { "Cache-Control", "max-age=60", "Vary",
+		"Accept-Encoding", "vary", "X-A ,Cookie", NULL };
+	const char *pub[] = { "Cache-Control", "public, max-age=60", NULL };
+	const char *expires[] = { "Date", "Sun, 06 Nov 1994 08:49:37 GMT",
+		"Expires", "Sun, 06 Nov 1994 08:50:37 GMT", NULL };
+	const char *expired[] = { "Expires", "0", NULL };
+	const char *none[] = { "Content-Type", "text/html", NULL };
+	const char *aged[] = { "Cache-Control", "max-age=60", "Age", "61",
+		NULL };
+	struct http_header h[4];
+
+	(void)state;
+	assert_int_equal(storable(200, 0, maxage, &m), 1);
+	assert_int_equal(m.lifetime_s, 60);
+	assert_null(m.vary_names);
+	assert_int_equal(storable(301, 0, smax, &m), 1);
+	assert_int_equal(m.lifetime_s, 90);
+	assert_int_equal(storable(404, 0, maxage, &m), 1);
+	assert_int_equal(storable(500, 0, maxage, &m), 0);
+	assert_int_equal(storable(206, 0, maxage, &m), 0);
+	assert_int_equal(storable(200, 0, priv, &m), 0);
+	assert_int_equal(storable(200, 0, nostore, &m), 0);
+	assert_int_equal(storable(200, 0, nocache, &m), 0);
+	assert_int_equal(storable(200, 0, cookie, &m), 0);
+	assert_int_equal(storable(200, 0, varystar, &m), 0);
+	assert_int_equal(storable(200, 0, none, &m), 0);
+	assert_int_equal(storable(200, 0, expired, &m), 0);
+	assert_int_equal(storable(200, 0, aged, &m), 0);
+	assert_int_equal(storable(200, 1, maxage, &m), 0);
+	assert_int_equal(storable(200, 1, pub, &m), 1);
+	assert_true(m.public);
+	assert_int_equal(storable(200, 0, expires, &m), 1);
+	assert_int_equal(m.lifetime_s, 60);
+	assert_int_equal(storable(200, 0, vary, &m), 1);
+	assert_string_equal(m.vary_names, "accept-encoding,x-a,cookie");
+	free(m.vary_names);
+	/* Only GET fills the cache. */
+	assert_int_equal(cache_storable(HTTP_M_HEAD, 200, h, hdrs(h, maxage), 0,
+	                     NOW, &m),
+	    0);
+}
+
+static void
+test_dates_and_heads(void **state)
+{
+	const char *head = "GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match:  \"x\" "
+	                   "\r\nX-Empty:\r\n\r\n";
+	const char *v;
+	size_t      vl;
+
+	(void)state;
+	assert_int_equal(cache_parse_date("Sun, 06 Nov 1994 08:49:37 GMT", 29),
+	    784111777);
+	assert_int_equal(cache_parse_date("Sunday, 06-Nov-94 08:49:37 GMT", 30),
+	    784111777);
+	assert_int_equal(cache_parse_date("Sun Nov  6 08:49:37 1994", 24),
+	    784111777);
+	assert_int_equal(cache_parse_date("yesterday", 9), -1);
+	assert_int_equal(cache_parse_date("", 0), -1);
+	v = cache_head_value(head, strlen(head), "if-none-match", &vl);
+	assert_non_null(v);
+	assert_int_equal(vl, 3);
+	assert_memory_equal(v, "\"x\"", 3);
+	v = cache_head_value(head, strlen(head), "X-Empty", &vl);
+	assert_non_null(v);
+	assert_int_equal(vl, 0);
+	assert_null(cache_head_value(head, strlen(head), "Cookie", &vl));
+}
+
+static void
+req_for(struct cache_req *r, const char *path, const char *head)
+{
+	memset(r, 0, sizeof(*r));
+	r->host = "App.Test";
+	r->host_len = 8;
+	r->path = path;
+	r->path_len = strlen(path);
+	r->head = head;
+	r->head_len = strlen(head);
+}
+
+/* Fill path with a body of len bytes; 0 when stored. */
+static int
+fill(const char *path, const char *head, size_t len, const char *vary)
+{
+	static char         body[40000];
+	struct cache_req    r;
+	struct cache_entry *e;
+	struct cache_meta   m = { 60, 0, 0, NULL };
+	const char         *h = "HTTP/1.1 200 OK\r\n\r\n";
+	int                 rc = -1;
+
+	req_for(&r, path, head);
+	if (vary != NULL)
+		m.vary_names = strdup(vary);
+	if (cache_lookup(1, &r, 1, NOW, &e) != CACHE_FILL) {
+		free(m.vary_names);
+		return -2;
+	}
+	if (cache_fill_head(e, &r, 200, h, strlen(h), &m) == 0 &&
+	    cache_fill_body(e, body, len / 2) == 0 &&
+	    cache_fill_body(e, body, len - len / 2) == 0 &&
+	    cache_fill_done(e) == 0)
+		rc = 0;
+	else
+		cache_fill_abandon(e);
+	cache_entry_release(e);
+	return rc;
+}
+
+static void
+test_fill_hit_wait(void **state)
+{
+	struct cache_req    r;
+	struct cache_entry *e, *w, *h;
+	struct cache_meta   m = { 60, 3, 0, NULL };
+	const char         *head = "GET / HTTP/1.1\r\n\r\n";
+	uint64_t            entries, bytes, max;
+
+	(void)state;
+	req_for(&r, "/a?x=1", head);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_FILL);
+	/* Another request for the key waits for the fill. */
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w), CACHE_WAIT);
+	assert_ptr_equal(w, e);
+	assert_int_equal(cache_entry_state(w), CACHE_FILLING);
+	assert_int_equal(cache_fill_head(e, &r, 200, "HTTP/1.1 200 OK\r\n\r\n",
+	                     19, &m),
+	    0);
+	assert_int_equal(cache_fill_body(e, "hello", 5), 0);
+	assert_int_equal(cache_fill_done(e), 0);
+	assert_int_equal(cache_entry_state(w), CACHE_READY);
+	cache_entry_release(w);
+	cache_entry_release(e);
+	/* Host case does not matter; the path does. */
+	r.host = "app.test";
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &h), CACHE_HIT);
+	assert_int_equal(h->body_len, 5);
+	assert_memory_equal(h->body, "hello", 5);
+	assert_true(cache_entry_age(h, NOW) >= 3);
+	cache_entry_release(h);
+	/* Not public: a restricted request cannot have it. */
+	r.restricted = 1;
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &h), CACHE_NONE);
+	r.restricted = 0;
+	/* Stale later: dropped on lookup. */
+	assert_int_equal(cache_lookup(1, &r, 0, NOW + 58, &h), CACHE_NONE);
+	cache_usage(1, &entries, &bytes, &max);
+	assert_int_equal(entries, 0);
+	assert_int_equal(bytes, 0);
+	assert_int_equal(max, 64 * 1024);
+	/* An abandoned fill tells its waiters. */
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_FILL);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w), CACHE_WAIT);
+	cache_fill_abandon(e);
+	assert_int_equal(cache_entry_state(w), CACHE_DEAD);
+	cache_entry_release(e);
+	cache_entry_release(w);
+	assert_int_equal(cache_lookup(2, &r, 1, NOW, &e), CACHE_OFF);
+}
+
+static void
+test_vary(void **state)
+{
+	const char         *de = "GET / HTTP/1.1\r\nX-Lang: de\r\n\r\n";
+	const char         *de2 = "GET / HTTP/1.1\r\nx-lang:  de \r\n\r\n";
+	const char         *en = "GET / HTTP/1.1\r\nX-Lang: en\r\n\r\n";
+	struct cache_req    r;
+	struct cache_entry *e;
+
+	(void)state;
+	assert_int_equal(fill("/v", de, 10, "x-lang"), 0);
+	req_for(&r, "/v", de2);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	cache_entry_release(e);
+	req_for(&r, "/v", en);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	assert_int_equal(fill("/v", en, 20, "x-lang"), 0);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(e->body_len, 20);
+	cache_entry_release(e);
+}
+
+static void
+test_size_bound_and_lru(void **state)
+{
+	const char         *head = "GET / HTTP/1.1\r\n\r\n";
+	char                path[32];
+	struct cache_req    r;
+	struct cache_entry *e;
+	uint64_t            entries, bytes, max;
+	int                 i;
+
+	(void)state;
+	/* More than an eighth of the cache is never kept. */
+	assert_int_equal(fill("/big", head, 9000, NULL), -1);
+	for (i = 0; i < 200; i++) {
+		snprintf(path, sizeof(path), "/f%d", i);
+		assert_int_equal(fill(path, head, 3000, NULL), 0);
+		cache_usage(1, &entries, &bytes, &max);
+		assert_true(bytes <= 64 * 1024);
+		if (i == 10) {
+			/* Keep /f0 recent. */
+			req_for(&r, "/f0", head);
+			assert_int_equal(cache_lookup(1, &r, 0, NOW, &e),
+			    CACHE_HIT);
+			cache_entry_release(e);
+		}
+	}
+	cache_usage(1, &entries, &bytes, &max);
+	assert_true(entries > 5 && entries < 30);
+	req_for(&r, "/f1", head);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	req_for(&r, "/f199", head);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	/* An entry in use outlives its eviction. */
+	assert_int_equal(cache_purge(1, NULL), entries);
+	assert_int_equal(e->body_len, 3000);
+	cache_entry_release(e);
+}
+
+static void
+test_purge_and_reload(void **state)
+{
+	const char         *head = "GET / HTTP/1.1\r\n\r\n";
+	struct cache_req    r;
+	struct cache_entry *e, *f;
+
+	(void)state;
+	assert_int_equal(fill("/img/a", head, 10, NULL), 0);
+	assert_int_equal(fill("/img/b", head, 10, NULL), 0);
+	assert_int_equal(fill("/css/c", head, 10, NULL), 0);
+	assert_int_equal(cache_purge(1, "/img/"), 2);
+	assert_int_equal(cache_purge(1, "/img/"), 0);
+	/* A fill under way is abandoned by a purge. */
+	req_for(&r, "/img/d", head);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &f), CACHE_FILL);
+	assert_int_equal(cache_purge(1, "/img"), 0);
+	assert_int_equal(cache_fill_body(f, "x", 1), -1);
+	assert_int_equal(cache_entry_state(f), CACHE_DEAD);
+	cache_entry_release(f);
+	/* Same configuration: kept.  Changed: emptied. */
+	configure(64 * 1024);
+	req_for(&r, "/css/c", head);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	cache_entry_release(e);
+	route.strip_path = 1;
+	configure(64 * 1024);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	/* A route with its cache switched off has none. */
+	configure(0);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_OFF);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_storable),
+		cmocka_unit_test(test_dates_and_heads),
+		cmocka_unit_test_setup_teardown(test_fill_hit_wait, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_vary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_size_bound_and_lru, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_purge_and_reload, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
