@@ -1251,6 +1251,87 @@ bad:
 	    "control characters");
 }
 
+/* Compression and the cache. */
+
+static int
+cfg_set_compress(struct cfg_loader *l, const char *v)
+{
+	return cfg_bool(l, v, &cfg_route(l)->compress);
+}
+
+/* Media types, kept as one lower-case list such as "text/html,image/svg+xml". */
+static int
+cfg_type_item(const char *item, size_t len, void *arg)
+{
+	struct cfg_loader *l = arg;
+	struct route_conf *r = cfg_route(l);
+	const char        *slash = memchr(item, '/', len);
+	size_t             i, old;
+
+	if (slash == NULL || slash == item || (size_t)(slash - item) + 1 == len)
+		goto bad;
+	for (i = 0; i < len; i++) {
+		if (item[i] == '/' ? item + i != slash :
+		                     strchr("!#$&-^_.+*", item[i]) == NULL &&
+		            !((item[i] | 0x20) >= 'a' &&
+		                (item[i] | 0x20) <= 'z') &&
+		            !(item[i] >= '0' && item[i] <= '9'))
+			goto bad;
+	}
+	old = r->compress_types != NULL ? strlen(r->compress_types) : 0;
+	r->compress_types = xrealloc(r->compress_types, old + len + 2);
+	if (old > 0)
+		r->compress_types[old++] = ',';
+	for (i = 0; i < len; i++)
+		r->compress_types[old + i] =
+		    (char)(item[i] >= 'A' && item[i] <= 'Z' ? item[i] | 0x20 :
+		                                              item[i]);
+	r->compress_types[old + len] = '\0';
+	return 0;
+bad:
+	snprintf(l->why, sizeof l->why,
+	    "bad media type \"%.*s\", expected type/subtype or type/* such "
+	    "as text/html, application/json",
+	    (int)MIN(len, 100), item);
+	return -1;
+}
+
+static int
+cfg_set_compress_types(struct cfg_loader *l, const char *v)
+{
+	struct route_conf *r = cfg_route(l);
+
+	free(r->compress_types);
+	r->compress_types = NULL;
+	if (parse_list(v, cfg_type_item, l) != 0)
+		return -1;
+	if (r->compress_types == NULL)
+		return cfg_expect(l, v, "a list of media types");
+	return 0;
+}
+
+static int
+cfg_set_compress_min_size(struct cfg_loader *l, const char *v)
+{
+	if (parse_size(v, &cfg_route(l)->compress_min_size) != 0)
+		return cfg_expect(l, v, "a size such as 256, 1k or 16k");
+	return 0;
+}
+
+/* 0 (off), or at least 64k: one entry may take an eighth. */
+static int
+cfg_set_cache(struct cfg_loader *l, const char *v)
+{
+	uint64_t n;
+
+	if (parse_size(v, &n) != 0 || (n != 0 && n < 64 * 1024) ||
+	    n > (uint64_t)64 * 1024 * 1024 * 1024)
+		return cfg_expect(l, v,
+		    "0 (off) or a size from 64k to 64g such as 64m");
+	cfg_route(l)->cache_size = n;
+	return 0;
+}
+
 static const struct cfg_key cfg_route_keys[] = {
 	{ "host", cfg_set_host, 0 },
 	{ "path", cfg_set_path, 0 },
@@ -1278,8 +1359,10 @@ static const struct cfg_key cfg_route_keys[] = {
 	{ "allow_countries", cfg_set_allow_countries, 0 },
 	{ "deny_countries", cfg_set_deny_countries, 0 },
 	{ "maintenance_page", cfg_set_maintenance_page, 0 },
-	{ "compress", NULL, CFG_KEY_LATER },
-	{ "cache", NULL, CFG_KEY_LATER },
+	{ "compress", cfg_set_compress, 0 },
+	{ "compress_types", cfg_set_compress_types, 0 },
+	{ "compress_min_size", cfg_set_compress_min_size, 0 },
+	{ "cache", cfg_set_cache, 0 },
 };
 
 #define CFG_ROUTE_BACKENDS 3 /* index of "backends" above */
@@ -1421,6 +1504,7 @@ cfg_route_new(struct cfg_loader *l, const char *name)
 	r->balance = BALANCE_ROUND_ROBIN;
 	r->health_interval_ms = 5 * 1000;
 	r->fail_threshold = 3;
+	r->compress_min_size = 256; /* COMPRESS_DEFAULT_MIN_SIZE */
 	r->file = xstrdup(l->cur->path);
 	r->line = l->cur->line;
 	r->index = cf->nroutes;
@@ -1920,6 +2004,7 @@ cfg_free(struct config *cf)
 		free(r->auth_file);
 		free(r->auth_realm);
 		free(r->auth_header);
+		free(r->compress_types);
 		free(r->file);
 	}
 	free(cf->routes);

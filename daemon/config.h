@@ -89,7 +89,11 @@ struct route_conf {
 	char                *auth_header;      /* the WWW-Authenticate line */
 	uint64_t             rate_interval_us; /* 0: no rate_limit */
 	unsigned             rate_burst;
-	char                *file; /* where [route NAME] stands */
+	int                  compress;          /* default no */
+	char                *compress_types;    /* NULL: the default list */
+	uint64_t             compress_min_size; /* default 256 */
+	uint64_t             cache_size;        /* bytes; 0 = no cache */
+	char                *file;              /* where [route NAME] stands */
 	int                  line;
 	size_t               index; /* position in config->routes */
 	unsigned             id; /* stats and runtime state: stats_assign() */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ban.h"
+#include "cache.h"
 #include "config.h"
 #include "health.h"
 #include "ctl-int.h"
@@ -167,6 +168,25 @@ ctl_countries(struct buf *out, const struct route_stats *rs)
 	    (unsigned long long)rs->country_other);
 }
 
+/* ,"cache":{...}: the route's cache counters and memory. */
+static void
+ctl_cache_json(struct buf *out, const struct route_conf *r,
+    const struct route_stats *rs)
+{
+	uint64_t entries, size, max;
+
+	cache_usage(r->id, &entries, &size, &max);
+	buf_printf(out,
+	    ",\"cache\":{\"hits\":%llu,\"misses\":%llu,\"bypass\":%llu,"
+	    "\"bytes\":%llu,\"entries\":%llu,\"size\":%llu,\"max\":%llu}",
+	    (unsigned long long)rs->cache[STATS_CACHE_HIT],
+	    (unsigned long long)rs->cache[STATS_CACHE_MISS],
+	    (unsigned long long)rs->cache[STATS_CACHE_BYPASS],
+	    (unsigned long long)rs->cache_bytes, (unsigned long long)entries,
+	    (unsigned long long)size,
+	    (unsigned long long)(r->cache_size != 0 ? max : 0));
+}
+
 static int
 cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
@@ -221,6 +241,7 @@ cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		    (unsigned long long)rs.denied[DENY_COUNTRY],
 		    (unsigned long long)rs.denied[DENY_RATE],
 		    (unsigned long long)rs.denied[DENY_BAN]);
+		ctl_cache_json(out, r, &rs);
 		ctl_countries(out, &rs);
 	}
 	return (0);
@@ -663,12 +684,40 @@ cmd_unban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 }
 
 static int
-cmd_later(struct ctl_client *cl, const char *tag, char **args, int nargs,
+cmd_cache_purge(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
-	(void)cl, (void)tag, (void)args, (void)nargs, (void)out;
-	snprintf(err, errlen, "not available in this version");
-	return (-1);
+	const struct route_conf *r;
+	const char              *prefix = nargs > 1 ? args[1] : NULL;
+	size_t                   n;
+
+	(void)tag;
+	if ((r = ctl_route(args[0], err, errlen)) == NULL)
+		return (-1);
+	if (r->cache_size == 0) {
+		snprintf(err, errlen,
+		    "route %s has no cache, expected a route with cache = SIZE",
+		    r->name);
+		return (-1);
+	}
+	if (prefix != NULL && prefix[0] != '/') {
+		snprintf(err, errlen,
+		    "bad prefix %.100s, expected a path starting with /",
+		    prefix);
+		return (-1);
+	}
+	n = cache_purge(r->id, prefix);
+	log_info("control: cache purge %s%s%s: %zu (uid %u)", r->name,
+	    prefix != NULL ? " " : "", prefix != NULL ? prefix : "", n,
+	    (unsigned)cl->uid);
+	buf_puts(out, "{\"route\":");
+	json_cstr(out, r->name);
+	if (prefix != NULL) {
+		buf_puts(out, ",\"prefix\":");
+		json_cstr(out, prefix);
+	}
+	buf_printf(out, ",\"purged\":%zu}\n", n);
+	return (0);
 }
 
 const struct ctl_cmd ctl_cmds[] = {
@@ -710,7 +759,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "bans", "bans", "list bans with the time left", 0, 0, 0, cmd_bans },
 	{ "unban", "unban ADDR", "lift a ban", 1, 1, 1, cmd_unban },
 	{ "cache purge", "cache purge ROUTE [PREFIX]",
-	    "drop cached responses (not available in this version)", 1, 2, 1,
-	    cmd_later },
+	    "drop cached responses of a route (under a path prefix)", 1, 2, 1,
+	    cmd_cache_purge },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL },
 };

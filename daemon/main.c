@@ -19,6 +19,7 @@
 
 #include <uv.h>
 
+#include "cache.h"
 #include "config.h"
 #include "ctl.h"
 #include "health.h"
@@ -246,6 +247,7 @@ reload_apply(struct config *cfg)
 	}
 
 	stats_assign(cfg);
+	cache_configure(cfg); /* empties the caches of changed routes */
 	cfg->generation = ++srv.generation;
 	srv.config = cfg;
 	health_config(cfg);
@@ -549,6 +551,7 @@ main(int argc, char *argv[])
 	stats_init(srv.nworkers);
 	health_init();
 	stats_assign(cfg);
+	cache_configure(cfg);
 	ctl_state_load(cfg);
 	health_config(cfg);
 	health_checks_start(srv.loop);
@@ -597,6 +600,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < srv.nworkers; i++)
 		worker_join(&srv.workers[i]);
 	free(srv.workers);
+	cache_shutdown();
 	stats_free();
 	health_free();
 	free((char *)srv.daemon.config_path);

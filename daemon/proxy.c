@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "config.h"
 #include "gate.h"
 #include "health.h"
@@ -23,7 +24,6 @@
 #define MAX_TRAILER (8 * 1024)
 
 static int  proxy_pump_request(struct exchange *);
-static void proxy_pump_response(struct exchange *);
 static void proxy_connect(struct exchange *, int fresh);
 static void proxy_finish(struct exchange *);
 static void proxy_fail(struct exchange *, int status, const char *why);
@@ -111,6 +111,7 @@ exchange_free(struct exchange *x)
 
 	if (x == NULL)
 		return;
+	proxy_cache_free(x);
 	w = x->c->w;
 	if (w->nxfree < EXCHANGE_FREE_MAX && x->head.cap <= 8192 &&
 	    x->out.cap <= 8192 && x->strs.cap <= 8192) {
@@ -125,6 +126,7 @@ exchange_free(struct exchange *x)
 void
 exchange_destroy(struct exchange *x)
 {
+	proxy_cache_free(x);
 	buf_free(&x->head);
 	buf_free(&x->out);
 	buf_free(&x->strs);
@@ -603,6 +605,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		x->flags |= XF_UPGRADE;
 	/* The head is built now: req points into bytes that will be reused. */
 	proxy_build_head(x, req, trusted);
+	proxy_cache_note(x, req);
 	/*
 	 * Body bytes that came with the head wait in c->in.  The client stays
 	 * readable: more body, a pipelined request or its close land in the
@@ -667,9 +670,8 @@ proxy_https_redirect(struct exchange *x, const struct http_request *req)
 static void
 proxy_admit(struct exchange *x)
 {
-	const struct route_conf   *r = x->route;
-	const struct backend_conf *b;
-	int                        has_body = (x->flags & XF_HAS_BODY) != 0;
+	const struct route_conf *r = x->route;
+	int                      has_body = (x->flags & XF_HAS_BODY) != 0;
 
 	switch (stats_route_admin(r->id)) {
 	case ROUTE_ADMIN_MAINTENANCE:
@@ -692,8 +694,19 @@ proxy_admit(struct exchange *x)
 		proxy_error(x, 413, 1);
 		return;
 	}
+	if (proxy_cache_admit(x))
+		return;
+	proxy_admit_backend(x);
+}
+
+/* Admitted, and not answered by the cache: to a backend. */
+void
+proxy_admit_backend(struct exchange *x)
+{
+	const struct backend_conf *b;
+
 	if ((b = proxy_pick_backend(x)) == NULL) {
-		proxy_error(x, 503, has_body);
+		proxy_error(x, 503, (x->flags & XF_HAS_BODY) != 0);
 		return;
 	}
 	proxy_use_backend(x, b);
@@ -979,7 +992,7 @@ proxy_resp_has(const struct http_response *resp, const char *name)
 }
 
 /* Rewrite a backend's response head for the client into x->out. */
-static void
+void
 proxy_build_response(struct exchange *x, const struct http_response *resp)
 {
 	struct buf               *b = &x->out;
@@ -1016,8 +1029,11 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 		if (http_connection_names(resp->headers, resp->nheaders,
 		        h->name, h->name_len))
 			continue;
+		if (proxy_cache_header(x, h, b))
+			continue;
 		head_header(b, h->name, h->name_len, h->value, h->value_len);
 	}
+	proxy_cache_headers(x, resp, b);
 	if (x->resp_mode == BODY_CHUNKED)
 		buf_puts(b, "Transfer-Encoding: chunked\r\n");
 	/* HSTS on HTTPS only, and only if the app did not send its own. */
@@ -1130,6 +1146,7 @@ proxy_parse_response(struct exchange *x)
 		x->flags |= XF_UP_KEEP;
 	if (x->flags & XF_CLIENT_EOF)
 		x->flags &= ~XF_KEEPALIVE;
+	proxy_cache_response(x, &resp);
 	proxy_build_response(x, &resp);
 	x->flags |= XF_RESP_HEAD;
 	if (x->resp_mode == BODY_NONE ||
@@ -1162,19 +1179,25 @@ client_write_cb(uv_write_t *req, int status)
 	proxy_pump_response(x);
 }
 
-/* Backend bytes to the client: the head, then the body. */
-static void
+/* Backend (or cache) bytes to the client: the head, then the body. */
+void
 proxy_pump_response(struct exchange *x)
 {
 	struct upconn *u = x->u;
-	uv_buf_t       b[2];
-	unsigned       nb = 0;
-	size_t         avail, n = 0, used = 0;
+	uv_buf_t       b[6];
+	unsigned       nb;
+	size_t         avail, n, used;
 	ssize_t        sn;
-	int            done = 0, r;
+	int            done, r;
+	char          *data;
 
 	if (x->flags & XF_CWRITE)
 		return;
+again:
+	nb = 0;
+	n = used = 0;
+	done = 0;
+	data = NULL;
 	if (!(x->flags & XF_RESP_HEAD) && !(x->flags & XF_ERROR)) {
 		if (u == NULL || u->in == NULL)
 			goto reading;
@@ -1187,8 +1210,23 @@ proxy_pump_response(struct exchange *x)
 	if (x->out.len > 0)
 		b[nb++] = uv_buf_init(x->out.data, x->out.len);
 	if ((x->flags & XF_RESP_HEAD) && !(x->flags & XF_RESP_DONE) &&
+	    x->resp_mode == BODY_CACHE) {
+		/* A cached body, a buffer's worth at a time. */
+		data = x->centry->body + x->hit_off;
+		n = MIN(x->centry->body_len - x->hit_off, WORKER_BUFSZ);
+		x->hit_off += n;
+		done = x->hit_off == x->centry->body_len;
+		goto emit;
+	}
+	if ((x->flags & XF_RESP_HEAD) && !(x->flags & XF_RESP_DONE) &&
+	    PROXY_TRANSFORM(x) && (x->flags & XF_SRC_EOF)) {
+		done = 1; /* a close-delimited body ended: finish it */
+		goto emit;
+	}
+	if ((x->flags & XF_RESP_HEAD) && !(x->flags & XF_RESP_DONE) &&
 	    u != NULL && u->in != NULL && u->inoff < u->inlen) {
 		avail = u->inlen - u->inoff;
+		data = u->in + u->inoff;
 		switch (x->resp_mode) {
 		case BODY_LENGTH:
 			n = used = MIN(avail, x->resp_left);
@@ -1216,10 +1254,18 @@ proxy_pump_response(struct exchange *x)
 		default:
 			break;
 		}
-		if (n > 0)
-			b[nb++] = uv_buf_init(u->in + u->inoff, n);
 		u->inoff += used;
-		x->bytes_sent += n;
+emit:
+		if (PROXY_TRANSFORM(x)) {
+			if ((sn = proxy_cache_emit(x, data, n, done, b, &nb)) <
+			    0)
+				goto failed;
+			x->bytes_sent += (size_t)sn;
+		} else {
+			if (n > 0)
+				b[nb++] = uv_buf_init(data, n);
+			x->bytes_sent += n;
+		}
 		if (done)
 			x->flags |= XF_RESP_DONE;
 	}
@@ -1246,6 +1292,8 @@ proxy_pump_response(struct exchange *x)
 		proxy_finish(x);
 		return;
 	}
+	if (x->resp_mode == BODY_CACHE)
+		goto again;
 	if (x->resp_mode == BODY_TUNNEL && proxy_pump_request(x) != 0)
 		return;
 reading:
@@ -1257,7 +1305,9 @@ reading:
 	}
 	return;
 broken:
-	log_info("backend %s: bad chunked body", x->backend->name);
+	log_info("request %s: bad chunked body from %s", x->id,
+	    x->backend != NULL ? x->backend->name : "the cache");
+failed:
 	proxy_abort(x);
 	conn_close(x->c);
 }
@@ -1279,7 +1329,7 @@ proxy_up_eof(struct exchange *x, int error)
 	if (x->resp_mode == BODY_CLOSE && error == 0 &&
 	    (x->flags & XF_RESP_HEAD)) {
 		/* The backend's close is the end of this body. */
-		x->flags |= XF_RESP_DONE;
+		x->flags |= PROXY_TRANSFORM(x) ? XF_SRC_EOF : XF_RESP_DONE;
 		upstream_close(u);
 		x->u = NULL;
 		proxy_pump_response(x);
@@ -1406,6 +1456,7 @@ proxy_maintenance(struct exchange *x, int close)
 void
 proxy_abort(struct exchange *x)
 {
+	proxy_cache_abort(x);
 	if (x->flags & XF_GATE_PENDING) {
 		x->flags &= ~XF_GATE_PENDING;
 		gate_cancel(x);
@@ -1458,6 +1509,7 @@ proxy_account(struct exchange *x)
 		    1);
 		STATS_ADD(rs->bytes_in, x->bytes_in);
 		STATS_ADD(rs->bytes_out, x->bytes_sent);
+		proxy_cache_account(x, rs);
 		if (x->country[0] != '\0')
 			stats_country(rs, x->country);
 		stats_latency(rs, us);

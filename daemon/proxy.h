@@ -114,6 +114,7 @@ enum body_mode {
 	BODY_DECODE,  /* chunked decoded for an HTTP/1.0 client */
 	BODY_CLOSE,   /* until the backend closes */
 	BODY_TUNNEL,
+	BODY_CACHE, /* from a cache entry (x->centry), no backend */
 };
 
 /* Exchange flags. */
@@ -135,6 +136,7 @@ enum body_mode {
 #define XF_BACKEND_FAIL 0x8000  /* the backend failed this request */
 #define XF_HAS_BODY     0x10000 /* the request has a body */
 #define XF_GATE_PENDING 0x20000 /* the gate is still deciding */
+#define XF_SRC_EOF      0x40000 /* close-delimited body ended (transformed) */
 
 /* Finished exchanges kept per worker for reuse. */
 #define EXCHANGE_FREE_MAX 256
@@ -182,6 +184,18 @@ struct exchange {
 	char     id[65]; /* request id */
 	char     client_ip[64];
 	char     country[4]; /* ISO 3166 code set by the gate, or "" */
+	/* Compression and the response cache: proxy-cache.c. */
+	struct compress    *z;      /* this response's compressor, or NULL */
+	struct buf          zout;   /* its output, framed for the client */
+	struct cache_entry *centry; /* served, being filled, or waited for */
+	struct tq_entry     cwait;  /* polls a fill this exchange waits for */
+	uint64_t            cwait_until;
+	size_t              hit_off; /* next body byte of a cached response */
+	uint8_t             enc;     /* enum compress_enc the client takes */
+	uint8_t             xcache;  /* 1 + enum stats_cache, 0: no cache */
+	uint8_t             cflags;  /* PXC_* */
+	uint8_t             out_chunked; /* we frame the body as chunked */
+	char                chunk[20];   /* a chunk-size line we frame */
 };
 
 /* conn.c */
@@ -234,6 +248,40 @@ void        proxy_client_data(struct exchange *);
 void        proxy_client_eof(struct exchange *, int error);
 void        proxy_abort(struct exchange *);
 const char *exchange_str(const struct exchange *, uint32_t);
+
+/* proxy.c, for proxy-cache.c */
+void proxy_pump_response(struct exchange *);
+void proxy_build_response(struct exchange *, const struct http_response *);
+void proxy_admit_backend(struct exchange *);
+
+/* proxy-cache.c: compression and the response cache around the exchange. */
+/* proxy_request: note what the request says about both (req: its head). */
+void proxy_cache_note(struct exchange *, const struct http_request *);
+/* proxy_admit: 1 when the cache answers or the exchange waits for a fill. */
+int proxy_cache_admit(struct exchange *);
+/* A backend's final head is parsed and its body mode set: store? compress? */
+void proxy_cache_response(struct exchange *, const struct http_response *);
+/* proxy_build_response: 1 when the header was handled (written or dropped). */
+int
+proxy_cache_header(struct exchange *, const struct http_header *, struct buf *);
+/* proxy_build_response: headers to add before the connection ones. */
+void proxy_cache_headers(struct exchange *, const struct http_response *,
+    struct buf *);
+/*
+ * Body bytes data[0, n) for the client (done: the last of them), through
+ * the cache fill and the compressor, as uv_bufs appended at b[*nb] (room
+ * for 4).  Returns the bytes to count as sent, or -1 on failure.
+ */
+ssize_t proxy_cache_emit(struct exchange *, char *data, size_t n, int done,
+    uv_buf_t *b, unsigned *nb);
+/* Whether bodies go through proxy_cache_emit. */
+#define PROXY_TRANSFORM(x)                                                     \
+	((x)->z != NULL || (x)->out_chunked || (x)->centry != NULL)
+/* The exchange is over (abort: still in flight, release what waits). */
+void proxy_cache_abort(struct exchange *);
+void proxy_cache_free(struct exchange *);
+struct route_stats;
+void proxy_cache_account(struct exchange *, struct route_stats *);
 
 /* upstream.c */
 /* A connected idle connection from the pool or a new one being connected. */

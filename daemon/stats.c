@@ -311,6 +311,9 @@ stats_route_sum(unsigned id, struct route_stats *out)
 		out->finished += STATS_GET(rs->finished);
 		for (i = 0; i < DENY_NREASONS; i++)
 			out->denied[i] += STATS_GET(rs->denied[i]);
+		for (i = 0; i < STATS_CACHE_NKINDS; i++)
+			out->cache[i] += STATS_GET(rs->cache[i]);
+		out->cache_bytes += STATS_GET(rs->cache_bytes);
 		for (i = 0; i < STATS_LAT_BUCKETS; i++)
 			out->lat[i] += STATS_GET(rs->lat[i]);
 		stats_country_sum(out, rs);

@@ -31,6 +31,14 @@ enum stats_deny {
 	DENY_NREASONS,
 };
 
+/* What the response cache did for a request (X-Cache). */
+enum stats_cache {
+	STATS_CACHE_HIT = 0,
+	STATS_CACHE_MISS,
+	STATS_CACHE_BYPASS,
+	STATS_CACHE_NKINDS,
+};
+
 /*
  * Counters one worker keeps for one route.  Each worker writes only its own
  * copy (no locks, no atomic read-modify-write); the main thread reads all
@@ -44,6 +52,8 @@ struct route_stats {
 	uint64_t started; /* in flight: started - finished */
 	uint64_t finished;
 	uint64_t denied[DENY_NREASONS];
+	uint64_t cache[STATS_CACHE_NKINDS]; /* by enum stats_cache */
+	uint64_t cache_bytes;               /* body bytes served from it */
 	uint64_t lat[STATS_LAT_BUCKETS];
 	uint16_t country[STATS_COUNTRIES]; /* 'D' << 8 | 'E'; 0 free */
 	uint64_t country_n[STATS_COUNTRIES];

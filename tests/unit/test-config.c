@@ -571,32 +571,44 @@ test_structure_errors(void **state)
 	config_errors_free(&e);
 }
 
+/* compress, compress_types, compress_min_size, cache: values and errors. */
 static void
-test_not_yet(void **state)
+test_compress_cache_keys(void **state)
 {
-	static const char   *route_keys[] = { "compress", "cache" };
-	struct config_errors e;
-	struct config       *cf;
-	char                 text[4096], want[128];
-	size_t               i, off = 0;
-	int                  line = 2;
+	struct config_errors     e;
+	struct config           *cf;
+	const struct route_conf *r;
 
 	(void)state;
-	off += (size_t)snprintf(text + off, sizeof text - off,
-	    "[route r]\nbackends = 127.0.0.1:80\n");
-	for (i = 0; i < nitems(route_keys); i++)
-		off += (size_t)snprintf(text + off, sizeof text - off,
-		    "%s = x\n", route_keys[i]);
+	cf =
+	    expect_ok("[route r]\nbackends = 127.0.0.1:80\n"
+	              "[route z]\nbackends = 127.0.0.1:80\npath = /z\n"
+	              "compress = yes\ncompress_types = Text/*, image/svg+xml\n"
+	              "compress_min_size = 1k\ncache = 64m\n");
+	r = &cf->routes[0];
+	assert_false(r->compress);
+	assert_null(r->compress_types);
+	assert_int_equal(r->compress_min_size, 256);
+	assert_int_equal(r->cache_size, 0);
+	r = &cf->routes[1];
+	assert_true(r->compress);
+	assert_string_equal(r->compress_types, "text/*,image/svg+xml");
+	assert_int_equal(r->compress_min_size, 1024);
+	assert_int_equal(r->cache_size, 64 * 1024 * 1024);
+	config_unref(cf);
 
-	cf = load_text(text, &e);
-	for (i = 0; i < nitems(route_keys); i++) {
-		snprintf(want, sizeof want,
-		    "[route r] %s: not supported yet "
-		    "by this version",
-		    route_keys[i]);
-		assert_true(has_err(&e, "main.ini", ++line, want));
-	}
-	expect_fail(cf, &e, nitems(route_keys));
+	cf = load_text("[route r]\nbackends = 127.0.0.1:80\ncompress = x\n"
+	               "compress_types = html\ncompress_min_size = big\n"
+	               "cache = 1k\n",
+	    &e);
+	assert_true(
+	    has_err(&e, "main.ini", 3, "[route r] compress: bad value \"x\""));
+	assert_true(has_err(&e, "main.ini", 4,
+	    "compress_types: bad media type \"html\""));
+	assert_true(has_err(&e, "main.ini", 5, "compress_min_size: bad value"));
+	assert_true(has_err(&e, "main.ini", 6,
+	    "cache: bad value \"1k\", expected 0 (off) or a size from 64k"));
+	expect_fail(cf, &e, 4);
 	config_errors_free(&e);
 }
 
@@ -957,7 +969,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_structure_errors),
-		cmocka_unit_test(test_not_yet),
+		cmocka_unit_test(test_compress_cache_keys),
 		cmocka_unit_test(test_gate_keys),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_bom_and_crlf),

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: ISC */
+/* The exchange's side of compression and the response cache. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "compress.h"
+#include "config.h"
+#include "log.h"
+#include "proxy.h"
+#include "stats.h"
+#include "util.h"
+#include "worker.h"
+
+/* Bits of exchange.cflags. */
+#define PXC_RESTRICTED 0x01 /* Authorization or Cookie in the request */
+#define PXC_RANGE      0x02 /* a Range request */
+#define PXC_FILL       0x04 /* x->centry is this exchange's to fill */
+#define PXC_WAIT       0x08 /* x->centry is filled by another exchange */
+#define PXC_HIT        0x10 /* x->centry is being served */
+#define PXC_VARY       0x20 /* the response varies on Accept-Encoding */
+#define PXC_NOTMOD     0x40 /* a 304 answered from the cache */
+
+/*
+ * Waiting for another exchange's fill, possibly on another worker: poll the
+ * entry every few milliseconds on this loop's timer queue (no cross-thread
+ * wake-ups, no loop ever blocks on the lock), until it is ready or dead or
+ * backend_timeout passes; then look again or go to a backend.
+ */
+#define CACHE_POLL_MS 5
+
+#define RESP_MAX_HEADERS 128
+
+static char crlf[] = "\r\n";
+static char last_chunk[] = "0\r\n\r\n";
+
+static uint64_t
+now_s(void)
+{
+	return fd_wall_us() / 1000000;
+}
+
+void
+proxy_cache_note(struct exchange *x, const struct http_request *req)
+{
+	const struct http_header *h;
+	size_t                    i;
+
+	for (i = 0; i < req->nheaders; i++) {
+		h = &req->headers[i];
+		if (fd_strncaseeq(h->name, h->name_len, "Accept-Encoding",
+		        15)) {
+			if (x->route->compress && x->enc == COMPRESS_NONE)
+				x->enc = (uint8_t)compress_choose(h->value,
+				    h->value_len);
+		} else if (fd_strncaseeq(h->name, h->name_len, "Authorization",
+		               13) ||
+		    fd_strncaseeq(h->name, h->name_len, "Cookie", 6))
+			x->cflags |= PXC_RESTRICTED;
+		else if (fd_strncaseeq(h->name, h->name_len, "Range", 5))
+			x->cflags |= PXC_RANGE;
+	}
+}
+
+/* The cache key of the request: Host and the target as the client sent it. */
+static int
+proxy_cache_req(struct exchange *x, struct cache_req *cr)
+{
+	const char *uri = exchange_str(x, x->s_uri), *p;
+	size_t      len = strlen(uri);
+
+	if (len >= 4096)
+		return -1; /* the access log's copy is cut there */
+	if (uri[0] != '/') {
+		/* absolute-form: the path after the authority */
+		if ((p = strstr(uri, "://")) == NULL ||
+		    (p = strchr(p + 3, '/')) == NULL)
+			return -1;
+		len -= (size_t)(p - uri);
+		uri = p;
+	}
+	cr->host = exchange_str(x, x->s_host);
+	cr->host_len = strlen(cr->host);
+	cr->path = uri;
+	cr->path_len = len;
+	cr->head = x->head.data;
+	cr->head_len = x->head.len;
+	cr->restricted = (x->cflags & PXC_RESTRICTED) != 0;
+	return 0;
+}
+
+static int  proxy_cache_lookup(struct exchange *);
+static void proxy_cache_serve(struct exchange *);
+
+static struct exchange *
+exchange_of_cwait(struct tq_entry *te)
+{
+	return (
+	    struct exchange *)((char *)te - offsetof(struct exchange, cwait));
+}
+
+static void
+proxy_cache_poll(struct tq_entry *te)
+{
+	struct exchange    *x = exchange_of_cwait(te);
+	struct cache_entry *e = x->centry;
+	int                 st = cache_entry_state(e);
+
+	if (st == CACHE_FILLING && uv_now(&x->c->w->loop) < x->cwait_until) {
+		tq_set(&x->c->w->tq, &x->cwait, CACHE_POLL_MS,
+		    proxy_cache_poll);
+		return;
+	}
+	cache_entry_release(e);
+	x->centry = NULL;
+	x->cflags &= ~PXC_WAIT;
+	if (st == CACHE_READY) {
+		if (!proxy_cache_lookup(x))
+			proxy_admit_backend(x);
+		return;
+	}
+	/* Abandoned (not cacheable after all) or too slow: on our own. */
+	log_debug("request %s: cache fill %s; to a backend", x->id,
+	    st == CACHE_FILLING ? "too slow" : "abandoned");
+	x->xcache = 1 + STATS_CACHE_MISS;
+	proxy_admit_backend(x);
+}
+
+/* 1 when answered (a hit) or waiting; 0: on to a backend. */
+static int
+proxy_cache_lookup(struct exchange *x)
+{
+	struct cache_req    cr;
+	struct cache_entry *e;
+
+	if (proxy_cache_req(x, &cr) != 0) {
+		x->xcache = 1 + STATS_CACHE_BYPASS;
+		return 0;
+	}
+	switch (cache_lookup(x->route->id, &cr, x->meth == HTTP_M_GET, now_s(),
+	    &e)) {
+	case CACHE_HIT:
+		x->centry = e;
+		x->cflags |= PXC_HIT;
+		x->xcache = 1 + STATS_CACHE_HIT;
+		proxy_cache_serve(x);
+		return 1;
+	case CACHE_FILL:
+		x->centry = e;
+		x->cflags |= PXC_FILL;
+		x->xcache = 1 + STATS_CACHE_MISS;
+		return 0;
+	case CACHE_WAIT:
+		x->centry = e;
+		x->cflags |= PXC_WAIT;
+		if (x->cwait_until == 0)
+			x->cwait_until = uv_now(&x->c->w->loop) +
+			    x->route->backend_timeout_ms;
+		tq_set(&x->c->w->tq, &x->cwait, CACHE_POLL_MS,
+		    proxy_cache_poll);
+		return 1;
+	case CACHE_NONE:
+		x->xcache = 1 + STATS_CACHE_MISS;
+		return 0;
+	default:
+		x->xcache = 1 + STATS_CACHE_BYPASS;
+		return 0;
+	}
+}
+
+int
+proxy_cache_admit(struct exchange *x)
+{
+	if (x->route->cache_size == 0)
+		return 0;
+	if ((x->meth != HTTP_M_GET && x->meth != HTTP_M_HEAD) ||
+	    (x->flags & (XF_HAS_BODY | XF_UPGRADE)) ||
+	    (x->cflags & PXC_RANGE)) {
+		x->xcache = 1 + STATS_CACHE_BYPASS;
+		return 0;
+	}
+	return proxy_cache_lookup(x);
+}
+
+static const char *
+resp_value(const struct http_response *resp, const char *name, size_t *len)
+{
+	size_t i, nl = strlen(name);
+
+	for (i = 0; i < resp->nheaders; i++) {
+		if (fd_strncaseeq(resp->headers[i].name,
+		        resp->headers[i].name_len, name, nl)) {
+			*len = resp->headers[i].value_len;
+			return resp->headers[i].value;
+		}
+	}
+	return NULL;
+}
+
+/* Whether a token list (Vary, Cache-Control) names tok, any case. */
+static int
+list_has(const char *v, size_t len, const char *tok)
+{
+	size_t tl = strlen(tok), i = 0, s, e;
+
+	while (i < len) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < len && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (fd_strncaseeq(v + s, e - s, tok, tl))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Compression for this response (SPEC: frontdoor.ini(5) compress): never
+ * for a coded body, event streams, partial content, small or empty bodies,
+ * bodiless responses, HEAD, or a client that did not ask.  has_len: the
+ * body's length is known to be len.
+ */
+static void
+proxy_cache_compress(struct exchange *x, const struct http_response *resp,
+    int has_len, uint64_t len)
+{
+	const struct route_conf *r = x->route;
+	const char              *v;
+	size_t                   vl, i;
+	int                      status = resp->status;
+
+	if (!r->compress || status < 200 || status == 204 || status == 206 ||
+	    status == 304 || (x->cflags & (PXC_RANGE | PXC_NOTMOD)) ||
+	    x->resp_mode == BODY_TUNNEL ||
+	    (x->resp_mode == BODY_NONE && x->meth != HTTP_M_HEAD))
+		return;
+	for (i = 0; i < resp->nheaders; i++) {
+		const struct http_header *h = &resp->headers[i];
+
+		if (fd_strncaseeq(h->name, h->name_len, "Content-Encoding",
+		        16) &&
+		    !fd_strncaseeq(h->value, h->value_len, "identity", 8))
+			return;
+		if (fd_strncaseeq(h->name, h->name_len, "Content-Range", 13))
+			return;
+		if (fd_strncaseeq(h->name, h->name_len, "Cache-Control", 13) &&
+		    list_has(h->value, h->value_len, "no-transform"))
+			return;
+	}
+	if ((v = resp_value(resp, "Content-Type", &vl)) == NULL ||
+	    fd_strncaseeq(v, MIN(vl, 17), "text/event-stream", 17) ||
+	    !compress_type_ok(r->compress_types, v, vl))
+		return;
+	if (has_len && (len == 0 || len < r->compress_min_size))
+		return;
+	x->cflags |= PXC_VARY;
+	if (x->meth == HTTP_M_HEAD || x->enc == COMPRESS_NONE)
+		return;
+	if ((x->z = compress_new((enum compress_enc)x->enc)) == NULL) {
+		log_warn("request %s: cannot start %s compression", x->id,
+		    compress_name((enum compress_enc)x->enc));
+		return;
+	}
+	buf_init(&x->zout, 0);
+}
+
+/* Let go of the entry being filled; abandon: it will not be complete. */
+static void
+proxy_cache_fill_end(struct exchange *x, int abandon)
+{
+	if (!(x->cflags & PXC_FILL))
+		return;
+	if (abandon)
+		cache_fill_abandon(x->centry);
+	cache_entry_release(x->centry);
+	x->centry = NULL;
+	x->cflags &= ~PXC_FILL;
+}
+
+/* The head to store: the backend's, less framing and hop-by-hop. */
+static void
+proxy_cache_store_head(const struct http_response *resp, struct buf *b)
+{
+	const struct http_header *h;
+	size_t                    i;
+
+	buf_printf(b, "HTTP/1.1 %03d ", resp->status);
+	buf_append(b, resp->reason, resp->reason_len);
+	buf_append(b, "\r\n", 2);
+	for (i = 0; i < resp->nheaders; i++) {
+		h = &resp->headers[i];
+		switch (h->id) {
+		case HTTP_HDR_CONNECTION:
+		case HTTP_HDR_KEEP_ALIVE:
+		case HTTP_HDR_PROXY_CONNECTION:
+		case HTTP_HDR_TE:
+		case HTTP_HDR_TRAILER:
+		case HTTP_HDR_UPGRADE:
+		case HTTP_HDR_TRANSFER_ENCODING:
+		case HTTP_HDR_CONTENT_LENGTH:
+			continue;
+		default:
+			break;
+		}
+		if (fd_strncaseeq(h->name, h->name_len, "Age", 3) ||
+		    fd_strncaseeq(h->name, h->name_len, "X-Cache", 7) ||
+		    http_connection_names(resp->headers, resp->nheaders,
+		        h->name, h->name_len))
+			continue;
+		buf_append(b, h->name, h->name_len);
+		buf_append(b, ": ", 2);
+		buf_append(b, h->value, h->value_len);
+		buf_append(b, "\r\n", 2);
+	}
+	buf_append(b, "\r\n", 2);
+}
+
+void
+proxy_cache_response(struct exchange *x, const struct http_response *resp)
+{
+	struct cache_meta meta;
+	struct cache_req  cr;
+	struct buf        head;
+	int               keep = 0;
+
+	if (x->cflags & PXC_FILL) {
+		if (cache_storable(x->meth, resp->status, resp->headers,
+		        resp->nheaders, (x->cflags & PXC_RESTRICTED) != 0,
+		        now_s(), &meta) &&
+		    proxy_cache_req(x, &cr) == 0) {
+			buf_init(&head, 0);
+			proxy_cache_store_head(resp, &head);
+			keep = cache_fill_head(x->centry, &cr, resp->status,
+			           head.data, head.len, &meta) == 0;
+			buf_free(&head);
+		}
+		free(meta.vary_names);
+		if (!keep)
+			proxy_cache_fill_end(x, 1);
+		else if (x->resp_mode == BODY_LENGTH && x->resp_left == 0) {
+			/* An empty body is complete already. */
+			cache_fill_done(x->centry);
+			proxy_cache_fill_end(x, 0);
+		}
+	}
+	proxy_cache_compress(x, resp, x->resp_mode == BODY_LENGTH,
+	    x->resp_left);
+	/* What we store or compress must be the body itself: unframe it. */
+	if ((x->z != NULL || (x->cflags & PXC_FILL)) &&
+	    x->resp_mode == BODY_CHUNKED) {
+		x->resp_mode = BODY_DECODE;
+		x->out_chunked = 1;
+	} else if (x->z != NULL && x->version == 11)
+		x->out_chunked = 1;
+	if (x->z != NULL && x->version == 10)
+		x->flags &= ~XF_KEEPALIVE; /* ends when the connection does */
+}
+
+/* If-None-Match (weak comparison), else If-Modified-Since, against e. */
+static int
+proxy_cache_not_modified(struct exchange *x, const struct http_response *resp)
+{
+	const char *inm, *ims, *etag, *lm, *p, *end, *t;
+	size_t      inml, imsl, el, lml, tl;
+	int64_t     a, b;
+
+	if (resp->status != 200)
+		return 0;
+	inm =
+	    cache_head_value(x->head.data, x->head.len, "If-None-Match", &inml);
+	if (inm != NULL) {
+		if ((etag = resp_value(resp, "ETag", &el)) == NULL)
+			return list_has(inm, inml, "*");
+		if (el > 2 && etag[0] == 'W' && etag[1] == '/')
+			etag += 2, el -= 2;
+		for (p = inm, end = inm + inml; p < end;) {
+			while (
+			    p < end && (*p == ' ' || *p == '\t' || *p == ','))
+				p++;
+			for (t = p; p < end && *p != ','; p++)
+				;
+			tl = (size_t)(p - t);
+			while (
+			    tl > 0 && (t[tl - 1] == ' ' || t[tl - 1] == '\t'))
+				tl--;
+			if (tl == 1 && t[0] == '*')
+				return 1;
+			if (tl > 2 && t[0] == 'W' && t[1] == '/')
+				t += 2, tl -= 2;
+			if (tl == el && memcmp(t, etag, el) == 0)
+				return 1;
+		}
+		return 0;
+	}
+	ims = cache_head_value(x->head.data, x->head.len, "If-Modified-Since",
+	    &imsl);
+	lm = resp_value(resp, "Last-Modified", &lml);
+	if (ims == NULL || lm == NULL)
+		return 0;
+	a = cache_parse_date(lm, lml);
+	b = cache_parse_date(ims, imsl);
+	return a >= 0 && b >= 0 && a <= b;
+}
+
+/* A hit: the head from the entry, then its body through the pump. */
+static void
+proxy_cache_serve(struct exchange *x)
+{
+	struct cache_entry  *e = x->centry;
+	struct http_header   hdrs[RESP_MAX_HEADERS];
+	struct http_response resp;
+	struct http_limits   lim;
+	const char          *why = NULL;
+
+	lim.max_head = e->head_len;
+	lim.max_uri = e->head_len;
+	lim.max_headers = RESP_MAX_HEADERS;
+	if (http_parse_response(e->head, e->head_len, &lim, &resp, hdrs,
+	        &why) <= 0) {
+		/* Cannot happen: we stored a head we had parsed. */
+		log_warn("request %s: bad cached head: %s", x->id,
+		    why != NULL ? why : "?");
+		proxy_error(x, 502, 0);
+		return;
+	}
+	if (proxy_cache_not_modified(x, &resp)) {
+		x->cflags |= PXC_NOTMOD;
+		resp.status = 304;
+		resp.reason = "Not Modified";
+		resp.reason_len = 12;
+		x->resp_mode = BODY_NONE;
+	} else if (x->meth == HTTP_M_HEAD)
+		x->resp_mode = BODY_NONE;
+	else
+		x->resp_mode = BODY_CACHE;
+	x->status = resp.status;
+	x->hit_off = 0;
+	proxy_cache_compress(x, &resp, 1, e->body_len);
+	if (x->z != NULL && x->version == 11)
+		x->out_chunked = 1;
+	else if (x->z != NULL)
+		x->flags &= ~XF_KEEPALIVE;
+	if (x->flags & XF_CLIENT_EOF)
+		x->flags &= ~XF_KEEPALIVE;
+	proxy_build_response(x, &resp);
+	x->flags |= XF_RESP_HEAD;
+	if (x->resp_mode == BODY_NONE)
+		x->flags |= XF_RESP_DONE;
+	proxy_pump_response(x);
+}
+
+/* Headers a 304 carries (RFC 9110 15.4.5). */
+static int
+notmod_keeps(const struct http_header *h)
+{
+	static const char *const keep[] = { "ETag", "Cache-Control", "Expires",
+		"Vary", "Date", "Last-Modified", "Content-Location" };
+	size_t                   i;
+
+	for (i = 0; i < nitems(keep); i++) {
+		if (fd_strncaseeq(h->name, h->name_len, keep[i],
+		        strlen(keep[i])))
+			return 1;
+	}
+	return 0;
+}
+
+int
+proxy_cache_header(struct exchange *x, const struct http_header *h,
+    struct buf *b)
+{
+	if (x->cflags & PXC_NOTMOD && !notmod_keeps(h))
+		return 1;
+	if (h->id == HTTP_HDR_CONTENT_LENGTH &&
+	    (x->z != NULL || x->out_chunked))
+		return 1;
+	if (x->z != NULL && h->value_len > 0 && h->value[0] == '"' &&
+	    fd_strncaseeq(h->name, h->name_len, "ETag", 4)) {
+		/* Other bytes than the app's: the same only weakly. */
+		buf_puts(b, "ETag: W/");
+		buf_append(b, h->value, h->value_len);
+		buf_puts(b, "\r\n");
+		return 1;
+	}
+	if (x->xcache != 0 && fd_strncaseeq(h->name, h->name_len, "X-Cache", 7))
+		return 1;
+	return 0;
+}
+
+void
+proxy_cache_headers(struct exchange *x, const struct http_response *resp,
+    struct buf *b)
+{
+	static const char *const what[] = { "HIT", "MISS", "BYPASS" };
+	size_t                   i;
+	int                      varies = 0;
+
+	if (x->xcache != 0)
+		buf_printf(b, "X-Cache: %s\r\n", what[x->xcache - 1]);
+	if (x->cflags & PXC_HIT)
+		buf_printf(b, "Age: %llu\r\n",
+		    (unsigned long long)cache_entry_age(x->centry, now_s()));
+	if (x->z != NULL)
+		buf_printf(b, "Content-Encoding: %s\r\n",
+		    compress_name((enum compress_enc)x->enc));
+	if (x->cflags & PXC_VARY) {
+		for (i = 0; i < resp->nheaders; i++) {
+			if (fd_strncaseeq(resp->headers[i].name,
+			        resp->headers[i].name_len, "Vary", 4) &&
+			    (list_has(resp->headers[i].value,
+			         resp->headers[i].value_len,
+			         "accept-encoding") ||
+			        list_has(resp->headers[i].value,
+			            resp->headers[i].value_len, "*")))
+				varies = 1;
+		}
+		if (!varies)
+			buf_puts(b, "Vary: Accept-Encoding\r\n");
+	}
+	if (x->out_chunked)
+		buf_puts(b, "Transfer-Encoding: chunked\r\n");
+	else if ((x->cflags & (PXC_HIT | PXC_NOTMOD)) == PXC_HIT &&
+	    x->z == NULL)
+		buf_printf(b, "Content-Length: %zu\r\n", x->centry->body_len);
+}
+
+ssize_t
+proxy_cache_emit(struct exchange *x, char *data, size_t n, int done,
+    uv_buf_t *b, unsigned *nb)
+{
+	enum compress_mode mode;
+	size_t             start = 0, clen, hl;
+	char               hdr[20];
+
+	if (n == 0 && !done)
+		return 0;
+	if (x->cflags & PXC_FILL) {
+		if (n > 0 && cache_fill_body(x->centry, data, n) != 0) {
+			log_debug("request %s: not cached: too large or purged",
+			    x->id);
+			proxy_cache_fill_end(x, 1);
+		} else if (done) {
+			cache_fill_done(x->centry);
+			proxy_cache_fill_end(x, 0);
+		}
+	}
+	if (x->z != NULL) {
+		/* A flush per step: what came is sent (SSE, long polls). */
+		mode = done                    ? COMPRESS_FINISH :
+		    x->resp_mode == BODY_CACHE ? COMPRESS_RUN :
+		                                 COMPRESS_FLUSH;
+		buf_reset(&x->zout);
+		if (x->out_chunked)
+			buf_append(&x->zout, "0123456789", 10); /* size line */
+		if (compress_data(x->z, data, n, mode, &x->zout) != 0) {
+			log_warn("request %s: %s compression failed", x->id,
+			    compress_name((enum compress_enc)x->enc));
+			return -1;
+		}
+		if (x->out_chunked) {
+			clen = x->zout.len - 10;
+			start = 10;
+			if (clen > 0) {
+				hl = (size_t)snprintf(hdr, sizeof(hdr),
+				    "%zx\r\n", clen);
+				start = 10 - hl;
+				memcpy(x->zout.data + start, hdr, hl);
+				buf_append(&x->zout, "\r\n", 2);
+			}
+			if (done)
+				buf_append(&x->zout, "0\r\n\r\n", 5);
+		}
+		if (x->zout.len > start)
+			b[(*nb)++] = uv_buf_init(x->zout.data + start,
+			    x->zout.len - start);
+		return (ssize_t)(x->zout.len - start);
+	}
+	if (x->out_chunked) {
+		clen = 0;
+		if (n > 0) {
+			hl = (size_t)snprintf(x->chunk, sizeof(x->chunk),
+			    "%zx\r\n", n);
+			b[(*nb)++] = uv_buf_init(x->chunk, hl);
+			b[(*nb)++] = uv_buf_init(data, n);
+			b[(*nb)++] = uv_buf_init(crlf, 2);
+			clen = hl + n + 2;
+		}
+		if (done) {
+			b[(*nb)++] = uv_buf_init(last_chunk, 5);
+			clen += 5;
+		}
+		return (ssize_t)clen;
+	}
+	if (n > 0)
+		b[(*nb)++] = uv_buf_init(data, n);
+	return (ssize_t)n;
+}
+
+void
+proxy_cache_abort(struct exchange *x)
+{
+	if (x->cwait.deadline != 0)
+		tq_del(&x->c->w->tq, &x->cwait);
+	proxy_cache_fill_end(x, 1);
+	if (x->cflags & PXC_WAIT) {
+		cache_entry_release(x->centry);
+		x->centry = NULL;
+		x->cflags &= ~PXC_WAIT;
+	}
+}
+
+void
+proxy_cache_free(struct exchange *x)
+{
+	proxy_cache_abort(x);
+	if (x->centry != NULL) {
+		cache_entry_release(x->centry);
+		x->centry = NULL;
+	}
+	compress_free(x->z);
+	x->z = NULL;
+	buf_free(&x->zout);
+	x->cflags = 0;
+	x->out_chunked = 0;
+}
+
+void
+proxy_cache_account(struct exchange *x, struct route_stats *rs)
+{
+	if (x->xcache == 0)
+		return;
+	STATS_ADD(rs->cache[x->xcache - 1], 1);
+	if (x->xcache == 1 + STATS_CACHE_HIT)
+		STATS_ADD(rs->cache_bytes, x->bytes_sent);
+}
