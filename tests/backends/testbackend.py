@@ -29,6 +29,19 @@ Paths (the query string scripts the behaviour):
   /multi             two Set-Cookie headers and a 6000-byte header value
   /cond304           304 with Content-Length: 1234 and no body
   /headbody          HEAD answered with Content-Length: 1000 and no body
+  /text?kb=N         N KiB of compressible text (text_body()); &type= the
+                     Content-Type (text/html), &ce= a Content-Encoding to
+                     claim, &etag= an ETag ("v" quoted), &chunked=1, &nolen=1
+                     (close-delimited), &status=206 (with Content-Range),
+                     &drip=MS with &pieces=N: chunked, one piece every MS
+  /sse?n=N&ms=M      text/event-stream, one event ("data: i") every M ms
+  /cacheable         a response for the cache tests; the body names the
+                     request's n (per path), Authorization, Cookie and
+                     Accept-Encoding.  &maxage= &smaxage= &expires=SECONDS
+                     &public=1 &private=1 &nostore=1 &cookie=1 (Set-Cookie)
+                     &vary=NAME &gzip_by_ae=1 (gzip the body when asked)
+                     &etag=X &lm=1 (Last-Modified) &status=404|301 &kb=N
+                     &ms=N (wait first) &chunked=1 &type=
 Every request head is counted per path (heads), and requests whose body was
 read completely are counted as complete; tests use them to prove that a
 request did or did not reach the backend.
@@ -432,6 +445,131 @@ def h_headbody(c, req):
     return c.respond(req, 200, pattern(1000), keep=req.keep_alive())
 
 
+TEXT_WORDS = (b"the front door of a home server answers every request for "
+              b"apps such as nextcloud jellyfin gitea and home assistant; ")
+
+
+def text_body(n):
+    """n bytes of compressible, deterministic text."""
+    reps = n // len(TEXT_WORDS) + 1
+    out = bytearray()
+    for i in range(reps):
+        out += b"%06d " % i + TEXT_WORDS
+    return bytes(out[:n])
+
+
+def h_text(c, req):
+    q = req.query
+    n = int(float(q.get("kb", "64")) * 1024)
+    body = text_body(n)
+    status = int(q.get("status", "200"))
+    hs = [("Content-Type", q.get("type", "text/html"))]
+    if "ce" in q:
+        hs.append(("Content-Encoding", q["ce"]))
+    if "etag" in q:
+        hs.append(("ETag", '"%s"' % q["etag"]))
+    if status == 206:
+        hs.append(("Content-Range", "bytes 0-%d/%d" % (n - 1, n * 2)))
+    if "drip" in q:
+        pieces = int(q.get("pieces", "3"))
+        head = "HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, "Status"))
+        head += "".join("%s: %s\r\n" % kv for kv in hs)
+        c.send(head.encode() + b"Transfer-Encoding: chunked\r\n\r\n")
+        for i in range(pieces):
+            if i > 0:
+                c.b.stopping.wait(int(q["drip"]) / 1000.0)
+            piece = b"piece %d: " % i + body
+            c.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+        c.send(b"0\r\n\r\n")
+        return req.keep_alive()
+    if q.get("chunked") == "1" or q.get("nolen") == "1":
+        head = "HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, "Status"))
+        head += "".join("%s: %s\r\n" % kv for kv in hs)
+        if q.get("nolen") == "1":
+            c.send(head.encode() + b"\r\n" + (b"" if req.method == "HEAD" else body))
+            return False
+        c.send(head.encode() + b"Transfer-Encoding: chunked\r\n\r\n")
+        if req.method != "HEAD":
+            for off in range(0, n, 5000):
+                piece = body[off:off + 5000]
+                c.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+            c.send(b"0\r\n\r\n")
+        return req.keep_alive()
+    return c.respond(req, status, body, headers=hs[1:], ctype=hs[0][1],
+                     keep=req.keep_alive())
+
+
+def h_sse(c, req):
+    n = int(req.query.get("n", "3"))
+    ms = int(req.query.get("ms", "300"))
+    c.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+           b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n")
+    for i in range(n):
+        if i > 0:
+            c.b.stopping.wait(ms / 1000.0)
+        ev = b"data: event %d\n\n" % i
+        c.send(b"%x\r\n%s\r\n" % (len(ev), ev))
+    c.send(b"0\r\n\r\n")
+    return req.keep_alive()
+
+
+def h_cacheable(c, req):
+    import email.utils
+    import gzip
+    q = req.query
+    if "ms" in q:
+        c.b.stopping.wait(int(q["ms"]) / 1000.0)
+    with c.b.lock:
+        count = c.b.heads[req.path]
+    body = ("cacheable target=%s n=%d auth=%s cookie=%s ae=%s\n" % (
+        req.target, count, req.header("authorization"), req.header("cookie"),
+        req.header("accept-encoding"))).encode()
+    if "kb" in q:
+        body += text_body(int(float(q["kb"]) * 1024))
+    cc = []
+    if "maxage" in q:
+        cc.append("max-age=%s" % q["maxage"])
+    if "smaxage" in q:
+        cc.append("s-maxage=%s" % q["smaxage"])
+    for k, d in (("public", "public"), ("private", "private"),
+                 ("nostore", "no-store")):
+        if q.get(k) == "1":
+            cc.append(d)
+    hs = []
+    if cc:
+        hs.append(("Cache-Control", ", ".join(cc)))
+    now = time.time()
+    hs.append(("Date", email.utils.formatdate(now, usegmt=True)))
+    if "expires" in q:
+        hs.append(("Expires", email.utils.formatdate(now + int(q["expires"]), usegmt=True)))
+    if q.get("cookie") == "1":
+        hs.append(("Set-Cookie", "session=%d; Path=/" % count))
+    if "vary" in q:
+        hs.append(("Vary", q["vary"]))
+    if "etag" in q:
+        hs.append(("ETag", '"%s"' % q["etag"]))
+    if q.get("lm") == "1":
+        hs.append(("Last-Modified", "Tue, 01 Jan 2030 00:00:00 GMT"))
+    if q.get("gzip_by_ae") == "1" and "gzip" in (req.header("accept-encoding") or ""):
+        body = gzip.compress(body)
+        hs.append(("Content-Encoding", "gzip"))
+    status = int(q.get("status", "200"))
+    if status == 301:
+        hs.append(("Location", "/elsewhere"))
+    ctype = q.get("type", "text/plain")
+    if q.get("chunked") == "1":
+        head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n" % (
+            status, REASONS.get(status, "Status"), ctype)
+        head += "".join("%s: %s\r\n" % kv for kv in hs)
+        out = head.encode() + b"Transfer-Encoding: chunked\r\n\r\n"
+        if req.method != "HEAD":
+            out += b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        c.send(out)
+        return req.keep_alive()
+    return c.respond(req, status, body, headers=hs, ctype=ctype,
+                     keep=req.keep_alive())
+
+
 def ws_read_frame(c):
     b0, b1 = c.r.exact(2)
     n = b1 & 0x7F
@@ -493,6 +631,7 @@ ROUTES = {
     "/garbage": h_garbage, "/nolength": h_nolength, "/continue": h_continue,
     "/stall": h_stall, "/ws": h_ws, "/hopbyhop": h_hopbyhop,
     "/cond304": h_cond304, "/headbody": h_headbody, "/multi": h_multi,
+    "/text": h_text, "/sse": h_sse, "/cacheable": h_cacheable,
 }
 DEFER_BODY = {"/continue", "/stall", "/ws"}
 
