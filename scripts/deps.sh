@@ -19,10 +19,10 @@ usage()
 }
 
 build_pkgs=(gcc make pkg-config libuv1-dev libinih-dev libcmocka-dev libmbedtls-dev
-	libncurses-dev libmaxminddb-dev libcrypt-dev)
+	libncurses-dev libmaxminddb-dev libcrypt-dev zlib1g-dev libzstd-dev)
 check_pkgs=(curl python3 python3-pytest socat clang CLANG_RT clang-format
 	tmux openssl apache2-utils groff-base testssl.sh libmaxmind-db-writer-perl
-	nginx-light wrk)
+	nginx-light wrk zstd)
 demo_pkgs=(python3 curl)
 bench_pkgs=(nginx-light haproxy wrk)
 
