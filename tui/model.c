@@ -38,7 +38,7 @@ static void
 model_classes(uint64_t *status, const struct jsonr *obj)
 {
 	const struct jsonr *st = jsonr_get(obj, "status");
-	char                key[4];
+	char                key[8];
 	int                 i;
 
 	for (i = 1; i <= 5; i++) {
