@@ -13,6 +13,7 @@
 #include "ctl-int.h"
 #include "json.h"
 #include "log.h"
+#include "parse.h"
 #include "stats.h"
 #include "util.h"
 #include "version.h"
@@ -683,6 +684,47 @@ cmd_unban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	return (r);
 }
 
+/* A ban by hand (the dashboard's "b"): for DURATION, or the configured
+ * ban_time (1h when bans are off). */
+static int
+cmd_ban(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	const struct config *cfg = ctl_ops->config();
+	uint64_t             ms = cfg->ban_time_ms, until;
+	struct buf           ev;
+	int                  r;
+
+	if (nargs == 2 && (parse_duration_ms(args[1], &ms) != 0 || ms == 0)) {
+		snprintf(err, errlen,
+		    "bad duration: %.100s, expected 10m, 1h, 1d...", args[1]);
+		return (-1);
+	}
+	if (ms == 0)
+		ms = 3600 * 1000;
+	until = fd_wall_us() / 1000 + ms;
+	if (ban_add(args[0], until) != 0) {
+		snprintf(err, errlen,
+		    "bad address: %.100s, expected an IPv4 or IPv6 address",
+		    args[0]);
+		return (-1);
+	}
+	log_info("control: ban %s for %llus (uid %u)", args[0],
+	    (unsigned long long)(ms / 1000), (unsigned)cl->uid);
+	buf_init(&ev, 0);
+	buf_puts(&ev, "{\"type\":\"ban\",\"address\":");
+	json_cstr(&ev, args[0]);
+	buf_printf(&ev, ",\"until\":%llu,\"reason\":\"by hand\"}",
+	    (unsigned long long)(until / 1000));
+	buf_puts(out, "{\"address\":");
+	json_cstr(out, args[0]);
+	buf_printf(out, ",\"banned\":true,\"until\":%llu",
+	    (unsigned long long)(until / 1000));
+	r = ctl_switch_done(cl, tag, &ev, out);
+	buf_free(&ev);
+	return (r);
+}
+
 static int
 cmd_cache_purge(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
@@ -757,6 +799,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "readonly", "readonly", "make this session read-only", 0, 0, 0,
 	    cmd_readonly },
 	{ "bans", "bans", "list bans with the time left", 0, 0, 0, cmd_bans },
+	{ "ban", "ban ADDR [DURATION]",
+	    "ban a client on every route (default: ban_time)", 1, 2, 1,
+	    cmd_ban },
 	{ "unban", "unban ADDR", "lift a ban", 1, 1, 1, cmd_unban },
 	{ "cache purge", "cache purge ROUTE [PREFIX]",
 	    "drop cached responses of a route (under a path prefix)", 1, 2, 1,

@@ -69,6 +69,8 @@ static const struct cmd_entry cmd_table[] = {
 	    "no new requests; those in flight finish", 1, cmd_switch },
 	{ "bans", NULL, 0, 0, "bans", "current bans with the time left", 0,
 	    cmd_plain },
+	{ "ban", NULL, 1, 2, "ban ADDR [DURATION]",
+	    "ban a client on every route (default: ban_time)", 1, cmd_plain },
 	{ "unban", NULL, 1, 1, "unban ADDR", "lift a ban", 1, cmd_plain },
 	{ "reload", NULL, 0, 0, "reload",
 	    "reload the configuration (as SIGHUP); print the result", 1,

@@ -301,3 +301,22 @@ def test_disabled_and_draining_backends_get_no_new_requests(two):
     ok, _ = c.cmd("backend disable web %s" % b.addr)
     r = fd.get("/echo")
     assert r.status == 503 and r.header("retry-after"), "no usable backend must be 503 with Retry-After"
+
+
+def test_ban_by_hand(two):
+    fd, a, b = two
+    c = Ctl(fd.ctl_path)
+    ok, r = c.cmd("ban 127.0.0.7 5m")
+    assert ok and r[0]["banned"] and r[0]["saved"], r
+    with HttpConn(fd.port, source="127.0.0.7") as h:
+        h.request("GET", "/echo")
+        assert h.read_response().status == 403, "a banned client was served"
+    assert fd.get("/echo").status == 200, "the ban hit another client"
+    ok, bans = c.cmd("bans")
+    assert [x["address"] for x in bans] == ["127.0.0.7"] and 290 < bans[0]["left"] <= 300
+    ok, err = c.cmd("ban 999.1.2.3")
+    assert not ok and "bad address" in err
+    ok, _ = c.cmd("unban 127.0.0.7")
+    with HttpConn(fd.port, source="127.0.0.7") as h:
+        h.request("GET", "/echo")
+        assert h.read_response().status == 200, "unban did not lift the ban"
