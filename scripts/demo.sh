@@ -8,7 +8,8 @@
 #
 # Environment:
 #   DEMO_SECONDS=N   stop by itself after N seconds (for tests; default: run until Ctrl-C)
-#   DEMO_PORT        frontdoord's port (8080); DEMO_NOTES_PORT (9001), DEMO_PHOTOS_PORT (9002)
+#   DEMO_PORT        frontdoord's port (8080); DEMO_NOTES_PORT (9001), DEMO_PHOTOS_PORT (9002),
+#                    DEMO_PHOTOS2_PORT (photos + 1), DEMO_HTTPS_PORT (8443)
 #   FRONTDOORD       the daemon (build/frontdoord)
 #   FRONTDOOR        the client, for the dashboard (build/frontdoor)
 #   DEMO_KEEP=1      keep the run directory (config, logs) afterwards
@@ -21,13 +22,15 @@ PY=/usr/bin/python3
 port=${DEMO_PORT:-8080}
 notes_port=${DEMO_NOTES_PORT:-9001}
 photos_port=${DEMO_PHOTOS_PORT:-9002}
+https_port=${DEMO_HTTPS_PORT:-8443}
+photos2_port=${DEMO_PHOTOS2_PORT:-$((photos_port + 1))}
 seconds=${DEMO_SECONDS:-}
 
 if [ ! -x "$FRONTDOORD" ]; then
 	echo "demo: $FRONTDOORD is not built; run: make build/frontdoord" >&2
 	exit 1
 fi
-for p in "$port" "$notes_port" "$photos_port" ${seconds:+"$seconds"}; do
+for p in "$port" "$notes_port" "$photos_port" "$https_port" ${seconds:+"$seconds"}; do
 	case $p in ''|*[!0-9]*) echo "demo: not a number: '$p'" >&2; exit 2 ;; esac
 done
 
@@ -42,9 +45,23 @@ fi
 conf=$rundir/frontdoor.ini
 sed -e "s|@RUNDIR@|$rundir|g" -e "s|@HTTP_PORT@|$port|g" \
     -e "s|@NOTES_PORT@|$notes_port|g" -e "s|@PHOTOS_PORT@|$photos_port|g" \
+    -e "s|@PHOTOS2_PORT@|$photos2_port|g" -e "s|@HTTPS_PORT@|$https_port|g" \
     -e "s|^;@USER_LINE@\$|$user_line|" "$repo/config/demo.ini" > "$conf"
 chmod 0644 "$conf"
 install -m 0644 "$repo/config/demo.htpasswd" "$rundir/demo.htpasswd"
+
+# A certificate for localhost, made for this run (ECDSA P-256, 30 days).
+if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -days 30 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$rundir/localhost.key" -out "$rundir/localhost.crt" \
+    >/dev/null 2>&1; then
+	echo "demo: openssl could not make a certificate" >&2
+	exit 1
+fi
+chmod 0600 "$rundir/localhost.key"
+# The daemon reads it again on reload, after dropping to nobody.
+[ "$(id -u)" = 0 ] && chown nobody "$rundir/localhost.key"
 
 pids=()		# everything started, stopped in reverse order
 fd_pid=
@@ -95,8 +112,10 @@ wait_http()	# URL SECONDS: until something answers at URL
 
 "$PY" "$repo/demo/notes.py" --port "$notes_port" & pids+=($!)
 "$PY" "$repo/demo/photos.py" --port "$photos_port" & pids+=($!)
+"$PY" "$repo/demo/photos.py" --port "$photos2_port" & pids+=($!)
 wait_http "http://127.0.0.1:$notes_port/healthz" 10 || { echo "demo: notes app did not start" >&2; exit 1; }
 wait_http "http://127.0.0.1:$photos_port/healthz" 10 || { echo "demo: photos app did not start" >&2; exit 1; }
+wait_http "http://127.0.0.1:$photos2_port/healthz" 10 || { echo "demo: second photos app did not start" >&2; exit 1; }
 
 "$FRONTDOORD" -t -c "$conf" || { echo "demo: generated config $conf is not valid" >&2; exit 1; }
 "$FRONTDOORD" -c "$conf" & fd_pid=$!
@@ -120,7 +139,9 @@ cat <<MSG
 frontdoor demo is running (frontdoord pid $fd_pid, run dir $rundir)
   $base/notes/              notes app (HTML)
   $base/notes/api/notes     notes app (JSON API; POST {"text": "..."} to add)
-  $base/photos/             photos app
+  $base/photos/             photos app, two copies taking turns
+  https://localhost:$https_port/notes/   the same over HTTPS
+                            (curl --cacert $rundir/localhost.crt ...)
   $base/photos/slow?ms=1500 a slow page
   curl -H 'Host: photos.localhost' $base/    photos by host name
   $base/private/            behind basic auth: user demo, password frontdoor
@@ -139,7 +160,11 @@ MSG
 	       "/photos/slow?ms=300" /missing /attic/)
 	for ((round = 0; round < 2400; round++)); do
 		p=${paths[round % ${#paths[@]}]}
-		if ((round % 5 == 4)); then
+		if ((round % 7 == 3)); then
+			curl -s -o /dev/null --max-time 5 --noproxy '*' \
+			    --cacert "$rundir/localhost.crt" -A demo-traffic/1.0 \
+			    "https://localhost:$https_port/notes/" &
+		elif ((round % 5 == 4)); then
 			curl -s -o /dev/null --max-time 5 --noproxy '*' \
 			    -H 'Host: photos.localhost' -A demo-traffic/1.0 "$base/photo/1" &
 		else

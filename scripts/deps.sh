@@ -23,8 +23,8 @@ build_pkgs=(gcc make pkg-config libuv1-dev libinih-dev libcmocka-dev libmbedtls-
 check_pkgs=(curl python3 python3-pytest socat clang CLANG_RT clang-format
 	tmux openssl apache2-utils groff-base testssl.sh libmaxmind-db-writer-perl
 	nginx-light wrk zstd)
-demo_pkgs=(python3 curl)
-bench_pkgs=(nginx-light haproxy wrk)
+demo_pkgs=(python3 curl openssl)
+bench_pkgs=(nginx-light haproxy wrk lighttpd lighttpd-mod-mbedtls openssl libssl-dev)
 
 apt_updated=0
 

@@ -333,7 +333,8 @@ def test_reconnects_after_a_daemon_restart(two_routes, dash):
 
 def test_demo_ends_in_the_dashboard(workdir):
     ports = {"DEMO_PORT": free_port(), "DEMO_NOTES_PORT": free_port(),
-             "DEMO_PHOTOS_PORT": free_port()}
+             "DEMO_PHOTOS_PORT": free_port(), "DEMO_HTTPS_PORT": free_port(),
+             "DEMO_PHOTOS2_PORT": free_port()}
     env = dict(ports, FRONTDOORD=FRONTDOORD, FRONTDOOR=FRONTDOOR)
     d = Dash(workdir, None, env={k: str(v) for k, v in env.items()},
              command=str(REPO / "scripts" / "demo.sh"))

@@ -28,7 +28,8 @@ def session_members(sid):
 
 def test_demo_script_runs_and_cleans_up():
     ports = {"DEMO_PORT": free_port(), "DEMO_NOTES_PORT": free_port(),
-             "DEMO_PHOTOS_PORT": free_port()}
+             "DEMO_PHOTOS_PORT": free_port(), "DEMO_HTTPS_PORT": free_port(),
+             "DEMO_PHOTOS2_PORT": free_port()}
     env = dict(os.environ, DEMO_SECONDS="5", FRONTDOORD=FRONTDOORD,
                **{k: str(v) for k, v in ports.items()})
     p = subprocess.Popen([str(REPO / "scripts" / "demo.sh")], env=env,
