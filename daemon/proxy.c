@@ -998,7 +998,7 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	struct buf               *b = &x->out;
 	const struct http_header *h;
 	size_t                    i;
-	char line[13] = "HTTP/1.1 000 ";
+	char                      line[13] = "HTTP/1.1 000 ";
 
 	/* 100..599: three digits, without printf on every response. */
 	line[9] = (char)('0' + resp->status / 100);
