@@ -224,6 +224,21 @@ model_denied(const struct jsonr *row)
 	return sum;
 }
 
+/* ,"cache":{"hits","misses","bypass","bytes",...,"max"}; max 0: no cache. */
+static void
+model_cache(struct model_route *r, const struct jsonr *row)
+{
+	const struct jsonr *c = jsonr_get(row, "cache");
+
+	if (c == NULL || c->type != JSONR_OBJ)
+		return;
+	r->cached = jsonr_num(c, "max", 0) > 0;
+	r->cache_hits = model_u64(c, "hits");
+	r->cache_misses = model_u64(c, "misses");
+	r->cache_bypass = model_u64(c, "bypass");
+	r->cache_bytes = model_u64(c, "bytes");
+}
+
 static char *
 model_hosts(const struct jsonr *row)
 {
@@ -277,6 +292,7 @@ model_routes(struct model *m, struct jsonr *const *rows, size_t n,
 		r->active = model_u64(row, "active");
 		model_classes(r->status, row);
 		r->denied = model_denied(row);
+		model_cache(r, row);
 		r->rps = jsonr_num(row, "rps", 0);
 		r->p50 = jsonr_num(row, "p50_ms", 0);
 		r->p99 = jsonr_num(row, "p99_ms", 0);

@@ -35,6 +35,8 @@ struct model_route {
 	uint64_t requests, errors, active;
 	uint64_t status[6]; /* [1] 1xx ... [5] 5xx */
 	uint64_t denied;    /* every kind together */
+	int      cached;    /* the route has a response cache */
+	uint64_t cache_hits, cache_misses, cache_bypass, cache_bytes;
 	double   rps, p50, p99;
 	float    spark[MODEL_SPARK]; /* requests per second, oldest first */
 };

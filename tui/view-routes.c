@@ -12,18 +12,19 @@ view_routes_draw(struct view *v, int y, int h)
 {
 	const struct model_route *r;
 	char match[2 * MODEL_STR + 4], rps[16], errs[16], p50[16], p99[16],
-	    den[16];
-	int    end = y + h - 1, row, attr, mw;
-	size_t top, i, any = 0;
+	    den[16], hit[16];
+	uint64_t looked;
+	int      end = y + h - 1, row, attr, mw;
+	size_t   top, i, any = 0;
 
 	/* NAME 14, STATE 13, HOSTS/PATH (the rest), REQ/S, ERRORS, P50, P99,
-	 * DENIED: 6 + 7 + 7 + 7 + 7 columns. */
-	mw = v->cols - 1 - 15 - 13 - 38;
+	 * DENIED, CACHE (hit ratio): 6 + 7 + 7 + 7 + 7 + 7 columns. */
+	mw = v->cols - 1 - 15 - 13 - 45;
 	if (mw < 8)
 		mw = 8;
 	view_printf(v, y, 0, v->cols, view_attr(v, VC_TITLE),
-	    " %-14s %-12s %-*s %6s %6s %6s %6s %6s", "NAME", "STATE", mw,
-	    "HOSTS/PATH", "REQ/S", "ERRORS", "P50", "P99", "DENIED");
+	    " %-14s %-12s %-*s %6s %6s %6s %6s %6s %6s", "NAME", "STATE", mw,
+	    "HOSTS/PATH", "REQ/S", "ERRORS", "P50", "P99", "DENIED", "CACHE");
 	y++;
 	top = view_scroll(v, v->m->nroutes, end - y);
 	for (i = top, row = y; i < v->m->nroutes && row < end; i++, row++) {
@@ -45,8 +46,17 @@ view_routes_draw(struct view *v, int y, int h)
 		view_ms(p50, sizeof p50, r->p50);
 		view_ms(p99, sizeof p99, r->p99);
 		view_num(den, sizeof den, (double)r->denied);
+		/* Hits among the requests the cache could answer. */
+		looked = r->cache_hits + r->cache_misses;
+		if (!r->cached)
+			snprintf(hit, sizeof hit, "-");
+		else if (looked == 0)
+			snprintf(hit, sizeof hit, "0%%");
+		else
+			snprintf(hit, sizeof hit, "%u%%",
+			    (unsigned)(r->cache_hits * 100 / looked));
 		view_printf(v, row, 29 + mw, v->cols - 29 - mw, attr,
-		    " %6s %6s %6s %6s %6s", rps, errs, p50, p99, den);
+		    " %6s %6s %6s %6s %6s %6s", rps, errs, p50, p99, den, hit);
 	}
 	if (v->m->nroutes == 0)
 		view_str(v, y, 1, v->cols - 1, "no routes", A_NORMAL);

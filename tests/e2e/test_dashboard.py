@@ -591,3 +591,16 @@ def rss_kb(pid):
 def cpu_ticks(pid):
     fields = Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def test_routes_screen_shows_the_cache_hit_ratio(start_fd, backend, dash):
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr, "cache": "1m"},
+                   "plain": {"host": "plain.test", "backends": backend.addr}})
+    for _ in range(4):  # one miss, then three hits
+        assert fd.get("/cacheable?maxage=60").status == 200
+    d = dash(sock_of(fd))
+    d.keys("2")
+    screen = d.wait(lambda s: re.search(r"^ app\s.*\s75%\s*$", s, re.M)
+                    and re.search(r"^ plain\s.*\s-\s*$", s, re.M), 5,
+                    "the cache column: 75% for app, - for a route without cache")
+    assert "CACHE" in screen

@@ -97,7 +97,9 @@ test_routes_backends(void **state)
 	          "\"path\":\"/\",\"state\":\"disabled\",\"configured\":"
 	          "\"enabled\",\"differs\":true,\"requests\":10,\"rps\":1.5,"
 	          "\"errors\":2,\"p50_ms\":1.5,\"p99_ms\":9.5,\"denied\":{"
-	          "\"auth\":1,\"ip\":2,\"country\":0,\"rate\":3,\"ban\":0}}");
+	          "\"auth\":1,\"ip\":2,\"country\":0,\"rate\":3,\"ban\":0},"
+	          "\"cache\":{\"hits\":30,\"misses\":10,\"bypass\":2,"
+	          "\"bytes\":4096,\"entries\":3,\"size\":9000,\"max\":65536}}");
 	r[1] = parse("{\"name\":\"web\",\"hosts\":[],\"path\":\"/x\","
 	             "\"state\":\"enabled\",\"configured\":\"enabled\","
 	             "\"requests\":0}");
@@ -107,6 +109,12 @@ test_routes_backends(void **state)
 	assert_string_equal(m->routes[1].hosts, "*");
 	assert_true(m->routes[0].differs);
 	assert_int_equal(m->routes[0].denied, 6);
+	assert_true(m->routes[0].cached);
+	assert_int_equal(m->routes[0].cache_hits, 30);
+	assert_int_equal(m->routes[0].cache_misses, 10);
+	assert_int_equal(m->routes[0].cache_bypass, 2);
+	assert_int_equal(m->routes[0].cache_bytes, 4096);
+	assert_false(m->routes[1].cached);
 	assert_true(m->routes[0].p99 == 9.5);
 	jsonr_free(r[0]);
 	/* A second reply two seconds later: 30 more requests, 15/s. */
