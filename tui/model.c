@@ -37,14 +37,13 @@ model_u64(const struct jsonr *obj, const char *key)
 static void
 model_classes(uint64_t *status, const struct jsonr *obj)
 {
-	const struct jsonr *st = jsonr_get(obj, "status");
-	char                key[8];
-	int                 i;
+	static const char *const keys[] = { NULL, "1xx", "2xx", "3xx", "4xx",
+		"5xx" };
+	const struct jsonr      *st = jsonr_get(obj, "status");
+	int                      i;
 
-	for (i = 1; i <= 5; i++) {
-		snprintf(key, sizeof key, "%dxx", i);
-		status[i] = model_u64(st, key);
-	}
+	for (i = 1; i <= 5; i++)
+		status[i] = model_u64(st, keys[i]);
 }
 
 /* Shift a sparkline left by one sample and append v. */
