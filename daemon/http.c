@@ -986,6 +986,23 @@ http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
 }
 
 int
+http_hop_by_hop(enum http_hdr id)
+{
+	switch (id) {
+	case HTTP_HDR_CONNECTION:
+	case HTTP_HDR_KEEP_ALIVE:
+	case HTTP_HDR_PROXY_CONNECTION:
+	case HTTP_HDR_TE:
+	case HTTP_HDR_TRAILER:
+	case HTTP_HDR_UPGRADE:
+	case HTTP_HDR_TRANSFER_ENCODING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
 http_connection_names(const struct http_header *hdrs, size_t nhdrs,
     const char *name, size_t len)
 {

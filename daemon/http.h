@@ -127,6 +127,13 @@ int http_parse_response(const char *buf, size_t len, const struct http_limits *,
  * Whether a header (name, len) is named by a token of any Connection header
  * among hdrs.  Case-insensitive.
  */
+/*
+ * Whether a recognised header is hop-by-hop (RFC 9110 7.6.1): Connection,
+ * Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Transfer-Encoding.
+ * Headers named in Connection are hop-by-hop too: http_connection_names().
+ */
+int http_hop_by_hop(enum http_hdr);
+
 int http_connection_names(const struct http_header *hdrs, size_t nhdrs,
     const char *name, size_t len);
 

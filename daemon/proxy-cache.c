@@ -295,19 +295,8 @@ proxy_cache_store_head(const struct http_response *resp, struct buf *b)
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
-		switch (h->id) {
-		case HTTP_HDR_CONNECTION:
-		case HTTP_HDR_KEEP_ALIVE:
-		case HTTP_HDR_PROXY_CONNECTION:
-		case HTTP_HDR_TE:
-		case HTTP_HDR_TRAILER:
-		case HTTP_HDR_UPGRADE:
-		case HTTP_HDR_TRANSFER_ENCODING:
-		case HTTP_HDR_CONTENT_LENGTH:
+		if (http_hop_by_hop(h->id) || h->id == HTTP_HDR_CONTENT_LENGTH)
 			continue;
-		default:
-			break;
-		}
 		if (fd_strncaseeq(h->name, h->name_len, "Age", 3) ||
 		    fd_strncaseeq(h->name, h->name_len, "X-Cache", 7) ||
 		    http_connection_names(resp->headers, resp->nheaders,

@@ -1009,23 +1009,13 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
-		switch (h->id) {
-		case HTTP_HDR_CONNECTION:
-		case HTTP_HDR_KEEP_ALIVE:
-		case HTTP_HDR_PROXY_CONNECTION:
-		case HTTP_HDR_TE:
-		case HTTP_HDR_TRAILER:
-		case HTTP_HDR_UPGRADE:
-		case HTTP_HDR_TRANSFER_ENCODING:
+		if (http_hop_by_hop(h->id))
 			continue;
-		case HTTP_HDR_CONTENT_LENGTH:
-			if (x->resp_mode == BODY_CHUNKED ||
-			    x->resp_mode == BODY_DECODE)
-				continue;
-			break;
-		default:
-			break;
-		}
+		/* Chunked or decoded: the length is the framing's now. */
+		if (h->id == HTTP_HDR_CONTENT_LENGTH &&
+		    (x->resp_mode == BODY_CHUNKED ||
+		        x->resp_mode == BODY_DECODE))
+			continue;
 		if (http_connection_names(resp->headers, resp->nheaders,
 		        h->name, h->name_len))
 			continue;

@@ -1159,6 +1159,23 @@ test_bodyless_reason(void **state)
 	assert_string_equal(http_reason(-1), "Unknown");
 }
 
+static void
+test_hop_by_hop(void **state)
+{
+	(void)state;
+	assert_true(http_hop_by_hop(HTTP_HDR_CONNECTION));
+	assert_true(http_hop_by_hop(HTTP_HDR_KEEP_ALIVE));
+	assert_true(http_hop_by_hop(HTTP_HDR_PROXY_CONNECTION));
+	assert_true(http_hop_by_hop(HTTP_HDR_TE));
+	assert_true(http_hop_by_hop(HTTP_HDR_TRAILER));
+	assert_true(http_hop_by_hop(HTTP_HDR_UPGRADE));
+	assert_true(http_hop_by_hop(HTTP_HDR_TRANSFER_ENCODING));
+	assert_false(http_hop_by_hop(HTTP_HDR_HOST));
+	assert_false(http_hop_by_hop(HTTP_HDR_CONTENT_LENGTH));
+	assert_false(http_hop_by_hop(HTTP_HDR_X_FORWARDED_FOR));
+	assert_false(http_hop_by_hop(HTTP_HDR_OTHER));
+}
+
 int
 main(void)
 {
@@ -1188,6 +1205,7 @@ main(void)
 		cmocka_unit_test(test_response_framing),
 		cmocka_unit_test(test_response_limits),
 		cmocka_unit_test(test_bodyless_reason),
+		cmocka_unit_test(test_hop_by_hop),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
