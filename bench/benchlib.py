@@ -38,6 +38,7 @@ def is_root():
 def need_tools(*tools):
     """Fail with the apt-get line when a tool is missing."""
     pkgs = {"nginx": "nginx-light", "haproxy": "haproxy", "wrk": "wrk",
+            "lighttpd": "lighttpd lighttpd-mod-mbedtls", "openssl": "openssl",
             "cc": "gcc", "perf": "linux-perf"}
     missing = [t for t in tools if shutil.which(t) is None and
                not os.path.exists("/usr/sbin/" + t)]
@@ -225,10 +226,11 @@ def machine_info():
 class Server:
     """A server process started by us and stopped by its PID."""
 
-    def __init__(self, name, argv, rundir, port, logname):
+    def __init__(self, name, argv, rundir, port, logname, tls=None):
         self.name = name
         self.argv = argv
         self.port = port
+        self.tls = tls          # None, or the certificate kind: "ec", "rsa"
         self.logpath = os.path.join(rundir, logname)
         self.proc = None
         self.known = {}         # PID -> start time of its tree, for stop()
@@ -244,7 +246,7 @@ class Server:
                                      stdout=out, stderr=subprocess.STDOUT,
                                      close_fds=True)
         out.close()
-        wait_http(self, "/13", BODIES["13"])
+        wait_http(self, "/13", BODIES["13"], tls=self.tls is not None)
         self.pids()
         return self
 
@@ -301,8 +303,9 @@ class Server:
         return self.proc.returncode
 
 
-def wait_http(server, path, size, timeout=10.0):
-    """Wait until SERVER answers GET PATH with 200 and SIZE bytes."""
+def wait_http(server, path, size, timeout=10.0, tls=False):
+    """Wait until SERVER answers GET PATH with 200 and SIZE bytes (over
+    HTTPS, without verifying the certificate, with TLS)."""
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
@@ -313,8 +316,16 @@ def wait_http(server, path, size, timeout=10.0):
                                               server.logpath,
                                               server.log_text()[-2000:]))
         try:
-            c = http.client.HTTPConnection("127.0.0.1", server.port,
-                                           timeout=2)
+            if tls:
+                import ssl
+                sc = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                sc.check_hostname = False
+                sc.verify_mode = ssl.CERT_NONE
+                c = http.client.HTTPSConnection("127.0.0.1", server.port,
+                                                timeout=2, context=sc)
+            else:
+                c = http.client.HTTPConnection("127.0.0.1", server.port,
+                                               timeout=2)
             c.request("GET", path, headers={"Host": "bench.localhost"})
             r = c.getresponse()
             body = r.read()
@@ -354,6 +365,71 @@ def user_lines():
     return ("user nobody %s;" % group, "user nobody", "user = nobody")
 
 
+# --- TLS ---------------------------------------------------------------------
+
+# The same for every TLS server: TLS 1.2 only (what mbedTLS 2.28 speaks),
+# ECDHE key exchange, AEAD suites; each server keeps its own order of
+# preference (OpenSSL's servers pick AES-GCM, which OpenSSL runs fastest;
+# frontdoord, fixed in daemon/tls.c, and lighttpd here prefer
+# ChaCha20-Poly1305, which mbedTLS runs faster than AES-GCM).  Groups:
+# X25519, P-256, P-384 in that order, as frontdoord offers them.
+TLS_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+MBEDTLS_CIPHERS = ":".join(  # lighttpd's mod_mbedtls takes mbedTLS's names
+    "TLS-ECDHE-%s-WITH-%s" % (k, c) for k in ("ECDSA", "RSA")
+    for c in ("CHACHA20-POLY1305-SHA256", "AES-128-GCM-SHA256",
+              "AES-256-GCM-SHA384"))
+MBEDTLS_CURVES = "x25519:secp256r1:secp384r1"
+TLS_CURVES = "X25519:P-256:P-384"
+
+
+def make_certs(rundir):
+    """Self-signed certificates for bench.localhost in RUNDIR/tls/: "ec"
+    (ECDSA P-256) and "rsa" (RSA-2048).  Returns kind -> (cert, key, pem),
+    where pem is certificate and key in one file (HAProxy's crt)."""
+    d = os.path.join(rundir, "tls")
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o755)
+    out = {}
+    for kind, newkey in (("ec", ["-newkey", "ec", "-pkeyopt",
+                                 "ec_paramgen_curve:P-256"]),
+                         ("rsa", ["-newkey", "rsa:2048"])):
+        crt = os.path.join(d, kind + ".crt")
+        key = os.path.join(d, kind + ".key")
+        pem = os.path.join(d, kind + ".pem")
+        p = subprocess.run([tool("openssl"), "req", "-x509"] + newkey +
+                           ["-nodes", "-keyout", key, "-out", crt,
+                            "-days", "30", "-subj", "/CN=bench.localhost",
+                            "-addext", "subjectAltName=DNS:bench.localhost"],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise BenchError("openssl req failed: %s" % p.stderr)
+        with open(pem, "w") as f:
+            f.write(open(crt).read() + open(key).read())
+        # Read by each server before it drops privileges.
+        for path in (key, pem):
+            os.chmod(path, 0o600)
+        os.chmod(crt, 0o644)
+        out[kind] = (crt, key, pem)
+    return out
+
+
+def openssl_client_conf(rundir, ciphers=None, groups=None):
+    """An OPENSSL_CONF for the clients (wrk, bench/handshakes): TLS 1.2
+    only, and, with CIPHERS or GROUPS, only those suites or key-exchange
+    groups.  Returns its path."""
+    name = "openssl-client%s.cnf" % "".join(
+        "-" + re.sub(r"[^A-Za-z0-9]+", "_", x) for x in (ciphers, groups) if x)
+    path = os.path.join(rundir, name)
+    with open(path, "w") as f:
+        f.write("openssl_conf = bench_conf\n\n[bench_conf]\n"
+                "ssl_conf = bench_ssl\n\n[bench_ssl]\n"
+                "system_default = bench_sys\n\n[bench_sys]\n"
+                "MinProtocol = TLSv1.2\nMaxProtocol = TLSv1.2\n" +
+                ("CipherString = %s\n" % ciphers if ciphers else "") +
+                ("Groups = %s\n" % groups if groups else ""))
+    return path
+
+
 def start_backend(rundir):
     """The origin: nginx with one worker serving BODIES from RUNDIR/www."""
     www = os.path.join(rundir, "www")
@@ -379,39 +455,64 @@ def start_backend(rundir):
                   rundir, port, "backend.out")
 
 
-def start_frontdoord(rundir, backend_port, binary):
-    d = os.path.join(rundir, "frontdoord")
+def start_frontdoord(rundir, backend_port, binary, tls=None, certs=None):
+    """frontdoord over HTTP, or with TLS ("ec", "rsa") over HTTPS with that
+    certificate from CERTS (make_certs())."""
+    name = "frontdoord" + ("-" + tls if tls else "")
+    d = os.path.join(rundir, name)
     os.makedirs(d, exist_ok=True)
     if is_root():
         os.chmod(d, 0o777)
     port = free_port()
+    if tls:
+        listen = "listen_https = 127.0.0.1:%d" % port
+        section = "\n[tls]\ncert = %s\nkey = %s\n" % certs[tls][:2]
+    else:
+        listen, section = "listen_http = 127.0.0.1:%d" % port, ""
     conf = fill_template("proxy-frontdoord.ini",
                          os.path.join(d, "frontdoor.ini"),
-                         {"RUNDIR": rundir, "PORT": port,
+                         {"RUNDIR": rundir, "DIR": d, "LISTEN_LINE": listen,
+                          "TLS_SECTION": section,
                           "BACKEND_PORT": backend_port,
                           "MAX_CONNS": MAX_CONNS,
                           "USER_LINE": user_lines()[2]})
-    s = Server("frontdoord", [binary, "-c", conf], rundir, port,
-               "frontdoord/stderr.log")
+    s = Server(name, [binary, "-c", conf], rundir, port,
+               name + "/stderr.log", tls=tls)
     s.error_log = os.path.join(d, "error.log")
     return s
 
 
-def start_nginx_proxy(rundir, backend_port, buffering="off", name=None):
+def start_nginx_proxy(rundir, backend_port, buffering="off", name=None,
+                      tls=None, certs=None):
     name = name or ("nginx" if buffering == "off" else "nginx-buffered")
+    if tls:
+        name += "-" + tls
     os.makedirs(os.path.join(rundir, name + "-tmp"), exist_ok=True)
     port = free_port()
+    lines = ""
+    if tls:
+        lines = ("\t\tssl_certificate %s;\n\t\tssl_certificate_key %s;\n"
+                 "\t\tssl_protocols TLSv1.2;\n\t\tssl_ciphers %s;\n"
+                 "\t\tssl_ecdh_curve %s;\n"
+                 "\t\tssl_session_cache shared:SSL:4m;\n"
+                 "\t\tssl_session_timeout 1h;\n"
+                 "\t\tssl_session_tickets on;"
+                 % (certs[tls][0], certs[tls][1], TLS_CIPHERS,
+                    TLS_CURVES.replace("P-256", "prime256v1")
+                    .replace("P-384", "secp384r1")))
     conf = fill_template("proxy-nginx.conf",
                          os.path.join(rundir, "proxy-%s.conf" % name),
                          {"RUNDIR": rundir, "PORT": port, "NAME": name,
                           "BACKEND_PORT": backend_port,
                           "NGINX_BUFFERING": buffering,
+                          "LISTEN_SSL": " ssl" if tls else "",
+                          "TLS_LINES": lines,
                           "NOFILE": nofile(),
                           "MAX_CONNS": MAX_CONNS,
                           "USER_LINE": user_lines()[0]})
     return Server(name, [tool("nginx"), "-p", rundir + "/", "-c", conf,
                          "-e", os.path.join(rundir, name + ".err")],
-                  rundir, port, name + ".out")
+                  rundir, port, name + ".out", tls=tls)
 
 
 def haproxy_maxconn():
@@ -420,36 +521,85 @@ def haproxy_maxconn():
     return max(min(MAX_CONNS, (nofile() - 200) // 2), 100)
 
 
-def start_haproxy(rundir, backend_port):
+def start_haproxy(rundir, backend_port, tls=None, certs=None):
+    name = "haproxy" + ("-" + tls if tls else "")
     port = free_port()
+    glob = bind = ""
+    if tls:
+        glob = ("\tssl-default-bind-ciphers %s\n"
+                "\tssl-default-bind-options ssl-min-ver TLSv1.2 "
+                "ssl-max-ver TLSv1.2\n"
+                "\tssl-default-bind-curves %s\n"
+                "\ttune.ssl.cachesize 10000\n"
+                "\ttune.ssl.lifetime 3600" % (TLS_CIPHERS, TLS_CURVES))
+        bind = " ssl crt %s" % certs[tls][2]
     conf = fill_template("proxy-haproxy.cfg",
-                         os.path.join(rundir, "proxy-haproxy.cfg"),
-                         {"RUNDIR": rundir, "PORT": port,
+                         os.path.join(rundir, "proxy-%s.cfg" % name),
+                         {"RUNDIR": rundir, "PORT": port, "NAME": name,
                           "BACKEND_PORT": backend_port,
                           "MAXCONN": haproxy_maxconn(),
+                          "TLS_GLOBAL": glob, "BIND_SSL": bind,
+                          "PROTO": "https" if tls else "http",
                           "NOFILE": nofile(),
                           "USER_LINE": user_lines()[1]})
     # -db: foreground, one process (no master): its PID is the worker.
-    s = Server("haproxy", [tool("haproxy"), "-db", "-f", conf], rundir,
-               port, "haproxy.out")
+    s = Server(name, [tool("haproxy"), "-db", "-f", conf], rundir,
+               port, name + ".out", tls=tls)
     s.max_idle = haproxy_maxconn() - 100
+    return s
+
+
+def lighttpd_maxconn():
+    """lighttpd holds at most a third of its descriptors as connections
+    (it keeps room for backend connections and files)."""
+    return max(min(MAX_CONNS, nofile() // 2 - 100), 100)
+
+
+def start_lighttpd(rundir, backend_port, tls="ec", certs=None):
+    """lighttpd + mod_mbedtls as an HTTPS reverse proxy (TLS only)."""
+    name = "lighttpd-" + tls
+    d = os.path.join(rundir, name)
+    os.makedirs(d, exist_ok=True)
+    if is_root():
+        os.chmod(d, 0o777)  # its error log is opened after dropping to nobody
+    port = free_port()
+    users = ""
+    if is_root():
+        group = user_lines()[0].split()[2].rstrip(";")
+        users = ('server.username = "nobody"\nserver.groupname = "%s"'
+                 % group)
+    conf = fill_template("proxy-lighttpd.conf",
+                         os.path.join(rundir, "proxy-%s.conf" % name),
+                         {"RUNDIR": rundir, "DIR": d, "PORT": port,
+                          "BACKEND_PORT": backend_port,
+                          "NOFILE": nofile(), "MAXCONN": lighttpd_maxconn(),
+                          "CERT": certs[tls][0], "KEY": certs[tls][1],
+                          "CIPHERS": MBEDTLS_CIPHERS,
+                          "CURVES": MBEDTLS_CURVES, "USER_LINES": users})
+    s = Server(name, [tool("lighttpd"), "-D", "-f", conf], rundir, port,
+               name + ".out", tls=tls)
+    s.max_idle = lighttpd_maxconn() - 100
     return s
 
 
 # --- clients -----------------------------------------------------------------
 
 def run_wrk(port, path, seconds, conns=50, threads=1, headers=(),
-            strict=False, timeout_s=5):
+            strict=False, timeout_s=5, openssl_conf=None):
     """Run wrk against 127.0.0.1:PORT/PATH; returns its results as a dict
-    (report.lua's fields, plus rps)."""
+    (report.lua's fields, plus rps).  With OPENSSL_CONF (a path from
+    openssl_client_conf()), over HTTPS with that client configuration."""
     argv = [tool("wrk"), "-t%d" % threads, "-c%d" % conns,
             "-d%ds" % seconds, "--latency", "--timeout", "%ds" % timeout_s,
             "-s", os.path.join(BENCH_DIR, "report.lua"),
             "-H", "Host: bench.localhost"]
     for h in headers:
         argv += ["-H", h]
-    argv.append("http://127.0.0.1:%d%s" % (port, path))
+    argv.append("%s://127.0.0.1:%d%s" % ("https" if openssl_conf else "http",
+                                         port, path))
     env = dict(os.environ, STRICT="1" if strict else "0")
+    if openssl_conf:
+        env["OPENSSL_CONF"] = openssl_conf
     import resource
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
@@ -468,26 +618,65 @@ def run_wrk(port, path, seconds, conns=50, threads=1, headers=(),
                                                        p.stdout, p.stderr))
 
 
-def build_idleconns(build_dir):
-    """Compile bench/idleconns.c into BUILD_DIR/bench/ when out of date."""
-    src = os.path.join(BENCH_DIR, "idleconns.c")
-    out = os.path.join(build_dir, "bench", "idleconns")
+def build_tool(build_dir, name):
+    """Compile bench/NAME.c (a client, with OpenSSL) into BUILD_DIR/bench/
+    when out of date; returns the binary."""
+    src = os.path.join(BENCH_DIR, name + ".c")
+    out = os.path.join(build_dir, "bench", name)
     if (not os.path.exists(out) or
             os.path.getmtime(out) < os.path.getmtime(src)):
         os.makedirs(os.path.dirname(out), exist_ok=True)
         cc = os.environ.get("CC", "cc")
-        subprocess.run([cc, "-std=gnu11", "-O2", "-Wall", "-Wextra", "-o",
-                        out, src], check=True)
+        p = subprocess.run([cc, "-std=gnu11", "-O2", "-Wall", "-Wextra",
+                            "-o", out, src, "-lssl", "-lcrypto"],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise BenchError("cannot build %s (needs libssl-dev):\n%s"
+                             % (src, p.stderr))
     return out
 
 
-class IdleConns:
-    """bench/idleconns holding N idle keep-alive connections to a port."""
+def build_idleconns(build_dir):
+    return build_tool(build_dir, "idleconns")
 
-    def __init__(self, binary, port, n, path="/13"):
+
+def run_handshakes(binary, port, seconds, mode, conc=16, openssl_conf=None,
+                   ciphers=None):
+    """bench/handshakes against 127.0.0.1:PORT for SECONDS: MODE "full",
+    "ticket" or "cache".  Returns its JSON line as a dict, plus rps."""
+    argv = [binary] + (["-c", ciphers] if ciphers else []) + [
+        "127.0.0.1", str(port), "%g" % seconds, str(conc), mode]
+    env = dict(os.environ)
+    if openssl_conf:
+        env["OPENSSL_CONF"] = openssl_conf
+    import resource
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, env=env, timeout=seconds + 60)
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH "):
+            r = json.loads(line[6:])
+            r["rps"] = r["requests"] * 1e6 / max(r["duration_us"], 1)
+            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            r["wrk_cpu_s"] = (ru1.ru_utime - ru0.ru_utime +
+                              ru1.ru_stime - ru0.ru_stime)
+            r["bytes"] = 0
+            return r
+    raise BenchError("handshakes failed (status %d): %s%s"
+                     % (p.returncode, p.stdout, p.stderr))
+
+
+class IdleConns:
+    """bench/idleconns holding N idle keep-alive connections to a port
+    (with TLS "full": over TLS, each after a full handshake; "resume":
+    resuming one session by ticket)."""
+
+    def __init__(self, binary, port, n, path="/13", tls=None):
         self.n = n
         self.proc = subprocess.Popen(
-            [binary, "127.0.0.1", str(port), str(n), path],
+            [binary] + ({"full": ["-t"], "resume": ["-T"]}[tls] if tls
+                        else []) +
+            ["127.0.0.1", str(port), str(n), path],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()

@@ -4,7 +4,14 @@
  * each and read its response, then hold them all idle until stdin closes,
  * so the harness can measure the proxy's RSS per idle connection.
  *
- * usage: idleconns ADDR PORT N PATH [WINDOW]
+ * usage: idleconns [-t|-T] ADDR PORT N PATH [WINDOW]
+ *
+ * -t: over TLS 1.2 (OpenSSL, no certificate verification), a full
+ * handshake on every connection, as first-time clients make.  -T: the
+ * same, but once a session is established the remaining connections resume
+ * it by session ticket (much faster against mbedTLS servers; the idle
+ * state the server keeps is the same).  The server then holds N idle,
+ * handshaken HTTPS keep-alive connections.
  *
  * At most WINDOW (default 64) requests are in flight at once, so the proxy
  * needs only a few backend connections and the figure is about client
@@ -28,17 +35,27 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum conn_state { CONN_NEW, CONN_CONNECTING, CONN_READING, CONN_IDLE };
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+enum conn_state {
+	CONN_NEW, CONN_CONNECTING, CONN_HANDSHAKE, CONN_WRITING, CONN_READING,
+	CONN_IDLE
+};
 
 struct conn {
 	int             fd;
 	enum conn_state state;
+	SSL            *ssl;
 	size_t          got;
 	char            buf[2048];
 };
 
 static struct conn *conns;
 static int          nconns;
+static SSL_CTX     *tls;
+static int          tls_resume;
+static SSL_SESSION *tls_session;
 
 static void
 die(const char *what)
@@ -72,6 +89,31 @@ response_done(struct conn *c)
 	return c->got >= head + len;
 }
 
+/* Wait for what OpenSSL wants; -1 on a TLS error. */
+static int
+tls_wait(int ep, struct conn *c, unsigned idx, int rc)
+{
+	struct epoll_event ev;
+	int                e = SSL_get_error(c->ssl, rc);
+
+	if (e == SSL_ERROR_WANT_READ)
+		ev.events = EPOLLIN;
+	else if (e == SSL_ERROR_WANT_WRITE)
+		ev.events = EPOLLOUT;
+	else {
+		unsigned long err = ERR_peek_last_error();
+
+		fprintf(stderr, "idleconns: connection %u: TLS %s: %s\n", idx,
+		    c->state == CONN_HANDSHAKE ? "handshake" : "read/write",
+		    err ? ERR_reason_error_string(err) : strerror(errno));
+		return -1;
+	}
+	ev.data.u32 = idx;
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+		die("epoll_ctl");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -82,8 +124,24 @@ main(int argc, char **argv)
 	int                 ep, i, n, started = 0, done = 0, inflight = 0;
 	int                 window = 64, closed = 0, reqlen;
 
+	if (argc > 1 && (strcmp(argv[1], "-t") == 0 ||
+	    strcmp(argv[1], "-T") == 0)) {
+		tls_resume = argv[1][1] == 'T';
+		tls = SSL_CTX_new(TLS_client_method());
+		if (tls == NULL)
+			die("SSL_CTX_new");
+		SSL_CTX_set_min_proto_version(tls, TLS1_2_VERSION);
+		SSL_CTX_set_max_proto_version(tls, TLS1_2_VERSION);
+		SSL_CTX_set_verify(tls, SSL_VERIFY_NONE, NULL);
+		SSL_CTX_set_session_cache_mode(tls, SSL_SESS_CACHE_OFF);
+		/* Let the server's idle state be just what it keeps. */
+		SSL_CTX_set_mode(tls, SSL_MODE_RELEASE_BUFFERS);
+		argv++;
+		argc--;
+	}
 	if (argc < 5 || argc > 6) {
-		fprintf(stderr, "usage: idleconns ADDR PORT N PATH [WINDOW]\n");
+		fprintf(stderr, "usage: idleconns [-t|-T] ADDR PORT N PATH "
+		    "[WINDOW]\n");
 		return 2;
 	}
 	memset(&sin, 0, sizeof sin);
@@ -159,21 +217,70 @@ main(int argc, char **argv)
 					errno = err;
 					die("connect");
 				}
-				if (write(c->fd, req, (size_t)reqlen) !=
-				    reqlen)
-					die("write");
+				if (tls == NULL) {
+					if (write(c->fd, req, (size_t)reqlen)
+					    != reqlen)
+						die("write");
+					c->state = CONN_READING;
+					ev.events = EPOLLIN;
+					ev.data.u32 = evs[i].data.u32;
+					if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd,
+					    &ev) == -1)
+						die("epoll_ctl");
+					continue;
+				}
+				if ((c->ssl = SSL_new(tls)) == NULL)
+					die("SSL_new");
+				SSL_set_fd(c->ssl, c->fd);
+				if (tls_session != NULL)
+					SSL_set_session(c->ssl, tls_session);
+				c->state = CONN_HANDSHAKE;
+			}
+			if (c->state == CONN_HANDSHAKE) {
+				rc = SSL_connect(c->ssl);
+				if (rc <= 0) {
+					if (tls_wait(ep, c, evs[i].data.u32,
+					    rc) != 0)
+						return 1;
+					continue;
+				}
+				c->state = CONN_WRITING;
+				if (tls_resume && tls_session == NULL)
+					tls_session = SSL_get1_session(c->ssl);
+			}
+			if (c->state == CONN_WRITING) {
+				rc = SSL_write(c->ssl, req, reqlen);
+				if (rc <= 0) {
+					if (tls_wait(ep, c, evs[i].data.u32,
+					    rc) != 0)
+						return 1;
+					continue;
+				}
 				c->state = CONN_READING;
 				ev.events = EPOLLIN;
 				ev.data.u32 = evs[i].data.u32;
 				if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd,
 				    &ev) == -1)
 					die("epoll_ctl");
-				continue;
 			}
 			if (c->state != CONN_READING)
 				continue;
-			r = read(c->fd, c->buf + c->got,
-			    sizeof c->buf - 1 - c->got);
+again:
+			if (tls != NULL) {
+				rc = SSL_read(c->ssl, c->buf + c->got,
+				    (int)(sizeof c->buf - 1 - c->got));
+				if (rc <= 0 &&
+				    SSL_get_error(c->ssl, rc) ==
+				    SSL_ERROR_WANT_READ)
+					continue;
+				if (rc <= 0 && tls_wait(ep, c,
+				    evs[i].data.u32, rc) == 0)
+					continue;
+				r = rc <= 0 ? 0 : rc;
+			} else {
+				r = read(c->fd, c->buf + c->got,
+				    sizeof c->buf - 1 - c->got);
+			}
 			if (r == -1 && errno == EAGAIN)
 				continue;
 			if (r <= 0) {
@@ -196,7 +303,8 @@ main(int argc, char **argv)
 				c->state = CONN_IDLE;
 				inflight--;
 				done++;
-			}
+			} else if (tls != NULL && SSL_pending(c->ssl) > 0)
+				goto again;
 		}
 	}
 	printf("ready %d\n", nconns);
@@ -208,9 +316,13 @@ main(int argc, char **argv)
 	for (i = 0; i < nconns; i++) {
 		ssize_t r = recv(conns[i].fd, tmp, sizeof tmp, MSG_DONTWAIT);
 
-		if (r == 0 || (r == -1 && errno != EAGAIN))
+		/* Over TLS, bytes (an alert) also mean the server closed. */
+		if (r == 0 || (r == -1 && errno != EAGAIN) ||
+		    (r > 0 && tls != NULL))
 			closed++;
 		close(conns[i].fd);
+		if (conns[i].ssl != NULL)
+			SSL_free(conns[i].ssl);
 	}
 	printf("closed %d\n", closed);
 	return 0;
