@@ -145,7 +145,22 @@ conn_tls_flush(struct conn *c)
 		ncb = t->notify_cb;
 		t->notify = NULL;
 		ncb(nreq, 0);
+	} else if (t->closing)
+		conn_close(c);
+}
+
+void
+conn_tls_close(struct conn *c)
+{
+	struct conn_tls *t = c->tls;
+
+	conn_read_stop(c);
+	if (!tls_conn_handshake_done(t->tls) || tls_conn_shutdown(t->tls) < 0) {
+		conn_close(c);
+		return;
 	}
+	t->closing = 1;
+	conn_tls_flush(c);
 }
 
 int

@@ -74,6 +74,21 @@ conn_timeout(struct tq_entry *te)
 	conn_close(c);
 }
 
+/* A TLS connection quiet since its last request: park it, then wait on. */
+static void
+conn_park_timeout(struct tq_entry *te)
+{
+	struct conn *c = conn_of_te(te);
+
+	if (c->state != CS_IDLE || c->x != NULL || c->in != NULL) {
+		conn_timeout(te);
+		return;
+	}
+	conn_tls_idle(c);
+	tq_set(&c->w->tq, &c->te, c->cfg->idle_timeout_ms - CONN_TLS_PARK_MS,
+	    conn_timeout);
+}
+
 static void
 conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
@@ -269,7 +284,13 @@ conn_exchange_done(struct conn *c, int keepalive)
 		c->x = NULL;
 	}
 	if (!keepalive || c->w->stopping) {
-		conn_close(c);
+		if (c->tls != NULL) {
+			/* close_notify first; bounded by the header timeout. */
+			tq_set(&c->w->tq, &c->te, c->cfg->header_timeout_ms,
+			    conn_timeout);
+			conn_tls_close(c);
+		} else
+			conn_close(c);
 		return;
 	}
 	c->state = CS_IDLE;
@@ -281,9 +302,18 @@ conn_exchange_done(struct conn *c, int keepalive)
 			worker_buf_put(c->w, c->in);
 			c->in = NULL;
 		}
-		tq_set(&c->w->tq, &c->te, c->cfg->idle_timeout_ms,
-		    conn_timeout);
-		conn_tls_idle(c);
+		if (c->tls != NULL &&
+		    c->cfg->idle_timeout_ms > CONN_TLS_PARK_MS) {
+			/*
+			 * Park TLS state only after a quiet moment: parking
+			 * and waking cost a key derivation each, too much
+			 * between the requests of a busy connection.
+			 */
+			tq_set(&c->w->tq, &c->te, CONN_TLS_PARK_MS,
+			    conn_park_timeout);
+		} else
+			tq_set(&c->w->tq, &c->te, c->cfg->idle_timeout_ms,
+			    conn_timeout);
 		conn_read_start(c);
 		return;
 	}

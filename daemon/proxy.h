@@ -71,6 +71,7 @@ struct conn_tls {
 	uv_write_cb      notify_cb;
 	struct conn     *dnext; /* worker->drain: plaintext left inside */
 	int              draining;
+	int              closing; /* close once the queue is on the wire */
 };
 
 /* A connection to a backend, owned by an exchange or idle in a pool. */
@@ -209,6 +210,10 @@ void conn_tls_read(struct conn *, ssize_t nread);
 int
 conn_tls_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
 void conn_tls_idle(struct conn *);
+/* Send close_notify, then close once it is on the wire. */
+void conn_tls_close(struct conn *);
+/* A TLS connection idle this long has its state parked (saved, freed). */
+#define CONN_TLS_PARK_MS 1000
 void conn_tls_drain_all(struct worker *);
 void conn_tls_want_drain(struct conn *);
 /* conn.c: parse and dispatch plaintext waiting in c->in. */

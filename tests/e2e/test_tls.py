@@ -246,3 +246,51 @@ def test_testssl(tls_fd, workdir):
                if f["id"] in ("SSLv2", "SSLv3", "TLS1", "TLS1_1")}
     assert all("not offered" in v for v in offered.values()), offered
     assert not bad, "testssl.sh findings: %s" % json.dumps(bad, indent=1)
+
+
+def _tls_request(port, payload):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    # Ragged EOFs raise: a close without close_notify is seen.
+    s = ctx.wrap_socket(raw, server_hostname="app.test",
+                        suppress_ragged_eofs=False)
+    s.sendall(payload)
+    return s
+
+
+def test_close_notify_after_connection_close(tls_fd):
+    p = subprocess.run(["openssl", "s_client", "-connect",
+                        "127.0.0.1:%d" % tls_fd.https_port, "-servername", "app.test",
+                        "-quiet", "-ign_eof"],
+                       input=b"GET /echo HTTP/1.1\r\nHost: app.test\r\n"
+                             b"Connection: close\r\n\r\n",
+                       capture_output=True, timeout=20)
+    assert b"HTTP/1.1 200" in p.stdout, p.stdout[:200]
+    assert b"unexpected eof" not in p.stderr, \
+        "the connection closed without close_notify: %r" % p.stderr[-300:]
+
+
+def test_keepalive_tls_connection_parks_and_wakes(tls_fd):
+    s = _tls_request(tls_fd.https_port,
+                     b"GET /echo HTTP/1.1\r\nHost: app.test\r\n\r\n")
+    try:
+        for i in range(3):
+            if i:
+                # Past the park delay: the next request wakes a parked state.
+                time.sleep(1.3)
+                s.sendall(b"GET /echo HTTP/1.1\r\nHost: app.test\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                d = s.recv(65536)
+                assert d, "connection closed while idle"
+                head += d
+            assert head.startswith(b"HTTP/1.1 200"), head[:100]
+            n = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+            body = head.split(b"\r\n\r\n", 1)[1]
+            while len(body) < n:
+                body += s.recv(65536)
+    finally:
+        s.close()
