@@ -317,8 +317,12 @@ void
 conn_tls_idle(struct conn *c)
 {
 	if (c->tls != NULL && !c->tls->writing && c->tls->cipher.len == 0 &&
-	    !tls_conn_pending(c->tls->tls))
-		(void)tls_conn_park(c->tls->tls);
+	    !tls_conn_pending(c->tls->tls) && tls_conn_park(c->tls->tls) == 0) {
+		/* Our ciphertext queues go too; they grow again on demand. */
+		buf_free(&c->tls->cipher);
+		buf_free(&c->tls->wbuf);
+		c->w->parked++;
+	}
 }
 
 int

@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -162,9 +163,19 @@ worker_idle_check(struct tq_entry *te)
 
 	if (w->closing)
 		return;
+	/*
+	 * Parked TLS connections freed their 2 x 16 KiB record buffers, but
+	 * the allocator keeps freed pages until asked: give them back after a
+	 * burst of parking (a few ms at most, once a second at most).
+	 */
+	if (w->parked >= WORKER_TRIM_PARKED) {
+		w->parked = 0;
+		malloc_trim(0);
+	}
 	worker_maybe_done(w);
 	if (!w->closing)
-		tq_set(&w->tq, &w->check, 100, worker_idle_check);
+		tq_set(&w->tq, &w->check, w->stopping ? 100 : 1000,
+		    worker_idle_check);
 }
 
 int

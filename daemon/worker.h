@@ -19,6 +19,8 @@ struct worker_stats;
 /* I/O buffers come in one size, from a per-worker free list. */
 #define WORKER_BUFSZ    (16 * 1024)
 #define WORKER_FREEBUFS 256
+/* TLS connections parked since the last trim that make one worth it. */
+#define WORKER_TRIM_PARKED 64
 
 struct listener {
 	uv_tcp_t       tcp;
@@ -55,6 +57,7 @@ struct worker {
 	uint64_t     nconns;
 
 	char    *scratch; /* reads of connections between requests */
+	unsigned parked;  /* TLS connections parked since the last trim */
 	char   **freebufs;
 	unsigned nfreebufs;
 
