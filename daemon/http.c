@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "util.h"
 
 /*
  * Byte classes.  Every class implies those below it in the list, which keeps
@@ -244,14 +245,18 @@ http_is_token(const char *s, size_t n)
 }
 
 /*
- * Whether s[0, n) is uri-host [ ":" port ] (RFC 3986): a reg-name or an
- * IP-literal in brackets, and a port of one to five digits.
+ * Whether s[0, n) is a host name or an IP literal in brackets, then an
+ * optional port of one to five digits.  Names are held to letters, digits,
+ * '-', '_' and '.': RFC 3986's reg-name also allows sub-delims and
+ * percent-encoding, but no name that resolves has them, and a ',' or ';'
+ * would let a Host read as a list to one server and a name to another.
  */
 static int
 http_host_valid(const char *s, size_t n)
 {
-	const char *p = s, *end = s + n;
-	size_t      digits;
+	const char   *p = s, *end = s + n;
+	size_t        digits;
+	unsigned char ch;
 
 	if (p == end)
 		return (0);
@@ -264,8 +269,14 @@ http_host_valid(const char *s, size_t n)
 			return (0);
 		p++;
 	} else {
-		while (p < end && HTTP_IS(*p, HTTP_C_HOST))
-			p++;
+		for (; p < end; p++) {
+			ch = (unsigned char)*p;
+			if (!((ch >= 'a' && ch <= 'z') ||
+			        (ch >= 'A' && ch <= 'Z') ||
+			        (ch >= '0' && ch <= '9') || ch == '-' ||
+			        ch == '_' || ch == '.'))
+				break;
+		}
 		if (p == s)
 			return (0);
 	}
@@ -426,37 +437,20 @@ http_content_length(struct http_head *h, const char *v, size_t n)
 }
 
 /*
- * Transfer-Encoding, possibly over several fields: chunked must come last
- * and only once (RFC 9112 6.1).  Each element is a coding name, possibly
- * with parameters; chunked takes none.
+ * Transfer-Encoding is accepted only as exactly "chunked", in one field
+ * (RFC 9112 6.1 allows codings before it and lists over several fields, but
+ * every such spelling is read differently by some server behind us: a proxy
+ * that frames bodies itself has no use for them, and refusing them closes
+ * the TE.TE family of desyncs).
  */
 static int
 http_transfer_encoding(struct http_head *h, const char *v, size_t n)
 {
-	const char *p = v, *end = v + n, *e;
-	size_t      elen, tlen;
-
-	h->te = 1;
-	while (http_list_next(&p, end, &e, &elen)) {
-		for (tlen = 0; tlen < elen; tlen++) {
-			if (!HTTP_IS(e[tlen], HTTP_C_TCHAR))
-				break;
-		}
-		if (tlen == 0)
-			return (http_bad(h, "bad Transfer-Encoding"));
-		if (h->te_chunked)
-			return (http_bad(h, "chunked is not the last coding"));
-		if (HTTP_IEQ(e, tlen, "chunked")) {
-			if (tlen != elen)
-				return (http_bad(h, "chunked with parameters"));
-			h->te_chunked = 1;
-			continue;
-		}
-		while (tlen < elen && HTTP_IS_WS(e[tlen]))
-			tlen++;
-		if (tlen != elen && e[tlen] != ';')
-			return (http_bad(h, "bad Transfer-Encoding"));
-	}
+	if (h->te++ > 0)
+		return (http_bad(h, "repeated Transfer-Encoding"));
+	if (!HTTP_IEQ(v, n, "chunked"))
+		return (http_bad(h, "Transfer-Encoding other than chunked"));
+	h->te_chunked = 1;
 	return (0);
 }
 
@@ -1002,6 +996,51 @@ http_hop_by_hop(enum http_hdr id)
 	}
 }
 
+/*
+ * Trailer fields that may cross: they say something about the body and
+ * nothing about where the message ends, where it goes or who sent it.
+ * Names in lower case, for http_ieq().
+ */
+static const struct {
+	const char *name;
+	size_t      len;
+} http_trailers_allowed[] = {
+	{ "server-timing", 13 },
+	{ "content-digest", 14 },
+	{ "repr-digest", 11 },
+	{ "digest", 6 },
+	{ "content-md5", 11 },
+	{ "grpc-status", 11 },
+	{ "grpc-message", 12 },
+	{ "grpc-status-details-bin", 23 },
+};
+
+size_t
+http_trailers_filter(const char *tr, size_t len, char *out)
+{
+	const char *p = tr, *end = tr + len, *eol, *colon;
+	size_t      n = 0, i, ll;
+
+	for (; p < end; p = eol) {
+		eol = memchr(p, '\n', end - p);
+		eol = eol != NULL ? eol + 1 : end;
+		ll = eol - p;
+		colon = memchr(p, ':', ll);
+		if (colon == NULL)
+			continue;
+		for (i = 0; i < nitems(http_trailers_allowed); i++) {
+			if (http_ieq(p, (size_t)(colon - p),
+			        http_trailers_allowed[i].name,
+			        http_trailers_allowed[i].len)) {
+				memmove(out + n, p, ll); /* out may be tr */
+				n += ll;
+				break;
+			}
+		}
+	}
+	return (n);
+}
+
 int
 http_connection_names(const struct http_header *hdrs, size_t nhdrs,
     const char *name, size_t len)
@@ -1189,6 +1228,17 @@ http_chunked_hex(unsigned char ch)
 	return (http_lower(ch) - 'a' + 10);
 }
 
+/*
+ * A byte of the trailer section, kept for the caller when it asked: every
+ * byte kept was counted against max_trailer first, the room it gave.
+ */
+static inline void
+http_chunked_keep(struct http_chunked *c, unsigned char ch)
+{
+	if (c->trailers != NULL)
+		c->trailers[c->trailers_len++] = (char)ch;
+}
+
 /* The end of a chunk-size line: on to the data, or to the trailer. */
 static void
 http_chunked_size_done(struct http_chunked *c)
@@ -1272,8 +1322,6 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 				c->state = HTTP_CH_SIZE_WS;
 			else if (ch == '\r')
 				c->state = HTTP_CH_SIZE_LF;
-			else if (ch == '\n')
-				http_chunked_size_done(c);
 			else
 				goto error;
 			break;
@@ -1286,8 +1334,6 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 		case HTTP_CH_EXT:
 			if (ch == '\r')
 				c->state = HTTP_CH_SIZE_LF;
-			else if (ch == '\n')
-				http_chunked_size_done(c);
 			else if (!HTTP_IS(ch, HTTP_C_VALUE))
 				goto error;
 			break;
@@ -1297,12 +1343,9 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 			http_chunked_size_done(c);
 			break;
 		case HTTP_CH_DATA_CR:
-			if (ch == '\r')
-				c->state = HTTP_CH_DATA_LF;
-			else if (ch == '\n')
-				c->state = HTTP_CH_SIZE;
-			else
+			if (ch != '\r')
 				goto error;
+			c->state = HTTP_CH_DATA_LF;
 			break;
 		case HTTP_CH_DATA_LF:
 			if (ch != '\n')
@@ -1312,11 +1355,10 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 		case HTTP_CH_TRAILER:
 			if (ch == '\r')
 				c->state = HTTP_CH_END_LF;
-			else if (ch == '\n')
-				goto finished;
-			else if (HTTP_IS(ch, HTTP_C_TCHAR))
+			else if (HTTP_IS(ch, HTTP_C_TCHAR)) {
 				c->state = HTTP_CH_TRAILER_NAME;
-			else
+				http_chunked_keep(c, ch);
+			} else
 				goto error;
 			break;
 		case HTTP_CH_TRAILER_NAME:
@@ -1324,19 +1366,20 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 				c->state = HTTP_CH_TRAILER_VALUE;
 			else if (!HTTP_IS(ch, HTTP_C_TCHAR))
 				goto error;
+			http_chunked_keep(c, ch);
 			break;
 		case HTTP_CH_TRAILER_VALUE:
 			if (ch == '\r')
 				c->state = HTTP_CH_TRAILER_LF;
-			else if (ch == '\n')
-				c->state = HTTP_CH_TRAILER;
 			else if (!HTTP_IS(ch, HTTP_C_VALUE))
 				goto error;
+			http_chunked_keep(c, ch);
 			break;
 		case HTTP_CH_TRAILER_LF:
 			if (ch != '\n')
 				goto error;
 			c->state = HTTP_CH_TRAILER;
+			http_chunked_keep(c, ch);
 			break;
 		case HTTP_CH_END_LF:
 			if (ch != '\n')

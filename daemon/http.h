@@ -134,6 +134,15 @@ int http_parse_response(const char *buf, size_t len, const struct http_limits *,
  */
 int http_hop_by_hop(enum http_hdr);
 
+/*
+ * Append to out those of the trailer lines tr[0, len) (as kept by the
+ * chunked decoder) that may cross a proxy: an allow-list of fields that
+ * describe the body (Server-Timing, digests, gRPC status); never framing,
+ * routing or identity fields.  out may be tr itself.  Returns the bytes
+ * appended (at most len).
+ */
+size_t http_trailers_filter(const char *tr, size_t len, char *out);
+
 int http_connection_names(const struct http_header *hdrs, size_t nhdrs,
     const char *name, size_t len);
 
@@ -146,7 +155,9 @@ const char *http_reason(int status);
 /*
  * Chunked transfer coding, incrementally.  Sizes may not overflow 2^63; a
  * chunk-size line (with extensions) is at most 4 KiB and the trailer section
- * at most max_trailer bytes.  Bare CR or a missing CRLF is an error.
+ * at most max_trailer bytes.  Every line ends in CRLF: a bare CR or a bare LF
+ * anywhere in the framing is an error (servers that take a bare LF as a line
+ * end and those that do not would see other chunk boundaries).
  */
 struct http_chunked {
 	int      state;
@@ -156,6 +167,13 @@ struct http_chunked {
 	size_t   trailer_len; /* bytes of trailer section so far */
 	size_t   max_trailer;
 	int      digits;
+	/*
+	 * When not NULL (set after init, with room for max_trailer bytes):
+	 * the trailer fields are kept here as they came, each line ending in
+	 * CRLF, without the final empty line.
+	 */
+	char  *trailers;
+	size_t trailers_len;
 };
 void http_chunked_init(struct http_chunked *, size_t max_trailer);
 /*

@@ -34,7 +34,6 @@
 #define RESP_MAX_HEADERS 128
 
 static char crlf[] = "\r\n";
-static char last_chunk[] = "0\r\n\r\n";
 
 static uint64_t
 now_s(void)
@@ -340,12 +339,8 @@ proxy_cache_response(struct exchange *x, const struct http_response *resp)
 	}
 	proxy_cache_compress(x, resp, x->resp_mode == BODY_LENGTH,
 	    x->resp_left);
-	/* What we store or compress must be the body itself: unframe it. */
-	if ((x->z != NULL || (x->cflags & PXC_FILL)) &&
-	    x->resp_mode == BODY_CHUNKED) {
-		x->resp_mode = BODY_DECODE;
-		x->out_chunked = 1;
-	} else if (x->z != NULL && x->version == 11)
+	/* A chunked body is decoded already (proxy.c); compressed: framed. */
+	if (x->z != NULL && x->version == 11)
 		x->out_chunked = 1;
 	if (x->z != NULL && x->version == 10)
 		x->flags &= ~XF_KEEPALIVE; /* ends when the connection does */
@@ -580,10 +575,10 @@ proxy_cache_emit(struct exchange *x, char *data, size_t n, int done,
 			b[(*nb)++] = uv_buf_init(crlf, 2);
 			clen = hl + n + 2;
 		}
-		if (done) {
-			b[(*nb)++] = uv_buf_init(last_chunk, 5);
-			clen += 5;
-		}
+		if (done)
+			clen += proxy_last_chunk(x,
+			    x->resp_mode == BODY_DECODE ? &x->resp_ch : NULL, b,
+			    nb);
 		return (ssize_t)clen;
 	}
 	if (n > 0)

@@ -21,7 +21,6 @@
 /* A response head from a backend may use this many header lines. */
 #define RESP_MAX_HEADERS 128
 /* Trailers of a chunked body may add up to this much. */
-#define MAX_TRAILER (8 * 1024)
 
 static int  proxy_pump_request(struct exchange *);
 static void proxy_connect(struct exchange *, int fresh);
@@ -127,6 +126,7 @@ void
 exchange_destroy(struct exchange *x)
 {
 	proxy_cache_free(x);
+	free(x->tbuf);
 	buf_free(&x->head);
 	buf_free(&x->out);
 	buf_free(&x->strs);
@@ -237,6 +237,82 @@ valid_request_id(const char *s, size_t len)
 	return (1);
 }
 
+/* What proxy_identity_field() says of a client's field. */
+enum {
+	IDENT_NONE = 0, /* an ordinary field */
+	IDENT_OURS,     /* never the client's to send: we set it, or the gate */
+	IDENT_PROXY,    /* a proxy's word: passed only from a trusted proxy */
+};
+
+/*
+ * Fields that speak for frontdoor or for a proxy in front of it.  Names are
+ * compared as backends compare them: without case, and with '_' read as '-'
+ * (WSGI, CGI and PHP servers give X_Remote_User and X-Remote-User the same
+ * variable), so no spelling of one slips past.
+ */
+static int
+proxy_identity_field(const char *name, size_t len)
+{
+	static const char *const ours[] = { "x-remote-user", "x-real-ip",
+		"x-request-id", "x-forwarded-for", "x-forwarded-proto",
+		"x-forwarded-host" };
+	char                     n[24];
+	size_t                   i, k;
+
+	/* Most fields start otherwise: one test for them. */
+	if (len < 9 || ((name[0] | 0x20) != 'x' && (name[0] | 0x20) != 'f'))
+		return (IDENT_NONE);
+	k = MIN(len, sizeof(n));
+	for (i = 0; i < k; i++) {
+		n[i] = (char)(name[i] == '_'             ? '-' :
+		        name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 :
+		                                           name[i]);
+	}
+	for (i = 0; i < nitems(ours); i++) {
+		if (len == strlen(ours[i]) && memcmp(n, ours[i], len) == 0)
+			return (IDENT_OURS);
+	}
+	if (len == 9 && memcmp(n, "forwarded", 9) == 0)
+		return (IDENT_PROXY);
+	if (len > 12 && memcmp(n, "x-forwarded-", 12) == 0)
+		return (IDENT_PROXY);
+	return (IDENT_NONE);
+}
+
+/*
+ * A chunked body to decode, keeping its trailer fields in x->tbuf (the
+ * request's half when resp is 0, the response's when 1).
+ */
+static void
+proxy_chunked_init(struct exchange *x, struct http_chunked *ch, int resp)
+{
+	http_chunked_init(ch, MAX_TRAILER);
+	if (x->tbuf == NULL)
+		x->tbuf = xmalloc(2 * MAX_TRAILER);
+	ch->trailers = x->tbuf + (resp ? MAX_TRAILER : 0);
+}
+
+size_t
+proxy_last_chunk(struct exchange *x, struct http_chunked *ch, uv_buf_t *b,
+    unsigned *nb)
+{
+	static char last[] = "0\r\n", crlf[] = "\r\n";
+	size_t      n = 0;
+
+	(void)x;
+	b[(*nb)++] = uv_buf_init(last, 3);
+	if (ch != NULL && ch->trailers != NULL && ch->trailers_len > 0) {
+		/* Filtered in place: what is kept never passes what is read. */
+		n = http_trailers_filter(ch->trailers, ch->trailers_len,
+		    ch->trailers);
+		ch->trailers_len = 0;
+		if (n > 0)
+			b[(*nb)++] = uv_buf_init(ch->trailers, n);
+	}
+	b[(*nb)++] = uv_buf_init(crlf, 2);
+	return (5 + n);
+}
+
 /* Build the request head for the backend into x->head. */
 static void
 proxy_build_head(struct exchange *x, const struct http_request *req,
@@ -284,20 +360,29 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 		case HTTP_HDR_X_REQUEST_ID:
 			continue;
 		case HTTP_HDR_TRANSFER_ENCODING:
-			break; /* kept: the body passes as it came */
+			continue; /* the framing is ours: written below */
 		case HTTP_HDR_X_FORWARDED_FOR:
 			continue; /* rebuilt below */
 		default:
 			break;
 		}
 		/*
-		 * X-Remote-User is the gate's to set, never the client's; on a
-		 * route with auth_file the password stays here.
+		 * X-Remote-User is the gate's to set, never the client's, in
+		 * any spelling; a proxy's fields come only from a trusted one;
+		 * on a route with auth_file the password stays here.
 		 */
-		if (fd_strncaseeq(h->name, h->name_len, "X-Remote-User", 13) ||
-		    (r->auth != NULL &&
-		        fd_strncaseeq(h->name, h->name_len, "Authorization",
-		            13)))
+		switch (proxy_identity_field(h->name, h->name_len)) {
+		case IDENT_OURS:
+			continue;
+		case IDENT_PROXY:
+			if (!trusted)
+				continue;
+			break;
+		default:
+			break;
+		}
+		if (r->auth != NULL &&
+		    fd_strncaseeq(h->name, h->name_len, "Authorization", 13))
 			continue;
 		if (http_connection_names(req->headers, req->nheaders, h->name,
 		        h->name_len))
@@ -321,16 +406,10 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 		snprintf(num, sizeof(num), "%llu",
 		    (unsigned long long)x->req_left);
 		head_header(b, "Content-Length", 14, num, strlen(num));
-	}
-	if (x->flags & XF_UPGRADE) {
-		buf_puts(b, "Connection: upgrade\r\n");
-		for (i = 0; i < req->nheaders; i++) {
-			h = &req->headers[i];
-			if (h->id == HTTP_HDR_UPGRADE)
-				head_header(b, h->name, h->name_len, h->value,
-				    h->value_len);
-		}
-	}
+	} else if (x->req_mode == BODY_CHUNKED)
+		buf_puts(b, "Transfer-Encoding: chunked\r\n");
+	if (x->flags & XF_UPGRADE)
+		buf_puts(b, "Connection: upgrade\r\nUpgrade: websocket\r\n");
 	buf_puts(b,
 	    x->c->tls != NULL ? "X-Forwarded-Proto: https\r\n" :
 	                        "X-Forwarded-Proto: http\r\n");
@@ -532,6 +611,33 @@ proxy_retry(struct exchange *x, int got_nothing)
 	return (1);
 }
 
+/* Whether an Upgrade field names the WebSocket protocol. */
+static int
+proxy_upgrade_websocket(const struct http_header *hdrs, size_t n)
+{
+	const char *p, *end, *e;
+	size_t      i;
+
+	for (i = 0; i < n; i++) {
+		if (hdrs[i].id != HTTP_HDR_UPGRADE)
+			continue;
+		p = hdrs[i].value;
+		end = p + hdrs[i].value_len;
+		while (p < end) {
+			while (
+			    p < end && (*p == ' ' || *p == '\t' || *p == ','))
+				p++;
+			e = p;
+			while (e < end && *e != ',' && *e != ' ' && *e != '\t')
+				e++;
+			if (fd_strncaseeq(p, (size_t)(e - p), "websocket", 9))
+				return (1);
+			p = e;
+		}
+	}
+	return (0);
+}
+
 void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
@@ -569,7 +675,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	    ((req->flags & HTTP_F_CONTENT_LENGTH) && req->content_length > 0);
 	if (req->flags & HTTP_F_CHUNKED) {
 		x->req_mode = BODY_CHUNKED;
-		http_chunked_init(&x->req_ch, MAX_TRAILER);
+		proxy_chunked_init(x, &x->req_ch, 0);
 	} else if (has_body) {
 		x->req_mode = BODY_LENGTH;
 		x->req_left = req->content_length;
@@ -599,9 +705,14 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	x->content_length = req->content_length;
 	if ((req->flags & HTTP_F_EXPECT_CONTINUE) && req->version == 11)
 		x->flags |= XF_EXPECT;
+	/*
+	 * Only WebSocket becomes a tunnel: other protocols (h2c above all)
+	 * would carry requests past the gate, which sees only the first.
+	 */
 	if ((req->flags & (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE)) ==
 	        (HTTP_F_UPGRADE | HTTP_F_CONN_UPGRADE) &&
-	    r->websocket && req->version == 11)
+	    r->websocket && req->version == 11 &&
+	    proxy_upgrade_websocket(req->headers, req->nheaders))
 		x->flags |= XF_UPGRADE;
 	/* The head is built now: req points into bytes that will be reused. */
 	proxy_build_head(x, req, trusted);
@@ -861,9 +972,10 @@ proxy_pump_request(struct exchange *x)
 {
 	struct conn   *c = x->c;
 	struct upconn *u = x->u;
-	uv_buf_t       b[2];
+	static char    crlf[] = "\r\n";
+	uv_buf_t       b[8];
 	unsigned       nb = 0;
-	size_t         avail, n = 0;
+	size_t         avail, n = 0, used = 0, hl;
 	ssize_t        sn;
 	int            done = 0, r;
 
@@ -875,13 +987,18 @@ proxy_pump_request(struct exchange *x)
 	if (!(x->flags & XF_REQ_DONE) && avail > 0) {
 		switch (x->req_mode) {
 		case BODY_LENGTH:
-			n = MIN(avail, x->req_left);
+			n = used = MIN(avail, x->req_left);
 			x->req_left -= n;
 			done = x->req_left == 0;
 			break;
 		case BODY_CHUNKED:
-			sn = http_chunked_scan(&x->req_ch, c->in + c->inoff,
-			    avail, &done);
+			/*
+			 * Decoded in place and framed again: the backend sees
+			 * our chunk lines, never the client's (extensions,
+			 * odd spellings), and only the trailers that may pass.
+			 */
+			sn = http_chunked_decode(&x->req_ch, c->in + c->inoff,
+			    avail, &used, &done);
 			if (sn < 0) {
 				proxy_fail(x, 400, "bad chunked body");
 				return (-1);
@@ -894,14 +1011,24 @@ proxy_pump_request(struct exchange *x)
 			}
 			break;
 		case BODY_TUNNEL:
-			n = avail;
+			n = used = avail;
 			break;
 		default:
 			break;
 		}
-		if (n > 0)
+		if (x->req_mode == BODY_CHUNKED) {
+			if (n > 0) {
+				hl = (size_t)snprintf(x->req_chunk,
+				    sizeof(x->req_chunk), "%zx\r\n", n);
+				b[nb++] = uv_buf_init(x->req_chunk, hl);
+				b[nb++] = uv_buf_init(c->in + c->inoff, n);
+				b[nb++] = uv_buf_init(crlf, 2);
+			}
+			if (done)
+				(void)proxy_last_chunk(x, &x->req_ch, b, &nb);
+		} else if (n > 0)
 			b[nb++] = uv_buf_init(c->in + c->inoff, n);
-		c->inoff += n;
+		c->inoff += used;
 		if (done)
 			x->flags |= XF_REQ_DONE;
 	}
@@ -1011,10 +1138,8 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 		h = &resp->headers[i];
 		if (http_hop_by_hop(h->id))
 			continue;
-		/* Chunked or decoded: the length is the framing's now. */
-		if (h->id == HTTP_HDR_CONTENT_LENGTH &&
-		    (x->resp_mode == BODY_CHUNKED ||
-		        x->resp_mode == BODY_DECODE))
+		/* One Content-Length, ours, whatever came: below. */
+		if (h->id == HTTP_HDR_CONTENT_LENGTH)
 			continue;
 		if (http_connection_names(resp->headers, resp->nheaders,
 		        h->name, h->name_len))
@@ -1024,22 +1149,25 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 		head_header(b, h->name, h->name_len, h->value, h->value_len);
 	}
 	proxy_cache_headers(x, resp, b);
-	if (x->resp_mode == BODY_CHUNKED)
-		buf_puts(b, "Transfer-Encoding: chunked\r\n");
+	/*
+	 * The length as we parsed it (repeated values folded into one), where
+	 * the body keeps its bytes; chunked framing, when ours, is written by
+	 * proxy_cache_headers(); 1xx and 204 carry none (RFC 9110 8.6).
+	 */
+	if ((resp->flags & HTTP_F_CONTENT_LENGTH) && !x->out_chunked &&
+	    x->z == NULL && x->resp_mode != BODY_DECODE &&
+	    x->resp_mode != BODY_TUNNEL && resp->status != 204 &&
+	    resp->status >= 200)
+		buf_printf(b, "Content-Length: %llu\r\n",
+		    (unsigned long long)resp->content_length);
 	/* HSTS on HTTPS only, and only if the app did not send its own. */
 	if (x->c->tls != NULL && x->c->cfg->hsts_max_age > 0 &&
 	    !proxy_resp_has(resp, "Strict-Transport-Security"))
 		buf_printf(b, "Strict-Transport-Security: max-age=%llu\r\n",
 		    (unsigned long long)x->c->cfg->hsts_max_age);
-	if (x->resp_mode == BODY_TUNNEL) {
-		buf_puts(b, "Connection: upgrade\r\n");
-		for (i = 0; i < resp->nheaders; i++) {
-			h = &resp->headers[i];
-			if (h->id == HTTP_HDR_UPGRADE)
-				head_header(b, h->name, h->name_len, h->value,
-				    h->value_len);
-		}
-	} else if (!(x->flags & XF_KEEPALIVE))
+	if (x->resp_mode == BODY_TUNNEL)
+		buf_puts(b, "Connection: upgrade\r\nUpgrade: websocket\r\n");
+	else if (!(x->flags & XF_KEEPALIVE))
 		buf_puts(b, "Connection: close\r\n");
 	else if (x->version == 10)
 		buf_puts(b, "Connection: keep-alive\r\n");
@@ -1092,7 +1220,9 @@ proxy_parse_response(struct exchange *x)
 		}
 		u->inoff += r;
 		if (resp.status == 101) {
-			if (!(x->flags & XF_UPGRADE)) {
+			if (!(x->flags & XF_UPGRADE) ||
+			    !proxy_upgrade_websocket(resp.headers,
+			        resp.nheaders)) {
 				proxy_fail(x, 502, "unasked 101");
 				return (-1);
 			}
@@ -1117,13 +1247,17 @@ proxy_parse_response(struct exchange *x)
 	} else if (http_response_bodyless(x->meth, resp.status)) {
 		x->resp_mode = BODY_NONE;
 	} else if (resp.flags & HTTP_F_CHUNKED) {
-		http_chunked_init(&x->resp_ch, MAX_TRAILER);
+		/*
+		 * Decoded, and framed again by us for an HTTP/1.1 client: what
+		 * the client reads as chunks is what we read, whatever the
+		 * backend wrote around them.
+		 */
+		proxy_chunked_init(x, &x->resp_ch, 1);
+		x->resp_mode = BODY_DECODE;
 		if (x->version == 11)
-			x->resp_mode = BODY_CHUNKED;
-		else {
-			x->resp_mode = BODY_DECODE;
+			x->out_chunked = 1;
+		else
 			x->flags &= ~XF_KEEPALIVE;
-		}
 	} else if (resp.flags & HTTP_F_CONTENT_LENGTH) {
 		x->resp_mode = BODY_LENGTH;
 		x->resp_left = resp.content_length;
@@ -1174,7 +1308,7 @@ void
 proxy_pump_response(struct exchange *x)
 {
 	struct upconn *u = x->u;
-	uv_buf_t       b[6];
+	uv_buf_t       b[8];
 	unsigned       nb;
 	size_t         avail, n, used;
 	ssize_t        sn;
@@ -1222,13 +1356,6 @@ again:
 			n = used = MIN(avail, x->resp_left);
 			x->resp_left -= n;
 			done = x->resp_left == 0;
-			break;
-		case BODY_CHUNKED:
-			sn = http_chunked_scan(&x->resp_ch, u->in + u->inoff,
-			    avail, &done);
-			if (sn < 0)
-				goto broken;
-			n = used = sn;
 			break;
 		case BODY_DECODE:
 			sn = http_chunked_decode(&x->resp_ch, u->in + u->inoff,

@@ -111,8 +111,8 @@ struct pool {
 enum body_mode {
 	BODY_NONE = 0,
 	BODY_LENGTH,
-	BODY_CHUNKED, /* framing passed through as is */
-	BODY_DECODE,  /* chunked decoded for an HTTP/1.0 client */
+	BODY_CHUNKED, /* request: decoded, and chunked again by us */
+	BODY_DECODE,  /* response: decoded (then chunked by us if 1.1) */
 	BODY_CLOSE,   /* until the backend closes */
 	BODY_TUNNEL,
 	BODY_CACHE, /* from a cache entry (x->centry), no backend */
@@ -153,30 +153,36 @@ struct exchange {
 	struct buf                 head; /* request head for the backend */
 	struct buf                 out;  /* head or page for the client */
 	struct buf                 strs; /* strings for the access log */
-	struct http_chunked        req_ch;
-	struct http_chunked        resp_ch;
-	uint64_t                   req_left;
-	uint64_t                   resp_left;
-	uint64_t         bytes_sent; /* response body bytes to the client */
-	uint64_t         start_ms;   /* loop time */
-	uint64_t         start_us;   /* wall clock */
-	uint64_t         start_ns;   /* uv_hrtime() */
-	uint64_t         bytes_in;   /* from the client */
-	uint64_t         tried;      /* backends tried, by index mod 64 */
-	size_t           host_off;   /* the Host value in head */
-	size_t           host_len;
-	int              host_is_backend;
-	uint64_t         content_length;
-	const char      *rule;          /* the rule that refused it */
-	const char      *extra_headers; /* for the error page: CRLF lines */
-	void            *gate;          /* the gate's own state */
-	uint32_t         flags;
-	uint8_t          req_mode; /* enum body_mode */
-	uint8_t          resp_mode;
-	uint8_t          version; /* 10 or 11 */
-	uint8_t          retries;
-	enum http_method meth;
-	int              status;
+	/*
+	 * Trailer fields as they came: the request's in the first
+	 * MAX_TRAILER bytes, the response's in the next.  Taken at the first
+	 * chunked body and kept while the exchange is recycled.
+	 */
+	char               *tbuf;
+	struct http_chunked req_ch;
+	struct http_chunked resp_ch;
+	uint64_t            req_left;
+	uint64_t            resp_left;
+	uint64_t            bytes_sent; /* response body bytes to the client */
+	uint64_t            start_ms;   /* loop time */
+	uint64_t            start_us;   /* wall clock */
+	uint64_t            start_ns;   /* uv_hrtime() */
+	uint64_t            bytes_in;   /* from the client */
+	uint64_t            tried;      /* backends tried, by index mod 64 */
+	size_t              host_off;   /* the Host value in head */
+	size_t              host_len;
+	int                 host_is_backend;
+	uint64_t            content_length;
+	const char         *rule;          /* the rule that refused it */
+	const char         *extra_headers; /* for the error page: CRLF lines */
+	void               *gate;          /* the gate's own state */
+	uint32_t            flags;
+	uint8_t             req_mode; /* enum body_mode */
+	uint8_t             resp_mode;
+	uint8_t             version; /* 10 or 11 */
+	uint8_t             retries;
+	enum http_method    meth;
+	int                 status;
 	/* Offsets into strs. */
 	uint32_t s_method, s_uri, s_host, s_referer, s_ua;
 	uint32_t s_proto;
@@ -195,9 +201,13 @@ struct exchange {
 	uint8_t             enc;     /* enum compress_enc the client takes */
 	uint8_t             xcache;  /* 1 + enum stats_cache, 0: no cache */
 	uint8_t             cflags;  /* PXC_* */
-	uint8_t             out_chunked; /* we frame the body as chunked */
-	char                chunk[20];   /* a chunk-size line we frame */
+	uint8_t             out_chunked;   /* we frame the body as chunked */
+	char                chunk[20];     /* a chunk-size line we frame */
+	char                req_chunk[20]; /* the same toward the backend */
 };
+
+/* The bytes of a trailer section we keep, each direction. */
+#define MAX_TRAILER (8 * 1024)
 
 /* conn.c */
 void conn_accept(struct worker *, uv_stream_t *listener, int tls);
@@ -255,9 +265,16 @@ void        proxy_abort(struct exchange *);
 const char *exchange_str(const struct exchange *, uint32_t);
 
 /* proxy.c, for proxy-cache.c */
-void proxy_pump_response(struct exchange *);
-void proxy_build_response(struct exchange *, const struct http_response *);
-void proxy_admit_backend(struct exchange *);
+/*
+ * The end of a chunked body we frame: the last chunk, the trailer fields of
+ * ch that may cross (none when ch is NULL), the empty line, as up to three
+ * uv_bufs at b[*nb].  Returns their bytes.
+ */
+size_t proxy_last_chunk(struct exchange *, struct http_chunked *ch, uv_buf_t *b,
+    unsigned *nb);
+void   proxy_pump_response(struct exchange *);
+void   proxy_build_response(struct exchange *, const struct http_response *);
+void   proxy_admit_backend(struct exchange *);
 
 /* proxy-cache.c: compression and the response cache around the exchange. */
 /* proxy_request: note what the request says about both (req: its head). */
@@ -275,7 +292,7 @@ void proxy_cache_headers(struct exchange *, const struct http_response *,
 /*
  * Body bytes data[0, n) for the client (done: the last of them), through
  * the cache fill and the compressor, as uv_bufs appended at b[*nb] (room
- * for 4).  Returns the bytes to count as sent, or -1 on failure.
+ * for 6).  Returns the bytes to count as sent, or -1 on failure.
  */
 ssize_t proxy_cache_emit(struct exchange *, char *data, size_t n, int done,
     uv_buf_t *b, unsigned *nb);

@@ -184,7 +184,12 @@ test_chunked_basic(void **state)
 	assert_body("a\r\n0123456789\r\nA\r\nabcdefghij\r\n0\r\n\r\n",
 	    "0123456789abcdefghij");
 	assert_body("0004\r\n\r\n\r\n\r\n000\r\n\r\n", "\r\n\r\n");
-	assert_body("1\n\n\n0\n\n", "\n");
+	/* A bare LF ends no line of the framing. */
+	assert_bad("1\n\n\n0\n\n");
+	assert_bad("1\r\nx\n0\r\n\r\n");
+	assert_bad("1;ext\nx\r\n0\r\n\r\n");
+	assert_bad("1\r\nx\r\n0\r\n\n");
+	assert_bad("1\r\nx\r\n0\r\nA: b\n\r\n");
 }
 
 static void
@@ -282,6 +287,49 @@ test_chunked_bad_data_end(void **state)
 	assert_bad("0\r\n\rX");
 }
 
+/* Trailers kept as they came, then filtered to those that may cross. */
+static void
+test_chunked_trailers_kept(void **state)
+{
+	static const char in[] =
+	    "3\r\nabc\r\n0\r\nHost: evil\r\nServer-Timing: db;dur=5\r\n"
+	    "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"
+	    "X-Remote-User: root\r\ncontent-digest: sha-256=:x:\r\n\r\n";
+	struct http_chunked c;
+	char                buf[sizeof(in)], tr[256], out[256];
+	size_t              used, n;
+	ssize_t             got;
+	int                 done;
+
+	(void)state;
+	http_chunked_init(&c, sizeof(tr));
+	c.trailers = tr;
+	memcpy(buf, in, sizeof(in));
+	got = http_chunked_decode(&c, buf, sizeof(in) - 1, &used, &done);
+	assert_int_equal(got, 3);
+	assert_int_equal(done, 1);
+	assert_int_equal(used, sizeof(in) - 1);
+	assert_int_equal(c.trailers_len,
+	    strlen("Host: evil\r\nServer-Timing: db;dur=5\r\n"
+	           "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"
+	           "X-Remote-User: root\r\ncontent-digest: sha-256=:x:\r\n"));
+	assert_memory_equal(tr, "Host: evil\r\n", 12);
+	n = http_trailers_filter(tr, c.trailers_len, out);
+	assert_int_equal(n,
+	    strlen(
+	        "Server-Timing: db;dur=5\r\ncontent-digest: sha-256=:x:\r\n"));
+	assert_memory_equal(out,
+	    "Server-Timing: db;dur=5\r\ncontent-digest: sha-256=:x:\r\n", n);
+	/* In place, as the proxy does it. */
+	n = http_trailers_filter(tr, c.trailers_len, tr);
+	assert_memory_equal(tr,
+	    "Server-Timing: db;dur=5\r\ncontent-digest: sha-256=:x:\r\n", n);
+	/* A name that only starts like an allowed one does not pass. */
+	n = http_trailers_filter("Digestx: 1\r\nDigest: 2\r\n", 24, out);
+	assert_int_equal(n, 11);
+	assert_memory_equal(out, "Digest: 2\r\n", 11);
+}
+
 static void
 test_chunked_trailers(void **state)
 {
@@ -289,7 +337,9 @@ test_chunked_trailers(void **state)
 
 	(void)state;
 	assert_body("0\r\nX-Sum: abc\r\n\r\n", "");
-	assert_body("3\r\nabc\r\n0\r\nA: 1\r\nB:\r\nC: \xc3\xa9\t\n\n", "abc");
+	assert_body("3\r\nabc\r\n0\r\nA: 1\r\nB:\r\nC: \xc3\xa9\t\r\n\r\n",
+	    "abc");
+	assert_bad("3\r\nabc\r\n0\r\nA: 1\r\nB:\r\nC: \xc3\xa9\t\n\n");
 	assert_bad("0\r\n X: y\r\n\r\n");
 	assert_bad("0\r\nX : y\r\n\r\n");
 	assert_bad("0\r\n: y\r\n\r\n");
@@ -438,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_chunked_bad_size),
 		cmocka_unit_test(test_chunked_bad_data_end),
 		cmocka_unit_test(test_chunked_trailers),
+		cmocka_unit_test(test_chunked_trailers_kept),
 		cmocka_unit_test(test_chunked_no_trailers_allowed),
 		cmocka_unit_test(test_chunked_after_end),
 		cmocka_unit_test(test_chunked_incremental),

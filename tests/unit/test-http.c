@@ -589,12 +589,21 @@ test_request_transfer_encoding(void **state)
 		"chunked",
 		"Chunked",
 		"CHUNKED",
+	};
+	/*
+	 * Exactly "chunked" or nothing: every other spelling is read
+	 * differently by some server (TE.TE desyncs).
+	 */
+	static const char *bad[] = {
 		"gzip, chunked",
 		"gzip;q=1 , chunked",
 		",chunked,",
+		",chunked",
+		"chunked,",
+		"identity, chunked",
+		"chunked, identity",
 		"deflate,gzip,chunked",
-	};
-	static const char *bad[] = {
+		"xchunked",
 		"gzip",
 		"chunked, gzip",
 		"chunked, chunked",
@@ -631,11 +640,11 @@ test_request_transfer_encoding(void **state)
 		assert_int_equal(req(s, &r), -400);
 	}
 
-	/* Codings add up over several fields. */
+	/* One field only, even with codings that would add up. */
 	p = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n";
-	assert_int_equal(req(p, &r), strlen(p));
-	assert_true(r.flags & HTTP_F_CHUNKED);
+	assert_int_equal(req(p, &r), -400);
+	(void)r;
 	assert_int_equal(
 	    req_rc(
 	        "POST / HTTP/1.1\r\nHost: a\r\n"
@@ -663,10 +672,19 @@ test_request_host(void **state)
 		"[::1]:80",
 		"[2001:db8::1]",
 		"127.0.0.1:1",
-		"a_b-c~d.",
+		"a_b-c.",
 		"xn--bcher-kva.ch",
 	};
 	static const char *bad[] = {
+		"a,b",
+		"a.test, b.test",
+		"a;b",
+		"a~b",
+		"a%41",
+		"a!b",
+		"a=b",
+		"a*b",
+		"(a)",
 		"a b",
 		"a/b",
 		"a:",
@@ -1026,7 +1044,15 @@ test_response_framing(void **state)
 	assert_int_equal(r.flags, HTTP_F_CHUNKED);
 	assert_int_equal(r.content_length, 0);
 
+	/* From a backend too, only exactly "chunked" in one field. */
 	p = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n";
+	assert_int_equal(res(p, &r), -502);
+	p = "HTTP/1.1 200 OK\r\nTransfer-Encoding: identity, chunked\r\n\r\n";
+	assert_int_equal(res(p, &r), -502);
+	p = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n";
+	assert_int_equal(res(p, &r), -502);
+	p = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 	assert_int_equal(res(p, &r), strlen(p));
 	assert_int_equal(r.flags, HTTP_F_CHUNKED | HTTP_F_KEEP_ALIVE);
 
