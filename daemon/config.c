@@ -1734,8 +1734,7 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 static void
 cfg_defaults(struct config *cf, const char *path)
 {
-	struct cidr c;
-	long        ncpu;
+	long ncpu;
 
 	cf->refs = 1;
 	cf->path = xstrdup(path);
@@ -1747,11 +1746,13 @@ cfg_defaults(struct config *cf, const char *path)
 	cf->access_log_format = LOG_FORMAT_COMBINED;
 	cf->error_log = xstrdup("stderr");
 	cf->log_level = LOG_LVL_INFO;
-	cf->trusted_proxies = xcalloc(2, sizeof *cf->trusted_proxies);
-	if (parse_cidr("127.0.0.1/32", &c) == 0)
-		cf->trusted_proxies[cf->ntrusted_proxies++] = c;
-	if (parse_cidr("::1/128", &c) == 0)
-		cf->trusted_proxies[cf->ntrusted_proxies++] = c;
+	/*
+	 * Nobody is trusted unless configured (frontdoor.ini(5)): a default of
+	 * loopback would let any local process name any client address, and
+	 * pass allow rules with it.
+	 */
+	cf->trusted_proxies = NULL;
+	cf->ntrusted_proxies = 0;
 	cf->max_connections = 10000;
 	cf->header_timeout_ms = 10 * 1000;
 	cf->idle_timeout_ms = 75 * 1000;
