@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* The error log: one write(2) per line to stderr or a file, or syslog(3). */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -47,15 +49,51 @@ log_level_parse(const char *s)
 }
 
 int
+log_file_open(const char *path)
+{
+	struct stat st;
+	int         fd, error;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0640);
+	if (fd == -1)
+		return -errno;
+	if (fstat(fd, &st) != 0) {
+		error = -errno;
+		close(fd);
+		return error;
+	}
+	/* A hard link is the other way to aim root's appends elsewhere. */
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+		close(fd);
+		return -EMLINK;
+	}
+	return fd;
+}
+
+const char *
+log_file_strerror(int error)
+{
+	switch (error) {
+	case -ELOOP:
+		return "is a symbolic link (log files are not opened through "
+		       "one)";
+	case -EMLINK:
+		return "has other hard links (log files may not)";
+	default:
+		return strerror(-error);
+	}
+}
+
+int
 log_open(const char *target, const char *ident)
 {
 	int fd = -1, error;
 
 	if (strcmp(target, "stderr") != 0 && strcmp(target, "syslog") != 0) {
-		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		    0640);
-		if (fd == -1)
-			return -errno;
+		fd = log_file_open(target);
+		if (fd < 0)
+			return fd;
 	}
 
 	pthread_mutex_lock(&log_lock);

@@ -15,11 +15,20 @@ enum log_level {
 /* "error", "warn", "info", "debug" -> level; -1 if unknown. */
 int log_level_parse(const char *);
 /*
- * Where to log: "stderr", "syslog" or a file path (opened O_APPEND).
+ * Where to log: "stderr", "syslog" or a file path (opened by log_file_open).
  * Returns 0 or a negative errno; on failure the previous target stays.
  * Called at start-up, on reload and on SIGUSR1 (reopen).
  */
-int            log_open(const char *target, const char *ident);
+int log_open(const char *target, const char *ident);
+/*
+ * Open a log file by path for appending, created 0640 if missing.  The first
+ * open runs as root in a directory the daemon's user may write, so a symbolic
+ * link at path is refused (-ELOOP), not followed, and so is a regular file
+ * with other hard links (-EMLINK).  Returns the fd or a negative errno.
+ */
+int log_file_open(const char *path);
+/* strerror(-error) that says why log_file_open refused a path. */
+const char    *log_file_strerror(int error);
 void           log_set_level(enum log_level);
 enum log_level log_get_level(void);
 void           log_close(void);

@@ -78,11 +78,11 @@ accesslog_open(const struct config *cfg)
 
 	if (cfg->access_log == NULL)
 		return (-1);
-	if (strcmp(cfg->access_log, "-") == 0)
-		return (dup(STDOUT_FILENO));
-	fd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640);
-	return (fd < 0 ? -errno : fd);
+	if (strcmp(cfg->access_log, "-") == 0) {
+		fd = dup(STDOUT_FILENO);
+		return (fd < 0 ? -errno : fd);
+	}
+	return (log_file_open(cfg->access_log));
 }
 
 /* Swap a newly opened log file in under the same descriptor number. */
@@ -119,21 +119,30 @@ accesslog_reopen(const struct config *cfg)
 	return (0);
 }
 
+/*
+ * A listening address belongs to this daemon alone (frontdoord(8), LISTENERS),
+ * yet each worker has its own SO_REUSEPORT socket on it so the kernel spreads
+ * connections over them (libuv 1.44 has no UV_TCP_REUSEPORT).  SO_REUSEPORT
+ * alone would let a second process of the same user join the group and take
+ * a share of the traffic, so listen_probe() looks before the group binds and
+ * listen_check_alone() looks again once it listens.
+ */
+
+/* A socket for l's address with the options every one of ours has. */
 static int
-listen_socket(const struct listen_conf *l)
+listen_socket_new(const struct listen_conf *l, int reuseport)
 {
-	int fd, one = 1;
+	int fd, one = 1, error;
 
 	fd = socket(l->addr.ss.ss_family,
 	    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return (-errno);
-	/*
-	 * One socket per worker on the same address: the kernel spreads new
-	 * connections over them (libuv 1.44 has no UV_TCP_REUSEPORT).
-	 */
+	/* SO_REUSEADDR: a restart need not wait out the old TIME_WAITs. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+	    (reuseport &&
+	        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) !=
+	            0))
 		goto fail;
 	if (l->addr.ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
@@ -142,9 +151,181 @@ listen_socket(const struct listen_conf *l)
 		goto fail;
 	return (fd);
 fail:
-	one = -errno;
+	error = -errno;
 	close(fd);
-	return (one);
+	return (error);
+}
+
+/*
+ * 0 when nobody listens on l's address, else -EADDRINUSE (or another error).
+ * A socket without SO_REUSEPORT cannot bind where any socket listens, with
+ * SO_REUSEPORT or without; with SO_REUSEADDR it binds past TIME_WAITs and the
+ * connections a stopping daemon still finishes.
+ */
+static int
+listen_probe(const struct listen_conf *l)
+{
+	int fd;
+
+	if ((fd = listen_socket_new(l, 0)) < 0)
+		return (fd);
+	close(fd);
+	return (0);
+}
+
+/* One worker's socket on l's address, listening. */
+static int
+listen_socket(const struct listen_conf *l)
+{
+	int fd, error;
+
+	if ((fd = listen_socket_new(l, 1)) < 0)
+		return (fd);
+	/* Listening now, so listen_check_alone() sees the whole group. */
+	if (listen(fd, WORKER_BACKLOG) != 0) {
+		error = -errno;
+		close(fd);
+		return (error);
+	}
+	return (fd);
+}
+
+/* Whether a listener on a (from /proc/net/tcp*) shares l's address. */
+static int
+listen_overlaps(const struct listen_conf *l, const struct sockaddr_storage *a)
+{
+	if (a->ss_family != l->addr.ss.ss_family)
+		return (0);
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y =
+		    (const struct sockaddr_in *)&l->addr.ss;
+
+		return (x->sin_port == y->sin_port &&
+		    (x->sin_addr.s_addr == y->sin_addr.s_addr ||
+		        x->sin_addr.s_addr == htonl(INADDR_ANY) ||
+		        y->sin_addr.s_addr == htonl(INADDR_ANY)));
+	} else {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *y =
+		    (const struct sockaddr_in6 *)&l->addr.ss;
+
+		return (x->sin6_port == y->sin6_port &&
+		    (IN6_ARE_ADDR_EQUAL(&x->sin6_addr, &y->sin6_addr) ||
+		        IN6_IS_ADDR_UNSPECIFIED(&x->sin6_addr) ||
+		        IN6_IS_ADDR_UNSPECIFIED(&y->sin6_addr)));
+	}
+}
+
+/*
+ * Parse one line of /proc/net/tcp or tcp6 into a listener's address and
+ * inode; 0 for a listening socket, -1 for anything else.
+ */
+static int
+listen_proc_parse(const char *line, int family, struct sockaddr_storage *a,
+    unsigned long *inode)
+{
+	char     hex[33];
+	unsigned port, state, i;
+	uint32_t w[4];
+
+	if (sscanf(line,
+	        " %*u: %32[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu", hex,
+	        &port, &state, inode) != 4 ||
+	    state != 0x0A) /* TCP_LISTEN */
+		return (-1);
+	/* The kernel prints each 32-bit word of the address as %08X. */
+	if (strlen(hex) != (family == AF_INET ? 8u : 32u))
+		return (-1);
+	for (i = 0; i < strlen(hex) / 8; i++) {
+		char word[9];
+
+		memcpy(word, hex + i * 8, 8);
+		word[8] = '\0';
+		w[i] = (uint32_t)strtoul(word, NULL, 16);
+	}
+	memset(a, 0, sizeof(*a));
+	a->ss_family = family;
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)a;
+
+		memcpy(&sin->sin_addr, w, 4);
+		sin->sin_port = htons((uint16_t)port);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)a;
+
+		memcpy(&sin6->sin6_addr, w, 16);
+		sin6->sin6_port = htons((uint16_t)port);
+	}
+	return (0);
+}
+
+/*
+ * After the group listens: another process's socket that raced past
+ * listen_probe() into our SO_REUSEPORT group shows in the kernel's table of
+ * listeners with an inode not ours.  Returns the listener it shares, or NULL.
+ * Without /proc there is nothing to read and the probe stands alone.
+ */
+static const struct listen_conf *
+listen_check_alone(const struct config *cfg, const int *fds, size_t nfds)
+{
+	static const struct {
+		const char *path;
+		int         family;
+	} tables[] = {
+		{ "/proc/net/tcp", AF_INET },
+		{ "/proc/net/tcp6", AF_INET6 },
+	};
+	const struct listen_conf *found = NULL;
+	struct sockaddr_storage   a;
+	struct stat               st;
+	unsigned long            *ours, inode;
+	char                      line[512];
+	size_t                    i, j, k, nl;
+	FILE                     *f;
+
+	nl = cfg->nlisten_http + cfg->nlisten_https;
+	ours = xcalloc(nfds, sizeof(*ours));
+	for (i = 0; i < nfds; i++) {
+		if (fstat(fds[i], &st) == 0)
+			ours[i] = (unsigned long)st.st_ino;
+	}
+	for (k = 0; k < nitems(tables) && found == NULL; k++) {
+		if ((f = fopen(tables[k].path, "re")) == NULL)
+			continue;
+		while (found == NULL && fgets(line, sizeof(line), f) != NULL) {
+			if (listen_proc_parse(line, tables[k].family, &a,
+			        &inode) != 0)
+				continue;
+			for (i = 0; i < nfds && ours[i] != inode; i++)
+				;
+			if (i < nfds)
+				continue;
+			for (j = 0; j < nl && found == NULL; j++) {
+				const struct listen_conf *lc =
+				    j < cfg->nlisten_http ?
+				    &cfg->listen_http[j] :
+				    &cfg->listen_https[j - cfg->nlisten_http];
+
+				if (listen_overlaps(lc, &a))
+					found = lc;
+			}
+		}
+		fclose(f);
+	}
+	free(ours);
+	return (found);
+}
+
+/* Start-up only: why a listener could not be had, then exit. */
+static void __attribute__((noreturn))
+listen_fatal(const struct listen_conf *l, int error)
+{
+	if (error == -EADDRINUSE)
+		fatal("listen %s: already in use by another process (each "
+		      "address belongs to one daemon)",
+		    l->text);
+	fatal("listen %s: %s", l->text, strerror(-error));
 }
 
 static void
@@ -236,15 +417,16 @@ reload_apply(struct config *cfg)
 
 	if (strcmp(cfg->error_log, old->error_log) != 0 &&
 	    (error = log_open(cfg->error_log, "frontdoord")) != 0)
-		log_error("reload: error_log %s: %s", cfg->error_log,
-		    strerror(-error));
+		log_error("reload: error_log %s: %s; the old one stays",
+		    cfg->error_log, log_file_strerror(error));
 	log_set_level(cfg->log_level);
 	if ((cfg->access_log == NULL) != (old->access_log == NULL) ||
 	    (cfg->access_log != NULL &&
 	        strcmp(cfg->access_log, old->access_log) != 0)) {
 		if ((error = accesslog_reopen(cfg)) != 0)
-			log_error("reload: access_log %s: %s", cfg->access_log,
-			    strerror(-error));
+			log_error(
+			    "reload: access_log %s: %s; the old one stays",
+			    cfg->access_log, log_file_strerror(error));
 	}
 
 	stats_assign(cfg);
@@ -430,12 +612,16 @@ signal_cb(uv_signal_t *s, int signum)
 		break;
 	case SIGUSR1:
 		if ((error = accesslog_reopen(srv.config)) != 0)
-			log_error("reopen access_log: %s", strerror(-error));
+			log_error("reopen access_log %s: %s; still writing to "
+			          "the file open before",
+			    srv.config->access_log, log_file_strerror(error));
 		if (strcmp(srv.config->error_log, "stderr") != 0 &&
 		    strcmp(srv.config->error_log, "syslog") != 0 &&
 		    (error = log_open(srv.config->error_log, "frontdoord")) !=
 		        0)
-			log_error("reopen error_log: %s", strerror(-error));
+			log_error("reopen error_log %s: %s; still writing to "
+			          "the file open before",
+			    srv.config->error_log, log_file_strerror(error));
 		log_info("log files reopened");
 		break;
 	case SIGTERM:
@@ -457,10 +643,11 @@ signal_cb(uv_signal_t *s, int signum)
 int
 main(int argc, char *argv[])
 {
-	struct config_errors errs = { NULL, 0 }, warns = { NULL, 0 };
-	struct config       *cfg;
-	int                  ch, check = 0, error, *fds;
-	size_t               i, j, nl;
+	struct config_errors      errs = { NULL, 0 }, warns = { NULL, 0 };
+	const struct listen_conf *lc;
+	struct config            *cfg;
+	int                       ch, check = 0, error, *fds;
+	size_t                    i, j, nl;
 
 	srv.path = DEFAULT_CONFIG;
 	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
@@ -524,31 +711,42 @@ main(int argc, char *argv[])
 	mallopt(M_MMAP_THRESHOLD, 16 * 1024 + 64);
 	if ((error = log_open(cfg->error_log, "frontdoord")) != 0) {
 		fprintf(stderr, "%s: error_log %s: %s\n", srv.path,
-		    cfg->error_log, strerror(-error));
+		    cfg->error_log, log_file_strerror(error));
 		return (1);
 	}
 	log_set_level(cfg->log_level);
 	if ((error = accesslog_reopen(cfg)) != 0)
 		fatal("%s: access_log %s: %s", srv.path, cfg->access_log,
-		    strerror(-error));
+		    log_file_strerror(error));
 
-	/* Bind every worker's listeners while still privileged. */
+	/*
+	 * Bind every worker's listeners while still privileged, and before
+	 * the control socket: a second daemon on our address stops here
+	 * without touching the first one's socket.
+	 */
 	srv.nworkers = cfg->workers;
 	/* Each worker's HTTP sockets, then its HTTPS ones. */
 	nl = cfg->nlisten_http + cfg->nlisten_https;
+	for (j = 0; j < nl; j++) {
+		lc = j < cfg->nlisten_http ?
+		    &cfg->listen_http[j] :
+		    &cfg->listen_https[j - cfg->nlisten_http];
+		if ((error = listen_probe(lc)) < 0)
+			listen_fatal(lc, error);
+	}
 	fds = xcalloc(srv.nworkers * nl, sizeof(*fds));
 	for (i = 0; i < srv.nworkers; i++) {
 		for (j = 0; j < nl; j++) {
-			const struct listen_conf *lc = j < cfg->nlisten_http ?
+			lc = j < cfg->nlisten_http ?
 			    &cfg->listen_http[j] :
 			    &cfg->listen_https[j - cfg->nlisten_http];
-
 			if ((error = listen_socket(lc)) < 0)
-				fatal("listen %s: %s", lc->text,
-				    strerror(-error));
+				listen_fatal(lc, error);
 			fds[i * nl + j] = error;
 		}
 	}
+	if ((lc = listen_check_alone(cfg, fds, srv.nworkers * nl)) != NULL)
+		listen_fatal(lc, -EADDRINUSE);
 	/* The control socket too: its owner and mode need privileges. */
 	srv.loop = uv_default_loop();
 	srv.config = cfg;

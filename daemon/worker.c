@@ -229,7 +229,7 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 		w->open_handles++;
 		if ((error = uv_tcp_open(&l->tcp, fds[i])) != 0)
 			return (error);
-		if ((error = uv_listen((uv_stream_t *)&l->tcp, 511,
+		if ((error = uv_listen((uv_stream_t *)&l->tcp, WORKER_BACKLOG,
 		         worker_connection_cb)) != 0)
 			return (error);
 	}

@@ -19,6 +19,8 @@ struct worker_stats;
 /* I/O buffers come in one size, from a per-worker free list. */
 #define WORKER_BUFSZ    (16 * 1024)
 #define WORKER_FREEBUFS 256
+/* listen(2) backlog of every listening socket (the kernel caps it). */
+#define WORKER_BACKLOG 511
 /* TLS connections parked since the last trim that make one worth it. */
 #define WORKER_TRIM_PARKED 64
 
@@ -84,7 +86,8 @@ struct worker {
 };
 
 /*
- * Create worker id with listening sockets fds (owned from now on).
+ * Create worker id with listening sockets fds (owned from now on; they may
+ * already listen).
  * Returns 0 or a negative errno.  Start-up only.
  */
 /* The last ntls of fds are HTTPS listeners. */
