@@ -150,7 +150,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 void
 conn_read_start(struct conn *c)
 {
-	if (c->reading || c->closing)
+	if (c->reading || c->closing || c->eof)
 		return;
 	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
 	        conn_read_cb) == 0)
@@ -248,6 +248,11 @@ conn_process_one(struct conn *c)
 		    conn_timeout);
 	}
 	if (!conn_head_ready(c)) {
+		if (c->eof) {
+			/* Shut after a part of a head: nothing more comes. */
+			conn_close(c);
+			return;
+		}
 		if (c->inlen == WORKER_BUFSZ)
 			conn_compact(c);
 		return;
@@ -258,6 +263,10 @@ conn_process_one(struct conn *c)
 	r = http_parse_request(c->in + c->inoff, c->inlen - c->inoff, &lim,
 	    &req, hdrs, &why);
 	if (r == 0) {
+		if (c->eof) {
+			conn_close(c);
+			return;
+		}
 		if (c->inlen == WORKER_BUFSZ)
 			conn_compact(c);
 		return;

@@ -430,7 +430,7 @@ proxy_cache_serve(struct exchange *x)
 		x->out_chunked = 1;
 	else if (x->z != NULL)
 		x->flags &= ~XF_KEEPALIVE;
-	if (x->flags & XF_CLIENT_EOF)
+	if (PROXY_LAST(x))
 		x->flags &= ~XF_KEEPALIVE;
 	proxy_build_response(x, &resp);
 	x->flags |= XF_RESP_HEAD;

@@ -1050,6 +1050,11 @@ proxy_pump_request(struct exchange *x)
 	if (c->inoff == c->inlen)
 		c->inoff = c->inlen = 0;
 reading:
+	if (c->eof && !(x->flags & XF_REQ_DONE) && c->inoff == c->inlen) {
+		/* The client shut its side inside this request's body. */
+		proxy_client_eof(x, 0);
+		return (-1);
+	}
 	if (c->inlen < WORKER_BUFSZ)
 		conn_read_start(c);
 	else
@@ -1076,8 +1081,16 @@ void
 proxy_client_data(struct exchange *x)
 {
 	if (x->flags & XF_ERROR) {
-		/* Answering by ourselves: what the client sends is dropped. */
-		x->c->inoff = x->c->inlen = 0;
+		/*
+		 * Answering by ourselves.  A connection that closes after the
+		 * answer drops what comes; one kept alive keeps it, since the
+		 * next request may be in it: bounded by the buffer, whose
+		 * fill stops the reading (back-pressure, not loss).
+		 */
+		if (!(x->flags & XF_KEEPALIVE))
+			x->c->inoff = x->c->inlen = 0;
+		else if (x->c->inlen == WORKER_BUFSZ)
+			conn_read_stop(x->c);
 		return;
 	}
 	if (x->u != NULL && x->u->connected)
@@ -1090,11 +1103,20 @@ proxy_client_data(struct exchange *x)
 void
 proxy_client_eof(struct exchange *x, int error)
 {
+	struct conn *c = x->c;
+
 	if (error == 0 && (x->flags & XF_REQ_DONE) &&
 	    x->resp_mode != BODY_TUNNEL) {
-		/* Half-closed after a whole request: answer, then close. */
-		x->flags |= XF_CLIENT_EOF;
-		x->flags &= ~XF_KEEPALIVE;
+		/*
+		 * Half-closed after a whole request: answer it and every
+		 * request already buffered behind it, then close.
+		 */
+		c->eof = 1;
+		if (c->inoff == c->inlen) {
+			x->flags |= XF_CLIENT_EOF;
+			if (!(x->flags & XF_RESP_HEAD))
+				x->flags &= ~XF_KEEPALIVE;
+		}
 		return;
 	}
 	log_debug("request %s: client %s: %s", x->id, x->client_ip,
@@ -1102,7 +1124,7 @@ proxy_client_eof(struct exchange *x, int error)
 	if (x->status == 0)
 		x->status = 499;
 	proxy_abort(x);
-	conn_close(x->c);
+	conn_close(c);
 }
 
 static int
@@ -1268,7 +1290,7 @@ proxy_parse_response(struct exchange *x)
 	if ((resp.flags & HTTP_F_KEEP_ALIVE) && x->resp_mode != BODY_CLOSE &&
 	    x->resp_mode != BODY_TUNNEL)
 		x->flags |= XF_UP_KEEP;
-	if (x->flags & XF_CLIENT_EOF)
+	if (PROXY_LAST(x))
 		x->flags &= ~XF_KEEPALIVE;
 	proxy_cache_response(x, &resp);
 	proxy_build_response(x, &resp);
@@ -1530,7 +1552,7 @@ proxy_answer(struct exchange *x, int status, int close, const char *text,
 		upstream_close(x->u);
 		x->u = NULL;
 	}
-	if (close || c->w->stopping)
+	if (close || c->w->stopping || PROXY_LAST(x))
 		x->flags &= ~XF_KEEPALIVE;
 	if (close)
 		conn_read_stop(c);
@@ -1675,6 +1697,6 @@ proxy_finish(struct exchange *x)
 			upstream_close(u);
 	}
 	keep = (x->flags & XF_KEEPALIVE) && (x->flags & XF_REQ_DONE) &&
-	    !(x->flags & XF_CLIENT_EOF);
+	    !PROXY_LAST(x);
 	conn_exchange_done(x->c, keep);
 }

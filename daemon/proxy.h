@@ -51,6 +51,8 @@ struct conn {
 	uint8_t            fresh;      /* no request seen yet */
 	uint8_t            processing; /* in conn_process */
 	uint8_t            again;      /* pipelined request to parse */
+	uint8_t            eof; /* the client shut its side: what is buffered
+				   is answered, then the connection closes */
 	struct exchange   *x;
 	struct conn_tls   *tls; /* NULL on plain HTTP */
 	union sockaddr_any peer;
@@ -119,17 +121,19 @@ enum body_mode {
 };
 
 /* Exchange flags. */
-#define XF_HEAD_SENT    0x0001  /* request head written to the backend */
-#define XF_BODY_SENT    0x0002  /* some request body left for the backend */
-#define XF_REQ_DONE     0x0004  /* whole request body read from the client */
-#define XF_RESP_BYTES   0x0008  /* some response byte came back */
-#define XF_RESP_HEAD    0x0010  /* response head handed to the client */
-#define XF_RESP_DONE    0x0020  /* whole response handed to the client */
-#define XF_CWRITE       0x0040  /* a write to the client is in flight */
-#define XF_KEEPALIVE    0x0080  /* client connection may serve another */
-#define XF_EXPECT       0x0100  /* client sent Expect: 100-continue */
-#define XF_UPGRADE      0x0200  /* upgrade requested and allowed */
-#define XF_CLIENT_EOF   0x0400  /* client half-closed after its request */
+#define XF_HEAD_SENT  0x0001 /* request head written to the backend */
+#define XF_BODY_SENT  0x0002 /* some request body left for the backend */
+#define XF_REQ_DONE   0x0004 /* whole request body read from the client */
+#define XF_RESP_BYTES 0x0008 /* some response byte came back */
+#define XF_RESP_HEAD  0x0010 /* response head handed to the client */
+#define XF_RESP_DONE  0x0020 /* whole response handed to the client */
+#define XF_CWRITE     0x0040 /* a write to the client is in flight */
+#define XF_KEEPALIVE  0x0080 /* client connection may serve another */
+#define XF_EXPECT     0x0100 /* client sent Expect: 100-continue */
+#define XF_UPGRADE    0x0200 /* upgrade requested and allowed */
+#define XF_CLIENT_EOF                                                          \
+	0x0400                  /* the client shut its side: no request
+					   follows this one */
 #define XF_HTML         0x0800  /* client accepts HTML error pages */
 #define XF_UP_KEEP      0x1000  /* backend connection may be pooled */
 #define XF_ERROR        0x2000  /* answered by frontdoor itself */
@@ -263,6 +267,15 @@ void        proxy_client_data(struct exchange *);
 void        proxy_client_eof(struct exchange *, int error);
 void        proxy_abort(struct exchange *);
 const char *exchange_str(const struct exchange *, uint32_t);
+
+/*
+ * Whether no request can follow this one: the client shut its side and
+ * nothing of another request is buffered.  The response then says
+ * Connection: close.
+ */
+#define PROXY_LAST(x)                                                          \
+	(((x)->flags & XF_CLIENT_EOF) ||                                       \
+	    ((x)->c->eof && (x)->c->inoff == (x)->c->inlen))
 
 /* proxy.c, for proxy-cache.c */
 /*
