@@ -104,6 +104,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ)
 
 $(BUILD)/tests/test-http: $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-chunked: $(BUILD)/daemon/http.o
+$(BUILD)/tests/test-path: $(BUILD)/daemon/path.o
 $(BUILD)/tests/test-config: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o $(BUILD)/daemon/tls.o
 $(BUILD)/tests/test-route: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o $(BUILD)/daemon/tls.o
 $(BUILD)/tests/test-tls: $(BUILD)/daemon/tls.o $(BUILD)/daemon/config.o \

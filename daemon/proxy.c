@@ -12,6 +12,7 @@
 #include "gate.h"
 #include "health.h"
 #include "log.h"
+#include "path.h"
 #include "proxy.h"
 #include "route.h"
 #include "stats.h"
@@ -84,11 +85,13 @@ exchange_new(struct conn *c)
 		buf_reset(&x->head);
 		buf_reset(&x->out);
 		buf_reset(&x->strs);
+		buf_reset(&x->path);
 	} else {
 		x = xcalloc(1, sizeof(*x));
 		buf_init(&x->head, 0);
 		buf_init(&x->out, 0);
 		buf_init(&x->strs, 0);
+		buf_init(&x->path, 0);
 	}
 	x->c = c;
 	x->wreq.data = x;
@@ -113,7 +116,7 @@ exchange_free(struct exchange *x)
 	proxy_cache_free(x);
 	w = x->c->w;
 	if (w->nxfree < EXCHANGE_FREE_MAX && x->head.cap <= 8192 &&
-	    x->out.cap <= 8192 && x->strs.cap <= 8192) {
+	    x->out.cap <= 8192 && x->strs.cap <= 8192 && x->path.cap <= 8192) {
 		x->next_free = w->xfree;
 		w->xfree = x;
 		w->nxfree++;
@@ -130,6 +133,7 @@ exchange_destroy(struct exchange *x)
 	buf_free(&x->head);
 	buf_free(&x->out);
 	buf_free(&x->strs);
+	buf_free(&x->path);
 	free(x);
 }
 
@@ -638,6 +642,60 @@ proxy_upgrade_websocket(const struct http_header *hdrs, size_t n)
 	return (0);
 }
 
+/*
+ * Put the canonical path (path.c) in place of the request's: routing, the
+ * gate, the cache key and the target sent on all read req->path from here.
+ * The other readings a backend could take (encoded separators, path
+ * parameters) must lead to the same route, or no reading is safe to gate
+ * and the request is refused.  Returns the route (NULL: none), or sets
+ * *bad with a reason for a 400.
+ */
+static const struct route_conf *
+proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
+{
+	const struct config     *cfg = x->c->cfg;
+	const struct route_conf *r, *alt;
+	struct buf              *b = &x->path;
+	const char              *host = req->host;
+	size_t                   hl = host != NULL ? req->host_len : 0;
+	size_t                   plen = req->path_only_len, qlen;
+	unsigned                 readings, f;
+	ssize_t                  n, m;
+	char                    *alt_path;
+
+	*bad = NULL;
+	if (req->path_len == 1 && req->path[0] == '*')
+		return (route_match(cfg, host, hl, req->path, 1));
+	qlen = req->path_len - plen;
+	buf_reset(b);
+	if (buf_reserve(b, 2 * req->path_len) != 0) {
+		*bad = "path too long";
+		return (NULL);
+	}
+	if ((n = path_normalise(req->path, plen, b->data, 0, bad)) < 0)
+		return (NULL);
+	r = route_match(cfg, host, hl, b->data, (size_t)n);
+	readings = path_readings(req->path, plen);
+	alt_path = b->data + req->path_len;
+	for (f = 1; f <= (PATH_SEPARATORS | PATH_PARAMS); f++) {
+		if ((f & readings) != f)
+			continue;
+		if ((m = path_normalise(req->path, plen, alt_path, f, bad)) < 0)
+			return (NULL);
+		alt = route_match(cfg, host, hl, alt_path, (size_t)m);
+		if (alt != r) {
+			*bad = "path read otherwise by some backends";
+			return (NULL);
+		}
+	}
+	memcpy(b->data + n, req->path + plen, qlen);
+	b->len = (size_t)n + qlen;
+	req->path = b->data;
+	req->path_len = b->len;
+	req->path_only_len = (size_t)n;
+	return (r);
+}
+
 void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
@@ -648,6 +706,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	uint8_t                  addr[16];
 	size_t                   i;
 	int                      trusted, fam, has_body;
+	const char              *bad;
 
 	proxy_note_request(x, req);
 	if (!(req->flags & HTTP_F_ACCEPT_HTML))
@@ -687,8 +746,14 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	if (has_body)
 		x->flags |= XF_HAS_BODY;
 
-	r = route_match(cfg, req->host, req->host != NULL ? req->host_len : 0,
-	    req->path, req->path_only_len);
+	r = proxy_canonical(x, req, &bad);
+	if (bad != NULL) {
+		log_debug("request %s: client %s: %s", x->id, x->client_ip,
+		    bad);
+		x->rule = "path";
+		proxy_error(x, 400, 1);
+		return;
+	}
 	if (r == NULL) {
 		proxy_error(x, 404, has_body);
 		return;

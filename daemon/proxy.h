@@ -157,6 +157,7 @@ struct exchange {
 	struct buf                 head; /* request head for the backend */
 	struct buf                 out;  /* head or page for the client */
 	struct buf                 strs; /* strings for the access log */
+	struct buf                 path; /* the canonical path and query */
 	/*
 	 * Trailer fields as they came: the request's in the first
 	 * MAX_TRAILER bytes, the response's in the next.  Taken at the first
