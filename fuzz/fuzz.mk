@@ -34,6 +34,10 @@ $(BUILD)/fuzz/fuzz-request: daemon/http.c daemon/http.h
 $(BUILD)/fuzz/fuzz-response: daemon/http.c daemon/http.h
 $(BUILD)/fuzz/fuzz-chunked: daemon/http.c daemon/http.h
 
+# The canonical path: idempotent, bounded, no dot segment in any reading.
+FUZZ_TARGETS  += fuzz-path
+$(BUILD)/fuzz/fuzz-path: daemon/path.c daemon/path.h
+
 # The TLS server side, with mbedTLS (MBEDTLS=3 works here too).
 FUZZ_TARGETS  += fuzz-tls-hello
 $(BUILD)/fuzz/fuzz-tls-hello: fuzz/fuzz-tls-hello.c daemon/tls.c daemon/tls.h \
