@@ -120,12 +120,12 @@ accesslog_reopen(const struct config *cfg)
 }
 
 /*
- * A listening address belongs to this daemon alone (frontdoord(8), LISTENERS),
- * yet each worker has its own SO_REUSEPORT socket on it so the kernel spreads
- * connections over them (libuv 1.44 has no UV_TCP_REUSEPORT).  SO_REUSEPORT
- * alone would let a second process of the same user join the group and take
- * a share of the traffic, so listen_probe() looks before the group binds and
- * listen_check_alone() looks again once it listens.
+ * A listening address belongs to this daemon alone (frontdoord(8), "Listening
+ * sockets"), yet each worker has its own SO_REUSEPORT socket on it so the
+ * kernel spreads connections over them (libuv 1.44 has no UV_TCP_REUSEPORT).
+ * SO_REUSEPORT alone would let a second process of the same user join the
+ * group and take a share of the traffic, so listen_probe() looks before the
+ * group binds and listen_check_alone() looks again once it listens.
  */
 
 /* A socket for l's address with the options every one of ours has. */
@@ -720,6 +720,21 @@ main(int argc, char *argv[])
 		    log_file_strerror(error));
 
 	/*
+	 * Signals are caught from before the first listen: a connection can
+	 * succeed from then on, and whoever sees it may send SIGHUP or SIGTERM
+	 * at once.  They are handled when the loop runs.
+	 */
+	srv.loop = uv_default_loop();
+	uv_signal_init(srv.loop, &srv.sig_hup);
+	uv_signal_init(srv.loop, &srv.sig_term);
+	uv_signal_init(srv.loop, &srv.sig_int);
+	uv_signal_init(srv.loop, &srv.sig_usr1);
+	uv_signal_start(&srv.sig_hup, signal_cb, SIGHUP);
+	uv_signal_start(&srv.sig_term, signal_cb, SIGTERM);
+	uv_signal_start(&srv.sig_int, signal_cb, SIGINT);
+	uv_signal_start(&srv.sig_usr1, signal_cb, SIGUSR1);
+
+	/*
 	 * Bind every worker's listeners while still privileged, and before
 	 * the control socket: a second daemon on our address stops here
 	 * without touching the first one's socket.
@@ -748,7 +763,6 @@ main(int argc, char *argv[])
 	if ((lc = listen_check_alone(cfg, fds, srv.nworkers * nl)) != NULL)
 		listen_fatal(lc, -EADDRINUSE);
 	/* The control socket too: its owner and mode need privileges. */
-	srv.loop = uv_default_loop();
 	srv.config = cfg;
 	if ((error = ctl_start(srv.loop, cfg, &daemon_ctl_ops)) != 0)
 		log_error("control socket %s: %s; running without it",
@@ -778,17 +792,9 @@ main(int argc, char *argv[])
 	}
 	free(fds);
 
-	uv_signal_init(srv.loop, &srv.sig_hup);
-	uv_signal_init(srv.loop, &srv.sig_term);
-	uv_signal_init(srv.loop, &srv.sig_int);
-	uv_signal_init(srv.loop, &srv.sig_usr1);
 	uv_timer_init(srv.loop, &srv.stop_timer);
 	uv_timer_init(srv.loop, &srv.tick);
 	uv_timer_start(&srv.tick, tick_cb, 1000, 1000);
-	uv_signal_start(&srv.sig_hup, signal_cb, SIGHUP);
-	uv_signal_start(&srv.sig_term, signal_cb, SIGTERM);
-	uv_signal_start(&srv.sig_int, signal_cb, SIGINT);
-	uv_signal_start(&srv.sig_usr1, signal_cb, SIGUSR1);
 
 	for (i = 0; i < srv.nworkers; i++) {
 		if ((error = worker_start(&srv.workers[i])) != 0)
