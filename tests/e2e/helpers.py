@@ -128,11 +128,20 @@ class Frontdoor:
                 raise AssertionError(
                     "frontdoord exited with %s at start-up; stderr:\n%s"
                     % (self.proc.returncode, self.stderr()))
-            if port_accepts(self.port):
+            # Ready when it accepts and its control socket is there: the
+            # listeners are bound (and accept into their backlog) before the
+            # control socket is made.
+            ctl = self._ctl_socket()
+            if port_accepts(self.port) and (ctl is None or os.path.exists(ctl)):
                 return self
             time.sleep(0.05)
         raise AssertionError("frontdoord did not accept on 127.0.0.1:%d within %ss; stderr:\n%s"
                              % (self.port, ready_timeout, self.stderr()))
+
+    def _ctl_socket(self):
+        m = re.search(r"^control_socket\s*=\s*(\S+)", self.config_path.read_text(),
+                      re.M)
+        return m.group(1) if m else None
 
     @property
     def pid(self):
