@@ -1,9 +1,17 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §5 access log: combined (+ ms, route, backend) and json formats."""
+"""The access log (combined + ms, route, backend; json) and how log files
+are opened (frontdoord(8))."""
 
 import datetime
 import json
+import os
 import re
+import signal
+import subprocess
+
+import pytest
+
+from helpers import FRONTDOORD, port_accepts, wait_until
 
 COMBINED = re.compile(
     r'^(?P<addr>\S+) - - \[(?P<time>\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
@@ -87,3 +95,80 @@ def test_access_log_off(start_fd, backend):
     fd = start_fd({"app": {"backends": backend.addr}}, main={"access_log": "off"})
     assert fd.get("/echo").status == 200
     assert not fd.access_log.exists(), "access_log = off still wrote a file"
+
+
+# -- log paths are not followed (frontdoord(8), PRIVILEGES) ------------------
+
+def start_refused(fd):
+    """Start fd's daemon, which must refuse; returns its stderr."""
+    try:
+        p = subprocess.run([FRONTDOORD, "-c", str(fd.config_path)], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=8)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail("frontdoord started and served instead of refusing; stderr:\n%s"
+                    % (e.stderr or b"").decode(errors="replace"), pytrace=False)
+    assert p.returncode != 0, "frontdoord started; stderr:\n%s" % p.stderr.decode(errors="replace")
+    return p.stderr.decode(errors="replace")
+
+
+def decoy(workdir):
+    target = workdir / "precious"
+    target.write_text("do not touch\n")
+    os.chmod(target, 0o600)
+    return target, os.stat(target)
+
+
+def assert_untouched(target, st):
+    now = os.stat(target)
+    assert target.read_text() == "do not touch\n", "the file behind the log path was written"
+    assert (now.st_mode, now.st_uid, now.st_size, now.st_mtime_ns) == \
+        (st.st_mode, st.st_uid, st.st_size, st.st_mtime_ns), "the file behind the log path changed"
+
+
+def test_access_log_symlink_refuses_start(start_fd, backend, workdir):
+    fd = start_fd({"app": {"backends": backend.addr}}, start=False)
+    target, st = decoy(workdir)
+    os.symlink(target, fd.access_log)
+    err = start_refused(fd)
+    assert str(fd.access_log) in err and "symbolic link" in err, \
+        "the refusal does not name the path and why:\n%s" % err
+    assert_untouched(target, st)
+    assert not port_accepts(fd.port), "the refused daemon left a listener"
+
+
+def test_access_log_hard_link_refuses_start(start_fd, backend, workdir):
+    fd = start_fd({"app": {"backends": backend.addr}}, start=False)
+    target, st = decoy(workdir)
+    os.link(target, fd.access_log)
+    err = start_refused(fd)
+    assert str(fd.access_log) in err and "hard link" in err, \
+        "the refusal does not name the path and why:\n%s" % err
+    assert_untouched(target, st)
+
+
+def test_error_log_symlink_refuses_start(start_fd, backend, workdir):
+    path = workdir / "error.log"
+    fd = start_fd({"app": {"backends": backend.addr}}, main={"error_log": str(path)},
+                  start=False)
+    target, st = decoy(workdir)
+    os.symlink(target, path)
+    err = start_refused(fd)
+    assert str(path) in err and "symbolic link" in err, \
+        "the refusal does not name the path and why:\n%s" % err
+    assert_untouched(target, st)
+
+
+def test_reopen_meets_a_symlink_and_keeps_the_old_file(fd, workdir):
+    assert fd.get("/echo?before=1").status == 200
+    fd.wait_access_lines(1)
+    rotated = workdir / "access.log.1"
+    os.rename(fd.access_log, rotated)
+    target, st = decoy(workdir)
+    os.symlink(target, fd.access_log)
+    fd.signal(signal.SIGUSR1)
+    assert fd.wait_stderr(r"reopen access_log %s: is a symbolic link" % re.escape(str(fd.access_log))), \
+        "the refused reopen was not logged with the path:\n%s" % fd.stderr()
+    assert fd.get("/echo?after=1").status == 200
+    assert wait_until(lambda: any("after=1" in l for l in fd.access_lines(rotated)), 5), \
+        "after a refused reopen the log must go on in the file open before"
+    assert_untouched(target, st)
