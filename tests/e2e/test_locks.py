@@ -141,22 +141,28 @@ def send_raw(port, data, timeout=5.0, want=None):
     bytes are in, or timeout; returns what came back."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     s.sendall(data)
-    out = b""
-    end = time.monotonic() + timeout
     try:
-        while time.monotonic() < end:
-            s.settimeout(max(0.05, end - time.monotonic()))
-            try:
-                d = s.recv(65536)
-            except socket.timeout:
-                break
-            if not d:
-                break
-            out += d
-            if want is not None and want(out):
-                break
+        return read_until(s, want, timeout)
     finally:
         s.close()
+
+
+def read_until(s, want, timeout):
+    """Read from s until the peer closes, want(bytes so far) holds, or
+    timeout seconds pass."""
+    out = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        s.settimeout(max(0.05, end - time.monotonic()))
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            break
+        if not d:
+            break
+        out += d
+        if want is not None and want(out):
+            break
     return out
 
 
@@ -205,17 +211,7 @@ def test_pipeline_answered_by_frontdoor_all_answered(start_fd, backend, workdir)
     sender = threading.Thread(target=s.sendall, args=(data,), daemon=True)
     sender.start()
     time.sleep(1.0)
-    out = b""
-    end = time.monotonic() + 30
-    s.settimeout(2)
-    while out.count(b"HTTP/1.1 ") < n and time.monotonic() < end:
-        try:
-            d = s.recv(65536)
-        except socket.timeout:
-            break
-        if not d:
-            break
-        out += d
+    out = read_until(s, lambda o: o.count(b"HTTP/1.1 ") >= n, 30)
     s.close()
     got = statuses(out)
     assert len(got) == n, "%d of %d pipelined requests answered" % (len(got), n)
