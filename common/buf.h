@@ -22,7 +22,8 @@ int buf_append(struct buf *, const void *, size_t);
 int buf_puts(struct buf *, const char *);
 int buf_printf(struct buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *, const char *, va_list);
+int buf_vprintf(struct buf *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 /* Drop the first n bytes. */
 void buf_consume(struct buf *, size_t n);
 

@@ -13,6 +13,7 @@
 #include "health.h"
 #include "log.h"
 #include "path.h"
+#include "proxy-head.h"
 #include "proxy.h"
 #include "route.h"
 #include "stats.h"
@@ -241,48 +242,6 @@ valid_request_id(const char *s, size_t len)
 	return (1);
 }
 
-/* What proxy_identity_field() says of a client's field. */
-enum {
-	IDENT_NONE = 0, /* an ordinary field */
-	IDENT_OURS,     /* never the client's to send: we set it, or the gate */
-	IDENT_PROXY,    /* a proxy's word: passed only from a trusted proxy */
-};
-
-/*
- * Fields that speak for frontdoor or for a proxy in front of it.  Names are
- * compared as backends compare them: without case, and with '_' read as '-'
- * (WSGI, CGI and PHP servers give X_Remote_User and X-Remote-User the same
- * variable), so no spelling of one slips past.
- */
-static int
-proxy_identity_field(const char *name, size_t len)
-{
-	static const char *const ours[] = { "x-remote-user", "x-real-ip",
-		"x-request-id", "x-forwarded-for", "x-forwarded-proto",
-		"x-forwarded-host" };
-	char                     n[24];
-	size_t                   i, k;
-
-	/* Most fields start otherwise: one test for them. */
-	if (len < 9 || ((name[0] | 0x20) != 'x' && (name[0] | 0x20) != 'f'))
-		return (IDENT_NONE);
-	k = MIN(len, sizeof(n));
-	for (i = 0; i < k; i++) {
-		n[i] = (char)(name[i] == '_'             ? '-' :
-		        name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 :
-		                                           name[i]);
-	}
-	for (i = 0; i < nitems(ours); i++) {
-		if (len == strlen(ours[i]) && memcmp(n, ours[i], len) == 0)
-			return (IDENT_OURS);
-	}
-	if (len == 9 && memcmp(n, "forwarded", 9) == 0)
-		return (IDENT_PROXY);
-	if (len > 12 && memcmp(n, "x-forwarded-", 12) == 0)
-		return (IDENT_PROXY);
-	return (IDENT_NONE);
-}
-
 /*
  * A chunked body to decode, keeping its trailer fields in x->tbuf (the
  * request's half when resp is 0, the response's when 1).
@@ -322,107 +281,29 @@ static void
 proxy_build_head(struct exchange *x, const struct http_request *req,
     int trusted)
 {
-	const struct route_conf  *r = x->route;
-	const struct http_header *h;
-	struct buf               *b = &x->head;
-	const char               *path = req->path;
-	size_t                    plen = req->path_len, i;
-	char                      num[32], peer[48];
+	const struct route_conf *r = x->route;
+	struct head_params       hp;
+	char                     peer[48];
 
-	buf_append(b, req->method, req->method_len);
-	buf_append(b, " ", 1);
-	if (r->strip_path && r->path_len > 1) {
-		path += r->path_len;
-		plen -= r->path_len;
-		if (plen == 0 || path[0] != '/')
-			buf_append(b, "/", 1);
-	}
-	buf_append(b, path, plen);
-	buf_puts(b, " HTTP/1.1\r\nHost: ");
-	x->host_off = b->len;
-	if (r->preserve_host && req->host != NULL)
-		buf_append(b, req->host, req->host_len);
-	else
-		x->host_is_backend = 1; /* proxy_use_backend() writes it */
-	x->host_len = b->len - x->host_off;
-	buf_append(b, "\r\n", 2);
-
-	for (i = 0; i < req->nheaders; i++) {
-		h = &req->headers[i];
-		switch (h->id) {
-		case HTTP_HDR_HOST:
-		case HTTP_HDR_CONTENT_LENGTH:
-		case HTTP_HDR_CONNECTION:
-		case HTTP_HDR_KEEP_ALIVE:
-		case HTTP_HDR_PROXY_CONNECTION:
-		case HTTP_HDR_TE:
-		case HTTP_HDR_TRAILER:
-		case HTTP_HDR_UPGRADE:
-		case HTTP_HDR_X_FORWARDED_PROTO:
-		case HTTP_HDR_X_FORWARDED_HOST:
-		case HTTP_HDR_X_REAL_IP:
-		case HTTP_HDR_X_REQUEST_ID:
-			continue;
-		case HTTP_HDR_TRANSFER_ENCODING:
-			continue; /* the framing is ours: written below */
-		case HTTP_HDR_X_FORWARDED_FOR:
-			continue; /* rebuilt below */
-		default:
-			break;
-		}
-		/*
-		 * X-Remote-User is the gate's to set, never the client's, in
-		 * any spelling; a proxy's fields come only from a trusted one;
-		 * on a route with auth_file the password stays here.
-		 */
-		switch (proxy_identity_field(h->name, h->name_len)) {
-		case IDENT_OURS:
-			continue;
-		case IDENT_PROXY:
-			if (!trusted)
-				continue;
-			break;
-		default:
-			break;
-		}
-		if (r->auth != NULL &&
-		    fd_strncaseeq(h->name, h->name_len, "Authorization", 13))
-			continue;
-		if (http_connection_names(req->headers, req->nheaders, h->name,
-		        h->name_len))
-			continue;
-		head_header(b, h->name, h->name_len, h->value, h->value_len);
-	}
-
-	/* Only a trusted proxy's X-Forwarded-For list is carried on. */
-	buf_puts(b, "X-Forwarded-For: ");
-	for (i = 0; trusted && i < req->nheaders; i++) {
-		h = &req->headers[i];
-		if (h->id != HTTP_HDR_X_FORWARDED_FOR || h->value_len == 0)
-			continue;
-		buf_append(b, h->value, h->value_len);
-		buf_append(b, ", ", 2);
-	}
 	addr_format_ip(&x->c->peer.sa, peer, sizeof(peer));
-	buf_puts(b, peer);
-	buf_append(b, "\r\n", 2);
-	if (x->req_mode == BODY_LENGTH) {
-		snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)x->req_left);
-		head_header(b, "Content-Length", 14, num, strlen(num));
-	} else if (x->req_mode == BODY_CHUNKED)
-		buf_puts(b, "Transfer-Encoding: chunked\r\n");
-	if (x->flags & XF_UPGRADE)
-		buf_puts(b, "Connection: upgrade\r\nUpgrade: websocket\r\n");
-	buf_puts(b,
-	    x->c->tls != NULL ? "X-Forwarded-Proto: https\r\n" :
-	                        "X-Forwarded-Proto: http\r\n");
-	if (req->host != NULL)
-		head_header(b, "X-Forwarded-Host", 16, req->host,
-		    req->host_len);
-	head_header(b, "X-Real-IP", 9, x->client_ip, strlen(x->client_ip));
-	head_header(b, "X-Request-Id", 12, x->id, strlen(x->id));
-	buf_append(b, "\r\n", 2);
+	memset(&hp, 0, sizeof(hp));
+	if (r->strip_path && r->path_len > 1)
+		hp.strip_len = r->path_len;
+	hp.preserve_host = r->preserve_host;
+	hp.auth = r->auth != NULL;
+	hp.trusted = trusted;
+	hp.tls = x->c->tls != NULL;
+	hp.upgrade = (x->flags & XF_UPGRADE) != 0;
+	hp.chunked = x->req_mode == BODY_CHUNKED;
+	hp.sized = x->req_mode == BODY_LENGTH;
+	hp.content_length = x->req_left;
+	hp.peer = peer;
+	hp.client_ip = x->client_ip;
+	hp.id = x->id;
+	proxy_head_build(&x->head, req, &hp);
+	x->host_off = hp.host_off;
+	x->host_len = hp.host_len;
+	x->host_is_backend = hp.host_is_backend;
 }
 
 static const char *

@@ -38,6 +38,11 @@ $(BUILD)/fuzz/fuzz-chunked: daemon/http.c daemon/http.h
 FUZZ_TARGETS  += fuzz-path
 $(BUILD)/fuzz/fuzz-path: daemon/path.c daemon/path.h
 
+# The backend's request head, rewritten and parsed again strictly.
+FUZZ_TARGETS  += fuzz-head
+$(BUILD)/fuzz/fuzz-head: daemon/proxy-head.c daemon/proxy-head.h daemon/http.c \
+    daemon/path.c common/buf.c common/util.c
+
 # The TLS server side, with mbedTLS (MBEDTLS=3 works here too).
 FUZZ_TARGETS  += fuzz-tls-hello
 $(BUILD)/fuzz/fuzz-tls-hello: fuzz/fuzz-tls-hello.c daemon/tls.c daemon/tls.h \
