@@ -115,7 +115,7 @@ $(BUILD)/tests/test-model: $(BUILD)/tui/model.o $(BUILD)/tui/input.o
 $(TUI_OBJ): ALL_CFLAGS += $(CURSES_CFLAGS)
 # config.o reads htpasswd files and opens the GeoIP database.
 GATE_CONF_OBJ = $(BUILD)/daemon/auth.o $(BUILD)/daemon/geoip.o \
-    $(BUILD)/daemon/tls.o
+    $(BUILD)/daemon/tls.o $(BUILD)/daemon/path.o
 $(BUILD)/tests/test-config: $(GATE_CONF_OBJ)
 $(BUILD)/tests/test-route: $(GATE_CONF_OBJ)
 $(BUILD)/tests/test-tls: $(GATE_CONF_OBJ)

@@ -26,6 +26,7 @@
 #include "geoip.h"
 #include "log.h"
 #include "parse.h"
+#include "path.h"
 #include "route.h"
 #include "tls.h"
 #include "util.h"
@@ -835,8 +836,11 @@ static int
 cfg_set_path(struct cfg_loader *l, const char *v)
 {
 	struct route_conf *r = cfg_route(l);
-	const char        *p;
+	const char        *p, *why = NULL;
+	char              *canon;
 	size_t             len;
+	ssize_t            n;
+	int                rc;
 
 	if (*v != '/')
 		return cfg_expect(l, v, "a path starting with '/'");
@@ -850,6 +854,26 @@ cfg_set_path(struct cfg_loader *l, const char *v)
 	len = strlen(v);
 	while (len > 1 && v[len - 1] == '/')
 		len--;
+	/*
+	 * Requests are routed on their canonical path: a prefix spelt
+	 * otherwise ("/%61dmin", "/a/../admin") would match nothing, and its
+	 * gate would guard nothing.
+	 */
+	canon = xmalloc(len + 1);
+	n = path_normalise(v, len, canon, 0, &why);
+	if (n < 0 || (size_t)n != len || memcmp(canon, v, len) != 0) {
+		(void)why;
+		rc = n < 0 ?
+		    cfg_expect(l, v,
+		        "a path with one reading (no '..' above the "
+		        "root, '\\', '#', bad or control escapes)") :
+		    cfg_expect(l, v,
+		        "a path in canonical form (no dot segments, "
+		        "repeated '/' or encoded unreserved characters)");
+		free(canon);
+		return rc;
+	}
+	free(canon);
 	free(r->path);
 	r->path = xstrndup(v, len);
 	r->path_len = len;

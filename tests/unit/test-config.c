@@ -321,6 +321,41 @@ test_missing_file(void **state)
 	assert_null(e.msgs);
 }
 
+/* Route paths must be written as requests are routed: canonical. */
+static void
+test_route_path_canonical(void **state)
+{
+	struct config_errors e;
+	struct config       *cf;
+
+	(void)state;
+	cf = load_text("[frontdoor]\n" /* 1 */
+	               "listen_http = :80\n"
+	               "[route a]\npath = /%61dmin\nbackends = 127.0.0.1:1\n"
+	               "[route b]\npath = /x/../admin\nbackends = 127.0.0.1:1\n"
+	               "[route c]\npath = //admin\nbackends = 127.0.0.1:1\n"
+	               "[route d]\npath = /..\nbackends = 127.0.0.1:1\n"
+	               "[route e]\npath = /a%2fb/\nbackends = 127.0.0.1:1\n",
+	    &e);
+	assert_null(cf);
+	assert_true(has_err(&e, "main.ini", 4,
+	    "[route a] path: bad value \"/%61dmin\", expected a path in "
+	    "canonical form"));
+	assert_true(has_err(&e, "main.ini", 7, "[route b] path: bad value"));
+	assert_true(has_err(&e, "main.ini", 10, "[route c] path: bad value"));
+	assert_true(has_err(&e, "main.ini", 13,
+	    "[route d] path: bad value \"/..\", expected a path with one "
+	    "reading"));
+	assert_true(has_err(&e, "main.ini", 16, "[route e] path: bad value"));
+	config_errors_free(&e);
+	cf = load_text("[frontdoor]\nlisten_http = :80\n"
+	               "[route a]\npath = /admin/\nbackends = 127.0.0.1:1\n"
+	               "[route b]\npath = /a%2Fb\nbackends = 127.0.0.1:1\n",
+	    &e);
+	assert_non_null(cf);
+	config_unref(cf);
+}
+
 static void
 test_bad_values(void **state)
 {
@@ -961,6 +996,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_route_path_canonical),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_compress_cache_keys),
