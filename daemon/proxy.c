@@ -556,12 +556,18 @@ proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
 	if ((n = path_normalise(req->path, plen, b->data, 0, bad)) < 0)
 		return (NULL);
 	r = route_match(cfg, host, hl, b->data, (size_t)n);
-	readings = path_readings(req->path, plen);
+	/*
+	 * The other readings are judged on what the backend is sent, the
+	 * canonical path: a dot segment the plain reading removed may hide a
+	 * climb that only another reading of the result makes.
+	 */
+	readings = path_readings(b->data, (size_t)n);
 	alt_path = b->data + req->path_len;
 	for (f = 1; f <= (PATH_SEPARATORS | PATH_PARAMS); f++) {
 		if ((f & readings) != f)
 			continue;
-		if ((m = path_normalise(req->path, plen, alt_path, f, bad)) < 0)
+		if ((m = path_normalise(b->data, (size_t)n, alt_path, f, bad)) <
+		    0)
 			return (NULL);
 		alt = route_match(cfg, host, hl, alt_path, (size_t)m);
 		if (alt != r) {
@@ -981,7 +987,7 @@ proxy_pump_request(struct exchange *x)
 	if (nb == 0)
 		goto reading;
 	x->flags |= XF_HEAD_SENT;
-	if (n > 0)
+	if (n > 0 || used > 0) /* an empty chunked body is sent too */
 		x->flags |= XF_BODY_SENT;
 	r = stream_write((uv_stream_t *)&u->tcp, &u->wreq, b, nb, up_write_cb);
 	if (r < 0) {
@@ -1051,6 +1057,16 @@ proxy_client_eof(struct exchange *x, int error)
 {
 	struct conn *c = x->c;
 
+	if (error == 0 && !(x->flags & XF_REQ_DONE) &&
+	    x->resp_mode != BODY_TUNNEL && c->inoff < c->inlen) {
+		/*
+		 * Shut with body bytes still buffered (the backend is being
+		 * connected, or the gate decides): they are sent; the pump
+		 * ends the exchange if the body turns out cut short.
+		 */
+		c->eof = 1;
+		return;
+	}
 	if (error == 0 && (x->flags & XF_REQ_DONE) &&
 	    x->resp_mode != BODY_TUNNEL) {
 		/*

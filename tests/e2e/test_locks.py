@@ -546,3 +546,32 @@ def test_gated_path_with_credentials(gated):
     head = b.requests[0][0]
     assert head.startswith(b"GET /admin/x HTTP/1.1\r\n")
     assert b"\r\nX-Remote-User: u" in head
+
+
+@pytest.mark.parametrize("target", [
+    b"/public/a%2Fb/../..%2Fadmin", b"/public/a%5Cb/../..%5Cadmin/secret",
+    b"/x/a%2fb/%2e%2e/..%2fadmin", b"/admin/x%5cadmin/../..;p../secret",
+])
+def test_other_readings_judged_on_what_is_sent(gated, target):
+    """A dot segment the plain reading removes must not hide a climb that
+    another reading of the forwarded path makes."""
+    fd, b = gated
+    assert first_status(fd, target) in (400, 401)
+    time.sleep(0.05)
+    assert b.requests == [], "reached the backend: %r" % b.requests
+
+
+@pytest.mark.parametrize("body,te", [(b"hello", False),
+                                     (b"5\r\nhello\r\n0\r\n\r\n", True)])
+def test_body_then_half_close_answered(start_fd, raw_backend, body, te):
+    b = raw_backend()
+    fd = start_fd({"app": {"path": "/", "backends": b.addr}})
+    framing = (b"Transfer-Encoding: chunked" if te else
+               b"Content-Length: %d" % len(body))
+    s = socket.create_connection(("127.0.0.1", fd.port), timeout=10)
+    s.sendall(b"POST /p HTTP/1.1\r\nHost: a.test\r\n" + framing + b"\r\n\r\n" + body)
+    s.shutdown(socket.SHUT_WR)
+    out = read_until(s, None, 5)
+    s.close()
+    assert out.startswith(b"HTTP/1.1 200"), out
+    assert b.requests[0][1] == b"hello"
