@@ -121,6 +121,7 @@ $(BUILD)/tests/test-route: $(GATE_CONF_OBJ)
 $(BUILD)/tests/test-tls: $(GATE_CONF_OBJ)
 $(BUILD)/tests/test-auth: $(BUILD)/daemon/auth.o $(BUILD)/daemon/tls.o
 $(BUILD)/tests/test-rate: $(BUILD)/daemon/rate.o
+$(BUILD)/tests/test-ban: $(BUILD)/daemon/ban.o
 $(BUILD)/tests/test-compress: $(BUILD)/daemon/compress.o
 $(BUILD)/tests/test-cache: $(BUILD)/daemon/cache.o
 

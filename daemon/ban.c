@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /* Bans: clients that failed auth too often, kept out of every route. */
 
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,18 +15,30 @@
 #include "json.h"
 #include "util.h"
 
-#define BAN_BUCKETS 16384 /* a power of two */
+#define BAN_BUCKETS 65536 /* a power of two: chains of 4 when full */
 #define BAN_EVENTS  256   /* new bans waiting for the main loop */
 #define BAN_NONE    0     /* indices are 1-based */
+/* Counters with no failure for this long are forgotten. */
+#define BAN_STALE_MS (24 * 3600 * 1000ull)
 
+/*
+ * 48 bytes.  A counter sits on the LRU list (u.lru); a ban sits in the
+ * min-heap on until_ms instead (u.slot), so that the ban ending soonest
+ * is found at once when a new ban needs its place.
+ */
 struct ban_entry {
-	uint8_t  key[16]; /* IPv4 as ::ffff:a.b.c.d */
+	uint8_t  key[16]; /* IPv4 as ::ffff:a.b.c.d, IPv6 the /64 */
 	uint32_t fails;
 	uint32_t hnext;
-	uint32_t prev; /* LRU: head most recent */
-	uint32_t next;
+	union {
+		struct {
+			uint32_t prev; /* head most recent */
+			uint32_t next;
+		} lru;
+		uint32_t slot; /* in bt.heap, 1-based */
+	} u;
 	uint64_t first_ms; /* of the failures counted */
-	uint64_t until_ms; /* banned until; 0 not banned */
+	uint64_t until_ms; /* banned until; 0: a counter */
 };
 
 struct ban_event {
@@ -38,7 +52,10 @@ static struct {
 	uint32_t          n, cap;
 	uint32_t          free; /* list of removed entries, through hnext */
 	uint32_t         *buckets;
-	uint32_t          head, tail;
+	uint64_t          seed;
+	uint32_t          head, tail; /* counters */
+	uint32_t         *heap;       /* bans: [1..nbanned], 4 bytes each */
+	uint32_t          heapcap;
 	int               nbanned; /* atomic reads: the fast path */
 	uint64_t          changes; /* atomic reads */
 	struct ban_event  ev[BAN_EVENTS];
@@ -51,27 +68,45 @@ static struct {
 static const uint8_t ban_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
 	0xff };
 
+/* As rate.c groups: IPv4 (mapped too) by address, IPv6 by its /64. */
 static void
 ban_key(int family, const uint8_t *addr, uint8_t key[16])
 {
-	if (family == AF_INET6) {
-		memcpy(key, addr, 16);
+	if (family == AF_INET6 && memcmp(addr, ban_mapped, 12) != 0) {
+		memcpy(key, addr, 8);
+		memset(key + 8, 0, 8);
 		return;
 	}
 	memcpy(key, ban_mapped, 12);
-	memcpy(key + 12, addr, 4);
+	memcpy(key + 12, family == AF_INET6 ? addr + 12 : addr, 4);
 }
 
+/* "192.0.2.1", "192.0.2.1/32", "2001:db8::1", "2001:db8::/64". */
 static int
 ban_key_parse(const char *s, uint8_t key[16])
 {
-	uint8_t a[16];
+	uint8_t     a[16];
+	char        text[64];
+	const char *slash = strchr(s, '/');
+	size_t      len = slash != NULL ? (size_t)(slash - s) : strlen(s);
 
-	if (inet_pton(AF_INET, s, a) == 1) {
+	if (len >= sizeof(text))
+		return -1;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	if (inet_pton(AF_INET, text, a) == 1) {
+		if (slash != NULL && strcmp(slash, "/32") != 0)
+			return -1;
 		ban_key(AF_INET, a, key);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, s, a) == 1) {
+	if (inet_pton(AF_INET6, text, a) == 1) {
+		/* A prefix names the /64 exactly: no host bits. */
+		if (slash != NULL &&
+		    (strcmp(slash, "/64") != 0 ||
+		        memcmp(a + 8, "\0\0\0\0\0\0\0\0", 8) != 0 ||
+		        memcmp(a, ban_mapped, 12) == 0))
+			return -1;
 		ban_key(AF_INET6, a, key);
 		return 0;
 	}
@@ -81,21 +116,44 @@ ban_key_parse(const char *s, uint8_t key[16])
 static void
 ban_key_text(const uint8_t key[16], char *out, size_t len)
 {
-	if (memcmp(key, ban_mapped, 12) == 0)
+	char a[INET6_ADDRSTRLEN];
+
+	if (memcmp(key, ban_mapped, 12) == 0) {
 		inet_ntop(AF_INET, key + 12, out, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, key, out, (socklen_t)len);
+		return;
+	}
+	inet_ntop(AF_INET6, key, a, sizeof(a));
+	snprintf(out, len, "%s/64", a);
 }
 
+int
+ban_text(const char *addr, char *out, size_t len)
+{
+	uint8_t key[16];
+
+	if (ban_key_parse(addr, key) != 0)
+		return -1;
+	ban_key_text(key, out, len);
+	return 0;
+}
+
+/* Seeded: addresses chosen to share a chain would make every look-up slow. */
 static uint32_t
 ban_hash(const uint8_t key[16])
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = bt.seed, v;
 	int      i;
 
-	for (i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return (h ^ h >> 15) & (BAN_BUCKETS - 1);
+	for (i = 0; i < 16; i += 8) {
+		memcpy(&v, key + i, 8);
+		h ^= v;
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return (uint32_t)h & (BAN_BUCKETS - 1);
 }
 
 static void
@@ -103,15 +161,15 @@ ban_lru_unlink(uint32_t i)
 {
 	struct ban_entry *x = BE(i);
 
-	if (x->prev != BAN_NONE)
-		BE(x->prev)->next = x->next;
+	if (x->u.lru.prev != BAN_NONE)
+		BE(x->u.lru.prev)->u.lru.next = x->u.lru.next;
 	else
-		bt.head = x->next;
-	if (x->next != BAN_NONE)
-		BE(x->next)->prev = x->prev;
+		bt.head = x->u.lru.next;
+	if (x->u.lru.next != BAN_NONE)
+		BE(x->u.lru.next)->u.lru.prev = x->u.lru.prev;
 	else
-		bt.tail = x->prev;
-	x->prev = x->next = BAN_NONE;
+		bt.tail = x->u.lru.prev;
+	x->u.lru.prev = x->u.lru.next = BAN_NONE;
 }
 
 static void
@@ -119,13 +177,75 @@ ban_lru_front(uint32_t i)
 {
 	struct ban_entry *x = BE(i);
 
-	x->prev = BAN_NONE;
-	x->next = bt.head;
+	x->u.lru.prev = BAN_NONE;
+	x->u.lru.next = bt.head;
 	if (bt.head != BAN_NONE)
-		BE(bt.head)->prev = i;
+		BE(bt.head)->u.lru.prev = i;
 	bt.head = i;
 	if (bt.tail == BAN_NONE)
 		bt.tail = i;
+}
+
+/* The heap of bans: bt.heap[1] ends soonest. */
+static void
+ban_heap_set(uint32_t slot, uint32_t i)
+{
+	bt.heap[slot] = i;
+	BE(i)->u.slot = slot;
+}
+
+static void
+ban_heap_fix(uint32_t slot)
+{
+	uint32_t n = (uint32_t)bt.nbanned, i = bt.heap[slot], c;
+	uint64_t t = BE(i)->until_ms;
+
+	while (slot > 1 && BE(bt.heap[slot / 2])->until_ms > t) {
+		ban_heap_set(slot, bt.heap[slot / 2]);
+		slot /= 2;
+	}
+	for (;;) {
+		c = slot * 2;
+		if (c > n)
+			break;
+		if (c + 1 <= n &&
+		    BE(bt.heap[c + 1])->until_ms < BE(bt.heap[c])->until_ms)
+			c++;
+		if (BE(bt.heap[c])->until_ms >= t)
+			break;
+		ban_heap_set(slot, bt.heap[c]);
+		slot = c;
+	}
+	ban_heap_set(slot, i);
+}
+
+static void
+ban_heap_push(uint32_t i)
+{
+	uint32_t n = (uint32_t)bt.nbanned + 1;
+
+	if (n >= bt.heapcap) {
+		bt.heapcap = bt.heapcap ? bt.heapcap * 2 : 64;
+		if (bt.heapcap > BAN_MAX_BANS + 1)
+			bt.heapcap = BAN_MAX_BANS + 1;
+		bt.heap = xreallocarray(bt.heap, bt.heapcap, sizeof(*bt.heap));
+	}
+	__atomic_store_n(&bt.nbanned, (int)n, __ATOMIC_RELAXED);
+	ban_heap_set(n, i);
+	ban_heap_fix(n);
+}
+
+static void
+ban_heap_remove(uint32_t i)
+{
+	uint32_t slot = BE(i)->u.slot, n = (uint32_t)bt.nbanned;
+
+	__atomic_store_n(&bt.nbanned, (int)n - 1, __ATOMIC_RELAXED);
+	if (slot != n) {
+		ban_heap_set(slot, bt.heap[n]);
+		ban_heap_fix(slot);
+	}
+	BE(i)->u.slot = 0;
 }
 
 static uint32_t
@@ -143,15 +263,6 @@ ban_find(const uint8_t key[16])
 }
 
 static void
-ban_set_until(struct ban_entry *x, uint64_t until_ms)
-{
-	if ((x->until_ms != 0) != (until_ms != 0))
-		__atomic_add_fetch(&bt.nbanned, until_ms != 0 ? 1 : -1,
-		    __ATOMIC_RELAXED);
-	x->until_ms = until_ms;
-}
-
-static void
 ban_remove(uint32_t i)
 {
 	struct ban_entry *x = BE(i);
@@ -160,26 +271,70 @@ ban_remove(uint32_t i)
 	while (*pp != i)
 		pp = &BE(*pp)->hnext;
 	*pp = x->hnext;
-	ban_lru_unlink(i);
-	ban_set_until(x, 0);
+	if (x->until_ms != 0)
+		ban_heap_remove(i);
+	else
+		ban_lru_unlink(i);
 	memset(x, 0, sizeof(*x));
 	x->hnext = bt.free;
 	bt.free = i;
 }
 
-/* A new entry for key; BAN_NONE when every entry is a ban in force. */
+/* Make entry i a ban until until_ms (it may be one already). */
+static void
+ban_make(uint32_t i, uint64_t until_ms)
+{
+	struct ban_entry *x = BE(i);
+
+	if (x->until_ms != 0) {
+		x->until_ms = until_ms;
+		ban_heap_fix(x->u.slot);
+		return;
+	}
+	/* Past the bound the ban ending soonest makes room: never a counter. */
+	if (bt.nbanned >= BAN_MAX_BANS)
+		ban_remove(bt.heap[1]);
+	ban_lru_unlink(i);
+	x->fails = 0;
+	x->until_ms = until_ms;
+	ban_heap_push(i);
+}
+
+/* A ban that ran out: back to a counter with a clean slate. */
+static void
+ban_unmake(uint32_t i)
+{
+	struct ban_entry *x = BE(i);
+
+	ban_heap_remove(i);
+	x->until_ms = 0;
+	x->fails = 0;
+	ban_lru_front(i);
+}
+
+/*
+ * A new counter for key.  When the table is full the least recently
+ * failed counter makes room; there is one, since bans never take the
+ * last BAN_COUNTER_RESERVE entries.
+ */
 static uint32_t
-ban_new(const uint8_t key[16], uint64_t now_ms)
+ban_new(const uint8_t key[16])
 {
 	struct ban_entry *x;
-	uint32_t          i, k, h;
+	uint32_t          i, h;
 
-	if (bt.buckets == NULL)
+	if (bt.buckets == NULL) {
+		if (getrandom(&bt.seed, sizeof(bt.seed), 0) != sizeof(bt.seed))
+			bt.seed =
+			    (uint64_t)(uintptr_t)&bt ^ 0x9e3779b97f4a7c15ull;
 		bt.buckets = xcalloc(BAN_BUCKETS, sizeof(*bt.buckets));
+	}
+	if (bt.free == BAN_NONE && bt.n == BAN_MAX_ENTRIES)
+		ban_remove(bt.tail);
 	if (bt.free != BAN_NONE) {
 		i = bt.free;
 		bt.free = BE(i)->hnext;
-	} else if (bt.n < BAN_MAX_ENTRIES) {
+	} else {
 		if (bt.n == bt.cap) {
 			bt.cap = bt.cap ? bt.cap * 2 : 64;
 			if (bt.cap > BAN_MAX_ENTRIES)
@@ -187,18 +342,6 @@ ban_new(const uint8_t key[16], uint64_t now_ms)
 			bt.e = xreallocarray(bt.e, bt.cap, sizeof(*bt.e));
 		}
 		i = ++bt.n;
-	} else {
-		/* Forget the least recently failed address not banned. */
-		for (i = bt.tail, k = 0; i != BAN_NONE && k < 64;
-		     i = BE(i)->prev, k++) {
-			if (BE(i)->until_ms <= now_ms)
-				break;
-		}
-		if (i == BAN_NONE || k == 64)
-			return BAN_NONE;
-		ban_remove(i);
-		i = bt.free;
-		bt.free = BE(i)->hnext;
 	}
 	x = BE(i);
 	memset(x, 0, sizeof(*x));
@@ -233,21 +376,21 @@ ban_fail(int family, const uint8_t *addr, unsigned after, uint64_t window_ms,
 		return 0;
 	ban_key(family, addr, key);
 	pthread_mutex_lock(&bt.lock);
-	if ((i = ban_find(key)) == BAN_NONE &&
-	    (i = ban_new(key, now_ms)) == BAN_NONE)
-		goto out;
+	if ((i = ban_find(key)) == BAN_NONE)
+		i = ban_new(key);
 	x = BE(i);
-	ban_lru_unlink(i);
-	ban_lru_front(i);
 	if (x->until_ms > now_ms)
 		goto out; /* already banned */
+	if (x->until_ms != 0)
+		ban_unmake(i);
+	ban_lru_unlink(i);
+	ban_lru_front(i);
 	if (x->fails == 0 || now_ms - x->first_ms > window_ms) {
 		x->fails = 0;
 		x->first_ms = now_ms;
 	}
 	if (++x->fails >= after) {
-		ban_set_until(x, now_ms + time_ms);
-		x->fails = 0;
+		ban_make(i, now_ms + time_ms);
 		ban_event_add(key, x->until_ms);
 		__atomic_add_fetch(&bt.changes, 1, __ATOMIC_RELAXED);
 		banned = 1;
@@ -284,13 +427,11 @@ ban_add(const char *addr, uint64_t until_ms)
 		return -1;
 	pthread_mutex_lock(&bt.lock);
 	if ((i = ban_find(key)) == BAN_NONE)
-		i = ban_new(key, 0);
-	if (i != BAN_NONE) {
-		ban_set_until(BE(i), until_ms);
-		__atomic_add_fetch(&bt.changes, 1, __ATOMIC_RELAXED);
-	}
+		i = ban_new(key);
+	ban_make(i, until_ms);
+	__atomic_add_fetch(&bt.changes, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&bt.lock);
-	return i != BAN_NONE ? 0 : -1;
+	return 0;
 }
 
 int
@@ -313,28 +454,60 @@ ban_lift(const char *addr)
 	return lifted;
 }
 
-size_t
-ban_list(struct ban_info **out, uint64_t now_ms)
-{
-	struct ban_info *list = NULL;
-	size_t           n = 0, cap = 0;
-	uint32_t         i;
+struct ban_snap {
+	uint64_t until_ms;
+	uint8_t  key[16];
+};
 
+static int
+ban_snap_cmp(const void *a, const void *b)
+{
+	const struct ban_snap *x = a, *y = b;
+
+	if (x->until_ms != y->until_ms)
+		return x->until_ms < y->until_ms ? -1 : 1;
+	return memcmp(x->key, y->key, 16);
+}
+
+size_t
+ban_list(struct ban_info **out, uint64_t now_ms, size_t offset, size_t count,
+    size_t *total)
+{
+	struct ban_snap *snap;
+	struct ban_info *list;
+	size_t           n = 0, k, i;
+	uint32_t         s;
+
+	/* Copied under the lock (24 bytes a ban), sorted and written after. */
 	pthread_mutex_lock(&bt.lock);
-	for (i = 1; i <= bt.n; i++) {
-		if (BE(i)->until_ms <= now_ms)
+	snap = xreallocarray(NULL, bt.nbanned > 0 ? (size_t)bt.nbanned : 1,
+	    sizeof(*snap));
+	for (s = 1; s <= (uint32_t)bt.nbanned; s++) {
+		struct ban_entry *x = BE(bt.heap[s]);
+
+		if (x->until_ms <= now_ms)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			list = xreallocarray(list, cap, sizeof(*list));
-		}
-		ban_key_text(BE(i)->key, list[n].addr, sizeof(list[n].addr));
-		list[n].until_ms = BE(i)->until_ms;
+		snap[n].until_ms = x->until_ms;
+		memcpy(snap[n].key, x->key, 16);
 		n++;
 	}
 	pthread_mutex_unlock(&bt.lock);
+	if (n > 1)
+		qsort(snap, n, sizeof(*snap), ban_snap_cmp);
+	if (total != NULL)
+		*total = n;
+	k = offset < n ? n - offset : 0;
+	if (k > count)
+		k = count;
+	list = xreallocarray(NULL, k > 0 ? k : 1, sizeof(*list));
+	for (i = 0; i < k; i++) {
+		ban_key_text(snap[offset + i].key, list[i].addr,
+		    sizeof(list[i].addr));
+		list[i].until_ms = snap[offset + i].until_ms;
+	}
+	free(snap);
 	*out = list;
-	return n;
+	return k;
 }
 
 uint64_t
@@ -357,13 +530,15 @@ ban_poll_events(ban_event_cb cb, uint64_t now_ms)
 		bt.evseen = bt.evseq - BAN_EVENTS; /* the oldest were lost */
 	for (; bt.evseen < bt.evseq; bt.evseen++)
 		evs[n++] = bt.ev[bt.evseen % BAN_EVENTS];
-	/* Expired bans and failures past any window: from the LRU end. */
+	/* Bans that ran out, from the top of the heap; bounded per call. */
+	for (k = 0;
+	     k < 4096 && bt.nbanned > 0 && BE(bt.heap[1])->until_ms <= now_ms;
+	     k++)
+		ban_remove(bt.heap[1]);
+	/* Counters past any window: from the LRU end. */
 	for (i = bt.tail, k = 0; i != BAN_NONE && k < 1024; i = prev, k++) {
-		prev = BE(i)->prev;
-		if (BE(i)->until_ms != 0 && BE(i)->until_ms <= now_ms)
-			ban_set_until(BE(i), 0);
-		if (BE(i)->until_ms == 0 &&
-		    now_ms - BE(i)->first_ms > 24 * 3600 * 1000ull)
+		prev = BE(i)->u.lru.prev;
+		if (now_ms - BE(i)->first_ms > BAN_STALE_MS)
 			ban_remove(i);
 	}
 	pthread_mutex_unlock(&bt.lock);
@@ -388,9 +563,11 @@ ban_free(void)
 	pthread_mutex_lock(&bt.lock);
 	free(bt.e);
 	free(bt.buckets);
+	free(bt.heap);
 	bt.e = NULL;
 	bt.buckets = NULL;
-	bt.n = bt.cap = bt.free = bt.head = bt.tail = 0;
+	bt.heap = NULL;
+	bt.n = bt.cap = bt.free = bt.head = bt.tail = bt.heapcap = 0;
 	__atomic_store_n(&bt.nbanned, 0, __ATOMIC_RELAXED);
 	bt.evseen = bt.evseq;
 	pthread_mutex_unlock(&bt.lock);

@@ -8,14 +8,25 @@
 
 /*
  * One table for the process (a client's connections land on different
- * workers), under one mutex, with a lock-free "no bans" fast path.  It
- * tracks failures and bans of at most BAN_MAX_ENTRIES addresses: past that
- * the least recently failed address that is not banned is forgotten, and
- * when every entry is a ban new failures go uncounted.  Addresses are
- * exact (IPv6 too); times are wall-clock milliseconds, so that bans can be
- * kept in the state file as UNIX seconds.
+ * workers), under one mutex, with a lock-free "no bans" fast path.
+ *
+ * A client is an IPv4 address or an IPv6 /64, grouped as the rate limits
+ * group them (a host is given a /64: banning one of its addresses and not
+ * the next would ban nothing).  Times are wall-clock milliseconds, so that
+ * bans can be kept in the state file as UNIX seconds.
+ *
+ * The table holds at most BAN_MAX_ENTRIES clients, failure counters and
+ * bans together, and never more than BAN_MAX_BANS bans, so that counters
+ * always have BAN_COUNTER_RESERVE entries to themselves.  When it is full
+ * a new counter evicts the least recently failed counter, never a ban; a
+ * new ban past BAN_MAX_BANS evicts the ban that ends soonest.  A flood of
+ * addresses therefore only recycles counters, and flushing a real ban
+ * takes BAN_MAX_BANS fresh bans (each ban_after failures from its own
+ * address or /64).  See frontdoord(8), "Bans".
  */
-#define BAN_MAX_ENTRIES 65536
+#define BAN_MAX_ENTRIES     262144
+#define BAN_COUNTER_RESERVE 16384
+#define BAN_MAX_BANS        (BAN_MAX_ENTRIES - BAN_COUNTER_RESERVE)
 
 /*
  * A failed auth attempt from addr (family AF_INET or AF_INET6; 4 or 16
@@ -27,17 +38,29 @@ int ban_fail(int family, const uint8_t *addr, unsigned after,
 /* Milliseconds left of addr's ban, 0 when it is not banned. Any thread. */
 uint64_t ban_check(int family, const uint8_t *addr, uint64_t now_ms);
 
-/* By address text ("192.0.2.1", "2001:db8::1"): -1 when it does not parse. */
+/*
+ * By text: an address ("192.0.2.1", "2001:db8::1": its /64) or a prefix
+ * as ban_list() writes it ("192.0.2.1/32", "2001:db8::/64").  Both return
+ * -1 when it does not parse.
+ */
 int ban_add(const char *addr, uint64_t until_ms); /* 0 added */
 int ban_lift(const char *addr);                   /* 1 lifted, 0 none */
+/* The text ban_list() uses for what addr names; -1 when it does not parse. */
+int ban_text(const char *addr, char *out, size_t len);
 
 /* A snapshot of the bans in force, for the control socket and state file. */
 struct ban_info {
-	char     addr[48];
+	char     addr[48]; /* "192.0.2.1" or "2001:db8::/64" */
 	uint64_t until_ms;
 };
-/* *out is malloc'ed (free it); returns the count. */
-size_t ban_list(struct ban_info **out, uint64_t now_ms);
+/*
+ * The bans in force, the soonest to end first (ties in address order),
+ * from the offset'th, at most count of them.  *out is malloc'ed (free
+ * it); *total (when not NULL) gets how many there are in all.  Returns
+ * the count in *out.
+ */
+size_t ban_list(struct ban_info **out, uint64_t now_ms, size_t offset,
+    size_t count, size_t *total);
 
 /* Bumped whenever the set of bans changes (made, added, lifted). */
 uint64_t ban_changes(void);
