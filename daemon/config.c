@@ -1416,6 +1416,7 @@ cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
 {
 	char   sec[300], names[600];
 	size_t i;
+	int    q;
 
 	cfg_section_name(l, sec, sizeof sec);
 	for (i = 0; i < n; i++) {
@@ -1424,8 +1425,13 @@ cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
 	}
 	if (i == n) {
 		cfg_key_names(keys, n, names, sizeof names);
-		cfg_error(l, "%s %s: unknown key, expected one of: %s", sec,
-		    name, names);
+		/* Quoted unless it looks like a key: it may be any line's text
+		 * (a key file's), which the control socket does not repeat. */
+		q = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+		        strlen(name) &&
+		    strlen(name) <= 64;
+		cfg_error(l, "%s %s%.100s%s: unknown key, expected one of: %s",
+		    sec, q ? "" : "\"", name, q ? "" : "\"", names);
 		return;
 	}
 	if (keys[i].flags & CFG_KEY_LATER) {
@@ -1493,7 +1499,7 @@ cfg_route_new(struct cfg_loader *l, const char *name)
 	        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	        "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(name)) {
 		cfg_error(l,
-		    "[route %.100s]: bad route name, expected "
+		    "[route \"%.100s\"]: bad route name, expected "
 		    "[route NAME] with NAME made of A-Z a-z 0-9 _ . -",
 		    name);
 		l->sec = CFG_SEC_SKIP;
@@ -1557,7 +1563,7 @@ cfg_section(struct cfg_loader *l, char *name)
 		return;
 	}
 	cfg_error(l,
-	    "[%.100s]: unknown section, expected [frontdoor] or "
+	    "\"[%.100s]\": unknown section, expected [frontdoor] or "
 	    "[route NAME]",
 	    name);
 	l->sec = CFG_SEC_SKIP;

@@ -24,6 +24,37 @@ static const char *route_admin_word[] = { "", "enabled", "disabled",
 static const char *backend_admin_word[] = { "", "enabled", "disabled",
 	"draining" };
 
+#define CTL_ERROR_MAX 400 /* bytes of one configuration error */
+
+/*
+ * A configuration error as the control socket tells it: FILE:LINE: and the
+ * message, with what stands between its first and last double quote (a
+ * value, a raw line, a name that is no key name: text of the file, which
+ * may itself hold quotes) shown as "...".  A control client may be unable
+ * to read the file; frontdoord -t shows the values to those who can.
+ */
+static void
+ctl_error_json(struct buf *out, const char *msg)
+{
+	struct buf  b;
+	const char *open = strchr(msg, '"'), *close = strrchr(msg, '"');
+	size_t      len = open != NULL ? (size_t)(open - msg) : strlen(msg);
+
+	buf_init(&b, 0);
+	buf_append(&b, msg, len < CTL_ERROR_MAX ? len : CTL_ERROR_MAX);
+	if (open != NULL) {
+		buf_puts(&b, "\"...\"");
+		if (close != open) {
+			len = strlen(close + 1);
+			buf_append(&b, close + 1,
+			    len < CTL_ERROR_MAX ? len : CTL_ERROR_MAX);
+		}
+	}
+	buf_append(&b, "", 1);
+	json_cstr(out, b.data);
+	buf_free(&b);
+}
+
 static const char *
 ctl_route_state(const struct route_conf *r)
 {
@@ -132,7 +163,7 @@ cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	for (i = 0; d->reload_errs != NULL && i < d->reload_errs->n; i++) {
 		if (i > 0)
 			buf_puts(out, ",");
-		json_cstr(out, d->reload_errs->msgs[i]);
+		ctl_error_json(out, d->reload_errs->msgs[i]);
 	}
 	buf_puts(out, "]},\"listeners\":[");
 	for (i = 0; i < cfg->nlisten_http; i++) {
@@ -510,7 +541,7 @@ ctl_errors_json(struct buf *out, const struct config_errors *errs)
 	for (i = 0; errs != NULL && i < errs->n; i++) {
 		if (i > 0)
 			buf_puts(out, ",");
-		json_cstr(out, errs->msgs[i]);
+		ctl_error_json(out, errs->msgs[i]);
 	}
 	buf_puts(out, "]");
 }
@@ -574,9 +605,26 @@ static int
 cmd_check(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
-	struct ctl_wait *wt = xcalloc(1, sizeof(*wt));
+	struct ctl_wait *wt;
 
-	(void)out, (void)err, (void)errlen;
+	(void)out;
+	/*
+	 * The daemon may read files its clients may not (a control_group
+	 * member and a TLS key): another file is checked only for root and
+	 * the daemon's own user, who could read it anyway.  frontdoor(1)
+	 * checks it as the caller instead (frontdoord -t).
+	 */
+	if (nargs == 1 &&
+	    (cl->readonly || (cl->uid != 0 && cl->uid != geteuid()))) {
+		snprintf(err, errlen,
+		    "permission denied: check FILE is for root and the "
+		    "daemon's user; \"check\" alone checks the daemon's "
+		    "configuration");
+		log_info("control: check %.200s refused (uid %u)", args[0],
+		    (unsigned)cl->uid);
+		return (-1);
+	}
+	wt = xcalloc(1, sizeof(*wt));
 	wt->cl = cl;
 	snprintf(wt->tag, sizeof(wt->tag), "%s", tag);
 	wt->file =
@@ -616,27 +664,31 @@ cmd_readonly(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	return (0);
 }
 
-static int
-ban_info_cmp(const void *a, const void *b)
-{
-	const struct ban_info *x = a, *y = b;
+/*
+ * One line per ban in force, the soonest to end first: a page of at most
+ * CTL_BANS_PAGE from OFFSET, so that a reply fits the client's output
+ * bound (CTL_OUT_MAX) with room for events; a client asks for pages until
+ * one comes short.
+ */
+#define CTL_BANS_PAGE 4096 /* about 100 bytes a line */
 
-	return x->until_ms < y->until_ms ? -1 : x->until_ms > y->until_ms;
-}
-
-/* One line per ban in force, the soonest to end first. */
 static int
 cmd_bans(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
 	struct ban_info *bans;
-	uint64_t         now = fd_wall_us() / 1000;
-	size_t           i, n;
+	uint64_t now = fd_wall_us() / 1000, off = 0, count = CTL_BANS_PAGE;
+	size_t   i, n;
 
-	(void)cl, (void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
-	n = ban_list(&bans, now);
-	if (n > 1)
-		qsort(bans, n, sizeof(*bans), ban_info_cmp);
+	(void)cl, (void)tag;
+	if ((nargs > 0 && parse_uint(args[0], 0, UINT32_MAX, &off) != 0) ||
+	    (nargs > 1 && parse_uint(args[1], 1, CTL_BANS_PAGE, &count) != 0)) {
+		snprintf(err, errlen,
+		    "usage: bans [OFFSET [COUNT]], COUNT from 1 to %d",
+		    CTL_BANS_PAGE);
+		return (-1);
+	}
+	n = ban_list(&bans, now, off, count, NULL);
 	for (i = 0; i < n; i++) {
 		buf_puts(out, "{\"address\":");
 		json_cstr(out, bans[i].addr);
@@ -656,28 +708,28 @@ cmd_unban(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
 	struct buf ev;
+	char       name[48];
 	int        r;
 
 	(void)nargs;
-	switch (ban_lift(args[0])) {
-	case -1:
+	if (ban_text(args[0], name, sizeof(name)) != 0) {
 		snprintf(err, errlen,
-		    "bad address: %.100s, expected an IPv4 or IPv6 address",
+		    "bad address: %.100s, expected an IPv4 or IPv6 address "
+		    "or an IPv6 /64",
 		    args[0]);
 		return (-1);
-	case 0:
-		snprintf(err, errlen, "no ban for %.100s", args[0]);
-		return (-1);
-	default:
-		break;
 	}
-	log_info("control: unban %s (uid %u)", args[0], (unsigned)cl->uid);
+	if (ban_lift(name) != 1) {
+		snprintf(err, errlen, "no ban for %s", name);
+		return (-1);
+	}
+	log_info("control: unban %s (uid %u)", name, (unsigned)cl->uid);
 	buf_init(&ev, 0);
 	buf_puts(&ev, "{\"type\":\"unban\",\"address\":");
-	json_cstr(&ev, args[0]);
+	json_cstr(&ev, name);
 	buf_puts(&ev, "}");
 	buf_puts(out, "{\"address\":");
-	json_cstr(out, args[0]);
+	json_cstr(out, name);
 	buf_puts(out, ",\"unbanned\":true");
 	r = ctl_switch_done(cl, tag, &ev, out);
 	buf_free(&ev);
@@ -693,6 +745,7 @@ cmd_ban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	const struct config *cfg = ctl_ops->config();
 	uint64_t             ms = cfg->ban_time_ms, until;
 	struct buf           ev;
+	char                 name[48];
 	int                  r;
 
 	if (nargs == 2 && (parse_duration_ms(args[1], &ms) != 0 || ms == 0)) {
@@ -703,21 +756,23 @@ cmd_ban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	if (ms == 0)
 		ms = 3600 * 1000;
 	until = fd_wall_us() / 1000 + ms;
-	if (ban_add(args[0], until) != 0) {
+	if (ban_text(args[0], name, sizeof(name)) != 0 ||
+	    ban_add(name, until) != 0) {
 		snprintf(err, errlen,
-		    "bad address: %.100s, expected an IPv4 or IPv6 address",
+		    "bad address: %.100s, expected an IPv4 or IPv6 address "
+		    "or an IPv6 /64",
 		    args[0]);
 		return (-1);
 	}
-	log_info("control: ban %s for %llus (uid %u)", args[0],
+	log_info("control: ban %s for %llus (uid %u)", name,
 	    (unsigned long long)(ms / 1000), (unsigned)cl->uid);
 	buf_init(&ev, 0);
 	buf_puts(&ev, "{\"type\":\"ban\",\"address\":");
-	json_cstr(&ev, args[0]);
+	json_cstr(&ev, name);
 	buf_printf(&ev, ",\"until\":%llu,\"reason\":\"by hand\"}",
 	    (unsigned long long)(until / 1000));
 	buf_puts(out, "{\"address\":");
-	json_cstr(out, args[0]);
+	json_cstr(out, name);
 	buf_printf(out, ",\"banned\":true,\"until\":%llu",
 	    (unsigned long long)(until / 1000));
 	r = ctl_switch_done(cl, tag, &ev, out);
@@ -790,19 +845,25 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "reload", "reload", "read the configuration again (as SIGHUP)", 0, 0,
 	    1, cmd_reload },
 	{ "check", "check [FILE]",
-	    "check a configuration file without applying it", 0, 1, 0,
-	    cmd_check },
+	    "check the configuration (FILE: root and the daemon's user only) "
+	    "without applying it",
+	    0, 1, 0, cmd_check },
 	{ "subscribe", "subscribe", "receive live events", 0, 0, 0,
 	    cmd_subscribe },
 	{ "unsubscribe", "unsubscribe", "stop live events", 0, 0, 0,
 	    cmd_unsubscribe },
 	{ "readonly", "readonly", "make this session read-only", 0, 0, 0,
 	    cmd_readonly },
-	{ "bans", "bans", "list bans with the time left", 0, 0, 0, cmd_bans },
+	{ "bans", "bans [OFFSET [COUNT]]",
+	    "list bans with the time left, soonest to end first (pages of "
+	    "4096)",
+	    0, 2, 0, cmd_bans },
 	{ "ban", "ban ADDR [DURATION]",
-	    "ban a client on every route (default: ban_time)", 1, 2, 1,
-	    cmd_ban },
-	{ "unban", "unban ADDR", "lift a ban", 1, 1, 1, cmd_unban },
+	    "ban a client (an IPv6 address: its /64) on every route "
+	    "(default: ban_time)",
+	    1, 2, 1, cmd_ban },
+	{ "unban", "unban ADDR", "lift a ban (ADDR: an address or its /64)", 1,
+	    1, 1, cmd_unban },
 	{ "cache purge", "cache purge ROUTE [PREFIX]",
 	    "drop cached responses of a route (under a path prefix)", 1, 2, 1,
 	    cmd_cache_purge },

@@ -74,5 +74,7 @@ void ctl_subscribe(struct ctl_client *, int on);
  * 0 or a negative errno. */
 typedef void (*ctl_state_done)(void *arg, int error);
 void ctl_state_save(const struct config *, ctl_state_done, void *arg);
+/* Once a second: a write that failed is tried again after a while. */
+void ctl_state_tick(void);
 
 #endif

@@ -22,7 +22,10 @@
  *   backend ROUTE ADDR disabled|draining
  *   ban ADDR UNTIL          (UNTIL: UNIX seconds)
  */
-#define STATE_MAX (1024 * 1024)
+/* A failed write is tried again after this long (the old file stays). */
+#define STATE_RETRY_MS 5000
+/* The longest "ban ADDR UNTIL\n" line. */
+#define STATE_BAN_LINE (4 + sizeof(((struct ban_info *)0)->addr) + 1 + 20 + 1)
 
 static const char *route_words[] = { NULL, "enabled", "disabled",
 	"maintenance" };
@@ -41,8 +44,10 @@ static struct {
 	char                *path; /* of the save in flight */
 	struct buf           text;
 	int                  error;
-	struct state_waiter *running; /* told when the save in flight ends */
-	struct state_waiter *waiting; /* need a save after it */
+	int                  failed;   /* the last write: try again */
+	uint64_t             retry_ms; /* when (monotonic) */
+	struct state_waiter *running;  /* told when the save in flight ends */
+	struct state_waiter *waiting;  /* need a save after it */
 	const struct config *again;
 } state;
 
@@ -123,33 +128,50 @@ gone:
 	fclose(f);
 }
 
-static void
+/*
+ * The whole file into b, bounded by what it holds: every route and
+ * backend name, and every ban in the table.  Returns 0, or -ENOBUFS if
+ * the bound was wrong (then nothing is written: never a cut file).
+ */
+static int
 state_serialize(const struct config *cfg, struct buf *b)
 {
 	const struct route_conf *r;
 	struct ban_info         *bans;
-	size_t                   i, j, n;
-	int                      a;
+	size_t                   i, j, n, max = 256;
+	int                      a, rv = 0;
 
-	buf_puts(b,
+	n = ban_list(&bans, fd_wall_us() / 1000, 0, SIZE_MAX, NULL);
+	for (i = 0; i < cfg->nroutes; i++) {
+		r = &cfg->routes[i];
+		max += 32 + strlen(r->name);
+		for (j = 0; j < r->nbackends; j++)
+			max +=
+			    32 + strlen(r->name) + strlen(r->backends[j].name);
+	}
+	max += n * STATE_BAN_LINE;
+	buf_init(b, max);
+	rv |= buf_puts(b,
 	    "# frontdoor runtime state: written by frontdoord; "
 	    "read at start\n");
 	for (i = 0; i < cfg->nroutes; i++) {
 		r = &cfg->routes[i];
 		if ((a = stats_route_admin(r->id)) != ROUTE_ADMIN_NONE)
-			buf_printf(b, "route %s %s\n", r->name, route_words[a]);
+			rv |= buf_printf(b, "route %s %s\n", r->name,
+			    route_words[a]);
 		for (j = 0; j < r->nbackends; j++) {
 			a = stats_backend_admin(r->backends[j].id);
 			if (a != BACKEND_ADMIN_NONE)
-				buf_printf(b, "backend %s %s %s\n", r->name,
-				    r->backends[j].name, backend_words[a]);
+				rv |=
+				    buf_printf(b, "backend %s %s %s\n", r->name,
+				        r->backends[j].name, backend_words[a]);
 		}
 	}
-	n = ban_list(&bans, fd_wall_us() / 1000);
 	for (i = 0; i < n; i++)
-		buf_printf(b, "ban %s %llu\n", bans[i].addr,
+		rv |= buf_printf(b, "ban %s %llu\n", bans[i].addr,
 		    (unsigned long long)(bans[i].until_ms / 1000));
 	free(bans);
+	return (rv < 0 ? -ENOBUFS : 0);
 }
 
 /* Thread pool: temp file, fsync, rename, fsync the directory. */
@@ -161,7 +183,8 @@ state_write(uv_work_t *req)
 	size_t off = 0;
 
 	(void)req;
-	state.error = 0;
+	if (state.error != 0)
+		return; /* not serialized: the old file stays */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", state.path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
@@ -209,9 +232,15 @@ state_written(uv_work_t *req, int status)
 	int                  error = status != 0 ? status : state.error;
 
 	(void)req;
-	if (error != 0)
-		log_error("state file %s: %s", state.path, strerror(-error));
 	state.busy = 0;
+	state.failed = error != 0;
+	if (error != 0) {
+		/* A full disk (ENOSPC), an I/O error: the old file is whole. */
+		log_error("state file %s: %s; the previous file is kept, "
+		          "trying again in %d s",
+		    state.path, strerror(-error), STATE_RETRY_MS / 1000);
+		state.retry_ms = uv_now(uv_default_loop()) + STATE_RETRY_MS;
+	}
 	for (wt = state.running; wt != NULL; wt = next) {
 		next = wt->next;
 		if (wt->done != NULL)
@@ -238,8 +267,7 @@ state_start(const struct config *cfg)
 	free(state.path);
 	state.path = xstrdup(cfg->state_file);
 	buf_free(&state.text);
-	buf_init(&state.text, STATE_MAX);
-	state_serialize(cfg, &state.text);
+	state.error = state_serialize(cfg, &state.text);
 	uv_queue_work(uv_default_loop(), &state.work, state_write,
 	    state_written);
 }
@@ -257,6 +285,14 @@ ctl_state_save(const struct config *cfg, ctl_state_done done, void *arg)
 	*pp = wt;
 	if (!state.busy)
 		state_start(cfg);
+}
+
+void
+ctl_state_tick(void)
+{
+	if (state.failed && !state.busy &&
+	    uv_now(uv_default_loop()) >= state.retry_ms && ctl_ops != NULL)
+		state_start(ctl_ops->config());
 }
 
 /*

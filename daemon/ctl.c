@@ -511,12 +511,58 @@ ctl_subscribe(struct ctl_client *cl, int on)
 	ctl_subscribers_changed();
 }
 
+/*
+ * Bind the listener where nobody can see it yet: a name of our own next to
+ * the path, mode 0600 from the umask at bind(2), then its group and 0660,
+ * then rename(2) onto the path.  The path never names a socket with other
+ * owners or looser permissions than the final ones, and a client that
+ * connects finds it listening.  (fchmod/fchown on the socket's descriptor
+ * would not do: Linux applies them to the socket, not the file bind makes.)
+ * A path too long for a name beside it is bound in place, still created
+ * 0600 and widened only after its group is set.
+ */
+static int
+ctl_bind(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat        sb;
+	char              *tmp;
+	mode_t             old;
+	int                error;
+
+	tmp = xasprintf("%s.%ld.new", path, (long)getpid());
+	if (strlen(tmp) >= sizeof(sun.sun_path)) {
+		free(tmp);
+		tmp = NULL;
+		if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+			unlink(path);
+	} else if (lstat(tmp, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		unlink(tmp);
+	old = umask(0177);
+	error = uv_pipe_bind(&ctl.listener, tmp != NULL ? tmp : path);
+	umask(old);
+	if (error != 0)
+		goto out;
+	if (ctl.has_group &&
+	    (lchown(tmp != NULL ? tmp : path, (uid_t)-1, ctl.group) != 0 ||
+	        chmod(tmp != NULL ? tmp : path, 0660) != 0)) {
+		error = -errno;
+		goto out;
+	}
+	if (tmp != NULL && rename(tmp, path) != 0)
+		error = -errno;
+out:
+	if (error != 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return (error);
+}
+
 int
 ctl_start(uv_loop_t *loop, const struct config *cfg, const struct ctl_ops *ops)
 {
 	struct group *gr;
 	struct stat   sb;
-	mode_t        old;
 	int           error;
 
 	ctl.loop = loop;
@@ -529,25 +575,14 @@ ctl_start(uv_loop_t *loop, const struct config *cfg, const struct ctl_ops *ops)
 		ctl.has_group = 1;
 	}
 	ctl.path = xstrdup(cfg->control_socket);
-	/* A socket left by a daemon that died: replace it, nothing else. */
-	if (lstat(ctl.path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(ctl.path);
+	/* A socket left by a daemon that died is replaced, nothing else. */
+	if (lstat(ctl.path, &sb) == 0 && !S_ISSOCK(sb.st_mode))
+		return (-EADDRINUSE);
 	if ((error = uv_pipe_init(loop, &ctl.listener, 0)) != 0)
 		return (error);
 	ctl.listener.data = NULL;
-	/* Never a moment with looser permissions than the final ones. */
-	old = umask(0177);
-	error = uv_pipe_bind(&ctl.listener, ctl.path);
-	umask(old);
-	if (error != 0)
+	if ((error = ctl_bind(ctl.path)) != 0)
 		goto fail;
-	if (ctl.has_group) {
-		if (chown(ctl.path, (uid_t)-1, ctl.group) != 0 ||
-		    chmod(ctl.path, 0660) != 0) {
-			error = -errno;
-			goto fail;
-		}
-	}
 	if ((error = uv_listen((uv_stream_t *)&ctl.listener, 16,
 	         ctl_connection_cb)) != 0)
 		goto fail;
@@ -570,6 +605,7 @@ ctl_tick(void)
 		ctl.bans_saved = changes;
 		ctl_state_save(ctl_ops->config(), NULL, NULL);
 	}
+	ctl_state_tick();
 }
 
 void

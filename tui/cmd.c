@@ -43,6 +43,7 @@ static int cmd_reload(struct cmd_ctx *, const struct cmd_entry *, int, char **);
 static int cmd_log(struct cmd_ctx *, const struct cmd_entry *, int, char **);
 static int cmd_check(struct cmd_ctx *, const struct cmd_entry *, int, char **);
 static int cmd_help(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+static int cmd_bans(struct cmd_ctx *, const struct cmd_entry *, int, char **);
 
 static const struct cmd_entry cmd_table[] = {
 	{ "status", NULL, 0, 0, "status",
@@ -67,18 +68,21 @@ static const struct cmd_entry cmd_table[] = {
 	    "send no requests to a backend", 1, cmd_switch },
 	{ "backend", "drain", 2, 2, "backend drain ROUTE ADDR",
 	    "no new requests; those in flight finish", 1, cmd_switch },
-	{ "bans", NULL, 0, 0, "bans", "current bans with the time left", 0,
-	    cmd_plain },
+	{ "bans", NULL, 0, 0, "bans",
+	    "current bans with the time left (IPv6: by /64)", 0, cmd_bans },
 	{ "ban", NULL, 1, 2, "ban ADDR [DURATION]",
 	    "ban a client on every route (default: ban_time)", 1, cmd_plain },
-	{ "unban", NULL, 1, 1, "unban ADDR", "lift a ban", 1, cmd_plain },
+	{ "unban", NULL, 1, 1, "unban ADDR",
+	    "lift a ban (ADDR: an address or its /64)", 1, cmd_plain },
 	{ "reload", NULL, 0, 0, "reload",
 	    "reload the configuration (as SIGHUP); print the result", 1,
 	    cmd_reload },
 	{ "log", NULL, 0, 0, "log", "follow live requests until interrupted", 0,
 	    cmd_log },
 	{ "check", NULL, 0, 1, "check [FILE]",
-	    "validate a configuration without applying it", 0, cmd_check },
+	    "validate a configuration without applying it (FILE: as you, "
+	    "unless you are root or the daemon's user)",
+	    0, cmd_check },
 	{ "cache", "purge", 1, 2, "cache purge ROUTE [PREFIX]",
 	    "drop cached responses of a route", 1, cmd_plain },
 	{ "help", NULL, 0, 0, "help", "list the commands", 0, cmd_help },
@@ -347,17 +351,15 @@ cmd_plain(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
  * fmt prints the human form.
  */
 static int
-cmd_verdict(struct cmd_ctx *ctx, int argc, char **argv,
+cmd_verdict_of(struct cmd_ctx *ctx, char **argv, struct client_reply *rp,
     int (*fmt)(struct buf *, struct buf *, const struct jsonr *))
 {
-	struct client_reply r;
+	struct client_reply r = *rp;
 	struct jsonr      **rows = NULL;
 	struct buf          out, err;
 	int                 rv, ok = 1;
 	size_t              i;
 
-	if ((rv = cmd_ask(ctx, argc, argv, &r)) != EXIT_OK)
-		return rv;
 	buf_init(&out, 0);
 	buf_init(&err, 0);
 	if ((rv = cmd_parse(ctx, &r, &rows)) != EXIT_OK)
@@ -392,6 +394,18 @@ out:
 }
 
 static int
+cmd_verdict(struct cmd_ctx *ctx, int argc, char **argv,
+    int (*fmt)(struct buf *, struct buf *, const struct jsonr *))
+{
+	struct client_reply r;
+	int                 rv;
+
+	if ((rv = cmd_ask(ctx, argc, argv, &r)) != EXIT_OK)
+		return rv;
+	return cmd_verdict_of(ctx, argv, &r, fmt);
+}
+
+static int
 cmd_reload(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
     char **argv)
 {
@@ -402,9 +416,10 @@ cmd_reload(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 static int
 cmd_check(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 {
-	char  cwd[PATH_MAX], why[256];
-	char *file = NULL, *words[2] = { argv[0], NULL };
-	int   rv, errnum;
+	struct client_reply r;
+	char                cwd[PATH_MAX], why[256];
+	char               *file = NULL, *words[2] = { argv[0], NULL };
+	int                 rv, errnum;
 
 	(void)e;
 	/* The daemon has its own working directory: send an absolute path. */
@@ -438,12 +453,86 @@ cmd_check(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 		    ctx->client.err);
 		goto local;
 	}
-	rv = cmd_verdict(ctx, argc, words, print_check);
+	if (file == NULL) {
+		rv = cmd_verdict(ctx, argc, words, print_check);
+		return rv;
+	}
+	/*
+	 * The daemon checks another file only for root and its own user (it
+	 * may read what the caller may not): anyone else checks it as
+	 * themselves.
+	 */
+	rv = client_call(&ctx->client, argc, words, &r);
+	if (rv == CLIENT_FAILED) {
+		free(file);
+		return cmd_unreachable(ctx);
+	}
+	if (rv == CLIENT_REFUSED) {
+		if (strncmp(r.error, "permission denied", 17) != 0) {
+			fprintf(stderr, "frontdoor: %s\n", r.error);
+			client_reply_free(&r);
+			free(file);
+			return EXIT_REFUSED;
+		}
+		client_reply_free(&r);
+		fprintf(stderr,
+		    "frontdoor: frontdoord checks FILE only for root and its "
+		    "own user; checking locally with frontdoord -t\n");
+		goto local;
+	}
+	rv = cmd_verdict_of(ctx, words, &r, print_check);
 	free(file);
 	return rv;
 local:
 	rv = check_local(file != NULL ? file : DEFAULT_CONFIG, ctx->json);
 	free(file);
+	return rv;
+}
+
+/*
+ * bans: every ban, a page at a time (the daemon sends at most a page a
+ * reply so that it fits its output bound), until a page comes short.
+ */
+#define CMD_BANS_PAGE  4096
+#define CMD_BANS_PAGES 1024 /* far more than the daemon's table holds */
+
+static int
+cmd_bans(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	struct client_reply r;
+	struct jsonr      **rows = NULL;
+	struct buf          b;
+	char                off[32], count[32];
+	char               *words[3] = { argv[0], off, count };
+	size_t              done = 0, i;
+	int                 rv = EXIT_OK, page;
+
+	(void)e, (void)argc;
+	snprintf(count, sizeof count, "%d", CMD_BANS_PAGE);
+	buf_init(&b, 0);
+	for (page = 0; page < CMD_BANS_PAGES; page++) {
+		snprintf(off, sizeof off, "%zu", done);
+		if ((rv = cmd_ask(ctx, 3, words, &r)) != EXIT_OK)
+			break;
+		buf_reset(&b);
+		if (ctx->json) {
+			for (i = 0; i < r.n; i++) {
+				buf_puts(&b, r.lines[i]);
+				buf_puts(&b, "\n");
+			}
+		} else if ((rv = cmd_parse(ctx, &r, &rows)) == EXIT_OK)
+			cmd_fmt_object(&b, rows, r.n);
+		cmd_rows_free(rows, r.n);
+		rows = NULL;
+		done += r.n;
+		i = r.n;
+		client_reply_free(&r);
+		if (rv != EXIT_OK || (rv = cmd_out(&b)) != EXIT_OK)
+			break;
+		if (i < CMD_BANS_PAGE)
+			break;
+	}
+	buf_free(&b);
 	return rv;
 }
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* The dashboard's state, built from frontdoord's JSON: no curses, no I/O. */
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,10 +540,21 @@ model_route_find(struct model *m, const char *name)
 struct model_ban *
 model_ban_find(struct model *m, const char *address)
 {
-	size_t i;
+	unsigned char a[16];
+	char          net[INET6_ADDRSTRLEN + 4];
+	size_t        i;
 
 	for (i = 0; i < m->nbans; i++)
 		if (strcmp(m->bans[i].address, address) == 0)
+			return &m->bans[i];
+	/* frontdoord bans an IPv6 client by its /64, and lists the prefix. */
+	if (inet_pton(AF_INET6, address, a) != 1)
+		return NULL;
+	memset(a + 8, 0, 8);
+	inet_ntop(AF_INET6, a, net, sizeof net);
+	strcat(net, "/64");
+	for (i = 0; i < m->nbans; i++)
+		if (strcmp(m->bans[i].address, net) == 0)
 			return &m->bans[i];
 	return NULL;
 }

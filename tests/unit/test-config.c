@@ -554,11 +554,11 @@ test_structure_errors(void **state)
 	    "\"just some words\": expected KEY = VALUE or [SECTION]"));
 	assert_true(has_err(&e, "main.ini", 4, "missing key name"));
 	assert_true(has_err(&e, "main.ini", 5,
-	    "[unknown]: unknown section, expected [frontdoor] or "
+	    "\"[unknown]\": unknown section, expected [frontdoor] or "
 	    "[route NAME]"));
-	assert_true(has_err(&e, "main.ini", 7, "[route ]: bad route name"));
+	assert_true(has_err(&e, "main.ini", 7, "[route \"\"]: bad route name"));
 	assert_true(has_err(&e, "main.ini", 8,
-	    "[route bad/name]: bad route name, expected [route NAME] with "
+	    "[route \"bad/name\"]: bad route name, expected [route NAME] with "
 	    "NAME made of A-Z a-z 0-9 _ . -"));
 	assert_true(has_err(&e, "main.ini", 11,
 	    "[route ok]: route name already used at "));
