@@ -41,6 +41,9 @@ struct ban_entry {
 	uint64_t until_ms; /* banned until; 0: a counter */
 };
 
+_Static_assert(sizeof(struct ban_entry) == 48,
+    "frontdoord(8) gives 48 bytes a ban table entry");
+
 struct ban_event {
 	uint8_t  key[16];
 	uint64_t until_ms;

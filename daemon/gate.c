@@ -127,9 +127,13 @@ gate_auth_failed(struct exchange *x, int family, const uint8_t *addr,
 	    user != NULL ? user : "");
 	if (ban_fail(family, addr, cfg->ban_after, cfg->ban_window_ms,
 	        cfg->ban_time_ms, fd_wall_us() / 1000))
-		log_warn("client %s banned for %llu s after %u failed auth "
+		log_warn("client %s banned%s for %llu s after %u failed auth "
 		         "attempts",
-		    x->client_ip, (unsigned long long)(cfg->ban_time_ms / 1000),
+		    x->client_ip,
+		    family == AF_INET6 && strchr(x->client_ip, '.') == NULL ?
+		        " (its /64)" :
+		        "",
+		    (unsigned long long)(cfg->ban_time_ms / 1000),
 		    cfg->ban_after);
 	proxy_deny(x, 401, "auth", x->route->auth_header);
 }
