@@ -44,7 +44,7 @@ struct gate_job {
 /* Each worker's loop runs on its own thread: this counts its jobs. */
 static __thread unsigned gate_pending;
 
-/* The client address of SPEC 3 as bytes and as a socket address. */
+/* The client address (frontdoor.ini(5), trusted_proxies) as bytes and as a socket address. */
 static void
 gate_client(const struct exchange *x, union sockaddr_any *sa, int *family,
     uint8_t *addr)

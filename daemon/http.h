@@ -106,7 +106,7 @@ struct http_response {
  * Returns the length of the head (through the empty line) when complete;
  * 0 when more bytes are needed (and none of the limits is passed yet);
  * a negative HTTP status when the head is invalid: -400 malformed (every
- * strict-parsing case of SPEC 4), -414 target longer than max_uri, -431 head
+ * strict-parsing case of frontdoord(8)), -414 target longer than max_uri, -431 head
  * longer than max_head or more headers than max_headers, -505 a version other
  * than HTTP/1.0 or HTTP/1.1.  When errp is not NULL, *errp is set to a short
  * static reason on error (for the debug log).

@@ -220,7 +220,7 @@ list_has(const char *v, size_t len, const char *tok)
 }
 
 /*
- * Compression for this response (SPEC: frontdoor.ini(5) compress): never
+ * Compression for this response (frontdoor.ini(5), compress): never
  * for a coded body, event streams, partial content, small or empty bodies,
  * bodiless responses, HEAD, or a client that did not ask.  has_len: the
  * body's length is known to be len.

@@ -7,8 +7,9 @@
 #include "proxy-head.h"
 #include "util.h"
 
-static void
-head_field(struct buf *b, const char *n, size_t nl, const char *v, size_t vl)
+void
+proxy_head_field(struct buf *b, const char *n, size_t nl, const char *v,
+    size_t vl)
 {
 	buf_append(b, n, nl);
 	buf_append(b, ": ", 2);
@@ -124,7 +125,8 @@ proxy_head_build(struct buf *b, const struct http_request *req,
 		if (http_connection_names(req->headers, req->nheaders, h->name,
 		        h->name_len))
 			continue;
-		head_field(b, h->name, h->name_len, h->value, h->value_len);
+		proxy_head_field(b, h->name, h->name_len, h->value,
+		    h->value_len);
 	}
 
 	/* Only a trusted proxy's X-Forwarded-For list is carried on. */
@@ -141,7 +143,7 @@ proxy_head_build(struct buf *b, const struct http_request *req,
 	if (hp->sized) {
 		snprintf(num, sizeof(num), "%llu",
 		    (unsigned long long)hp->content_length);
-		head_field(b, "Content-Length", 14, num, strlen(num));
+		proxy_head_field(b, "Content-Length", 14, num, strlen(num));
 	} else if (hp->chunked)
 		buf_puts(b, "Transfer-Encoding: chunked\r\n");
 	if (hp->upgrade)
@@ -150,8 +152,10 @@ proxy_head_build(struct buf *b, const struct http_request *req,
 	    hp->tls ? "X-Forwarded-Proto: https\r\n" :
 	              "X-Forwarded-Proto: http\r\n");
 	if (req->host != NULL)
-		head_field(b, "X-Forwarded-Host", 16, req->host, req->host_len);
-	head_field(b, "X-Real-IP", 9, hp->client_ip, strlen(hp->client_ip));
-	head_field(b, "X-Request-Id", 12, hp->id, strlen(hp->id));
+		proxy_head_field(b, "X-Forwarded-Host", 16, req->host,
+		    req->host_len);
+	proxy_head_field(b, "X-Real-IP", 9, hp->client_ip,
+	    strlen(hp->client_ip));
+	proxy_head_field(b, "X-Request-Id", 12, hp->id, strlen(hp->id));
 	buf_append(b, "\r\n", 2);
 }

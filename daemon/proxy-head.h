@@ -28,6 +28,10 @@ struct head_params {
 	int    host_is_backend; /* empty: the caller writes the backend's */
 };
 
+/* Append the field line "n: v\r\n" to b. */
+void proxy_head_field(struct buf *b, const char *n, size_t nl, const char *v,
+    size_t vl);
+
 /*
  * Append to b the head for the backend: the request line with req->path
  * (the canonical path and query), Host, the client's end-to-end fields

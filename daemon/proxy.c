@@ -163,7 +163,7 @@ is_trusted(const struct config *cfg, int family, const uint8_t *addr)
 }
 
 /*
- * SPEC 3: the client is the peer, or, when the peer is a trusted proxy, the
+ * frontdoor.ini(5), trusted_proxies: the client is the peer, or, when the peer is a trusted proxy, the
  * rightmost X-Forwarded-For address that is not a trusted proxy.
  */
 static void
@@ -213,15 +213,6 @@ proxy_client_addr(struct exchange *x, const struct http_request *req,
 				return;
 		}
 	}
-}
-
-static void
-head_header(struct buf *b, const char *n, size_t nl, const char *v, size_t vl)
-{
-	buf_append(b, n, nl);
-	buf_append(b, ": ", 2);
-	buf_append(b, v, vl);
-	buf_append(b, "\r\n", 2);
 }
 
 static int
@@ -813,7 +804,7 @@ proxy_add_header(struct exchange *x, const char *name, const char *value)
 	if (b->len < 2 || buf_reserve(b, add) != 0)
 		return;
 	b->len -= 2; /* the final CRLF */
-	head_header(b, name, nl, value, vl);
+	proxy_head_field(b, name, nl, value, vl);
 	buf_append(b, "\r\n", 2);
 }
 
@@ -1130,7 +1121,8 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 			continue;
 		if (proxy_cache_header(x, h, b))
 			continue;
-		head_header(b, h->name, h->name_len, h->value, h->value_len);
+		proxy_head_field(b, h->name, h->name_len, h->value,
+		    h->value_len);
 	}
 	proxy_cache_headers(x, resp, b);
 	/*

@@ -17,7 +17,7 @@ int  route_build(struct config *, char *err, size_t errlen);
 void route_free(struct route *);
 
 /*
- * The route for a request, by SPEC section 3: among routes whose host and
+ * The route for a request, as frontdoor.ini(5) says: among routes whose host and
  * path match, an exact host beats a wildcard, a wildcard beats any-host,
  * then the longest path prefix (on segment boundaries) wins.  host may carry
  * a port and a trailing dot, and any case; path is the request target's path

@@ -94,7 +94,7 @@ int client_event(struct client *, const char **json);
  */
 int client_words_ok(int argc, char *const *argv, char *why, size_t whylen);
 
-/* The likely cause of a connect(2) failure, for people (SPEC §2). */
+/* The likely cause of a connect(2) failure, for people (frontdoor(1)). */
 const char *client_cause(int errnum);
 
 #endif

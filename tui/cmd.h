@@ -7,7 +7,7 @@
 
 #include "client.h"
 
-/* Exit statuses, SPEC §2 and frontdoor(1). */
+/* Exit statuses, as frontdoor(1) gives them. */
 #define EXIT_OK          0
 #define EXIT_REFUSED     1 /* the daemon refused, or reload/check not ok */
 #define EXIT_USAGE       2

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §2 frontdoord command line (-t, -V) and workers."""
+"""frontdoord(8): the command line (-t, -V) and workers."""
 
 import os
 import re

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §4 strict parsing and every error status: 400 404 408 413 414 431 502
+"""frontdoord(8): strict parsing and every error status: 400 404 408 413 414 431 502
 503 504 505, error pages, timeouts and max_connections."""
 
 import re

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §2 the frontdoor command: every command against a real frontdoord,
+"""frontdoor(1): the frontdoor command: every command against a real frontdoord,
 with its effect on real traffic; exit codes 0/1/2/3; --json; and the
 client's handling of a misbehaving daemon, played by a fake control socket
 in this file."""

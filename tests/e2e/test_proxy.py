@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §4 proxying: versions, keep-alive, backend pooling, bodies, chunked,
+"""frontdoord(8) proxying: versions, keep-alive, backend pooling, bodies, chunked,
 bodiless responses, 100-continue, hop-by-hop headers, forwarding headers."""
 
 import hashlib

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §3 route selection: exact host > wildcard > any host, then the longest
+"""frontdoor.ini(5) route selection: exact host > wildcard > any host, then the longest
 path prefix on segment boundaries; fall-through; 404; strip_path."""
 
 import pytest

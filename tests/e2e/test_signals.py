@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §2 signals: SIGHUP reload (good and bad), SIGTERM graceful stop,
+"""frontdoord(8) signals: SIGHUP reload (good and bad), SIGTERM graceful stop,
 SIGUSR1 reopens the access log."""
 
 import os

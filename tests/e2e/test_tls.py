@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §3 [tls] and issue 4: HTTPS with real clients (curl, openssl
+"""frontdoor.ini(5) [tls]: HTTPS with real clients (curl, openssl
 s_client, testssl.sh): certificates per SNI, refused protocols and suites,
 resumption, https_redirect, HSTS, X-Forwarded-Proto, reload of certificates.
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""SPEC §4: WebSocket and other Upgrade requests become a two-way tunnel."""
+"""frontdoord(8), WebSocket: upgrade requests become a two-way tunnel."""
 
 import base64
 import hashlib

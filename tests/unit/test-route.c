@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for daemon/route.c: every route selection rule of SPEC 3. */
+/* Unit tests for daemon/route.c: every route selection rule of frontdoor.ini(5). */
 
 #include <stdarg.h>
 #include <stddef.h>
