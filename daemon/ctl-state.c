@@ -186,7 +186,15 @@ state_write(uv_work_t *req)
 	if (state.error != 0)
 		return; /* not serialized: the old file stays */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", state.path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/*
+	 * A new file of our own: whatever is at the temp name (a leftover
+	 * of a crash, or a link planted in a directory the daemon's user
+	 * shares) is removed, never written through.
+	 */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		goto fail;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0640);
 	if (fd < 0)
 		goto fail;
 	while (off < state.text.len) {

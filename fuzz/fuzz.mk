@@ -24,8 +24,6 @@ FUZZ_BIN       = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 
 .PHONY: fuzz fuzz-run fuzz-replay
 
-fuzz: $(FUZZ_BIN)
-
 $(BUILD)/fuzz/%: fuzz/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
@@ -54,6 +52,9 @@ $(BUILD)/fuzz/fuzz-tls-hello: fuzz/fuzz-tls-hello.c daemon/tls.c daemon/tls.h \
 # The control protocol: request lines (daemon) and JSON replies (client).
 FUZZ_TARGETS  += fuzz-ctl
 $(BUILD)/fuzz/fuzz-ctl: common/ctlproto.c common/jsonr.c common/util.c
+
+# Prerequisites expand as read: these rules follow the last target above.
+fuzz: $(FUZZ_BIN)
 
 # All targets run side by side; each gets its own directory under one
 # mktemp -d for new inputs (fuzz/corpus/NAME is read, never written),

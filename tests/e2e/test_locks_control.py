@@ -172,6 +172,21 @@ def test_failed_state_write_keeps_the_old_file_and_retries(fd):
     assert "ban 127.0.0.20 " in state.read_text()
 
 
+def test_state_write_never_follows_a_planted_link(fd, workdir):
+    # A link at the temp name, planted by anyone who can write the state
+    # file's directory, is removed, not written through.
+    victim = workdir / "victim"
+    victim.write_text("precious\n")
+    link = fd.dir / "state.ini.tmp"
+    os.symlink(victim, link)
+    c = ctl(fd)
+    ok, r = c.cmd("ban 127.0.0.21")
+    assert ok and r[0]["saved"], r
+    assert victim.read_text() == "precious\n", "the state write followed a link"
+    assert "ban 127.0.0.21 " in (fd.dir / "state.ini").read_text()
+    assert not os.path.lexists(link)
+
+
 def secret_file(path):
     path.write_text(
         "[frontdoor]\n"
