@@ -12,6 +12,7 @@
 
 #include "ban.h"
 #include "buf.h"
+#include "client-key.h"
 #include "json.h"
 #include "util.h"
 
@@ -68,22 +69,6 @@ static struct {
 
 #define BE(i) (&bt.e[(i)-1])
 
-static const uint8_t ban_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-	0xff };
-
-/* As rate.c groups: IPv4 (mapped too) by address, IPv6 by its /64. */
-static void
-ban_key(int family, const uint8_t *addr, uint8_t key[16])
-{
-	if (family == AF_INET6 && memcmp(addr, ban_mapped, 12) != 0) {
-		memcpy(key, addr, 8);
-		memset(key + 8, 0, 8);
-		return;
-	}
-	memcpy(key, ban_mapped, 12);
-	memcpy(key + 12, family == AF_INET6 ? addr + 12 : addr, 4);
-}
-
 /* "192.0.2.1", "192.0.2.1/32", "2001:db8::1", "2001:db8::/64". */
 static int
 ban_key_parse(const char *s, uint8_t key[16])
@@ -100,7 +85,7 @@ ban_key_parse(const char *s, uint8_t key[16])
 	if (inet_pton(AF_INET, text, a) == 1) {
 		if (slash != NULL && strcmp(slash, "/32") != 0)
 			return -1;
-		ban_key(AF_INET, a, key);
+		client_key(AF_INET, a, key);
 		return 0;
 	}
 	if (inet_pton(AF_INET6, text, a) == 1) {
@@ -108,9 +93,9 @@ ban_key_parse(const char *s, uint8_t key[16])
 		if (slash != NULL &&
 		    (strcmp(slash, "/64") != 0 ||
 		        memcmp(a + 8, "\0\0\0\0\0\0\0\0", 8) != 0 ||
-		        memcmp(a, ban_mapped, 12) == 0))
+		        memcmp(a, client_key_mapped, 12) == 0))
 			return -1;
-		ban_key(AF_INET6, a, key);
+		client_key(AF_INET6, a, key);
 		return 0;
 	}
 	return -1;
@@ -121,7 +106,7 @@ ban_key_text(const uint8_t key[16], char *out, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	if (memcmp(key, ban_mapped, 12) == 0) {
+	if (memcmp(key, client_key_mapped, 12) == 0) {
 		inet_ntop(AF_INET, key + 12, out, (socklen_t)len);
 		return;
 	}
@@ -140,23 +125,10 @@ ban_text(const char *addr, char *out, size_t len)
 	return 0;
 }
 
-/* Seeded: addresses chosen to share a chain would make every look-up slow. */
 static uint32_t
 ban_hash(const uint8_t key[16])
 {
-	uint64_t h = bt.seed, v;
-	int      i;
-
-	for (i = 0; i < 16; i += 8) {
-		memcpy(&v, key + i, 8);
-		h ^= v;
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	h ^= h >> 29;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
-	return (uint32_t)h & (BAN_BUCKETS - 1);
+	return ((uint32_t)client_key_hash(bt.seed, key) & (BAN_BUCKETS - 1));
 }
 
 static void
@@ -377,7 +349,7 @@ ban_fail(int family, const uint8_t *addr, unsigned after, uint64_t window_ms,
 
 	if (after == 0)
 		return 0;
-	ban_key(family, addr, key);
+	client_key(family, addr, key);
 	pthread_mutex_lock(&bt.lock);
 	if ((i = ban_find(key)) == BAN_NONE)
 		i = ban_new(key);
@@ -412,7 +384,7 @@ ban_check(int family, const uint8_t *addr, uint64_t now_ms)
 
 	if (__atomic_load_n(&bt.nbanned, __ATOMIC_RELAXED) == 0)
 		return 0;
-	ban_key(family, addr, key);
+	client_key(family, addr, key);
 	pthread_mutex_lock(&bt.lock);
 	if ((i = ban_find(key)) != BAN_NONE && BE(i)->until_ms > now_ms)
 		left = BE(i)->until_ms - now_ms;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client-key.h"
 #include "rate.h"
 #include "util.h"
 
@@ -61,34 +62,7 @@ rate_init(void)
 static uint64_t
 rate_hash(const uint8_t *key, uint32_t route)
 {
-	uint64_t h = rt.seed ^ route, v;
-	int      i;
-
-	for (i = 0; i < 16; i += 8) {
-		memcpy(&v, key + i, 8);
-		h ^= v;
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	h ^= h >> 29;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
-	return h;
-}
-
-static void
-rate_key(int family, const uint8_t *addr, uint8_t key[16])
-{
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-		0xff };
-
-	if (family == AF_INET6 && memcmp(addr, mapped, 12) != 0) {
-		memcpy(key, addr, 8); /* the /64 */
-		memset(key + 8, 0, 8);
-		return;
-	}
-	memcpy(key, mapped, 12);
-	memcpy(key + 12, family == AF_INET6 ? addr + 12 : addr, 4);
+	return (client_key_hash(rt.seed ^ route, key));
 }
 
 #define E(s, i) (&(s)->e[(i)-1])
@@ -183,7 +157,7 @@ rate_take(unsigned route, int family, const uint8_t *addr, uint64_t interval_us,
 	if (interval_us == 0 || burst == 0)
 		return 1;
 	pthread_once(&rt.once, rate_init);
-	rate_key(family, addr, key);
+	client_key(family, addr, key);
 	h = rate_hash(key, route);
 	s = &rt.shards[h % RATE_SHARDS];
 	tau = interval_us * (burst - 1);
