@@ -566,21 +566,21 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 		}
 		if (strchr(colon + 1, ':') != NULL) {
 			auth_report(fn, arg, 0, path, line,
-			    "user %.100s: more than one ':', expected "
+			    "user \"%.100s\": more than one ':', expected "
 			    "USER:HASH (an htdigest file?)",
 			    p);
 			errors++;
 			continue;
 		}
 		if ((kind = auth_kind_of(colon + 1, &why)) < 0) {
-			auth_report(fn, arg, 0, path, line, "user %.100s: %s",
+			auth_report(fn, arg, 0, path, line, "user \"%.100s\": %s",
 			    p, why);
 			errors++;
 			continue;
 		}
 		if (kind == AUTH_SHA)
 			auth_report(fn, arg, 1, path, line,
-			    "user %.100s: {SHA} is unsalted SHA-1, accepted "
+			    "user \"%.100s\": {SHA} is unsalted SHA-1, accepted "
 			    "but weak; set a new password with htpasswd -B",
 			    p);
 		if (af->nusers == AUTH_MAX_USERS) {
@@ -608,7 +608,7 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 	for (i = 1; i < af->nusers; i++) {
 		if (strcmp(af->users[i - 1].user, af->users[i].user) == 0) {
 			auth_report(fn, arg, 0, path, af->users[i].line,
-			    "user %.100s listed twice (first at line %d), "
+			    "user \"%.100s\" listed twice (first at line %d), "
 			    "expected each user once",
 			    af->users[i].user, af->users[i - 1].line);
 			errors++;

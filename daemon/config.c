@@ -1416,7 +1416,6 @@ cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
 {
 	char   sec[300], names[600];
 	size_t i;
-	int    q;
 
 	cfg_section_name(l, sec, sizeof sec);
 	for (i = 0; i < n; i++) {
@@ -1425,13 +1424,10 @@ cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
 	}
 	if (i == n) {
 		cfg_key_names(keys, n, names, sizeof names);
-		/* Quoted unless it looks like a key: it may be any line's text
-		 * (a key file's), which the control socket does not repeat. */
-		q = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
-		        strlen(name) &&
-		    strlen(name) <= 64;
-		cfg_error(l, "%s %s%.100s%s: unknown key, expected one of: %s",
-		    sec, q ? "" : "\"", name, q ? "" : "\"", names);
+		/* Quoted: it may be any line's text (a key file's), which the
+		 * control socket does not repeat. */
+		cfg_error(l, "%s \"%.100s\": unknown key, expected one of: %s",
+		    sec, name, names);
 		return;
 	}
 	if (keys[i].flags & CFG_KEY_LATER) {
@@ -1465,7 +1461,7 @@ cfg_handler(void *arg, const char *section, const char *name, const char *value)
 	switch (l->sec) {
 	case CFG_SEC_NONE:
 		cfg_error(l,
-		    "%s: key outside any section, expected a "
+		    "\"%.100s\": key outside any section, expected a "
 		    "[frontdoor] or [route NAME] header before it",
 		    name);
 		break;

@@ -144,7 +144,7 @@ def test_every_hash_format_from_real_tools(authfd):
         assert "authorization" not in seen, "the password went to the backend: %r" % seen
         r = get(authfd, "/echo", headers={"Authorization": basic(user, pw + "x")})
         assert r.status == 401, "%s with a wrong password: %r" % (user, r)
-    assert authfd.wait_stderr(r"users\.htpasswd:\d+: user sha1: \{SHA\}"), \
+    assert authfd.wait_stderr(r'users\.htpasswd:\d+: user "sha1": \{SHA\}'), \
         "no warning for the {SHA} entry"
 
 
@@ -204,7 +204,7 @@ def test_plain_text_refused_by_check_and_reload(start_fd, backend, workdir):
     other = write(workdir / "check.ini", text)
     p = subprocess.run([FRONTDOORD, "-t", "-c", other], capture_output=True, text=True)
     assert p.returncode != 0, p.stdout
-    assert "%s:2: user bob: plain-text" % bad in p.stderr, p.stderr
+    assert "%s:2: user \"bob\": plain-text" % bad in p.stderr, p.stderr
     # The same file at reload: refused, the running configuration stays.
     fd.reload(text=text)
     assert fd.wait_stderr(r"reload failed"), fd.stderr()[-2000:]

@@ -226,6 +226,33 @@ def test_check_errors_never_quote_the_file(fd, workdir):
     assert SECRETS[0] not in json.dumps(r) + json.dumps(st), st
 
 
+
+def test_reload_errors_never_name_keys_or_users(fd, backend, workdir):
+    # A key name or a user name is text of a file the caller may not
+    # read: the socket shows it as "...", frontdoord -t shows it.
+    c = ctl(fd)
+    good = fd.config_path.read_text()
+    fd.config_path.write_text(good.replace(
+        "[frontdoor]\n", "[frontdoor]\ncorrecthorsebatterystaple = 1\n", 1))
+    ok, r = c.cmd("reload")
+    assert ok and r[0]["ok"] is False, r
+    ok, st = c.cmd("status")
+    text = json.dumps(r) + json.dumps(st)
+    assert "unknown key" in text and "correcthorsebatterystaple" not in text, text
+    users = workdir / "users"
+    users.write_text("alicesecretname:plaintext\n")
+    fd.config_path.write_text(good + "\n[route private]\npath = /private\n"
+                              "backends = %s\nauth_file = %s\n" % (
+                                  backend.addr, users))
+    ok, r = c.cmd("reload")
+    assert ok and r[0]["ok"] is False, r
+    ok, st = c.cmd("status")
+    text = json.dumps(r) + json.dumps(st)
+    assert "plain-text" in text and "alicesecretname" not in text, text
+    p = subprocess.run([FRONTDOORD, "-t", "-c", str(fd.config_path)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and '"alicesecretname"' in p.stderr, p.stderr
+
 PROBE = ("import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]);"
          "s.settimeout(10); f=s.makefile('rb'); f.readline();"
          "s.sendall(sys.argv[2].encode()+b'\\n'); print(f.readline().decode().strip());"

@@ -168,7 +168,7 @@ test_file_errors(void **state)
 	assert_null(af);
 	assert_int_equal(r.errors, 8);
 	assert_int_equal(r.line[0], 2);
-	assert_non_null(strstr(r.msg[0], "user bob: plain-text"));
+	assert_non_null(strstr(r.msg[0], "user \"bob\": plain-text"));
 	assert_int_equal(r.line[1], 3);
 	assert_int_equal(r.line[2], 4);
 	assert_int_equal(r.line[3], 5);
@@ -177,7 +177,7 @@ test_file_errors(void **state)
 	assert_int_equal(r.line[5], 7);
 	assert_int_equal(r.line[6], 8);
 	assert_int_equal(r.line[7], 9);
-	assert_non_null(strstr(r.msg[7], "ann listed twice (first at line 1)"));
+	assert_non_null(strstr(r.msg[7], "\"ann\" listed twice (first at line 1)"));
 
 	/* A NUL byte in a line. */
 	{

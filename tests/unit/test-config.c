@@ -473,7 +473,7 @@ test_bad_values(void **state)
 	assert_true(
 	    has_err(&e, "main.ini", 29, "[route r] enabled: bad value \"\""));
 	assert_true(has_err(&e, "main.ini", 30,
-	    "[route r] workers: unknown key, expected one of: host, path, "));
+	    "[route r] \"workers\": unknown key, expected one of: host, path, "));
 	assert_true(has_err(&e, "main.ini", 32,
 	    "[route r2] host: bad host \"*foo.com\""));
 	assert_true(has_err(&e, "main.ini", 33,
@@ -546,7 +546,7 @@ test_structure_errors(void **state)
 	               "[route ok2] trailing\n",
 	    &e);
 	assert_true(has_err(&e, "main.ini", 1,
-	    "workers: key outside any section, expected a [frontdoor] or "
+	    "\"workers\": key outside any section, expected a [frontdoor] or "
 	    "[route NAME] header"));
 	assert_true(has_err(&e, "main.ini", 2,
 	    "bad section header \"[frontdoor\", expected [NAME]"));
@@ -569,7 +569,7 @@ test_structure_errors(void **state)
 	    "[route nobackends] backends: missing required key, expected a "
 	    "list of host:port"));
 	assert_true(has_err(&e, "main.ini", 15,
-	    "[frontdoor] frobnicate: unknown key, expected one of: "
+	    "[frontdoor] \"frobnicate\": unknown key, expected one of: "
 	    "listen_http, user, workers"));
 	assert_true(has_err(&e, "main.ini", 16, "bad section header"));
 	/* Keys under a rejected header (line 6) are not reported again. */
@@ -956,8 +956,8 @@ test_error_cap(void **state)
 	cf = load_text(text, &e);
 	free(text);
 	expect_fail(cf, &e, 100);
-	assert_true(has_err(&e, "main.ini", 2, "bogus0: unknown key"));
-	assert_true(has_err(&e, "main.ini", 100, "bogus98: unknown key"));
+	assert_true(has_err(&e, "main.ini", 2, "\"bogus0\": unknown key"));
+	assert_true(has_err(&e, "main.ini", 100, "\"bogus98\": unknown key"));
 	assert_true(has_err(&e, "main.ini", 101, "too many errors (100)"));
 	config_errors_free(&e);
 

@@ -976,7 +976,7 @@ test_config(void **state)
 	assert_true(has_msg(&e, "main.ini", 7, "[tls] hsts: bad value"));
 	assert_true(has_msg(&e, "main.ini", 8, "[tls] cert: duplicate key"));
 	assert_true(has_msg(&e, "main.ini", 9,
-	    "[tls] color: unknown key, "
+	    "[tls] \"color\": unknown key, "
 	    "expected one of: cert, key, "
 	    "min_version, hsts"));
 	assert_true(has_msg(&e, "main.ini", 12,
