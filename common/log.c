@@ -209,10 +209,23 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (len == sizeof line - 1)
 		len--; /* room for the newline */
 
-	/* One call, one line: a message cannot forge further lines. */
+	/*
+	 * One call, one line: a message cannot forge further lines, and no
+	 * control character (C0, DEL, or C1 as UTF-8) reaches a terminal
+	 * that shows the log.
+	 */
 	for (i = start; i < len; i++) {
-		if (line[i] == '\n' || line[i] == '\r')
-			line[i] = ' ';
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c == 0x7f)
+			line[i] =
+			    c == '\t' || c == '\n' || c == '\r' ? ' ' : '?';
+		else if (c == 0xc2 && i + 1 < len &&
+		    (unsigned char)line[i + 1] >= 0x80 &&
+		    (unsigned char)line[i + 1] <= 0x9f) {
+			line[i] = '?';
+			line[++i] = '?';
+		}
 	}
 	line[len++] = '\n';
 	line[len] = '\0';

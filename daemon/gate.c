@@ -115,16 +115,47 @@ gate_country_ok(const struct route_conf *r, const char *cc)
 	    gate_country_in(r->allow_countries, r->nallow_countries, cc);
 }
 
+/*
+ * A user name as the client sent it, for the error log: quoted, with
+ * spaces, quotes, backslashes and every byte outside printable ASCII as
+ * \xNN, so it can neither pose as other words of the line nor reach a
+ * terminal as a control sequence.
+ */
+static void
+gate_user_text(const char *user, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t            o = 0;
+	unsigned char     c;
+
+	out[o++] = '"';
+	for (; (c = (unsigned char)*user) != '\0' && o + 6 < len; user++) {
+		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
 /* A wrong or malformed credential: 401, and one more toward a ban. */
 static void
 gate_auth_failed(struct exchange *x, int family, const uint8_t *addr,
     const char *user)
 {
 	const struct config *cfg = x->c->cfg;
+	char                 text[AUTH_MAX_USER * 4 + 8];
 
+	if (user != NULL)
+		gate_user_text(user, text, sizeof text);
 	log_info("request %s: client %s: wrong credentials%s%s", x->id,
 	    x->client_ip, user != NULL ? " for user " : "",
-	    user != NULL ? user : "");
+	    user != NULL ? text : "");
 	if (ban_fail(family, addr, cfg->ban_after, cfg->ban_window_ms,
 	        cfg->ban_time_ms, fd_wall_us() / 1000))
 		log_warn("client %s banned%s for %llu s after %u failed auth "

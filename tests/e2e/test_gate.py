@@ -148,6 +148,21 @@ def test_every_hash_format_from_real_tools(authfd):
         "no warning for the {SHA} entry"
 
 
+
+def test_user_name_cannot_forge_log_words(authfd):
+    # The name is the client's: in the error log it is one quoted word,
+    # with no byte that could pose as more of the line or move a terminal.
+    user = 'x client 198.51.100.7 banned\u009b31m"q\\'
+    r = get(authfd, "/echo", headers={"Authorization": basic(user, "pw")})
+    assert r.status == 401, r
+    assert authfd.wait_stderr(
+        r'wrong credentials for user "x\\x20client\\x20198\.51\.100\.7'
+        r'\\x20banned\\xc2\\x9b31m\\x22q\\x5c"$'.replace("$", r"\n")), \
+        authfd.stderr()[-1000:]
+    raw = authfd.stderr_path.read_bytes()
+    assert b"\xc2\x9b" not in raw and b"198.51.100.7 banned" not in raw
+
+
 def test_401_on_missing_wrong_malformed_and_nul(authfd):
     r = get(authfd, "/echo")
     assert r.status == 401, r
