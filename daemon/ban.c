@@ -28,7 +28,7 @@
  * is found at once when a new ban needs its place.
  */
 struct ban_entry {
-	uint8_t  key[16]; /* IPv4 as ::ffff:a.b.c.d, IPv6 the /64 */
+	uint8_t  key[16]; /* client-key.h, or a /48 or /32 (ban_prefix_key) */
 	uint32_t fails;
 	uint32_t hnext;
 	union {
@@ -69,14 +69,41 @@ static struct {
 
 #define BE(i) (&bt.e[(i)-1])
 
-/* "192.0.2.1", "192.0.2.1/32", "2001:db8::1", "2001:db8::/64". */
+/*
+ * The key of the /48 or /32 (plen) holding an IPv6 client key: its first
+ * plen bits, zeros, and plen in the last byte, which a /64's key (host
+ * half zero) and an IPv4 key (::ffff: before the address) never have.
+ */
+static void
+ban_prefix_key(const uint8_t key[16], int plen, uint8_t out[16])
+{
+	uint8_t k[16] = { 0 };
+
+	memcpy(k, key, (size_t)plen / 8);
+	k[15] = (uint8_t)plen;
+	memcpy(out, k, 16);
+}
+
+static int
+ban_key_plen(const uint8_t key[16])
+{
+	if (memcmp(key, client_key_mapped, 12) == 0)
+		return 32; /* IPv4: the whole address */
+	return key[15] != 0 ? key[15] : 64;
+}
+
+/*
+ * "192.0.2.1", "192.0.2.1/32", "2001:db8::1", "2001:db8::/64", and the
+ * wider bans "2001:db8:1::/48", "2001:db8::/32".
+ */
 static int
 ban_key_parse(const char *s, uint8_t key[16])
 {
 	uint8_t     a[16];
 	char        text[64];
 	const char *slash = strchr(s, '/');
-	size_t      len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	size_t      len = slash != NULL ? (size_t)(slash - s) : strlen(s), k;
+	int         plen;
 
 	if (len >= sizeof(text))
 		return -1;
@@ -89,13 +116,24 @@ ban_key_parse(const char *s, uint8_t key[16])
 		return 0;
 	}
 	if (inet_pton(AF_INET6, text, a) == 1) {
-		/* A prefix names the /64 exactly: no host bits. */
-		if (slash != NULL &&
-		    (strcmp(slash, "/64") != 0 ||
-		        memcmp(a + 8, "\0\0\0\0\0\0\0\0", 8) != 0 ||
-		        memcmp(a, client_key_mapped, 12) == 0))
+		/* A prefix names a /64, /48 or /32 exactly: no host bits. */
+		if (slash == NULL) {
+			client_key(AF_INET6, a, key);
+			return 0;
+		}
+		plen = strcmp(slash, "/64") == 0 ? 64 :
+		    strcmp(slash, "/48") == 0    ? 48 :
+		    strcmp(slash, "/32") == 0    ? 32 :
+		                                   0;
+		if (plen == 0 || memcmp(a, client_key_mapped, 12) == 0)
 			return -1;
+		for (k = plen / 8; k < 16; k++) {
+			if (a[k] != 0)
+				return -1;
+		}
 		client_key(AF_INET6, a, key);
+		if (plen != 64)
+			ban_prefix_key(key, plen, key);
 		return 0;
 	}
 	return -1;
@@ -110,8 +148,15 @@ ban_key_text(const uint8_t key[16], char *out, size_t len)
 		inet_ntop(AF_INET, key + 12, out, (socklen_t)len);
 		return;
 	}
-	inet_ntop(AF_INET6, key, a, sizeof(a));
-	snprintf(out, len, "%s/64", a);
+	if (key[15] != 0) {
+		uint8_t k[16];
+
+		memcpy(k, key, 16);
+		k[15] = 0;
+		inet_ntop(AF_INET6, k, a, sizeof(a));
+	} else
+		inet_ntop(AF_INET6, key, a, sizeof(a));
+	snprintf(out, len, "%s/%d", a, ban_key_plen(key));
 }
 
 int
@@ -338,6 +383,47 @@ ban_event_add(const uint8_t key[16], uint64_t until_ms)
 	bt.evseq++;
 }
 
+/*
+ * A /64 was just banned: one more toward a ban of its /48, and a /48's
+ * toward its /32 (BAN_WIDEN_AFTER of them banned within time_ms).  An
+ * address space of many /64s buys an attacker BAN_WIDEN_AFTER bans, not
+ * a table full of them.  Returns the prefix length of the widest ban
+ * made: 64, 48 or 32.
+ */
+static int
+ban_widen(const uint8_t key64[16], uint64_t time_ms, uint64_t now_ms)
+{
+	static const int  plens[] = { 48, 32 };
+	struct ban_entry *x;
+	uint8_t           key[16];
+	uint32_t          i;
+	int               widest = 64;
+	size_t            k;
+
+	for (k = 0; k < sizeof(plens) / sizeof(plens[0]); k++) {
+		ban_prefix_key(key64, plens[k], key);
+		if ((i = ban_find(key)) == BAN_NONE)
+			i = ban_new(key);
+		x = BE(i);
+		if (x->until_ms > now_ms)
+			break; /* banned already */
+		if (x->until_ms != 0)
+			ban_unmake(i);
+		ban_lru_unlink(i);
+		ban_lru_front(i);
+		if (x->fails == 0 || now_ms - x->first_ms > time_ms) {
+			x->fails = 0;
+			x->first_ms = now_ms;
+		}
+		if (++x->fails < BAN_WIDEN_AFTER)
+			break;
+		ban_make(i, now_ms + time_ms);
+		ban_event_add(key, x->until_ms);
+		widest = plens[k];
+	}
+	return widest;
+}
+
 int
 ban_fail(int family, const uint8_t *addr, unsigned after, uint64_t window_ms,
     uint64_t time_ms, uint64_t now_ms)
@@ -345,7 +431,7 @@ ban_fail(int family, const uint8_t *addr, unsigned after, uint64_t window_ms,
 	struct ban_entry *x;
 	uint8_t           key[16];
 	uint32_t          i;
-	int               banned = 0;
+	int               banned = 0, w;
 
 	if (after == 0)
 		return 0;
@@ -369,6 +455,9 @@ ban_fail(int family, const uint8_t *addr, unsigned after, uint64_t window_ms,
 		ban_event_add(key, x->until_ms);
 		__atomic_add_fetch(&bt.changes, 1, __ATOMIC_RELAXED);
 		banned = 1;
+		if (ban_key_plen(key) == 64 &&
+		    (w = ban_widen(key, time_ms, now_ms)) != 64)
+			banned = w;
 	}
 out:
 	pthread_mutex_unlock(&bt.lock);
@@ -388,6 +477,18 @@ ban_check(int family, const uint8_t *addr, uint64_t now_ms)
 	pthread_mutex_lock(&bt.lock);
 	if ((i = ban_find(key)) != BAN_NONE && BE(i)->until_ms > now_ms)
 		left = BE(i)->until_ms - now_ms;
+	if (left == 0 && ban_key_plen(key) == 64) {
+		static const int plens[] = { 48, 32 };
+		uint8_t          pkey[16];
+		size_t           k;
+
+		for (k = 0; k < 2 && left == 0; k++) {
+			ban_prefix_key(key, plens[k], pkey);
+			if ((i = ban_find(pkey)) != BAN_NONE &&
+			    BE(i)->until_ms > now_ms)
+				left = BE(i)->until_ms - now_ms;
+		}
+	}
 	pthread_mutex_unlock(&bt.lock);
 	return left;
 }
@@ -398,7 +499,8 @@ ban_add(const char *addr, uint64_t until_ms)
 	uint8_t  key[16];
 	uint32_t i;
 
-	if (ban_key_parse(addr, key) != 0 || until_ms == 0)
+	if (ban_key_parse(addr, key) != 0 || until_ms == 0 ||
+	    until_ms > BAN_MAX_UNTIL_MS)
 		return -1;
 	pthread_mutex_lock(&bt.lock);
 	if ((i = ban_find(key)) == BAN_NONE)

@@ -22,16 +22,26 @@
  * new ban past BAN_MAX_BANS evicts the ban that ends soonest.  A flood of
  * addresses therefore only recycles counters, and flushing a real ban
  * takes BAN_MAX_BANS fresh bans (each ban_after failures from its own
- * address or /64).  See frontdoord(8), "Bans".
+ * address or /64).  IPv6 space is cheap, so bans widen: BAN_WIDEN_AFTER
+ * banned /64s of one /48 ban the /48, as many banned /48s of one /32 ban
+ * the /32, each for ban_time.  A flood from many /64s ends in a handful
+ * of entries, and flushing the table takes thousands of /48s.
+ * See frontdoord(8), "Bans".
  */
 #define BAN_MAX_ENTRIES     262144
 #define BAN_COUNTER_RESERVE 16384
 #define BAN_MAX_BANS        (BAN_MAX_ENTRIES - BAN_COUNTER_RESERVE)
+#define BAN_WIDEN_AFTER     16
+/* The longest ban: ban_time and "ban ADDR DURATION" (10 years). */
+#define BAN_MAX_MS (3650ull * 86400 * 1000)
+/* Bans end at most here: the state file keeps 32-bit UNIX seconds. */
+#define BAN_MAX_UNTIL_MS (4294967295ull * 1000)
 
 /*
  * A failed auth attempt from addr (family AF_INET or AF_INET6; 4 or 16
  * bytes).  after failures within window_ms ban it for time_ms; after 0:
- * nothing happens.  Returns 1 when this failure made a ban.  Any thread.
+ * nothing happens.  Returns 1 when this failure banned the client, 48 or
+ * 32 when that also banned its /48 or /32 (IPv6), else 0.  Any thread.
  */
 int ban_fail(int family, const uint8_t *addr, unsigned after,
     uint64_t window_ms, uint64_t time_ms, uint64_t now_ms);

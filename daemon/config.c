@@ -21,6 +21,7 @@
 #include <ini.h>
 
 #include "auth.h"
+#include "ban.h"
 #include "buf.h"
 #include "config.h"
 #include "geoip.h"
@@ -542,7 +543,14 @@ cfg_set_ban_window(struct cfg_loader *l, const char *v)
 static int
 cfg_set_ban_time(struct cfg_loader *l, const char *v)
 {
-	return cfg_duration(l, v, &l->cf->ban_time_ms);
+	uint64_t ms;
+
+	if (parse_duration_ms(v, &ms) != 0 || ms == 0 || ms > BAN_MAX_MS)
+		return cfg_expect(l, v,
+		    "a duration above zero up to 3650d, such as 10m, 1h or "
+		    "1d");
+	l->cf->ban_time_ms = ms;
+	return 0;
 }
 
 /* glob(3)'s error callback has no argument: keep its report per thread. */

@@ -748,9 +748,12 @@ cmd_ban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	char                 name[48];
 	int                  r;
 
-	if (nargs == 2 && (parse_duration_ms(args[1], &ms) != 0 || ms == 0)) {
+	if (nargs == 2 &&
+	    (parse_duration_ms(args[1], &ms) != 0 || ms == 0 ||
+	        ms > BAN_MAX_MS)) {
 		snprintf(err, errlen,
-		    "bad duration: %.100s, expected 10m, 1h, 1d...", args[1]);
+		    "bad duration: %.100s, expected 10m, 1h, 1d... up to 3650d",
+		    args[1]);
 		return (-1);
 	}
 	if (ms == 0)

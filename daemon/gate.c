@@ -150,14 +150,16 @@ gate_auth_failed(struct exchange *x, int family, const uint8_t *addr,
 {
 	const struct config *cfg = x->c->cfg;
 	char                 text[AUTH_MAX_USER * 4 + 8];
+	int                  banned;
 
 	if (user != NULL)
 		gate_user_text(user, text, sizeof text);
 	log_info("request %s: client %s: wrong credentials%s%s", x->id,
 	    x->client_ip, user != NULL ? " for user " : "",
 	    user != NULL ? text : "");
-	if (ban_fail(family, addr, cfg->ban_after, cfg->ban_window_ms,
-	        cfg->ban_time_ms, fd_wall_us() / 1000))
+	banned = ban_fail(family, addr, cfg->ban_after, cfg->ban_window_ms,
+	    cfg->ban_time_ms, fd_wall_us() / 1000);
+	if (banned != 0)
 		log_warn("client %s banned%s for %llu s after %u failed auth "
 		         "attempts",
 		    x->client_ip,
@@ -166,6 +168,12 @@ gate_auth_failed(struct exchange *x, int family, const uint8_t *addr,
 		        "",
 		    (unsigned long long)(cfg->ban_time_ms / 1000),
 		    cfg->ban_after);
+	if (banned == 48 || banned == 32)
+		log_warn("client %s: %d of the /%d networks of its /%d are "
+		         "banned; the /%d is banned for %llu s",
+		    x->client_ip, BAN_WIDEN_AFTER, banned == 48 ? 64 : 48,
+		    banned, banned,
+		    (unsigned long long)(cfg->ban_time_ms / 1000));
 	proxy_deny(x, 401, "auth", x->route->auth_header);
 }
 

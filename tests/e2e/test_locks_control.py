@@ -172,6 +172,17 @@ def test_failed_state_write_keeps_the_old_file_and_retries(fd):
     assert "ban 127.0.0.20 " in state.read_text()
 
 
+def test_ban_duration_is_bounded(fd):
+    # A duration that would wrap, or end past what the state file keeps,
+    # is refused, not turned into a ban that is no ban.
+    c = ctl(fd)
+    for d in ("213503982334d", "3651d"):
+        ok, r = c.cmd("ban 192.0.2.9 %s" % d)
+        assert not ok and "up to 3650d" in r, r
+    ok, r = c.cmd("ban 192.0.2.9 3650d")
+    assert ok and r[0]["banned"] and r[0]["saved"], r
+    assert any(l.startswith("ban 192.0.2.9 ") for l in state_bans(fd))
+
 def test_state_write_never_follows_a_planted_link(fd, workdir):
     # A link at the temp name, planted by anyone who can write the state
     # file's directory, is removed, not written through.

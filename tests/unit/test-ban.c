@@ -41,6 +41,13 @@ banned(const char *ip, uint64_t now)
 
 /* The k'th of many distinct clients: an IPv6 /64 each. */
 static void
+v4_client(uint32_t k, char *out, size_t len)
+{
+	snprintf(out, len, "10.%u.%u.%u", (unsigned)(k >> 16) & 255,
+	    (unsigned)(k >> 8) & 255, (unsigned)k & 255);
+}
+
+static void
 v6_client(uint32_t k, char *out, size_t len)
 {
 	snprintf(out, len, "2001:db8:%x:%x::7", (unsigned)(k >> 16),
@@ -91,7 +98,12 @@ test_ipv6_grouped_by_64(void **state)
 	assert_int_equal(ban_lift("2001:db8::/64"), 0);
 	/* A prefix with host bits, or another length, is not ours. */
 	assert_int_equal(ban_add("2001:db8::1/64", T0 + HOUR), -1);
-	assert_int_equal(ban_add("2001:db8::/48", T0 + HOUR), -1);
+	assert_int_equal(ban_add("2001:db8::/56", T0 + HOUR), -1);
+	assert_int_equal(ban_add("2001:db8:1:1::/48", T0 + HOUR), -1);
+	assert_int_equal(ban_add("2001:db8:1::/32", T0 + HOUR), -1);
+	assert_int_equal(ban_add("::ffff:0:0/48", T0 + HOUR), -1);
+	/* Nor a ban past what the state file can keep. */
+	assert_int_equal(ban_add("192.0.2.3", BAN_MAX_UNTIL_MS + 1), -1);
 	assert_int_equal(ban_add("192.0.2.0/24", T0 + HOUR), -1);
 	/* IPv4 stays per address, mapped or not. */
 	assert_int_equal(ban_add("192.0.2.1/32", T0 + HOUR), 0);
@@ -160,14 +172,14 @@ test_ban_flood_bans_the_newest(void **state)
 	(void)state;
 	assert_int_equal(ban_add("192.0.2.1", T0 + 1000 * HOUR), 0);
 	for (k = 0; k < BAN_MAX_BANS; k++) {
-		v6_client(k, ip, sizeof(ip));
+		v4_client(k, ip, sizeof(ip));
 		assert_int_equal(failure(ip, 1, T0 + k), 1);
 	}
 	assert_int_equal(count_bans(T0), BAN_MAX_BANS);
 	/* The first flood ban ends soonest: it went for the last one. */
-	v6_client(0, first, sizeof(first));
+	v4_client(0, first, sizeof(first));
 	assert_false(banned(first, T0 + k));
-	v6_client(1, ip, sizeof(ip));
+	v4_client(1, ip, sizeof(ip));
 	assert_true(banned(ip, T0 + k));
 	assert_true(banned("192.0.2.1", T0 + k));
 	/* A newcomer is still counted and banned (three tries). */
@@ -184,6 +196,75 @@ test_ban_flood_bans_the_newest(void **state)
 	assert_true(l[0].until_ms <= l[1].until_ms);
 	assert_string_equal(l[1].addr, "192.0.2.1");
 	free(l);
+}
+
+/*
+ * IPv6 space is cheap: BAN_WIDEN_AFTER banned /64s of a /48 ban the /48,
+ * as many banned /48s of a /32 the /32.
+ */
+static void
+test_bans_widen(void **state)
+{
+	struct ban_info *l;
+	char             ip[64], text[64];
+	int              i, j, r;
+
+	(void)state;
+	for (i = 0; i < BAN_WIDEN_AFTER; i++) {
+		snprintf(ip, sizeof(ip), "2001:db8:5:%x::1", i);
+		r = failure(ip, 1, T0);
+		assert_int_equal(r, i == BAN_WIDEN_AFTER - 1 ? 48 : 1);
+	}
+	assert_true(banned("2001:db8:5:ffff::9", T0)); /* a fresh /64 */
+	assert_false(banned("2001:db8:6::1", T0));     /* the next /48 */
+	assert_false(banned("2001:db8:5::1", T0 + HOUR + 1));
+	assert_int_equal(ban_list(&l, T0, 0, 100, NULL), BAN_WIDEN_AFTER + 1);
+	for (i = 0, r = 0; i < BAN_WIDEN_AFTER + 1; i++)
+		r += strcmp(l[i].addr, "2001:db8:5::/48") == 0;
+	assert_int_equal(r, 1);
+	free(l);
+	/* Lifted by its name; the state file's text reads back. */
+	assert_int_equal(ban_text("2001:db8:5::/48", text, sizeof(text)), 0);
+	assert_string_equal(text, "2001:db8:5::/48");
+	assert_int_equal(ban_lift("2001:db8:5::/48"), 1);
+	assert_false(banned("2001:db8:5:ffff::9", T0));
+	assert_int_equal(ban_add("2001:db8:5::/48", T0 + HOUR), 0);
+	assert_true(banned("2001:db8:5:ffff::9", T0));
+	/* BAN_WIDEN_AFTER banned /48s of 2001:db9::/32 ban the /32. */
+	for (j = 0; j < BAN_WIDEN_AFTER; j++) {
+		for (i = 0; i < BAN_WIDEN_AFTER; i++) {
+			snprintf(ip, sizeof(ip), "2001:db9:%x:%x::1", j, i);
+			r = failure(ip, 1, T0);
+		}
+		assert_int_equal(r, j == BAN_WIDEN_AFTER - 1 ? 32 : 48);
+	}
+	assert_true(banned("2001:db9:ffff:1::1", T0));
+	assert_false(banned("2001:dba::1", T0));
+	assert_int_equal(ban_text("2001:db9::/32", text, sizeof(text)), 0);
+	assert_string_equal(text, "2001:db9::/32");
+}
+
+/*
+ * A flood from five /48s (the free share of one tunnel account: 327,680
+ * /64s), each /64 failing until banned, as the gate lets it: a real ban
+ * stays, and the flood costs a few entries, not the table.
+ */
+static void
+test_v6_flood_cannot_flush(void **state)
+{
+	char     ip[64];
+	uint32_t k;
+
+	(void)state;
+	assert_int_equal(ban_add("192.0.2.1", T0 + 2 * HOUR), 0);
+	for (k = 0; k < 5 * 65536; k++) {
+		snprintf(ip, sizeof(ip), "2001:db8:%x:%x::1", 0x100 + (k >> 16),
+		    k & 0xffff);
+		if (!banned(ip, T0 + 1))
+			failure(ip, 1, T0 + 1);
+	}
+	assert_true(banned("192.0.2.1", T0 + 2));
+	assert_true(count_bans(T0 + 2) <= 5 * (BAN_WIDEN_AFTER + 1) + 1);
 }
 
 /* Pages: offset and count slice the sorted list; past the end is empty. */
@@ -244,6 +325,8 @@ main(void)
 		cmocka_unit_test_setup(test_ipv6_grouped_by_64, reset),
 		cmocka_unit_test_setup(test_counter_flood_keeps_bans, reset),
 		cmocka_unit_test_setup(test_ban_flood_bans_the_newest, reset),
+		cmocka_unit_test_setup(test_bans_widen, reset),
+		cmocka_unit_test_setup(test_v6_flood_cannot_flush, reset),
 		cmocka_unit_test_setup(test_list_pages, reset),
 		cmocka_unit_test_setup(test_expired_ban_counts_afresh, reset),
 	};

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ban.h"
 #include "config.h"
 #include "log.h"
 #include "route.h"
@@ -700,6 +701,18 @@ test_gate_keys(void **state)
 	/* DE, before the bad item, is kept: it too needs geoip_db. */
 	assert_true(has_err(&e, "main.ini", 8, "need a GeoIP database"));
 	expect_fail(cf, &e, 12);
+	config_errors_free(&e);
+
+	/* A ban ends where the state file can still say when. */
+	cf = expect_ok("[frontdoor]\nban_time = 3650d\n"
+	               "[route r]\nbackends = 127.0.0.1:80\n");
+	assert_int_equal(cf->ban_time_ms, BAN_MAX_MS);
+	config_unref(cf);
+	cf = load_text("[frontdoor]\nban_time = 3651d\n"
+	               "[route r]\nbackends = 127.0.0.1:80\n",
+	    &e);
+	assert_true(has_err(&e, "main.ini", 2, "up to 3650d"));
+	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
 }
 
