@@ -26,6 +26,13 @@
 
 /* Live events reach subscribers within this many milliseconds. */
 #define CTL_EVENT_MS 100
+/*
+ * Past CTL_MAX_CLIENTS, slots only root and the daemon's own user may take,
+ * so that idle clients of control_group never lock them out; and of the
+ * CTL_MAX_CLIENTS, at most this many are one other user's.
+ */
+#define CTL_ADMIN_SLOTS 8
+#define CTL_MAX_PER_UID 48
 
 const struct ctl_ops *ctl_ops;
 
@@ -41,6 +48,8 @@ static struct {
 	gid_t              group;
 	int                has_group;
 	char              *path;
+	dev_t              dev; /* of the socket file we bound */
+	ino_t              ino;
 	uint64_t           dropped_seen;
 	uint64_t           bans_saved; /* ban_changes() at the last save */
 } ctl;
@@ -339,6 +348,26 @@ ctl_peer_ok(uid_t uid, gid_t gid)
 	return (0);
 }
 
+/* Whether cl, whose uid is known, is one client too many. */
+static int
+ctl_too_many(const struct ctl_client *cl)
+{
+	const struct ctl_client *o;
+	unsigned                 all = 0, mine = 0;
+
+	/* Clients refused a moment ago and still closing take no slot. */
+	for (o = ctl.clients; o != NULL; o = o->next) {
+		if (o == cl || o->closing)
+			continue;
+		all++;
+		if (o->uid == cl->uid)
+			mine++;
+	}
+	if (cl->uid == 0 || cl->uid == geteuid())
+		return (all >= CTL_MAX_CLIENTS + CTL_ADMIN_SLOTS);
+	return (all >= CTL_MAX_CLIENTS || mine >= CTL_MAX_PER_UID);
+}
+
 static void
 ctl_connection_cb(uv_stream_t *server, int status)
 {
@@ -377,7 +406,7 @@ ctl_connection_cb(uv_stream_t *server, int status)
 		return;
 	}
 	cl->uid = cred.uid;
-	if (ctl.nclients > CTL_MAX_CLIENTS) {
+	if (ctl_too_many(cl)) {
 		ctl_send(cl, "%error - too many clients\n", 26);
 		ctl_flush(cl);
 		ctl_client_close(cl);
@@ -511,24 +540,69 @@ ctl_subscribe(struct ctl_client *cl, int on)
 	ctl_subscribers_changed();
 }
 
+/* Remove path if it still names the socket file we bound, nothing else. */
+static void
+ctl_unlink_ours(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) == 0 && sb.st_dev == ctl.dev &&
+	    sb.st_ino == ctl.ino)
+		unlink(path);
+}
+
+/*
+ * 1 when a process listens on the socket at path (a full backlog counts),
+ * 0 when nobody does (a socket left by a daemon that died), else a negative
+ * errno.
+ */
+static int
+ctl_in_use(const char *path)
+{
+	struct sockaddr_un sun;
+	int                fd, r;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return (-ENAMETOOLONG);
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	         0)) < 0)
+		return (-errno);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    errno == EAGAIN)
+		r = 1;
+	else if (errno == ECONNREFUSED || errno == ENOENT)
+		r = 0;
+	else
+		r = -errno;
+	close(fd);
+	return (r);
+}
+
 /*
  * Bind the listener where nobody can see it yet: a name of our own next to
- * the path, mode 0600 from the umask at bind(2), then its group and 0660,
- * then rename(2) onto the path.  The path never names a socket with other
- * owners or looser permissions than the final ones, and a client that
- * connects finds it listening.  (fchmod/fchown on the socket's descriptor
- * would not do: Linux applies them to the socket, not the file bind makes.)
- * A path too long for a name beside it is bound in place, still created
- * 0600 and widened only after its group is set.
+ * the path, created with its final mode (0660 with a group, else 0600) by
+ * the umask at bind(2), given its group by lchown(2), listening, then
+ * rename(2)d onto the path.  The path never names a socket with other
+ * owners or looser permissions than the final ones, a client that finds it
+ * finds it listening, and no call here follows a link planted at either
+ * name.  (fchmod/fchown on the socket's descriptor would not do: Linux
+ * applies them to the socket, not the file bind makes.)  A path too long
+ * for a name beside it is bound in place.  libuv would unlink the name
+ * bound when the listener closes; ctl_stop() removes the path itself, and
+ * only while it still names our socket.
  */
 static int
 ctl_bind(const char *path)
 {
 	struct sockaddr_un sun;
 	struct stat        sb;
+	const char        *name;
 	char              *tmp;
 	mode_t             old;
-	int                error;
+	int                error, bound = 0;
 
 	tmp = xasprintf("%s.%ld.new", path, (long)getpid());
 	if (strlen(tmp) >= sizeof(sun.sun_path)) {
@@ -538,22 +612,33 @@ ctl_bind(const char *path)
 			unlink(path);
 	} else if (lstat(tmp, &sb) == 0 && S_ISSOCK(sb.st_mode))
 		unlink(tmp);
-	old = umask(0177);
-	error = uv_pipe_bind(&ctl.listener, tmp != NULL ? tmp : path);
+	name = tmp != NULL ? tmp : path;
+	old = umask(ctl.has_group ? 0117 : 0177);
+	error = uv_pipe_bind(&ctl.listener, name);
 	umask(old);
 	if (error != 0)
 		goto out;
-	if (ctl.has_group &&
-	    (lchown(tmp != NULL ? tmp : path, (uid_t)-1, ctl.group) != 0 ||
-	        chmod(tmp != NULL ? tmp : path, 0660) != 0)) {
+	free((char *)ctl.listener.pipe_fname);
+	ctl.listener.pipe_fname = NULL;
+	if (lstat(name, &sb) != 0) {
 		error = -errno;
 		goto out;
 	}
+	ctl.dev = sb.st_dev;
+	ctl.ino = sb.st_ino;
+	bound = 1;
+	if (ctl.has_group && lchown(name, (uid_t)-1, ctl.group) != 0) {
+		error = -errno;
+		goto out;
+	}
+	if ((error = uv_listen((uv_stream_t *)&ctl.listener, 16,
+	         ctl_connection_cb)) != 0)
+		goto out;
 	if (tmp != NULL && rename(tmp, path) != 0)
 		error = -errno;
 out:
-	if (error != 0 && tmp != NULL)
-		unlink(tmp);
+	if (error != 0 && bound)
+		ctl_unlink_ours(name);
 	free(tmp);
 	return (error);
 }
@@ -575,16 +660,25 @@ ctl_start(uv_loop_t *loop, const struct config *cfg, const struct ctl_ops *ops)
 		ctl.has_group = 1;
 	}
 	ctl.path = xstrdup(cfg->control_socket);
-	/* A socket left by a daemon that died is replaced, nothing else. */
-	if (lstat(ctl.path, &sb) == 0 && !S_ISSOCK(sb.st_mode))
-		return (-EADDRINUSE);
+	/*
+	 * A socket left by a daemon that died is replaced, nothing else; one
+	 * another process serves is its own, as a listen address is.
+	 */
+	if (lstat(ctl.path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode))
+			return (-EADDRINUSE);
+		if ((error = ctl_in_use(ctl.path)) > 0)
+			fatal("control_socket %s: already in use by another "
+			      "process (each control socket belongs to one "
+			      "daemon)",
+			    ctl.path);
+		if (error < 0)
+			return (error);
+	}
 	if ((error = uv_pipe_init(loop, &ctl.listener, 0)) != 0)
 		return (error);
 	ctl.listener.data = NULL;
 	if ((error = ctl_bind(ctl.path)) != 0)
-		goto fail;
-	if ((error = uv_listen((uv_stream_t *)&ctl.listener, 16,
-	         ctl_connection_cb)) != 0)
 		goto fail;
 	ctl.listening = 1;
 	return (0);
@@ -620,8 +714,9 @@ ctl_stop(void)
 		ctl_client_close(cl);
 	}
 	if (ctl.listening) {
+		/* While we listen, nobody took the path for a dead socket's. */
+		ctl_unlink_ours(ctl.path);
 		uv_close((uv_handle_t *)&ctl.listener, NULL);
-		unlink(ctl.path);
 		ctl.listening = 0;
 	}
 	if (ctl.loop != NULL && !uv_is_closing((uv_handle_t *)&ctl.events))

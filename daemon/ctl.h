@@ -35,7 +35,8 @@ struct ctl_ops {
 /*
  * Bind the control socket of cfg (mode 0660 and group control_group, or
  * 0600 without one) while still privileged, then serve it on loop.
- * Returns 0 or a negative errno (the daemon runs on without it).
+ * Returns 0 or a negative errno (the daemon runs on without it); exits
+ * when another process listens on the path.
  */
 int ctl_start(uv_loop_t *, const struct config *, const struct ctl_ops *);
 /* Close the socket and every client. */
