@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* The response cache: per route, in memory, LRU within a size, shared by workers. */
 
+#include <sys/random.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +33,18 @@ struct route_cache {
 	uint64_t             fingerprint;
 	struct cache_entry  *lru_head; /* READY entries only */
 	struct cache_entry  *lru_tail;
+	uint64_t             seq; /* the last entry's cache_entry.seq */
 };
 
 static struct route_cache *caches[STATS_MAX_ROUTES];
+
+/*
+ * The key hash's secret: keys chosen to share a chain would make every
+ * look-up of them slow.  Drawn when the first route cache is made, before
+ * any worker can see one, and again only after cache_shutdown().
+ */
+static uint64_t cache_seed[2];
+static int      cache_seeded;
 
 static uint64_t
 fnv(uint64_t h, const void *p, size_t len)
@@ -199,6 +210,19 @@ cache_empty_locked(struct route_cache *rc)
 	}
 }
 
+static void
+cache_seed_init(void)
+{
+	if (cache_seeded)
+		return;
+	if (getrandom(cache_seed, sizeof cache_seed, 0) != sizeof cache_seed) {
+		cache_seed[0] = (uint64_t)(uintptr_t)&cache_seed ^ fd_wall_us();
+		cache_seed[1] =
+		    cache_seed[0] * 0x9e3779b97f4a7c15ull ^ fd_now_ms();
+	}
+	cache_seeded = 1;
+}
+
 void
 cache_configure(const struct config *cfg)
 {
@@ -219,6 +243,7 @@ cache_configure(const struct config *cfg)
 		if (rc == NULL) {
 			if (r->cache_size == 0)
 				continue;
+			cache_seed_init();
 			rc = xcalloc(1, sizeof *rc);
 			pthread_mutex_init(&rc->lock, NULL);
 			rc->nbuckets = 64;
@@ -270,6 +295,7 @@ cache_shutdown(void)
 		free(rc);
 		caches[i] = NULL;
 	}
+	cache_seeded = 0;
 }
 
 static struct route_cache *
@@ -308,22 +334,30 @@ cache_head_value(const char *head, size_t len, const char *name, size_t *vlen)
 	return NULL;
 }
 
-/*
- * The request's values for a Vary list: "value\n" per name (every header
- * of that name joined by ",", white space dropped).  Allocated.
- */
-static char *
-cache_vary_values(const char *names, const char *head, size_t len)
+static int
+ows(char c)
 {
-	struct buf  b;
-	const char *p, *e, *lp, *lend = head + len, *eol, *colon;
-	size_t      i;
+	return c == ' ' || c == '\t';
+}
 
-	buf_init(&b, 0);
+/*
+ * The request's values for a Vary list into b: "value\n" per name, every
+ * header of that name joined by ",", white space dropped around the commas
+ * and at the ends (not within an element: "a b" is not "ab"), then a NUL.
+ */
+static void
+vary_values(struct buf *b, const char *names, const char *head, size_t len)
+{
+	const char *p, *e, *lp, *lend = head + len, *eol, *colon, *v, *ve;
+	const char *c, *s, *se;
+	int         n;
+
+	buf_reset(b);
 	for (p = names; *p != '\0'; p = *e == ',' ? e + 1 : e) {
 		e = strchr(p, ',');
 		if (e == NULL)
 			e = p + strlen(p);
+		n = 0;
 		eol = memmem(head, len, "\r\n", 2);
 		for (lp = eol != NULL ? eol + 2 : lend; lp < lend;
 		     lp = eol + 2) {
@@ -335,17 +369,24 @@ cache_vary_values(const char *names, const char *head, size_t len)
 			    !fd_strncaseeq(lp, (size_t)(colon - lp), p,
 			        (size_t)(e - p)))
 				continue;
-			if (b.len > 0 && b.data[b.len - 1] != '\n')
-				buf_append(&b, ",", 1);
-			for (i = 1; colon + i < eol; i++) {
-				if (colon[i] != ' ' && colon[i] != '\t')
-					buf_append(&b, colon + i, 1);
+			if (n++ > 0)
+				buf_append(b, ",", 1);
+			for (v = colon + 1, ve = eol;; v = c + 1) {
+				c = memchr(v, ',', (size_t)(ve - v));
+				se = c != NULL ? c : ve;
+				for (s = v; s < se && ows(*s); s++)
+					;
+				while (se > s && ows(se[-1]))
+					se--;
+				buf_append(b, s, (size_t)(se - s));
+				if (c == NULL)
+					break;
+				buf_append(b, ",", 1);
 			}
 		}
-		buf_append(&b, "\n", 1);
+		buf_append(b, "\n", 1);
 	}
-	buf_append(&b, "", 1);
-	return b.data;
+	buf_append(b, "", 1);
 }
 
 static int
@@ -360,25 +401,111 @@ cache_entry_age(const struct cache_entry *e, uint64_t now)
 	return e->age0_s + (now > e->stored_s ? now - e->stored_s : 0);
 }
 
+/*
+ * The key hash: SipHash-1-3 under cache_seed, a word at a time, over the
+ * scheme, the host's length, the host (ASCII case folded) and the path.
+ */
+struct key_hash {
+	uint64_t v0, v1, v2, v3;
+	uint64_t tail; /* the bytes after the last whole word */
+	size_t   len;
+};
+
+#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static inline void
+sip_round(struct key_hash *k)
+{
+	k->v0 += k->v1;
+	k->v1 = ROTL64(k->v1, 13);
+	k->v1 ^= k->v0;
+	k->v0 = ROTL64(k->v0, 32);
+	k->v2 += k->v3;
+	k->v3 = ROTL64(k->v3, 16);
+	k->v3 ^= k->v2;
+	k->v0 += k->v3;
+	k->v3 = ROTL64(k->v3, 21);
+	k->v3 ^= k->v0;
+	k->v2 += k->v1;
+	k->v1 = ROTL64(k->v1, 17);
+	k->v1 ^= k->v2;
+	k->v2 = ROTL64(k->v2, 32);
+}
+
+static inline void
+key_hash_word(struct key_hash *k, uint64_t m)
+{
+	k->v3 ^= m;
+	sip_round(k);
+	k->v0 ^= m;
+}
+
+/* fold: or'ed into every byte (0x20...: ASCII case does not count). */
+static void
+key_hash_add(struct key_hash *k, const void *data, size_t n, uint64_t fold)
+{
+	const unsigned char *p = data;
+	size_t               t = k->len & 7;
+	uint64_t             m;
+
+	k->len += n;
+	for (; t != 0 && n > 0; p++, n--) {
+		k->tail |= (uint64_t)(*p | (fold & 0xff)) << (8 * t);
+		if (++t == 8) {
+			key_hash_word(k, k->tail);
+			k->tail = 0;
+			t = 0;
+		}
+	}
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&m, p, 8);
+		key_hash_word(k, m | fold);
+	}
+	for (t = 0; t < n; t++)
+		k->tail |= (uint64_t)(p[t] | (fold & 0xff)) << (8 * t);
+}
+
 static uint64_t
 cache_hash(const struct cache_req *req)
 {
-	uint64_t h = 1469598103934665603ull;
-	size_t   i;
+	struct key_hash k;
+	uint64_t        pre[2] = { req->tls != 0, req->host_len };
 
-	for (i = 0; i < req->host_len; i++)
-		h = (h ^ (unsigned char)(req->host[i] | 0x20)) *
-		    1099511628211ull;
-	h = fnv(h, " ", 1);
-	return fnv(h, req->path, req->path_len);
+	k.v0 = cache_seed[0] ^ 0x736f6d6570736575ull;
+	k.v1 = cache_seed[1] ^ 0x646f72616e646f6dull;
+	k.v2 = cache_seed[0] ^ 0x6c7967656e657261ull;
+	k.v3 = cache_seed[1] ^ 0x7465646279746573ull;
+	k.tail = 0;
+	k.len = 0;
+	key_hash_add(&k, pre, sizeof pre, 0);
+	key_hash_add(&k, req->host, req->host_len, 0x2020202020202020ull);
+	key_hash_add(&k, req->path, req->path_len, 0);
+	key_hash_word(&k, k.tail | (uint64_t)k.len << 56);
+	k.v2 ^= 0xff;
+	sip_round(&k);
+	sip_round(&k);
+	sip_round(&k);
+	return k.v0 ^ k.v1 ^ k.v2 ^ k.v3;
 }
 
 static int
 cache_key_eq(const struct cache_entry *e, const struct cache_req *req)
 {
-	return e->key_len == req->host_len + 1 + req->path_len &&
+	return e->tls == (req->tls != 0) &&
+	    e->key_len == req->host_len + 1 + req->path_len &&
 	    fd_strncaseeq(e->key, req->host_len, req->host, req->host_len) &&
 	    memcmp(e->key + e->path_off, req->path, req->path_len) == 0;
+}
+
+/* Two entries for one key (variants of it, maybe). */
+static int
+cache_same_key(const struct cache_entry *a, const struct cache_entry *b)
+{
+	return a->hash == b->hash && a->tls == b->tls &&
+	    a->key_len == b->key_len && a->path_off == b->path_off &&
+	    fd_strncaseeq(a->key, a->path_off, b->key, b->path_off) &&
+	    memcmp(a->key + a->path_off, b->key + b->path_off,
+	        a->key_len - a->path_off) == 0;
 }
 
 static void
@@ -406,15 +533,16 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 {
 	struct route_cache *rc = cache_get(route);
 	struct cache_entry *e, *next, *filling = NULL;
+	struct buf          vals;
+	const char         *vnames = NULL; /* what vals are the values of */
 	uint64_t            h;
-	char               *vals;
 	size_t              size;
-	int                 match;
 
 	*out = NULL;
 	if (rc == NULL)
 		return CACHE_OFF;
 	h = cache_hash(req);
+	buf_init(&vals, 0);
 	pthread_mutex_lock(&rc->lock);
 	if (rc->max == 0) {
 		pthread_mutex_unlock(&rc->lock);
@@ -429,27 +557,33 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 			continue;
 		}
 		if (!cache_fresh(e, now)) {
+			if (e->vary_names == vnames)
+				vnames = NULL;
 			cache_unlink(rc, e);
 			continue;
 		}
 		if (req->restricted && !e->public)
 			continue;
-		match = 1;
 		if (e->vary_names != NULL) {
-			vals = cache_vary_values(e->vary_names, req->head,
-			    req->head_len);
-			match = strcmp(vals, e->vary_vals) == 0;
-			free(vals);
+			/* The request's values once per Vary list met. */
+			if (vnames == NULL ||
+			    strcmp(vnames, e->vary_names) != 0) {
+				vary_values(&vals, e->vary_names, req->head,
+				    req->head_len);
+				vnames = e->vary_names;
+			}
+			if (strcmp(vals.data, e->vary_vals) != 0)
+				continue;
 		}
-		if (!match)
-			continue;
 		e->refs++;
 		lru_remove(rc, e);
 		lru_front(rc, e);
 		*out = e;
 		pthread_mutex_unlock(&rc->lock);
+		buf_free(&vals);
 		return CACHE_HIT;
 	}
+	buf_free(&vals);
 	if (filling != NULL) {
 		filling->refs++;
 		*out = filling;
@@ -468,6 +602,7 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 	e = xcalloc(1, sizeof *e);
 	e->rc = rc;
 	e->hash = h;
+	e->tls = req->tls != 0;
 	e->key_len = req->host_len + 1 + req->path_len;
 	e->key = xmalloc(e->key_len + 1);
 	memcpy(e->key, req->host, req->host_len);
@@ -531,13 +666,15 @@ int
 cache_fill_head(struct cache_entry *e, const struct cache_req *req, int status,
     const char *head, size_t len, struct cache_meta *meta)
 {
-	char  *vals = NULL;
-	size_t add = len;
-	int    r;
+	struct buf b;
+	char      *vals = NULL;
+	size_t     add = len;
+	int        r;
 
 	if (meta->vary_names != NULL) {
-		vals = cache_vary_values(meta->vary_names, req->head,
-		    req->head_len);
+		buf_init(&b, 0);
+		vary_values(&b, meta->vary_names, req->head, req->head_len);
+		vals = b.data;
 		add += strlen(meta->vary_names) + strlen(vals) + 2;
 	}
 	pthread_mutex_lock(&e->rc->lock);
@@ -595,24 +732,36 @@ int
 cache_fill_done(struct cache_entry *e)
 {
 	struct route_cache *rc = e->rc;
-	struct cache_entry *o, *next;
+	struct cache_entry *o, *next, *oldest = NULL;
+	size_t              n = 0;
 
 	pthread_mutex_lock(&rc->lock);
 	if (e->state != CACHE_FILLING) {
 		pthread_mutex_unlock(&rc->lock);
 		return -1;
 	}
-	/* An older copy of the same variant goes. */
+	/*
+	 * An older copy of the same variant goes; so does the oldest variant
+	 * of the key when it has CACHE_VARIANTS_MAX already, so no look-up
+	 * meets more (a key is filled by one exchange at a time).
+	 */
 	for (o = rc->table[e->hash & (rc->nbuckets - 1)]; o != NULL; o = next) {
 		next = o->hnext;
-		if (o != e && o->state == CACHE_READY && o->hash == e->hash &&
-		    o->key_len == e->key_len &&
-		    memcmp(o->key, e->key, e->key_len) == 0 &&
-		    (o->vary_vals == NULL) == (e->vary_vals == NULL) &&
+		if (o == e || o->state != CACHE_READY || !cache_same_key(o, e))
+			continue;
+		if ((o->vary_vals == NULL) == (e->vary_vals == NULL) &&
 		    (o->vary_vals == NULL ||
-		        strcmp(o->vary_vals, e->vary_vals) == 0))
+		        strcmp(o->vary_vals, e->vary_vals) == 0)) {
 			cache_unlink(rc, o);
+			continue;
+		}
+		n++;
+		if (oldest == NULL || o->seq < oldest->seq)
+			oldest = o;
 	}
+	if (n >= CACHE_VARIANTS_MAX)
+		cache_unlink(rc, oldest);
+	e->seq = ++rc->seq;
 	e->stored_s = (uint64_t)time(NULL);
 	e->state = CACHE_READY;
 	lru_front(rc, e);
@@ -688,10 +837,14 @@ cc_has(const struct http_header *h, const char *name, uint64_t *arg)
 	while (p < end) {
 		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
 			p++;
-		for (e = p; e < end && *e != ','; e++)
-			if (*e == '"') /* a quoted value may hold commas */
-				for (e++; e < end && *e != '"'; e++)
-					;
+		for (e = p; e < end && *e != ','; e++) {
+			if (*e != '"') /* a quoted value may hold commas */
+				continue;
+			for (e++; e < end && *e != '"'; e++)
+				;
+			if (e == end)
+				break; /* unterminated */
+		}
 		eq = memchr(p, '=', (size_t)(e - p));
 		tl = (size_t)((eq != NULL ? eq : e) - p);
 		while (tl > 0 && (p[tl - 1] == ' ' || p[tl - 1] == '\t'))

@@ -41,9 +41,11 @@ struct cache_entry {
 	struct cache_entry *lprev; /* LRU list, most recent first */
 	struct cache_entry *lnext;
 	uint64_t            hash;
+	uint64_t            seq; /* order of becoming READY, per route */
 	char               *key; /* "host path?query" */
 	size_t              key_len;
 	size_t              path_off;   /* where the path starts in key */
+	int                 tls;        /* the key's scheme: https, else http */
 	char               *vary_names; /* "accept-encoding,x-a" or NULL */
 	char               *vary_vals;  /* their request values, or NULL */
 	size_t              body_cap;
@@ -61,7 +63,11 @@ struct cache_req {
 	const char *head; /* the request head: Vary'd headers come from it */
 	size_t      head_len;
 	int restricted; /* Authorization or Cookie: only public responses */
+	int tls; /* the client's connection is TLS: the scheme is https */
 };
+
+/* A key keeps at most this many variants (Vary); a new one evicts the oldest. */
+#define CACHE_VARIANTS_MAX 16
 
 enum cache_found {
 	CACHE_OFF = 0, /* the route has no cache */

@@ -63,7 +63,11 @@ proxy_cache_note(struct exchange *x, const struct http_request *req)
 	}
 }
 
-/* The cache key of the request: Host and the target as the client sent it. */
+/*
+ * The cache key of the request: the scheme (the backend is told it in
+ * X-Forwarded-Proto, and may answer http and https apart), Host and the
+ * target as the client sent it.
+ */
 static int
 proxy_cache_req(struct exchange *x, struct cache_req *cr)
 {
@@ -87,6 +91,7 @@ proxy_cache_req(struct exchange *x, struct cache_req *cr)
 	cr->head = x->head.data;
 	cr->head_len = x->head.len;
 	cr->restricted = (x->cflags & PXC_RESTRICTED) != 0;
+	cr->tls = x->c->tls != NULL;
 	return 0;
 }
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for cache.c: storability, fills, waits, Vary, LRU, purge, reload. */
+/*
+ * Unit tests for cache.c: storability, fills, waits, Vary, LRU, purge,
+ * reload, the key's scheme and its seeded hash.
+ */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,25 +175,23 @@ req_for(struct cache_req *r, const char *path, const char *head)
 	r->head_len = strlen(head);
 }
 
-/* Fill path with a body of len bytes; 0 when stored. */
+/* Fill r's key with a body of len bytes; 0 when stored. */
 static int
-fill(const char *path, const char *head, size_t len, const char *vary)
+fill_req(struct cache_req *r, size_t len, const char *vary)
 {
 	static char         body[40000];
-	struct cache_req    r;
 	struct cache_entry *e;
 	struct cache_meta   m = { 60, 0, 0, NULL };
 	const char         *h = "HTTP/1.1 200 OK\r\n\r\n";
 	int                 rc = -1;
 
-	req_for(&r, path, head);
 	if (vary != NULL)
 		m.vary_names = strdup(vary);
-	if (cache_lookup(1, &r, 1, NOW, &e) != CACHE_FILL) {
+	if (cache_lookup(1, r, 1, NOW, &e) != CACHE_FILL) {
 		free(m.vary_names);
 		return -2;
 	}
-	if (cache_fill_head(e, &r, 200, h, strlen(h), &m) == 0 &&
+	if (cache_fill_head(e, r, 200, h, strlen(h), &m) == 0 &&
 	    cache_fill_body(e, body, len / 2) == 0 &&
 	    cache_fill_body(e, body, len - len / 2) == 0 &&
 	    cache_fill_done(e) == 0)
@@ -199,6 +200,38 @@ fill(const char *path, const char *head, size_t len, const char *vary)
 		cache_fill_abandon(e);
 	cache_entry_release(e);
 	return rc;
+}
+
+static int
+fill(const char *path, const char *head, size_t len, const char *vary)
+{
+	struct cache_req r;
+
+	req_for(&r, path, head);
+	return fill_req(&r, len, vary);
+}
+
+/* The body length of what a look-up finds, or -1. */
+static long
+hit_len(const struct cache_req *r)
+{
+	struct cache_entry *e;
+	long                n;
+
+	if (cache_lookup(1, r, 0, NOW, &e) != CACHE_HIT)
+		return -1;
+	n = (long)e->body_len;
+	cache_entry_release(e);
+	return n;
+}
+
+static long
+hit_len_for(const char *path, const char *head)
+{
+	struct cache_req r;
+
+	req_for(&r, path, head);
+	return hit_len(&r);
 }
 
 static void
@@ -273,6 +306,182 @@ test_vary(void **state)
 	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
 	assert_int_equal(e->body_len, 20);
 	cache_entry_release(e);
+}
+
+/* Only white space at the ends and around commas is dropped. */
+static void
+test_vary_white_space(void **state)
+{
+	(void)state;
+	assert_int_equal(fill("/w", "GET / HTTP/1.1\r\nX-A: a b\r\n\r\n", 10,
+	                     "x-a"),
+	    0);
+	assert_int_equal(hit_len_for("/w",
+	                     "GET / HTTP/1.1\r\nx-a: \t a b  \r\n\r\n"),
+	    10);
+	assert_int_equal(hit_len_for("/w", "GET / HTTP/1.1\r\nX-A: ab\r\n\r\n"),
+	    -1);
+	assert_int_equal(fill("/w", "GET / HTTP/1.1\r\nX-A: ab\r\n\r\n", 20,
+	                     "x-a"),
+	    0);
+	assert_int_equal(hit_len_for("/w",
+	                     "GET / HTTP/1.1\r\nX-A: a b\r\n\r\n"),
+	    10);
+	/* A list: one line or several, OWS around the commas or not. */
+	assert_int_equal(fill("/l",
+	                     "GET / HTTP/1.1\r\nX-A: a , b c\r\nX-A: d\r\n\r\n",
+	                     30, "x-a"),
+	    0);
+	assert_int_equal(hit_len_for("/l",
+	                     "GET / HTTP/1.1\r\nX-A: a,b c,\td\r\n\r\n"),
+	    30);
+	assert_int_equal(hit_len_for("/l",
+	                     "GET / HTTP/1.1\r\nX-A: a,bc,d\r\n\r\n"),
+	    -1);
+	assert_int_equal(hit_len_for("/l",
+	                     "GET / HTTP/1.1\r\nX-A: a\r\nX-A: b c,d\r\n\r\n"),
+	    30);
+}
+
+/* A key holds CACHE_VARIANTS_MAX variants; the oldest makes room. */
+static void
+test_vary_bound(void **state)
+{
+	char     head[64];
+	int      i, n = CACHE_VARIANTS_MAX + 4;
+	uint64_t entries, bytes, max;
+
+	(void)state;
+	configure(1024 * 1024); /* room for all: only the bound evicts */
+	assert_int_equal(fill("/other", "GET / HTTP/1.1\r\nX-Lang: x\r\n\r\n",
+	                     5, "x-lang"),
+	    0);
+	for (i = 0; i < n; i++) {
+		snprintf(head, sizeof(head),
+		    "GET / HTTP/1.1\r\nX-Lang: l%d\r\n\r\n", i);
+		assert_int_equal(fill("/c", head, 10, "x-lang"), 0);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(head, sizeof(head),
+		    "GET / HTTP/1.1\r\nX-Lang: l%d\r\n\r\n", i);
+		assert_int_equal(hit_len_for("/c", head),
+		    i < n - CACHE_VARIANTS_MAX ? -1 : 10);
+	}
+	cache_usage(1, &entries, &bytes, &max);
+	assert_int_equal(entries, CACHE_VARIANTS_MAX + 1);
+	/* Other keys keep theirs. */
+	assert_int_equal(hit_len_for("/other",
+	                     "GET / HTTP/1.1\r\nX-Lang: x\r\n\r\n"),
+	    5);
+}
+
+/* Variants of one key that vary on different headers. */
+static void
+test_vary_lists_differ(void **state)
+{
+	(void)state;
+	assert_int_equal(fill("/m",
+	                     "GET / HTTP/1.1\r\nX-A: 1\r\nX-B: 1\r\n\r\n", 10,
+	                     "x-a"),
+	    0);
+	assert_int_equal(fill("/m",
+	                     "GET / HTTP/1.1\r\nX-A: 2\r\nX-B: 2\r\n\r\n", 20,
+	                     "x-b"),
+	    0);
+	assert_int_equal(fill("/m",
+	                     "GET / HTTP/1.1\r\nX-A: 3\r\nX-B: 3\r\n\r\n", 30,
+	                     "x-a,x-b"),
+	    0);
+	assert_int_equal(hit_len_for("/m",
+	                     "GET / HTTP/1.1\r\nX-A: 1\r\nX-B: 9\r\n\r\n"),
+	    10);
+	assert_int_equal(hit_len_for("/m",
+	                     "GET / HTTP/1.1\r\nX-A: 9\r\nX-B: 2\r\n\r\n"),
+	    20);
+	assert_int_equal(hit_len_for("/m",
+	                     "GET / HTTP/1.1\r\nX-A: 3\r\nX-B: 3\r\n\r\n"),
+	    30);
+	assert_int_equal(hit_len_for("/m",
+	                     "GET / HTTP/1.1\r\nX-A: 9\r\nX-B: 9\r\n\r\n"),
+	    -1);
+}
+
+/* http and https are different keys. */
+static void
+test_scheme(void **state)
+{
+	const char      *head = "GET / HTTP/1.1\r\n\r\n";
+	struct cache_req r;
+	char             path[32];
+	int              i;
+
+	(void)state;
+	configure(1024 * 1024);
+	for (i = 0; i < 20; i++) {
+		snprintf(path, sizeof(path), "/s%d", i);
+		req_for(&r, path, head);
+		assert_int_equal(fill_req(&r, 10, NULL), 0);
+		r.tls = 1;
+		assert_int_equal(hit_len(&r), -1);
+		assert_int_equal(fill_req(&r, 20, NULL), 0);
+		assert_int_equal(hit_len(&r), 20);
+		r.tls = 0;
+		assert_int_equal(hit_len(&r), 10);
+	}
+	/* A purge takes both. */
+	assert_int_equal(cache_purge(1, "/s1"), 22);
+}
+
+/* The key hash has a secret, drawn anew after a shutdown. */
+static void
+test_seeded_hash(void **state)
+{
+	const char         *head = "GET / HTTP/1.1\r\n\r\n";
+	struct cache_req    r;
+	struct cache_entry *e;
+	uint64_t            h1, h2;
+
+	(void)state;
+	req_for(&r, "/seed", head);
+	assert_int_equal(fill_req(&r, 1, NULL), 0);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	h1 = e->hash;
+	cache_entry_release(e);
+	/* Only the host's case is ignored. */
+	r.host = "aPP.tEST";
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_true(e->hash == h1);
+	cache_entry_release(e);
+	cache_shutdown();
+	configure(64 * 1024);
+	req_for(&r, "/seed", head);
+	assert_int_equal(fill_req(&r, 1, NULL), 0);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	h2 = e->hash;
+	cache_entry_release(e);
+	assert_true(h1 != h2);
+}
+
+/* An unterminated quoted value ends at the value's end. */
+static void
+test_cache_control_unterminated(void **state)
+{
+	static const char  value[] = "max-age=\"5";
+	static const char  value2[] = "max-age=60, a=\"";
+	struct http_header h = { 0 };
+	struct cache_meta  m;
+
+	(void)state;
+	h.name = "Cache-Control";
+	h.name_len = 13;
+	h.value = value;
+	h.value_len = sizeof(value) - 2; /* the 5 is not the header's */
+	h.id = HTTP_HDR_OTHER;
+	assert_int_equal(cache_storable(HTTP_M_GET, 200, &h, 1, 0, NOW, &m), 0);
+	h.value = value2;
+	h.value_len = sizeof(value2) - 1;
+	assert_int_equal(cache_storable(HTTP_M_GET, 200, &h, 1, 0, NOW, &m), 1);
+	assert_int_equal(m.lifetime_s, 60);
 }
 
 static void
@@ -355,6 +564,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fill_hit_wait, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vary_white_space, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_vary_bound, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_vary_lists_differ, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_scheme, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seeded_hash, setup,
+		    teardown),
+		cmocka_unit_test(test_cache_control_unterminated),
 		cmocka_unit_test_setup_teardown(test_size_bound_and_lru, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_purge_and_reload, setup,
