@@ -573,8 +573,8 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 			continue;
 		}
 		if ((kind = auth_kind_of(colon + 1, &why)) < 0) {
-			auth_report(fn, arg, 0, path, line, "user \"%.100s\": %s",
-			    p, why);
+			auth_report(fn, arg, 0, path, line,
+			    "user \"%.100s\": %s", p, why);
 			errors++;
 			continue;
 		}

@@ -541,8 +541,12 @@ ban_snap_cmp(const void *a, const void *b)
 {
 	const struct ban_snap *x = a, *y = b;
 
+	/*
+	 * The last to end first: bans that run out between two pages leave
+	 * from the end and shift no page a client has yet to ask for.
+	 */
 	if (x->until_ms != y->until_ms)
-		return x->until_ms < y->until_ms ? -1 : 1;
+		return x->until_ms > y->until_ms ? -1 : 1;
 	return memcmp(x->key, y->key, 16);
 }
 

@@ -26,20 +26,34 @@ static const char *backend_admin_word[] = { "", "enabled", "disabled",
 
 #define CTL_ERROR_MAX 400 /* bytes of one configuration error */
 
+/* Root and the daemon's own user, who can read whatever the daemon reads. */
+static int
+ctl_reads_all(const struct ctl_client *cl)
+{
+	return (cl->uid == 0 || cl->uid == geteuid());
+}
+
 /*
  * A configuration error as the control socket tells it: FILE:LINE: and the
  * message, with what stands between its first and last double quote (a
- * value, a raw line, a name that is no key name: text of the file, which
- * may itself hold quotes) shown as "...".  A control client may be unable
- * to read the file; frontdoord -t shows the values to those who can.
+ * value, a raw line, a key or user name: text of the file, which may itself
+ * hold quotes) shown as "..." unless full: only root and the daemon's user
+ * see the daemon's own files' text, and nobody that of another file
+ * (check FILE).  frontdoord -t shows the text to those who can read it.
  */
 static void
-ctl_error_json(struct buf *out, const char *msg)
+ctl_error_json(struct buf *out, const char *msg, int full)
 {
 	struct buf  b;
 	const char *open = strchr(msg, '"'), *close = strrchr(msg, '"');
 	size_t      len = open != NULL ? (size_t)(open - msg) : strlen(msg);
 
+	if (full) {
+		len = strlen(msg);
+		json_str(out, msg,
+		    len < 3 * CTL_ERROR_MAX ? len : 3 * CTL_ERROR_MAX);
+		return;
+	}
 	buf_init(&b, 0);
 	buf_append(&b, msg, len < CTL_ERROR_MAX ? len : CTL_ERROR_MAX);
 	if (open != NULL) {
@@ -137,7 +151,7 @@ cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	uint64_t                 requests = 0;
 	unsigned                 w;
 
-	(void)cl, (void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
+	(void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
 	memset(&sum, 0, sizeof(sum));
 	for (i = 0; i < cfg->nroutes; i++) {
 		stats_route_sum(cfg->routes[i].id, &rs);
@@ -163,7 +177,7 @@ cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	for (i = 0; d->reload_errs != NULL && i < d->reload_errs->n; i++) {
 		if (i > 0)
 			buf_puts(out, ",");
-		ctl_error_json(out, d->reload_errs->msgs[i]);
+		ctl_error_json(out, d->reload_errs->msgs[i], ctl_reads_all(cl));
 	}
 	buf_puts(out, "]},\"listeners\":[");
 	for (i = 0; i < cfg->nlisten_http; i++) {
@@ -530,10 +544,11 @@ struct ctl_wait {
 	struct ctl_client *cl;
 	char               tag[CTL_TAG_MAX + 1];
 	char              *file;
+	int                own; /* the daemon's own configuration */
 };
 
 static void
-ctl_errors_json(struct buf *out, const struct config_errors *errs)
+ctl_errors_json(struct buf *out, const struct config_errors *errs, int full)
 {
 	size_t i;
 
@@ -541,7 +556,7 @@ ctl_errors_json(struct buf *out, const struct config_errors *errs)
 	for (i = 0; errs != NULL && i < errs->n; i++) {
 		if (i > 0)
 			buf_puts(out, ",");
-		ctl_error_json(out, errs->msgs[i]);
+		ctl_error_json(out, errs->msgs[i], full);
 	}
 	buf_puts(out, "]");
 }
@@ -557,7 +572,7 @@ cmd_reload_done(void *arg, int ok, const struct config_errors *errs)
 	    ok ? "true" : "false",
 	    (unsigned long long)ctl_ops->config()->generation);
 	if (!ok)
-		ctl_errors_json(&out, errs);
+		ctl_errors_json(&out, errs, ctl_reads_all(wt->cl));
 	buf_puts(&out, "}\n");
 	if (!wt->cl->closing)
 		ctl_reply_end(wt->cl, wt->tag, &out, NULL);
@@ -591,7 +606,7 @@ cmd_check_done(void *arg, int ok, const struct config_errors *errs)
 	buf_printf(&out, "{\"ok\":%s,\"file\":", ok ? "true" : "false");
 	json_cstr(&out, wt->file);
 	if (!ok)
-		ctl_errors_json(&out, errs);
+		ctl_errors_json(&out, errs, wt->own && ctl_reads_all(wt->cl));
 	buf_puts(&out, "}\n");
 	if (!wt->cl->closing)
 		ctl_reply_end(wt->cl, wt->tag, &out, NULL);
@@ -629,6 +644,7 @@ cmd_check(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	snprintf(wt->tag, sizeof(wt->tag), "%s", tag);
 	wt->file =
 	    xstrdup(nargs == 1 ? args[0] : ctl_ops->daemon()->config_path);
+	wt->own = nargs == 0;
 	ctl_client_hold(cl);
 	ctl_ops->check(wt->file, cmd_check_done, wt);
 	return (1);

@@ -316,7 +316,10 @@ def test_check(fd, workdir):
     os.chmod(bad, 0o644)
     p = cli(s, "check", "bad.ini", cwd=str(workdir))   # relative: sent absolute
     assert p.returncode == 1, "check of a bad file: %d %r" % (p.returncode, p.stderr)
-    assert re.search(r"^%s:\d+: .*nonsense_key" % re.escape(str(bad)), p.stderr, re.M), p.stderr
+    # Another file's text is never repeated, not even a key name.
+    assert re.search(r'^%s:\d+: .*"\.\.\.": unknown key' % re.escape(str(bad)), p.stderr,
+                     re.M), p.stderr
+    assert "nonsense_key" not in p.stderr, p.stderr
     obj = json.loads(cli(s, "--json", "check", str(bad)).stdout)
     assert obj["ok"] is False and obj["file"] == str(bad) and obj["errors"], obj
     assert status_of(fd) == 200, "check must not apply anything"

@@ -132,7 +132,7 @@ def test_frontdoor_bans_prints_thirty_thousand(start_fd, backend, workdir):
     rows = [json.loads(l) for l in p.stdout.splitlines()]
     addrs = [r["address"] for r in rows]
     assert len(addrs) == 32000 and len(set(addrs)) == 32000, (len(addrs), len(set(addrs)))
-    assert all(a["until"] <= b["until"] for a, b in zip(rows, rows[1:])), "not soonest first"
+    assert all(a["until"] >= b["until"] for a, b in zip(rows, rows[1:])), "not last first"
     assert v6_net(27999) in set(addrs) and "127.2.15.159" in set(addrs)
     p = cli(s, "bans", timeout=60)
     assert p.returncode == 0, p.stderr
@@ -228,41 +228,49 @@ def test_check_errors_never_quote_the_file(fd, workdir):
     assert p.returncode == 1 and str(bad) in p.stderr, p.stderr
     for s in SECRETS:
         assert s not in p.stdout + p.stderr, p.stderr
-    fd.config_path.write_text(fd.config_path.read_text().replace(
-        "[frontdoor]\n", "[frontdoor]\nmax_connections = %s\n" % SECRETS[0], 1))
-    ok, r = c.cmd("reload")
-    assert ok and r[0]["ok"] is False, r
-    ok, st = c.cmd("status")
-    assert ok and st[0]["reload"]["errors"], st
-    assert SECRETS[0] not in json.dumps(r) + json.dumps(st), st
 
 
 
-def test_reload_errors_never_name_keys_or_users(fd, backend, workdir):
-    # A key name or a user name is text of a file the caller may not
-    # read: the socket shows it as "...", frontdoord -t shows it.
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
+def test_reload_errors_show_file_text_only_to_admins(start_fd, backend, workdir):
+    # A value, a key name or a user name is text of a file a control_group
+    # member may not read: to them the socket shows it as "...".  Root and
+    # the daemon's user, who can read the files, see it; so does -t.
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr}},
+                  main={"control_group": "nogroup"})
+    sock = str(fd.dir / "control.sock")
     c = ctl(fd)
     good = fd.config_path.read_text()
+
+    def member_status():
+        p = as_user("daemon", "nogroup", "/usr/bin/python3", "-c", PROBE, sock, "1 status")
+        assert p.stdout.startswith("%begin 1"), (p.stdout, p.stderr)
+        return p.stdout
+
     fd.config_path.write_text(good.replace(
-        "[frontdoor]\n", "[frontdoor]\ncorrecthorsebatterystaple = 1\n", 1))
+        "[frontdoor]\n", "[frontdoor]\nmax_connections = %s\n"
+        "correcthorsebatterystaple = 1\n" % SECRETS[0], 1))
     ok, r = c.cmd("reload")
     assert ok and r[0]["ok"] is False, r
-    ok, st = c.cmd("status")
-    text = json.dumps(r) + json.dumps(st)
-    assert "unknown key" in text and "correcthorsebatterystaple" not in text, text
+    text = json.dumps(r)
+    assert SECRETS[0] in text and "correcthorsebatterystaple" in text, text
+    text = member_status()
+    assert "unknown key" in text and "max_connections" in text, text
+    assert SECRETS[0] not in text and "correcthorsebatterystaple" not in text, text
     users = workdir / "users"
     users.write_text("alicesecretname:plaintext\n")
+    os.chmod(users, 0o644)
     fd.config_path.write_text(good + "\n[route private]\npath = /private\n"
-                              "backends = %s\nauth_file = %s\n" % (
-                                  backend.addr, users))
+                              "backends = %s\nauth_file = %s\n" % (backend.addr, users))
     ok, r = c.cmd("reload")
-    assert ok and r[0]["ok"] is False, r
-    ok, st = c.cmd("status")
-    text = json.dumps(r) + json.dumps(st)
+    assert ok and r[0]["ok"] is False and "alicesecretname" in json.dumps(r), r
+    text = member_status()
     assert "plain-text" in text and "alicesecretname" not in text, text
     p = subprocess.run([FRONTDOORD, "-t", "-c", str(fd.config_path)],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and '"alicesecretname"' in p.stderr, p.stderr
+
+
 
 PROBE = ("import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]);"
          "s.settimeout(10); f=s.makefile('rb'); f.readline();"

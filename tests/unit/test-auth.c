@@ -177,7 +177,8 @@ test_file_errors(void **state)
 	assert_int_equal(r.line[5], 7);
 	assert_int_equal(r.line[6], 8);
 	assert_int_equal(r.line[7], 9);
-	assert_non_null(strstr(r.msg[7], "\"ann\" listed twice (first at line 1)"));
+	assert_non_null(
+	    strstr(r.msg[7], "\"ann\" listed twice (first at line 1)"));
 
 	/* A NUL byte in a line. */
 	{

@@ -190,11 +190,11 @@ test_ban_flood_bans_the_newest(void **state)
 	assert_true(banned("192.0.2.1", T0 + k));
 	assert_false(banned(ip, T0 + k)); /* the next soonest went */
 	assert_int_equal(count_bans(T0 + k), BAN_MAX_BANS);
-	/* Sorted, soonest first; the long ban last. */
-	assert_int_equal(ban_list(&l, T0 + k, BAN_MAX_BANS - 2, 10, &total), 2);
+	/* Sorted, the last to end first: the long ban first. */
+	assert_int_equal(ban_list(&l, T0 + k, 0, 2, &total), 2);
 	assert_int_equal(total, BAN_MAX_BANS);
-	assert_true(l[0].until_ms <= l[1].until_ms);
-	assert_string_equal(l[1].addr, "192.0.2.1");
+	assert_true(l[0].until_ms >= l[1].until_ms);
+	assert_string_equal(l[0].addr, "192.0.2.1");
 	free(l);
 }
 
@@ -274,7 +274,7 @@ test_list_pages(void **state)
 	struct ban_info *l;
 	char             ip[32];
 	size_t           total, n, off, seen = 0;
-	uint64_t         last = 0;
+	uint64_t         last = UINT64_MAX;
 	int              i;
 
 	(void)state;
@@ -288,7 +288,7 @@ test_list_pages(void **state)
 		n = ban_list(&l, T0, off, 300, &total);
 		assert_int_equal(total, 1000);
 		for (size_t j = 0; j < n; j++) {
-			assert_true(l[j].until_ms >= last);
+			assert_true(l[j].until_ms <= last);
 			last = l[j].until_ms;
 		}
 		free(l);
@@ -298,6 +298,15 @@ test_list_pages(void **state)
 	}
 	assert_int_equal(seen, 1000);
 	assert_int_equal(ban_list(&l, T0, 5000, 10, &total), 0);
+	free(l);
+	/* Bans that run out between pages shift none of the later ones. */
+	n = ban_list(&l, T0, 0, 301, &total);
+	assert_int_equal(n, 301);
+	snprintf(ip, sizeof(ip), "%.31s", l[300].addr);
+	free(l);
+	n = ban_list(&l, T0 + HOUR + 500, 300, 300, &total);
+	assert_true(n > 0 && total < 1000);
+	assert_string_equal(l[0].addr, ip);
 	free(l);
 	/* Ended bans are not listed, and polling forgets them. */
 	assert_int_equal(count_bans(T0 + 2 * HOUR), 0);
