@@ -51,7 +51,8 @@ static struct {
 	dev_t              dev; /* of the socket file we bound */
 	ino_t              ino;
 	uint64_t           dropped_seen;
-	uint64_t           bans_saved; /* ban_changes() at the last save */
+	uint64_t           bans_saved;    /* ban_changes() at the last save */
+	uint64_t           bans_saved_ms; /* and when (fd_now_ms) */
 } ctl;
 
 static void ctl_client_close(struct ctl_client *);
@@ -687,18 +688,35 @@ fail:
 	return (error);
 }
 
+/*
+ * Bans the gate made are saved at most every CTL_BANS_SAVE_MS (and at
+ * stop): each save writes the whole table, and a client that can make a
+ * ban a second must not make us rewrite megabytes a second.  Bans and
+ * switches by command are saved before their answer.
+ */
+#define CTL_BANS_SAVE_MS 10000
+
+static void
+ctl_save_bans(int now)
+{
+	uint64_t changes = ban_changes(), t = fd_now_ms();
+
+	if (changes == ctl.bans_saved || ctl_ops == NULL)
+		return;
+	if (!now && t - ctl.bans_saved_ms < CTL_BANS_SAVE_MS)
+		return;
+	ctl.bans_saved = changes;
+	ctl.bans_saved_ms = t;
+	ctl_state_save(ctl_ops->config(), NULL, NULL);
+}
+
 void
 ctl_tick(void)
 {
-	uint64_t changes = ban_changes();
-
 	/* Without subscribers the ban events are skipped, not kept. */
 	if (ctl.nsubscribers == 0)
 		ban_poll_events(NULL, fd_wall_us() / 1000);
-	if (changes != ctl.bans_saved && ctl_ops != NULL) {
-		ctl.bans_saved = changes;
-		ctl_state_save(ctl_ops->config(), NULL, NULL);
-	}
+	ctl_save_bans(0);
 	ctl_state_tick();
 }
 
@@ -708,6 +726,7 @@ ctl_stop(void)
 	struct ctl_client *cl, *next;
 
 	ctl_tick();
+	ctl_save_bans(1);
 
 	for (cl = ctl.clients; cl != NULL; cl = next) {
 		next = cl->next;

@@ -469,6 +469,29 @@ def test_ban_after_failures_survives_restart_and_unban(start_fd, backend, workdi
     assert get(fd2, source="127.0.0.2", headers=right).status == 200
 
 
+def test_gate_bans_saved_at_most_every_ten_seconds_and_at_stop(start_fd, backend, workdir):
+    # Each save writes the whole table: bans the gate makes are written
+    # at once when none was lately, then at most every 10 s, and at stop.
+    users = write(workdir / "u.htpasswd", htpasswd("-nbB", "-C", "5", "ann", "pw") + "\n")
+    fd = start_fd({"private": {"path": "/", "backends": backend.addr, "auth_file": users}},
+                  main={"ban_after": 1, "ban_time": "1h"})
+    state = fd.dir / "state.ini"
+    wrong = {"Authorization": basic("ann", "nope")}
+
+    def saved(ip):
+        return state.exists() and ("ban %s " % ip) in state.read_text()
+
+    assert get(fd, source="127.0.0.2", headers=wrong).status == 401
+    assert wait_until(lambda: saved("127.0.0.2"), 5), "the first ban was not saved at once"
+    assert get(fd, source="127.0.0.3", headers=wrong).status == 401
+    assert get(fd, source="127.0.0.3").status == 403
+    time.sleep(3)
+    assert not saved("127.0.0.3"), "a second ban within 10 s was saved at once"
+    fd.signal(signal.SIGTERM)
+    assert fd.wait_exit() == 0
+    assert saved("127.0.0.3"), "a ban was lost at stop"
+
+
 def test_ban_after_zero_never_bans(start_fd, backend, workdir):
     users = write(workdir / "u.htpasswd", htpasswd("-nbB", "-C", "4", "ann", "pw") + "\n")
     fd = start_fd({"app": {"backends": backend.addr, "auth_file": users}},
