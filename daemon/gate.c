@@ -25,7 +25,13 @@
  * costs a password check.
  */
 
-/* Password checks waiting for the thread pool, per worker; past it: 503. */
+/*
+ * Password checks waiting, per worker; past it: 503.  At most
+ * GATE_POOL_SHARE of a worker's checks are on the thread pool at once,
+ * the rest wait here in order: the pool has GATE_POOL_SHARE threads a
+ * worker and two more (main.c), so a flood of wrong passwords never
+ * keeps the access log's and the state file's writes waiting behind it.
+ */
 #define GATE_MAX_PENDING 1024
 
 /* A password check on the thread pool. */
@@ -39,10 +45,12 @@ struct gate_job {
 	int                      family;
 	uint8_t                  addr[16];
 	int                      ok;
+	struct gate_job         *next; /* waiting for a pool thread */
 };
 
-/* Each worker's loop runs on its own thread: this counts its jobs. */
-static __thread unsigned gate_pending;
+/* Each worker's loop runs on its own thread: its jobs, and those waiting. */
+static __thread unsigned         gate_pending, gate_running;
+static __thread struct gate_job *gate_wait_head, **gate_wait_tail;
 
 /* The client address (frontdoor.ini(5), trusted_proxies) as bytes and as a socket address. */
 static void
@@ -185,6 +193,43 @@ gate_work(uv_work_t *req)
 	j->ok = auth_verify(j->af, j->entry, j->cred.pass, j->cred.pass_len);
 }
 
+static void gate_work_done(uv_work_t *, int);
+
+static void
+gate_job_free(struct gate_job *j)
+{
+	auth_cred_wipe(&j->cred);
+	config_unref(j->cfg);
+	free(j);
+}
+
+/* Waiting checks onto the pool while this worker's share has room. */
+static void
+gate_run(uv_loop_t *loop)
+{
+	struct gate_job *j;
+	struct exchange *x;
+
+	while (gate_running < GATE_POOL_SHARE && (j = gate_wait_head) != NULL) {
+		if ((gate_wait_head = j->next) == NULL)
+			gate_wait_tail = &gate_wait_head;
+		if ((x = j->x) == NULL) {
+			gate_pending--; /* its client left while it waited */
+			gate_job_free(j);
+			continue;
+		}
+		if (uv_queue_work(loop, &j->req, gate_work, gate_work_done) !=
+		    0) {
+			gate_pending--;
+			x->gate = NULL;
+			gate_job_free(j);
+			proxy_deny(x, 503, "busy", "Retry-After: 1\r\n");
+			continue;
+		}
+		gate_running++;
+	}
+}
+
 static void
 gate_work_done(uv_work_t *req, int status)
 {
@@ -192,6 +237,8 @@ gate_work_done(uv_work_t *req, int status)
 	struct exchange *x = j->x;
 
 	gate_pending--;
+	gate_running--;
+	gate_run(req->loop);
 	if (x != NULL) {
 		x->gate = NULL;
 		if (status == 0 && j->ok) {
@@ -200,9 +247,7 @@ gate_work_done(uv_work_t *req, int status)
 		} else
 			gate_auth_failed(x, j->family, j->addr, j->cred.user);
 	}
-	auth_cred_wipe(&j->cred);
-	config_unref(j->cfg);
-	free(j);
+	gate_job_free(j);
 }
 
 /* Basic auth: at once from the cache, else on the thread pool. */
@@ -258,17 +303,14 @@ gate_auth(struct exchange *x, const struct http_request *req, int family,
 	j->family = family;
 	memcpy(j->addr, addr, family == AF_INET ? 4 : 16);
 	j->req.data = j;
-	if (uv_queue_work(&x->c->w->loop, &j->req, gate_work, gate_work_done) !=
-	    0) {
-		auth_cred_wipe(&j->cred);
-		config_unref(j->cfg);
-		free(j);
-		proxy_deny(x, 503, "busy", "Retry-After: 1\r\n");
-		return GATE_DENY;
-	}
+	if (gate_wait_tail == NULL)
+		gate_wait_tail = &gate_wait_head;
+	*gate_wait_tail = j;
+	gate_wait_tail = &j->next;
 	gate_pending++;
 	x->gate = j;
-	return GATE_PENDING;
+	gate_run(&x->c->w->loop);
+	return x->gate == j ? GATE_PENDING : GATE_DENY;
 }
 
 enum gate_result

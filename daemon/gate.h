@@ -5,6 +5,9 @@
 
 #include "http.h"
 
+/* Password checks of one worker on the thread pool at once (gate.c). */
+#define GATE_POOL_SHARE 2
+
 struct exchange;
 
 enum gate_result {

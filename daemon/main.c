@@ -23,6 +23,7 @@
 #include "cache.h"
 #include "config.h"
 #include "ctl.h"
+#include "gate.h"
 #include "health.h"
 #include "log.h"
 #include "proxy.h"
@@ -740,6 +741,18 @@ main(int argc, char *argv[])
 	 * without touching the first one's socket.
 	 */
 	srv.nworkers = cfg->workers;
+	/*
+	 * The thread pool (started at its first job, after this): the
+	 * password checks' share of each worker (gate.c) and two threads
+	 * more, for the access log, the state file and reloads.
+	 */
+	if (getenv("UV_THREADPOOL_SIZE") == NULL) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%u",
+		    MIN(cfg->workers * GATE_POOL_SHARE + 2, 128u));
+		setenv("UV_THREADPOOL_SIZE", n, 1);
+	}
 	/* Each worker's HTTP sockets, then its HTTPS ones. */
 	nl = cfg->nlisten_http + cfg->nlisten_https;
 	for (j = 0; j < nl; j++) {

@@ -163,6 +163,30 @@ def test_user_name_cannot_forge_log_words(authfd):
     assert b"\xc2\x9b" not in raw and b"198.51.100.7 banned" not in raw
 
 
+
+def test_password_flood_leaves_pool_threads_for_the_log(start_fd, backend, workdir):
+    # Wrong passwords against a slow hash queue up; the checks take only
+    # their share of the thread pool, so the access log is still written.
+    users = write(workdir / "u.htpasswd", htpasswd("-nbB", "-C", "13", "ann", "pw") + "\n")
+    fd = start_fd({"private": {"path": "/", "backends": backend.addr, "auth_file": users},
+                   "open": {"path": "/open", "backends": backend.addr}},
+                  main={"ban_after": 0})
+    req = ("GET / HTTP/1.1\r\nHost: app.test\r\nAuthorization: %s\r\n\r\n"
+           % basic("ann", "nope")).encode()
+    socks = []
+    try:
+        for _ in range(40):
+            s = socket.create_connection(("127.0.0.1", fd.port))
+            s.sendall(req)
+            socks.append(s)
+        time.sleep(0.5)
+        assert get(fd, "/open/echo").status == 200
+        assert wait_until(lambda: any("/open/echo" in l for l in fd.access_lines()), 2), \
+            "the access log waited behind the password checks"
+    finally:
+        for s in socks:
+            s.close()
+
 def test_401_on_missing_wrong_malformed_and_nul(authfd):
     r = get(authfd, "/echo")
     assert r.status == 401, r
