@@ -384,6 +384,33 @@ ban_event_add(const uint8_t key[16], uint64_t until_ms)
 }
 
 /*
+ * One more failure of key within window_ms, counted on its entry (made if
+ * need be, and made most recent); BAN_NONE when key is banned already.
+ */
+static uint32_t
+ban_count(const uint8_t key[16], uint64_t window_ms, uint64_t now_ms)
+{
+	struct ban_entry *x;
+	uint32_t          i;
+
+	if ((i = ban_find(key)) == BAN_NONE)
+		i = ban_new(key);
+	x = BE(i);
+	if (x->until_ms > now_ms)
+		return BAN_NONE;
+	if (x->until_ms != 0)
+		ban_unmake(i);
+	ban_lru_unlink(i);
+	ban_lru_front(i);
+	if (x->fails == 0 || now_ms - x->first_ms > window_ms) {
+		x->fails = 0;
+		x->first_ms = now_ms;
+	}
+	x->fails++;
+	return i;
+}
+
+/*
  * A /64 was just banned: one more toward a ban of its /48, and a /48's
  * toward its /32 (BAN_WIDEN_AFTER of them banned within time_ms).  An
  * address space of many /64s buys an attacker BAN_WIDEN_AFTER bans, not
@@ -393,32 +420,19 @@ ban_event_add(const uint8_t key[16], uint64_t until_ms)
 static int
 ban_widen(const uint8_t key64[16], uint64_t time_ms, uint64_t now_ms)
 {
-	static const int  plens[] = { 48, 32 };
-	struct ban_entry *x;
-	uint8_t           key[16];
-	uint32_t          i;
-	int               widest = 64;
-	size_t            k;
+	static const int plens[] = { 48, 32 };
+	uint8_t          key[16];
+	uint32_t         i;
+	int              widest = 64;
+	size_t           k;
 
 	for (k = 0; k < sizeof(plens) / sizeof(plens[0]); k++) {
 		ban_prefix_key(key64, plens[k], key);
-		if ((i = ban_find(key)) == BAN_NONE)
-			i = ban_new(key);
-		x = BE(i);
-		if (x->until_ms > now_ms)
-			break; /* banned already */
-		if (x->until_ms != 0)
-			ban_unmake(i);
-		ban_lru_unlink(i);
-		ban_lru_front(i);
-		if (x->fails == 0 || now_ms - x->first_ms > time_ms) {
-			x->fails = 0;
-			x->first_ms = now_ms;
-		}
-		if (++x->fails < BAN_WIDEN_AFTER)
+		if ((i = ban_count(key, time_ms, now_ms)) == BAN_NONE ||
+		    BE(i)->fails < BAN_WIDEN_AFTER)
 			break;
 		ban_make(i, now_ms + time_ms);
-		ban_event_add(key, x->until_ms);
+		ban_event_add(key, BE(i)->until_ms);
 		widest = plens[k];
 	}
 	return widest;
@@ -437,20 +451,10 @@ ban_fail(int family, const uint8_t *addr, unsigned after, uint64_t window_ms,
 		return 0;
 	client_key(family, addr, key);
 	pthread_mutex_lock(&bt.lock);
-	if ((i = ban_find(key)) == BAN_NONE)
-		i = ban_new(key);
-	x = BE(i);
-	if (x->until_ms > now_ms)
+	if ((i = ban_count(key, window_ms, now_ms)) == BAN_NONE)
 		goto out; /* already banned */
-	if (x->until_ms != 0)
-		ban_unmake(i);
-	ban_lru_unlink(i);
-	ban_lru_front(i);
-	if (x->fails == 0 || now_ms - x->first_ms > window_ms) {
-		x->fails = 0;
-		x->first_ms = now_ms;
-	}
-	if (++x->fails >= after) {
+	x = BE(i);
+	if (x->fails >= after) {
 		ban_make(i, now_ms + time_ms);
 		ban_event_add(key, x->until_ms);
 		__atomic_add_fetch(&bt.changes, 1, __ATOMIC_RELAXED);
