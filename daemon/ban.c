@@ -383,6 +383,28 @@ ban_event_add(const uint8_t key[16], uint64_t until_ms)
 	bt.evseq++;
 }
 
+/* Milliseconds left of the ban on key, or on its /48 or /32; locked. */
+static uint64_t
+ban_left(const uint8_t key[16], uint64_t now_ms)
+{
+	static const int plens[] = { 48, 32 };
+	uint8_t          pkey[16];
+	uint32_t         i;
+	size_t           k;
+
+	if ((i = ban_find(key)) != BAN_NONE && BE(i)->until_ms > now_ms)
+		return BE(i)->until_ms - now_ms;
+	if (ban_key_plen(key) != 64)
+		return 0;
+	for (k = 0; k < sizeof(plens) / sizeof(plens[0]); k++) {
+		ban_prefix_key(key, plens[k], pkey);
+		if ((i = ban_find(pkey)) != BAN_NONE &&
+		    BE(i)->until_ms > now_ms)
+			return BE(i)->until_ms - now_ms;
+	}
+	return 0;
+}
+
 /*
  * One more failure of key within window_ms, counted on its entry (made if
  * need be, and made most recent); BAN_NONE when key is banned already.
@@ -451,8 +473,10 @@ ban_fail(int family, const uint8_t *addr, unsigned after, uint64_t window_ms,
 		return 0;
 	client_key(family, addr, key);
 	pthread_mutex_lock(&bt.lock);
-	if ((i = ban_count(key, window_ms, now_ms)) == BAN_NONE)
-		goto out; /* already banned */
+	/* Inside a banned /48 or /32 a /64 is banned already: no entry. */
+	if (ban_left(key, now_ms) != 0 ||
+	    (i = ban_count(key, window_ms, now_ms)) == BAN_NONE)
+		goto out;
 	x = BE(i);
 	if (x->fails >= after) {
 		ban_make(i, now_ms + time_ms);
@@ -472,27 +496,13 @@ uint64_t
 ban_check(int family, const uint8_t *addr, uint64_t now_ms)
 {
 	uint8_t  key[16];
-	uint32_t i;
-	uint64_t left = 0;
+	uint64_t left;
 
 	if (__atomic_load_n(&bt.nbanned, __ATOMIC_RELAXED) == 0)
 		return 0;
 	client_key(family, addr, key);
 	pthread_mutex_lock(&bt.lock);
-	if ((i = ban_find(key)) != BAN_NONE && BE(i)->until_ms > now_ms)
-		left = BE(i)->until_ms - now_ms;
-	if (left == 0 && ban_key_plen(key) == 64) {
-		static const int plens[] = { 48, 32 };
-		uint8_t          pkey[16];
-		size_t           k;
-
-		for (k = 0; k < 2 && left == 0; k++) {
-			ban_prefix_key(key, plens[k], pkey);
-			if ((i = ban_find(pkey)) != BAN_NONE &&
-			    BE(i)->until_ms > now_ms)
-				left = BE(i)->until_ms - now_ms;
-		}
-	}
+	left = ban_left(key, now_ms);
 	pthread_mutex_unlock(&bt.lock);
 	return left;
 }

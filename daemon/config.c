@@ -514,7 +514,7 @@ cfg_set_geoip_db(struct cfg_loader *l, const char *v)
 		return cfg_expect(l, v, "a MaxMind DB (.mmdb) file path");
 	if ((l->cf->geoip = geoip_open(v, why, sizeof why)) == NULL) {
 		snprintf(l->why, sizeof l->why,
-		    "%.200s: %.150s, expected a readable MaxMind DB (.mmdb) "
+		    "\"%.200s\": %.150s, expected a readable MaxMind DB (.mmdb) "
 		    "file such as GeoLite2-Country.mmdb",
 		    v, why);
 		return -1;
@@ -599,7 +599,7 @@ cfg_set_include(struct cfg_loader *l, const char *v)
 			return 0;
 		}
 		snprintf(l->why, sizeof l->why,
-		    "%.200s: cannot open: %s, "
+		    "\"%.200s\": cannot open: %s, "
 		    "expected an existing file or a glob pattern",
 		    pattern, strerror(ENOENT));
 		free(pattern);
@@ -1072,7 +1072,7 @@ cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
 
 	if ((fd = open(v, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(l->why, sizeof l->why,
-		    "%.200s: %s, expected a "
+		    "\"%.200s\": %s, expected a "
 		    "readable HTML file",
 		    v, strerror(errno));
 		return -1;
@@ -1081,7 +1081,7 @@ cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
 	    sb.st_size > 1024 * 1024) {
 		close(fd);
 		snprintf(l->why, sizeof l->why,
-		    "%.200s: expected a regular "
+		    "\"%.200s\": expected a regular "
 		    "file of at most 1 MiB",
 		    v);
 		return -1;
@@ -1091,7 +1091,7 @@ cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
 	close(fd);
 	if (n != sb.st_size) {
 		free(data);
-		snprintf(l->why, sizeof l->why, "%.200s: short read", v);
+		snprintf(l->why, sizeof l->why, "\"%.200s\": short read", v);
 		return -1;
 	}
 	data[n] = '\0';
@@ -1231,7 +1231,7 @@ cfg_auth_report(void *arg, int warn, const char *file, int line,
 		log_warn("%s:%d: %s", file, line, msg);
 	else if (line == 0)
 		cfg_error(l,
-		    "[route %s] auth_file: %s: %s, expected a readable "
+		    "[route %s] auth_file: \"%s\": %s, expected a readable "
 		    "htpasswd file",
 		    cfg_route(l)->name, file, msg);
 	else
@@ -1721,7 +1721,7 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 			    "at most %d bytes",
 			    CONFIG_MAX_FILE);
 		else if (l->cur != NULL)
-			cfg_error(l, "include: %s: cannot open: %s", path,
+			cfg_error(l, "include: \"%s\": cannot open: %s", path,
 			    strerror(-rv));
 		else
 			cfg_error_at(l, path, 0, "cannot open: %s",

@@ -711,6 +711,12 @@ ctl_save_bans(int now)
 }
 
 void
+ctl_save_bans_now(void)
+{
+	ctl_save_bans(1);
+}
+
+void
 ctl_tick(void)
 {
 	/* Without subscribers the ban events are skipped, not kept. */

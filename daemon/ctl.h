@@ -49,9 +49,11 @@ void ctl_state_load(const struct config *);
 void ctl_config_changed(const struct config *, int ok,
     const struct config_errors *errs);
 /*
- * Main loop, once a second: bans made by the workers since the last call
- * are written to the state file (and ctl_stop() does it a last time).
+ * Main loop, once a second: bans made by the workers are written to the
+ * state file, at most every 10 seconds (frontdoord(8), "Gatekeeping").
  */
 void ctl_tick(void);
+/* Bans not yet written, now: at stop, once the last worker is done. */
+void ctl_save_bans_now(void);
 
 #endif

@@ -218,6 +218,14 @@ gate_run(uv_loop_t *loop)
 			gate_job_free(j);
 			continue;
 		}
+		/* Banned while it waited (a check before it failed): no hash. */
+		if (ban_check(j->family, j->addr, fd_wall_us() / 1000) != 0) {
+			gate_pending--;
+			x->gate = NULL;
+			gate_job_free(j);
+			proxy_deny(x, 403, "ban", NULL);
+			continue;
+		}
 		if (uv_queue_work(loop, &j->req, gate_work, gate_work_done) !=
 		    0) {
 			gate_pending--;
@@ -235,10 +243,10 @@ gate_work_done(uv_work_t *req, int status)
 {
 	struct gate_job *j = req->data;
 	struct exchange *x = j->x;
+	uv_loop_t       *loop = req->loop;
 
 	gate_pending--;
 	gate_running--;
-	gate_run(req->loop);
 	if (x != NULL) {
 		x->gate = NULL;
 		if (status == 0 && j->ok) {
@@ -248,6 +256,8 @@ gate_work_done(uv_work_t *req, int status)
 			gate_auth_failed(x, j->family, j->addr, j->cred.user);
 	}
 	gate_job_free(j);
+	/* After this answer: a ban it made spares the checks waiting. */
+	gate_run(loop);
 }
 
 /* Basic auth: at once from the cache, else on the thread pool. */

@@ -582,6 +582,8 @@ stop_poll_cb(uv_timer_t *t)
 			left++;
 	}
 	if (left == 0) {
+		/* The password checks that ran out the drain may have banned. */
+		ctl_save_bans_now();
 		uv_close((uv_handle_t *)t, NULL);
 		uv_close((uv_handle_t *)&srv.tick, NULL);
 		uv_close((uv_handle_t *)&srv.sig_hup, NULL);
@@ -750,7 +752,7 @@ main(int argc, char *argv[])
 		char n[16];
 
 		snprintf(n, sizeof(n), "%u",
-		    MIN(cfg->workers * GATE_POOL_SHARE + 2, 128u));
+		    MIN(cfg->workers * GATE_POOL_SHARE + 2, 1024u));
 		setenv("UV_THREADPOOL_SIZE", n, 1);
 	}
 	/* Each worker's HTTP sockets, then its HTTPS ones. */

@@ -516,6 +516,45 @@ def test_gate_bans_saved_at_most_every_ten_seconds_and_at_stop(start_fd, backend
     assert saved("127.0.0.3"), "a ban was lost at stop"
 
 
+def test_checks_waiting_when_their_client_is_banned_cost_no_hash(start_fd, backend, workdir):
+    # Ten wrong passwords at once from one client, ban_after 1: two are
+    # checked, the client is banned, the eight waiting get 403 unhashed.
+    users = write(workdir / "u.htpasswd", htpasswd("-nbB", "-C", "13", "ann", "pw") + "\n")
+    fd = start_fd({"private": {"path": "/", "backends": backend.addr, "auth_file": users}},
+                  main={"ban_after": 1, "ban_time": "1h"})
+    wrong = ("GET / HTTP/1.1\r\nHost: app.test\r\nAuthorization: %s\r\n\r\n"
+             % basic("ann", "nope")).encode()
+    conns = [HttpConn(fd.port, source="127.0.0.5", timeout=60) for _ in range(10)]
+    try:
+        for c in conns:
+            c.sock.sendall(wrong)
+        statuses = sorted(c.read_response().status for c in conns)
+    finally:
+        for c in conns:
+            c.close()
+    assert statuses == [401] * 2 + [403] * 8, statuses
+
+
+def test_ban_made_while_stopping_is_saved(start_fd, backend, workdir):
+    # A slow password check still running at SIGTERM bans during the
+    # drain, within 10 s of the last save: written once the workers end.
+    users = write(workdir / "u.htpasswd", htpasswd("-nbB", "-C", "13", "ann", "pw") + "\n")
+    fd = start_fd({"private": {"path": "/", "backends": backend.addr, "auth_file": users}},
+                  main={"ban_after": 1, "ban_time": "1h"})
+    state = fd.dir / "state.ini"
+    wrong = ("GET / HTTP/1.1\r\nHost: app.test\r\nAuthorization: %s\r\n\r\n"
+             % basic("ann", "nope")).encode()
+    ok, r = ctl(fd).cmd("ban 192.0.2.50")
+    assert ok and r[0]["saved"], r
+    with HttpConn(fd.port, source="127.0.0.4") as c:
+        c.sock.sendall(wrong)
+        time.sleep(0.05)
+        fd.signal(signal.SIGTERM)
+        assert c.read_response().status == 401
+    assert fd.wait_exit() == 0
+    assert "ban 127.0.0.4 " in state.read_text(), "a ban made while stopping was lost"
+
+
 def test_ban_after_zero_never_bans(start_fd, backend, workdir):
     users = write(workdir / "u.htpasswd", htpasswd("-nbB", "-C", "4", "ann", "pw") + "\n")
     fd = start_fd({"app": {"backends": backend.addr, "auth_file": users}},

@@ -216,7 +216,13 @@ test_bans_widen(void **state)
 		assert_int_equal(r, i == BAN_WIDEN_AFTER - 1 ? 48 : 1);
 	}
 	assert_true(banned("2001:db8:5:ffff::9", T0)); /* a fresh /64 */
-	assert_false(banned("2001:db8:6::1", T0));     /* the next /48 */
+	/* Failures that were under way make no more bans inside it. */
+	for (i = 0; i < 1000; i++) {
+		snprintf(ip, sizeof(ip), "2001:db8:5:%x::1", 0x100 + i);
+		assert_int_equal(failure(ip, 1, T0), 0);
+	}
+	assert_int_equal(count_bans(T0), BAN_WIDEN_AFTER + 1);
+	assert_false(banned("2001:db8:6::1", T0)); /* the next /48 */
 	assert_false(banned("2001:db8:5::1", T0 + HOUR + 1));
 	assert_int_equal(ban_list(&l, T0, 0, 100, NULL), BAN_WIDEN_AFTER + 1);
 	for (i = 0, r = 0; i < BAN_WIDEN_AFTER + 1; i++)

@@ -694,7 +694,7 @@ test_gate_keys(void **state)
 	assert_true(has_err(&e, "main.ini", 9, "N/s or N/m"));
 	assert_true(has_err(&e, "main.ini", 10, "without quotes"));
 	assert_true(has_err(&e, "main.ini", 11,
-	    "[route r] auth_file: /nonexistent.htpasswd"));
+	    "[route r] auth_file: \"/nonexistent.htpasswd\""));
 	assert_true(has_err(&e, "main.ini", 14, "set without rate_limit"));
 	assert_true(has_err(&e, "main.ini", 15, "set without auth_file"));
 	assert_true(has_err(&e, "main.ini", 16, "need a GeoIP database"));
@@ -877,7 +877,7 @@ test_includes(void **state)
 	cf = load_text("[frontdoor]\ninclude = /nonexistent-fd/x.ini\n", &e);
 	assert_true(has_err(&e, "main.ini", 2,
 	    "[frontdoor] include: "
-	    "/nonexistent-fd/x.ini: cannot open: No such file"));
+	    "\"/nonexistent-fd/x.ini\": cannot open: No such file"));
 	expect_fail(cf, &e, 1);
 	config_errors_free(&e);
 }
