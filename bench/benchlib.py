@@ -465,7 +465,10 @@ def start_frontdoord(rundir, backend_port, binary, tls=None, certs=None):
         os.chmod(d, 0o777)
     port = free_port()
     if tls:
-        listen = "listen_https = 127.0.0.1:%d" % port
+        # Its plain-HTTP listener too on a port of its own: the default
+        # :80 is one daemon's only, and two TLS instances run at once.
+        listen = "listen_https = 127.0.0.1:%d\nlisten_http = 127.0.0.1:%d" % (
+            port, free_port())
         section = "\n[tls]\ncert = %s\nkey = %s\n" % certs[tls][:2]
     else:
         listen, section = "listen_http = 127.0.0.1:%d" % port, ""
