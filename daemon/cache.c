@@ -706,6 +706,8 @@ cache_fill_body(struct cache_entry *e, const void *data, size_t len)
 	size_t cap = e->body_cap;
 	int    r;
 
+	if (len == 0)
+		return 0; /* nothing to copy, and maybe no buffer yet */
 	if (e->body_len + len > cap) {
 		cap = cap == 0 ? 4096 : cap;
 		while (cap < e->body_len + len)

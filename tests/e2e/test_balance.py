@@ -165,7 +165,7 @@ def test_drain_lets_in_flight_finish_while_new_go_elsewhere(start_fd, make_backe
     # Find which backend takes the slow request by sending it first.
     slow = HttpConn(fd.port, timeout=20)
     slow.request("GET", "/slow?ms=2000")
-    wait_until(lambda: a.heads["/slow"] + b.heads["/slow"] == 1, 5)
+    assert wait_until(lambda: a.heads["/slow"] + b.heads["/slow"] == 1, 5), "the slow request never arrived"
     busy = a if a.heads["/slow"] else b
     other = b if busy is a else a
     c = Ctl(fd.dir / "control.sock")

@@ -103,7 +103,8 @@ def test_statistics_follow_traffic(two):
         h.read_response()
     # The worker counts a request once its last byte is written, which can
     # be a moment after the client has read it.
-    wait_until(lambda: c.cmd("routes")[1][1]["status"]["4xx"] == 1, 5)
+    assert wait_until(lambda: c.cmd("routes")[1][1]["status"]["4xx"] == 1, 5), \
+        "the 404 was never counted"
     ok, routes = c.cmd("routes")
     web = routes[0]
     assert web["requests"] == 10 and web["status"]["2xx"] == 10, web
@@ -248,9 +249,10 @@ def test_switch_survives_restart_and_reload(start_fd, make_backend):
     assert fd2.get("/echo").status == 503, "route switch lost on restart"
     # Reload: still disabled; the removed route's switch is dropped.
     fd2.reload({"web": {"backends": a.addr}})
-    fd2.wait_stderr("gone is gone")
+    assert fd2.wait_stderr("gone is gone"), "the removed route's switch was not dropped"
     assert fd2.get("/echo").status == 503, "route switch lost on reload"
-    wait_until(lambda: "gone" not in (fd.dir / "state.ini").read_text(), 5)
+    assert wait_until(lambda: "gone" not in (fd.dir / "state.ini").read_text(), 5), \
+        "the removed route's switch stayed in the state file"
     c = Ctl(fd.dir / "control.sock")
     ok, r = c.cmd("route enable web")
     assert ok and r[0]["state"] == "enabled" and not r[0]["differs"]

@@ -162,7 +162,7 @@ def test_failed_state_write_keeps_the_old_file_and_retries(fd):
         # A switch, not a ban: only the retry can write it.
         ok, r = c.cmd("route disable app")
         assert ok and r[0]["state"] == "disabled" and r[0]["saved"] is False, r
-        fd.wait_stderr("previous file is kept", 5)
+        assert fd.wait_stderr("previous file is kept", 5), "the failed write was not logged"
         assert state.read_text() == before, "a failed write touched the state file"
     finally:
         blocker.rmdir()

@@ -59,7 +59,7 @@ def test_keepalive_connection_follows_reload(start_fd, make_backend):
         c.request("GET", "/echo")
         assert c.read_response().json()["backend"] == "one"
         fd.reload({"app": {"backends": two.addr}})
-        fd.wait_stderr("reloaded")
+        assert fd.wait_stderr("reloaded"), "the reload was not logged"
 
         # Each worker takes the new configuration on its own loop, a moment
         # after the log line: allow that moment, on the same connection.
@@ -78,7 +78,7 @@ def test_tunnel_survives_reload(start_fd, backend, make_backend):
         ws_send(c, 1, b"before")
         assert ws_recv(c) == (1, b"before")
         fd.reload({"app": {"backends": other.addr}})
-        fd.wait_stderr("reloaded")
+        assert fd.wait_stderr("reloaded"), "the reload was not logged"
         ws_send(c, 1, b"after")
         assert ws_recv(c) == (1, b"after"), "an open tunnel broke on reload"
 
