@@ -26,13 +26,6 @@ static const char *backend_admin_word[] = { "", "enabled", "disabled",
 
 #define CTL_ERROR_MAX 400 /* bytes of one configuration error */
 
-/* Root and the daemon's own user, who can read whatever the daemon reads. */
-static int
-ctl_reads_all(const struct ctl_client *cl)
-{
-	return (cl->uid == 0 || cl->uid == geteuid());
-}
-
 /*
  * A configuration error as the control socket tells it: FILE:LINE: and the
  * message, with what stands between its first and last double quote (a
@@ -177,7 +170,8 @@ cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	for (i = 0; d->reload_errs != NULL && i < d->reload_errs->n; i++) {
 		if (i > 0)
 			buf_puts(out, ",");
-		ctl_error_json(out, d->reload_errs->msgs[i], ctl_reads_all(cl));
+		ctl_error_json(out, d->reload_errs->msgs[i],
+		    ctl_uid_admin(cl->uid));
 	}
 	buf_puts(out, "]},\"listeners\":[");
 	for (i = 0; i < cfg->nlisten_http; i++) {
@@ -572,7 +566,7 @@ cmd_reload_done(void *arg, int ok, const struct config_errors *errs)
 	    ok ? "true" : "false",
 	    (unsigned long long)ctl_ops->config()->generation);
 	if (!ok)
-		ctl_errors_json(&out, errs, ctl_reads_all(wt->cl));
+		ctl_errors_json(&out, errs, ctl_uid_admin(wt->cl->uid));
 	buf_puts(&out, "}\n");
 	if (!wt->cl->closing)
 		ctl_reply_end(wt->cl, wt->tag, &out, NULL);
@@ -606,7 +600,8 @@ cmd_check_done(void *arg, int ok, const struct config_errors *errs)
 	buf_printf(&out, "{\"ok\":%s,\"file\":", ok ? "true" : "false");
 	json_cstr(&out, wt->file);
 	if (!ok)
-		ctl_errors_json(&out, errs, wt->own && ctl_reads_all(wt->cl));
+		ctl_errors_json(&out, errs,
+		    wt->own && ctl_uid_admin(wt->cl->uid));
 	buf_puts(&out, "}\n");
 	if (!wt->cl->closing)
 		ctl_reply_end(wt->cl, wt->tag, &out, NULL);
@@ -629,8 +624,7 @@ cmd_check(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	 * the daemon's own user, who could read it anyway.  frontdoor(1)
 	 * checks it as the caller instead (frontdoord -t).
 	 */
-	if (nargs == 1 &&
-	    (cl->readonly || (cl->uid != 0 && cl->uid != geteuid()))) {
+	if (nargs == 1 && (cl->readonly || !ctl_uid_admin(cl->uid))) {
 		snprintf(err, errlen,
 		    "permission denied: check FILE is for root and the "
 		    "daemon's user; \"check\" alone checks the daemon's "

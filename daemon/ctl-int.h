@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <unistd.h>
+
 #include <uv.h>
 
 #include "buf.h"
@@ -37,6 +39,13 @@ struct ctl_client {
 	uint64_t           dropped; /* events it missed */
 	uid_t              uid;
 };
+
+/* Root and the daemon's own user: they can read whatever the daemon reads. */
+static inline int
+ctl_uid_admin(uid_t uid)
+{
+	return (uid == 0 || uid == geteuid());
+}
 
 /* One command of the table (HAProxy's cli_kw, tmux's cmd_entry). */
 struct ctl_cmd {

@@ -332,7 +332,7 @@ ctl_peer_ok(uid_t uid, gid_t gid)
 	gid_t          groups[256];
 	int            n = nitems(groups), i;
 
-	if (uid == 0 || uid == geteuid())
+	if (ctl_uid_admin(uid))
 		return (1);
 	if (!ctl.has_group)
 		return (0);
@@ -364,7 +364,7 @@ ctl_too_many(const struct ctl_client *cl)
 		if (o->uid == cl->uid)
 			mine++;
 	}
-	if (cl->uid == 0 || cl->uid == geteuid())
+	if (ctl_uid_admin(cl->uid))
 		return (all >= CTL_MAX_CLIENTS + CTL_ADMIN_SLOTS);
 	return (all >= CTL_MAX_CLIENTS || mine >= CTL_MAX_PER_UID);
 }
