@@ -146,7 +146,7 @@ conn_tls_flush(struct conn *c)
 		t->notify = NULL;
 		ncb(nreq, 0);
 	} else if (t->closing)
-		conn_close(c);
+		conn_end(c);
 }
 
 void

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* Client connections: accept, read request heads, keep-alive, close. */
 
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +98,10 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	struct conn *c = h->data;
 
 	(void)hint;
+	if (c->state == CS_LINGER) {
+		*b = uv_buf_init(c->w->scratch, WORKER_BUFSZ);
+		return;
+	}
 	if (c->tls != NULL) {
 		conn_tls_alloc(c, b);
 		return;
@@ -119,6 +126,11 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	(void)b;
 	if (nread == 0 || c->closing)
 		return;
+	if (c->state == CS_LINGER) {
+		if (nread < 0)
+			conn_close(c);
+		return;
+	}
 	if (nread < 0) {
 		conn_read_stop(c);
 		if (c->x != NULL && c->state == CS_EXCHANGE)
@@ -156,7 +168,7 @@ conn_read_start(struct conn *c)
 	        conn_read_cb) == 0)
 		c->reading = 1;
 	/* Plaintext may wait inside TLS with no socket event to come. */
-	if (c->tls != NULL)
+	if (c->tls != NULL && c->state != CS_LINGER)
 		conn_tls_want_drain(c);
 }
 
@@ -285,21 +297,75 @@ conn_process_one(struct conn *c)
 	proxy_request(c->x, &req, (size_t)r);
 }
 
+static void
+conn_linger_timeout(struct tq_entry *te)
+{
+	conn_close(conn_of_te(te));
+}
+
+/* Whether the client may still be sending: bytes we have not read. */
+static int
+conn_unread(struct conn *c)
+{
+	uv_os_fd_t fd;
+	int        n = 0;
+
+	if (c->eof)
+		return (0);
+	if (c->unread || c->inoff < c->inlen)
+		return (1);
+	return (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 &&
+	    ioctl(fd, FIONREAD, &n) == 0 && n > 0);
+}
+
+/*
+ * Closing a socket with bytes unread makes the kernel send a reset, and a
+ * reset can destroy the response in the client's buffer before the client
+ * reads it: a client still sending a body we refused would never see the
+ * 413.  So when the client may still be sending, shut our side only, then
+ * read and drop what comes until the client closes or CONN_LINGER_MS pass
+ * (nginx's lingering close).
+ */
 void
-conn_exchange_done(struct conn *c, int keepalive)
+conn_end(struct conn *c)
+{
+	uv_os_fd_t fd;
+
+	if (c->closing)
+		return;
+	if (c->w->stopping || !conn_unread(c) ||
+	    uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) != 0 ||
+	    uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 ||
+	    shutdown(fd, SHUT_WR) != 0) {
+		conn_close(c);
+		return;
+	}
+	c->state = CS_LINGER;
+	if (c->in != NULL) {
+		worker_buf_put(c->w, c->in);
+		c->in = NULL;
+	}
+	c->inoff = c->inlen = c->scanned = 0;
+	tq_set(&c->w->tq, &c->te, CONN_LINGER_MS, conn_linger_timeout);
+	conn_read_start(c);
+}
+
+void
+conn_exchange_done(struct conn *c, int keepalive, int unread)
 {
 	if (c->x != NULL) {
 		exchange_free(c->x);
 		c->x = NULL;
 	}
 	if (!keepalive || c->w->stopping) {
+		c->unread = (uint8_t)(unread != 0);
 		if (c->tls != NULL) {
 			/* close_notify first; bounded by the header timeout. */
 			tq_set(&c->w->tq, &c->te, c->cfg->header_timeout_ms,
 			    conn_timeout);
 			conn_tls_close(c);
 		} else
-			conn_close(c);
+			conn_end(c);
 		return;
 	}
 	c->state = CS_IDLE;
@@ -335,7 +401,7 @@ conn_exchange_done(struct conn *c, int keepalive)
 void
 conn_stop_idle(struct conn *c)
 {
-	if (c->state == CS_IDLE && c->x == NULL)
+	if ((c->state == CS_IDLE || c->state == CS_LINGER) && c->x == NULL)
 		conn_close(c);
 }
 

@@ -1652,5 +1652,5 @@ proxy_finish(struct exchange *x)
 	}
 	keep = (x->flags & XF_KEEPALIVE) && (x->flags & XF_REQ_DONE) &&
 	    !PROXY_LAST(x);
-	conn_exchange_done(x->c, keep);
+	conn_exchange_done(x->c, keep, !(x->flags & XF_REQ_DONE));
 }

@@ -28,6 +28,7 @@ enum conn_state {
 	CS_IDLE = 0, /* between requests, nothing of the next one yet */
 	CS_HEAD,     /* part of a request head has arrived */
 	CS_EXCHANGE, /* a request is being proxied (c->x) */
+	CS_LINGER,   /* our side is shut; what the client sends is dropped */
 };
 
 /*
@@ -51,8 +52,9 @@ struct conn {
 	uint8_t            fresh;      /* no request seen yet */
 	uint8_t            processing; /* in conn_process */
 	uint8_t            again;      /* pipelined request to parse */
-	uint8_t            eof; /* the client shut its side: what is buffered
+	uint8_t            eof;    /* the client shut its side: what is buffered
 				   is answered, then the connection closes */
+	uint8_t            unread; /* closing with a request body unread */
 	struct exchange   *x;
 	struct conn_tls   *tls; /* NULL on plain HTTP */
 	union sockaddr_any peer;
@@ -225,10 +227,12 @@ void conn_tls_read(struct conn *, ssize_t nread);
 int
 conn_tls_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
 void conn_tls_idle(struct conn *);
-/* Send close_notify, then close once it is on the wire. */
+/* Send close_notify, then conn_end once it is on the wire. */
 void conn_tls_close(struct conn *);
 /* A TLS connection idle this long has its state parked (saved, freed). */
 #define CONN_TLS_PARK_MS 1000
+/* At most this long a closing connection reads and drops what comes. */
+#define CONN_LINGER_MS 5000
 void conn_tls_drain_all(struct worker *);
 void conn_tls_want_drain(struct conn *);
 /* conn.c: parse and dispatch plaintext waiting in c->in. */
@@ -240,11 +244,16 @@ stream_write(uv_stream_t *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
 int  conn_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
 void conn_input(struct conn *);
 void conn_close(struct conn *);
-/* Called by the exchange when it is over; keepalive as decided. */
-void conn_exchange_done(struct conn *, int keepalive);
+/* All we send is on the wire: close, lingering if the client still sends. */
+void conn_end(struct conn *);
+/*
+ * Called by the exchange when it is over; keepalive as decided, unread when
+ * the request's body was not read to its end.
+ */
+void conn_exchange_done(struct conn *, int keepalive, int unread);
 void conn_read_start(struct conn *);
 void conn_read_stop(struct conn *);
-/* The worker is stopping: close c if it is between requests. */
+/* The worker is stopping: close c if it is between requests or lingering. */
 void conn_stop_idle(struct conn *);
 
 /* proxy.c */

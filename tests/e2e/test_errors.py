@@ -204,6 +204,47 @@ def test_body_too_large_chunked_413(start_fd, backend):
     assert backend.total_completes == 0, "over-limit chunked body reached the backend complete"
 
 
+def test_refused_body_answer_reaches_a_client_still_sending(start_fd, backend):
+    """frontdoord(8), lingering close: a client still sending a body that was
+    refused reads the 413, rather than a reset that destroys it."""
+    fd = start_fd({"app": {"backends": backend.addr, "max_body_size": "1k"}})
+    with fd.conn() as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 1000000\r\n\r\n"
+               + b"x" * 4096)
+        time.sleep(0.3)  # the 413 is out and the daemon is done with the connection
+        try:
+            for _ in range(3):  # a reset, if one comes, fails the sends after it
+                c.send(b"x" * 65536)
+                time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            pytest.fail("the connection was reset while the client still sent its body: %s" % e)
+        r = c.read_response()
+        assert r.status == 413
+        c.sock.settimeout(5)
+        assert c.sock.recv(100) == b"", "the daemon's side is not shut after the 413"
+
+
+def test_lingering_close_is_bounded(start_fd, backend):
+    """frontdoord(8): a closing connection drops what comes for 5 seconds at
+    most; a client that keeps sending is then closed."""
+    fd = start_fd({"app": {"backends": backend.addr, "max_body_size": "1k"}})
+    with fd.conn() as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 1000000\r\n\r\n"
+               + b"x" * 4096)
+        assert c.read_response().status == 413
+        start = time.monotonic()
+        closed = False
+        while time.monotonic() - start < 12 and not closed:
+            try:
+                c.send(b"x" * 1024)
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+            time.sleep(0.1)
+        took = time.monotonic() - start
+        assert closed, "a client that keeps sending is never closed"
+        assert took > 3, "closed after %.1f s, before the client had time to read" % took
+
+
 def test_header_timeout_408(start_fd, backend):
     fd = start_fd({"app": {"backends": backend.addr}}, main={"header_timeout": "1s"})
     with fd.conn() as c:

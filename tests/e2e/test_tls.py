@@ -294,3 +294,29 @@ def test_keepalive_tls_connection_parks_and_wakes(tls_fd):
                 body += s.recv(65536)
     finally:
         s.close()
+
+
+def test_refused_request_answer_reaches_a_client_still_sending(tls_fd):
+    """frontdoord(8), lingering close, over TLS: after close_notify the daemon
+    reads and drops what the client still sends, so the 400 is read, not
+    destroyed by a reset."""
+    s = _tls_request(tls_fd.https_port,
+                     b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 1x\r\n\r\n")
+    try:
+        time.sleep(0.3)  # the 400 and close_notify are out
+        try:
+            for _ in range(3):
+                s.sendall(b"x" * 65536)
+                time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            pytest.fail("the connection was reset while the client still sent: %s" % e)
+        s.settimeout(5)
+        got = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        assert got.startswith(b"HTTP/1.1 400"), got[:100]
+    finally:
+        s.close()
