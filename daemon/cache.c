@@ -103,6 +103,7 @@ cache_fingerprint(const struct route_conf *r)
 	h = fnv_u64(h, (uint64_t)r->https_redirect);
 	h = fnv_u64(h, r->connect_timeout_ms);
 	h = fnv_u64(h, r->backend_timeout_ms);
+	h = fnv_u64(h, r->backend_read_timeout_ms);
 	h = fnv_u64(h, r->max_body_size);
 	h = fnv_u64(h, r->rate_interval_us);
 	h = fnv_u64(h, r->rate_burst);

@@ -979,6 +979,12 @@ cfg_set_backend_timeout(struct cfg_loader *l, const char *v)
 }
 
 static int
+cfg_set_backend_read_timeout(struct cfg_loader *l, const char *v)
+{
+	return cfg_duration(l, v, &cfg_route(l)->backend_read_timeout_ms);
+}
+
+static int
 cfg_set_max_body_size(struct cfg_loader *l, const char *v)
 {
 	if (parse_size(v, &cfg_route(l)->max_body_size) != 0)
@@ -1371,6 +1377,7 @@ static const struct cfg_key cfg_route_keys[] = {
 	{ "backends", cfg_set_backends, 0 },
 	{ "connect_timeout", cfg_set_connect_timeout, 0 },
 	{ "backend_timeout", cfg_set_backend_timeout, 0 },
+	{ "backend_read_timeout", cfg_set_backend_read_timeout, 0 },
 	{ "max_body_size", cfg_set_max_body_size, 0 },
 	{ "preserve_host", cfg_set_preserve_host, 0 },
 	{ "websocket", cfg_set_websocket, 0 },
@@ -1531,6 +1538,7 @@ cfg_route_new(struct cfg_loader *l, const char *name)
 	r->path_len = 1;
 	r->connect_timeout_ms = 5 * 1000;
 	r->backend_timeout_ms = 60 * 1000;
+	r->backend_read_timeout_ms = 10 * 60 * 1000;
 	r->max_body_size = 100 * 1024 * 1024;
 	r->preserve_host = 1;
 	r->websocket = 1;

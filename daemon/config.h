@@ -61,12 +61,13 @@ struct route_conf {
 	size_t               nbackends;
 	uint64_t             connect_timeout_ms; /* default 5s */
 	uint64_t             backend_timeout_ms; /* default 60s */
-	uint64_t             max_body_size; /* default 100m; 0 = unlimited */
-	int                  preserve_host; /* default yes */
-	int                  websocket;     /* default yes */
-	int                  enabled;       /* default yes */
-	enum balance         balance;       /* default round_robin */
-	char                *health_path;   /* NULL: no active checks */
+	uint64_t backend_read_timeout_ms; /* between body reads; default 10m */
+	uint64_t max_body_size;           /* default 100m; 0 = unlimited */
+	int      preserve_host;           /* default yes */
+	int      websocket;               /* default yes */
+	int      enabled;                 /* default yes */
+	enum balance         balance;     /* default round_robin */
+	char                *health_path; /* NULL: no active checks */
 	uint64_t             health_interval_ms; /* default 5s */
 	unsigned             fail_threshold;     /* default 3 */
 	char                *maintenance_page;   /* path, or NULL */

@@ -808,6 +808,18 @@ proxy_add_header(struct exchange *x, const char *name, const char *value)
 	buf_append(b, "\r\n", 2);
 }
 
+/*
+ * How long the backend may stay silent: backend_timeout until the response
+ * head, backend_read_timeout after it (a long poll, a paused stream, a
+ * tunnel).
+ */
+static uint64_t
+proxy_backend_wait_ms(const struct exchange *x)
+{
+	return ((x->flags & XF_RESP_HEAD) ? x->route->backend_read_timeout_ms :
+	                                    x->route->backend_timeout_ms);
+}
+
 static void
 proxy_connect(struct exchange *x, int fresh)
 {
@@ -823,7 +835,7 @@ proxy_connect(struct exchange *x, int fresh)
 	x->u = u;
 	u->x = x;
 	if (u->connected) {
-		upstream_set_timeout(u, x->route->backend_timeout_ms);
+		upstream_set_timeout(u, proxy_backend_wait_ms(x));
 		(void)proxy_pump_request(x);
 	} else
 		upstream_set_timeout(u, x->route->connect_timeout_ms);
@@ -842,7 +854,7 @@ proxy_up_connected(struct exchange *x, int status)
 			proxy_fail(x, 502, "connect failed");
 		return;
 	}
-	upstream_set_timeout(x->u, x->route->backend_timeout_ms);
+	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
 	if (proxy_pump_request(x) == 0)
 		upstream_read_start(x->u);
 }
@@ -858,12 +870,23 @@ proxy_up_timeout(struct exchange *x)
 		if (!proxy_retry(x, 1))
 			proxy_fail(x, 504, "connect timeout");
 	} else if (x->resp_mode == BODY_TUNNEL) {
+		log_info("route %s, backend %s: tunnel quiet for "
+		         "backend_read_timeout, closed",
+		    x->route->name, x->backend->name);
 		proxy_abort(x);
 		conn_close(x->c);
+	} else if (x->flags & XF_RESP_HEAD) {
+		log_warn("route %s, backend %s: no response bytes within "
+		         "backend_read_timeout; response cut after %llu bytes "
+		         "of body sent (request %s)",
+		    x->route->name, x->backend->name,
+		    (unsigned long long)x->bytes_sent, x->id);
+		proxy_fail(x, 504, "backend read timeout");
 	} else {
-		if (!(x->flags & XF_RESP_HEAD))
-			health_failure(x->route, x->backend,
-			    "no response in time");
+		log_warn("route %s, backend %s: no response head within "
+		         "backend_timeout (request %s)",
+		    x->route->name, x->backend->name, x->id);
+		health_failure(x->route, x->backend, "no response in time");
 		proxy_fail(x, 504, "backend timeout");
 	}
 }
@@ -1016,7 +1039,7 @@ proxy_up_written(struct exchange *x, int status)
 	}
 	if (c->inoff == c->inlen)
 		c->inoff = c->inlen = 0;
-	upstream_set_timeout(x->u, x->route->backend_timeout_ms);
+	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
 	(void)proxy_pump_request(x);
 }
 
@@ -1037,7 +1060,7 @@ proxy_client_data(struct exchange *x)
 		return;
 	}
 	if (x->u != NULL && x->u->connected)
-		upstream_set_timeout(x->u, x->route->backend_timeout_ms);
+		upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
 	if (x->c->inlen == WORKER_BUFSZ)
 		conn_read_stop(x->c);
 	(void)proxy_pump_request(x);
@@ -1249,6 +1272,7 @@ proxy_parse_response(struct exchange *x)
 	proxy_cache_response(x, &resp);
 	proxy_build_response(x, &resp);
 	x->flags |= XF_RESP_HEAD;
+	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
 	if (x->resp_mode == BODY_NONE ||
 	    (x->resp_mode == BODY_LENGTH && x->resp_left == 0))
 		x->flags |= XF_RESP_DONE;
@@ -1275,7 +1299,7 @@ client_write_cb(uv_write_t *req, int status)
 	if (u != NULL && u->inoff == u->inlen)
 		u->inoff = u->inlen = 0;
 	if (u != NULL && u->connected)
-		upstream_set_timeout(u, x->route->backend_timeout_ms);
+		upstream_set_timeout(u, proxy_backend_wait_ms(x));
 	proxy_pump_response(x);
 }
 
@@ -1408,7 +1432,7 @@ failed:
 void
 proxy_up_data(struct exchange *x)
 {
-	upstream_set_timeout(x->u, x->route->backend_timeout_ms);
+	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
 	if (x->u->inlen == WORKER_BUFSZ)
 		upstream_read_stop(x->u);
 	proxy_pump_response(x);

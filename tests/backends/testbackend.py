@@ -18,6 +18,7 @@ Paths (the query string scripts the behaviour):
   /big?mb=N          N MiB of zeros, streamed with Content-Length
   /slow?ms=N         wait N ms before the response head (then echo JSON)
   /drip?chunks=N&ms=M&size=S  chunked body, one S-byte chunk every M ms
+                     (&first_ms=F: the first chunk after F ms instead)
   /close             read the head, close without a response
   /reset             read the head, reset the connection (SO_LINGER 0)
   /garbage           answer with bytes that are not HTTP, then close
@@ -370,8 +371,9 @@ def h_drip(c, req):
     size = int(req.query.get("size", "10"))
     c.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
            b"Transfer-Encoding: chunked\r\n\r\n")
+    first = int(req.query.get("first_ms", str(ms)))
     for i in range(chunks):
-        c.b.stopping.wait(ms / 1000.0)
+        c.b.stopping.wait((first if i == 0 else ms) / 1000.0)
         c.send(b"%x\r\n%s\r\n" % (size, pattern(size, i * size)))
     c.send(b"0\r\n\r\n")
     return req.keep_alive()

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: ISC
+"""What real apps need of the proxy (frontdoor.ini(5), frontdoord(8)): long
+polls and paused streams outlive backend_timeout, a lone backend is never
+taken out by passive checks, status codes pass as sent, a disabled route
+cuts its tunnels."""
+
+import re
+import threading
+import time
+
+from helpers import wait_until
+
+
+def _get_slow(fd, path, out, key):
+    try:
+        with fd.conn(timeout=120) as c:
+            c.request("GET", path)
+            out[key] = c.read_response()
+    except Exception as e:  # reported by the test thread
+        out[key] = e
+
+
+def test_long_poll_and_paused_stream_complete_with_defaults(start_fd, backend):
+    """A long poll answered after 65 s and a stream that pauses 90 s between
+    two chunks both complete with the default timeouts (backend_timeout 60 s
+    waits for the head; backend_read_timeout, 10 minutes, between reads)."""
+    fd = start_fd({"app": {"backends": backend.addr}})
+    out = {}
+    polls = [threading.Thread(target=_get_slow, args=(fd, path, out, key))
+             for key, path in (("poll", "/drip?chunks=1&ms=65000&size=10"),
+                               ("stream", "/drip?chunks=2&first_ms=0&ms=90000&size=10"))]
+    for t in polls:
+        t.start()
+    for t in polls:
+        t.join(115)
+    for key, size in (("poll", 10), ("stream", 20)):
+        r = out.get(key)
+        assert not isinstance(r, Exception), "%s: %r" % (key, r)
+        assert r is not None, "%s: no answer" % key
+        assert r.status == 200 and len(r.body) == size, \
+            "%s: %d with %d bytes, expected %d" % (key, r.status, len(r.body), size)
+
+
+def test_read_timeout_cut_is_logged(start_fd, backend):
+    """When backend_read_timeout cuts a response, the error log names the
+    route, the backend and the timeout, and the access log records the
+    status and the bytes that were sent."""
+    fd = start_fd({"app": {"backends": backend.addr, "backend_read_timeout": "1s"}})
+    with fd.conn(timeout=20) as c:
+        c.request("GET", "/drip?chunks=2&first_ms=0&ms=4000&size=10")
+        head = c.read_head()
+        assert head.status == 200
+        data = c.read_to_close(timeout=10)
+    assert b"0\r\n\r\n" not in data, "a cut response ended as if complete"
+    m = fd.wait_stderr(r"route app, backend 127\.0\.0\.1:\d+: no response bytes within "
+                       r"backend_read_timeout; response cut after (\d+) bytes of body sent")
+    assert m, fd.stderr()[-2000:]
+    sent = int(m.group(1))
+    assert sent >= 10, "the first chunk was sent before the cut: %d" % sent
+    lines = fd.wait_access_lines(1)
+    assert re.search(r'"GET /drip\S* HTTP/1.1" 200 %d ' % sent, lines[-1]), lines[-1]
