@@ -148,12 +148,36 @@ health_mark_up(struct health *h, const char *route, const char *name,
 	log_info("backend %s %s is up again: %s", route, name, why);
 }
 
+/*
+ * Whether a backend of r other than b may take requests: switched on and not
+ * known to be down.  Passive checks never take a route's last such backend
+ * out, as nginx never marks its only server down: a request that fails there
+ * is answered 502, and the next one tries again.
+ */
+static int
+health_other_usable(const struct route_conf *r, const struct backend_conf *b)
+{
+	enum backend_admin a;
+	size_t             i;
+
+	for (i = 0; i < r->nbackends; i++) {
+		if (&r->backends[i] == b)
+			continue;
+		a = stats_backend_admin(r->backends[i].id);
+		if (a != BACKEND_ADMIN_DISABLED &&
+		    a != BACKEND_ADMIN_DRAINING &&
+		    health_is_up(&r->backends[i]))
+			return (1);
+	}
+	return (0);
+}
+
 void
 health_failure(const struct route_conf *r, const struct backend_conf *b,
     const char *why)
 {
 	struct health *h = &hl.h[b->id];
-	uint32_t       n, bo;
+	uint32_t       n, bo, down = HEALTH_DOWN;
 
 	if (b->id == 0)
 		return;
@@ -168,8 +192,22 @@ health_failure(const struct route_conf *r, const struct backend_conf *b,
 		    __ATOMIC_RELAXED);
 		return;
 	}
-	if (n >= r->fail_threshold)
-		health_mark_down(h, r->name, b->name, why);
+	if (n < r->fail_threshold || !health_other_usable(r, b))
+		return;
+	health_mark_down(h, r->name, b->name, why);
+	/*
+	 * Two workers may take two last backends out at once, each seeing
+	 * the other still up: the one that then finds none left puts its own
+	 * back (both may; a route with too many up is the safe side).
+	 */
+	if (!health_other_usable(r, b) &&
+	    __atomic_compare_exchange_n(&h->state, &down, HEALTH_UP, 0,
+	        __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&h->seq, 1, __ATOMIC_RELEASE);
+		log_warn("backend %s %s kept in service: the route's last "
+		         "usable backend",
+		    r->name, b->name);
+	}
 }
 
 void

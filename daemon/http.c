@@ -800,11 +800,12 @@ http_request_line(struct http_head *h, struct http_request *req, size_t max_uri)
 	    !HTTP_IS(v[5], HTTP_C_DIGIT) || v[6] != '.' ||
 	    !HTTP_IS(v[7], HTTP_C_DIGIT))
 		return (http_bad(h, "bad HTTP version"));
-	if (v[5] != '1' || (v[7] != '0' && v[7] != '1')) {
+	/* A later 1.x is read as 1.1, the highest we have (RFC 9110 2.5). */
+	if (v[5] != '1') {
 		h->err = "unsupported HTTP version";
 		return (-505);
 	}
-	h->version = req->version = v[7] == '1' ? 11 : 10;
+	h->version = req->version = v[7] == '0' ? 10 : 11;
 	if ((rc = http_eol(h, &p)) != 0)
 		return (rc);
 	h->p = p;
@@ -897,9 +898,9 @@ http_status_line(struct http_head *h, struct http_response *res)
 	p += i;
 	if (p == end)
 		return (HTTP_AGAIN);
-	if (*p != '0' && *p != '1')
+	if (!HTTP_IS(*p, HTTP_C_DIGIT))
 		return (http_bad(h, "bad HTTP version"));
-	h->version = res->version = *p++ == '1' ? 11 : 10;
+	h->version = res->version = *p++ == '0' ? 10 : 11; /* 1.x: 1.1 */
 	if (p == end)
 		return (HTTP_AGAIN);
 	if (*p++ != ' ')
@@ -911,7 +912,9 @@ http_status_line(struct http_head *h, struct http_response *res)
 			return (http_bad(h, "bad status code"));
 		res->status = res->status * 10 + (*p - '0');
 	}
-	if (res->status < 100 || res->status > 599)
+	/* Any three digits with a class (RFC 9110 15: an unknown code is
+	 * read as its class's x00 by the client); 0xx has none. */
+	if (res->status < 100)
 		return (http_bad(h, "bad status code"));
 	if (p == end)
 		return (HTTP_AGAIN);

@@ -1125,7 +1125,7 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	size_t                    i;
 	char                      line[13] = "HTTP/1.1 000 ";
 
-	/* 100..599: three digits, without printf on every response. */
+	/* 100..999: three digits, without printf on every response. */
 	line[9] = (char)('0' + resp->status / 100);
 	line[10] = (char)('0' + resp->status / 10 % 10);
 	line[11] = (char)('0' + resp->status % 10);

@@ -41,7 +41,7 @@ fuzz_check(const char *buf, int rc, const struct http_response *r)
 		abort();
 	if (r->version != 10 && r->version != 11)
 		abort();
-	if (r->status < 100 || r->status > 599)
+	if (r->status < 100 || r->status > 999)
 		abort();
 	if (!fuzz_within(r->reason, r->reason_len, buf, len))
 		abort();

@@ -4,11 +4,15 @@ polls and paused streams outlive backend_timeout, a lone backend is never
 taken out by passive checks, status codes pass as sent, a disabled route
 cuts its tunnels."""
 
+import json
+import os
 import re
+import subprocess
 import threading
-import time
 
-from helpers import wait_until
+from helpers import REPO
+
+FRONTDOOR = os.path.abspath(os.environ.get("FRONTDOOR", str(REPO / "build" / "frontdoor")))
 
 
 def _get_slow(fd, path, out, key):
@@ -59,3 +63,55 @@ def test_read_timeout_cut_is_logged(start_fd, backend):
     assert sent >= 10, "the first chunk was sent before the cut: %d" % sent
     lines = fd.wait_access_lines(1)
     assert re.search(r'"GET /drip\S* HTTP/1.1" 200 %d ' % sent, lines[-1]), lines[-1]
+
+
+def _backends_json(fd):
+    p = subprocess.run([FRONTDOOR, "-s", str(fd.dir / "control.sock"), "--json", "backends"],
+                       capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    return [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+
+
+def test_lone_backend_keeps_receiving_requests(start_fd, backend):
+    """Passive checks never take a route's last usable backend out: a lone
+    backend answering 500, an unknown status (999) or closing before a
+    response gets every request (each failure is a 502, never a 503), and
+    statuses pass as the backend sent them."""
+    fd = start_fd({"app": {"backends": backend.addr, "fail_threshold": "2"}})
+    for code in (500, 999, 600):
+        for _ in range(4):
+            with fd.conn() as c:
+                c.request("GET", "/status/%d" % code)
+                r = c.read_response()
+            assert r.status == code, (code, r.status)
+    for _ in range(6):
+        with fd.conn() as c:
+            c.request("GET", "/close")
+            assert c.read_response().status == 502
+    assert backend.heads["/close"] >= 6, backend.heads
+    with fd.conn() as c:
+        c.request("GET", "/echo")
+        assert c.read_response().status == 200
+    assert [b["state"] for b in _backends_json(fd)] == ["up"]
+    assert "is down" not in fd.stderr(), fd.stderr()[-2000:]
+
+
+def test_last_usable_backend_stays_when_the_other_is_down(start_fd, make_backend):
+    """With two backends failing, the first to reach fail_threshold is
+    marked down; the other, now the route's last usable one, stays in
+    service and keeps being asked."""
+    a, b = make_backend("a"), make_backend("b")
+    fd = start_fd({"app": {"backends": "%s, %s" % (a.addr, b.addr), "fail_threshold": "2"}})
+    for _ in range(12):
+        with fd.conn() as c:
+            c.request("GET", "/close")
+            assert c.read_response().status in (502, 504), "no 503 while a backend is left"
+    states = {x["address"]: x["state"] for x in _backends_json(fd)}
+    assert sorted(states.values()) == ["down", "up"], states
+    up = a if states[a.addr] == "up" else b
+    before = up.heads["/close"]
+    for _ in range(4):
+        with fd.conn() as c:
+            c.request("GET", "/close")
+            assert c.read_response().status == 502
+    assert up.heads["/close"] >= before + 4, (before, up.heads)
