@@ -20,7 +20,7 @@
 #include "worker.h"
 
 static const char *route_admin_word[] = { "", "enabled", "disabled",
-	"maintenance" };
+	"maintenance", "draining" };
 static const char *backend_admin_word[] = { "", "enabled", "disabled",
 	"draining" };
 
@@ -173,14 +173,12 @@ cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		ctl_error_json(out, d->reload_errs->msgs[i],
 		    ctl_uid_admin(cl->uid));
 	}
-	buf_puts(out, "]},\"listeners\":[");
-	for (i = 0; i < cfg->nlisten_http; i++) {
-		if (i > 0)
-			buf_puts(out, ",");
-		json_cstr(out, cfg->listen_http[i].text);
-	}
+	buf_printf(out, "]},%s",
+	    d->listeners_json != NULL ?
+	        d->listeners_json :
+	        "\"listeners\":[],\"listeners_https\":[]");
 	buf_printf(out,
-	    "],\"workers\":%u,\"connections\":%llu,"
+	    ",\"workers\":%u,\"connections\":%llu,"
 	    "\"requests\":%llu,",
 	    d->nworkers,
 	    (unsigned long long)__atomic_load_n(&worker_total_conns,
@@ -237,6 +235,7 @@ cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	double                   ps, pm;
 	size_t                   i, j;
 	const char              *state, *conf;
+	uint64_t                 now = fd_wall_us();
 
 	(void)cl, (void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
 	for (i = 0; i < cfg->nroutes; i++) {
@@ -265,8 +264,23 @@ cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		            rs.started - rs.finished :
 		            0));
 		ctl_status_classes(out, rs.status);
-		buf_printf(out, ",\"errors\":%llu",
-		    (unsigned long long)rs.status[5]);
+		/* The backends' errors and ours, not the owner's switch. */
+		buf_printf(out,
+		    ",\"errors\":%llu,\"switched\":%llu,"
+		    "\"tunnels\":{\"open\":%llu,\"oldest_s\":%llu,"
+		    "\"total\":%llu}",
+		    (unsigned long long)(rs.status[5] > rs.switched ?
+		            rs.status[5] - rs.switched :
+		            0),
+		    (unsigned long long)rs.switched,
+		    (unsigned long long)(rs.tunnels > rs.tunnels_closed ?
+		            rs.tunnels - rs.tunnels_closed :
+		            0),
+		    (unsigned long long)(rs.tunnel_oldest_us != 0 &&
+		                now > rs.tunnel_oldest_us ?
+		            (now - rs.tunnel_oldest_us) / 1000000 :
+		            0),
+		    (unsigned long long)rs.tunnels);
 		ctl_ms(out, "p50_ms", stats_percentile(&rs, 50));
 		ctl_ms(out, "p95_ms", stats_percentile(&rs, 95));
 		ctl_ms(out, "p99_ms", stats_percentile(&rs, 99));
@@ -391,16 +405,20 @@ ctl_route_switch(struct ctl_client *cl, const char *tag, const char *name,
 	const struct route_conf *r;
 	const char              *state, *conf;
 	struct buf               ev;
-	int                      r2;
+	int                      r2, cut;
 
 	if ((r = ctl_route(name, err, errlen)) == NULL)
 		return (-1);
 	conf = r->enabled ? "enabled" : "disabled";
 	/* Asking for what the INI says is going back to the INI. */
+	cut = a == ROUTE_ADMIN_DISABLED;
 	if ((a == ROUTE_ADMIN_ENABLED && r->enabled) ||
-	    (a == ROUTE_ADMIN_DISABLED && !r->enabled))
+	    (a == ROUTE_ADMIN_DISABLED && !r->enabled) ||
+	    (a == ROUTE_ADMIN_DRAINING && !r->enabled))
 		a = ROUTE_ADMIN_NONE;
 	stats_set_route_admin(r->id, a);
+	if (cut && ctl_ops->cut_tunnels != NULL)
+		ctl_ops->cut_tunnels();
 	state = ctl_route_state(r);
 	log_info("control: route %s %s (uid %u)", r->name, state,
 	    (unsigned)cl->uid);
@@ -432,6 +450,15 @@ cmd_route_disable(struct ctl_client *cl, const char *tag, char **args,
 {
 	(void)nargs;
 	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_DISABLED, out,
+	    err, errlen));
+}
+
+static int
+cmd_route_drain(struct ctl_client *cl, const char *tag, char **args, int nargs,
+    struct buf *out, char *err, size_t errlen)
+{
+	(void)nargs;
+	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_DRAINING, out,
 	    err, errlen));
 }
 
@@ -842,8 +869,12 @@ const struct ctl_cmd ctl_cmds[] = {
 	    cmd_backends },
 	{ "route enable", "route enable NAME", "serve a route again", 1, 1, 1,
 	    cmd_route_enable },
-	{ "route disable", "route disable NAME", "answer 503 for a route", 1, 1,
-	    1, cmd_route_disable },
+	{ "route disable", "route disable NAME",
+	    "answer 503 for a route and close its open tunnels", 1, 1, 1,
+	    cmd_route_disable },
+	{ "route drain", "route drain NAME",
+	    "answer 503 for a route; its open tunnels finish", 1, 1, 1,
+	    cmd_route_drain },
 	{ "maintenance on", "maintenance on NAME",
 	    "answer a route with the maintenance page", 1, 1, 1, cmd_maint_on },
 	{ "maintenance off", "maintenance off NAME",

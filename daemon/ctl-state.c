@@ -27,8 +27,9 @@
 /* The longest "ban ADDR UNTIL\n" line. */
 #define STATE_BAN_LINE (4 + sizeof(((struct ban_info *)0)->addr) + 1 + 20 + 1)
 
-static const char *route_words[] = { NULL, "enabled", "disabled",
-	"maintenance" };
+/* A draining route is saved as disabled: its tunnels end with the process. */
+static const char *route_words[] = { NULL, "enabled", "disabled", "maintenance",
+	"disabled" };
 static const char *backend_words[] = { NULL, "enabled", "disabled",
 	"draining" };
 

@@ -17,6 +17,9 @@ struct ctl_daemon {
 	int                   reload_ok;
 	struct config_errors *reload_errs; /* of the last failed reload */
 	unsigned              nworkers;
+	/* "listeners":[...],"listeners_https":[...]: bound at start, kept
+	 * through reloads (frontdoord(8)). */
+	char *listeners_json;
 };
 
 typedef void (
@@ -30,6 +33,8 @@ struct ctl_ops {
 	void (*reload)(ctl_reload_done done, void *arg);
 	/* The checks of frontdoord -t on file, off the loop. */
 	void (*check)(const char *file, ctl_reload_done done, void *arg);
+	/* Have every worker close the tunnels of routes switched off. */
+	void (*cut_tunnels)(void);
 };
 
 /*

@@ -20,11 +20,13 @@
 
 #include <uv.h>
 
+#include "buf.h"
 #include "cache.h"
 #include "config.h"
 #include "ctl.h"
 #include "gate.h"
 #include "health.h"
+#include "json.h"
 #include "log.h"
 #include "proxy.h"
 #include "stats.h"
@@ -542,6 +544,30 @@ daemon_check(const char *file, ctl_reload_done done, void *arg)
 	load_start(j);
 }
 
+/* The listeners bound at start, for "status": they outlive reloads. */
+static char *
+listeners_json(const struct config *cfg)
+{
+	struct buf b;
+	size_t     i;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "\"listeners\":[");
+	for (i = 0; i < cfg->nlisten_http; i++) {
+		if (i > 0)
+			buf_puts(&b, ",");
+		json_cstr(&b, cfg->listen_http[i].text);
+	}
+	buf_puts(&b, "],\"listeners_https\":[");
+	for (i = 0; i < cfg->nlisten_https; i++) {
+		if (i > 0)
+			buf_puts(&b, ",");
+		json_cstr(&b, cfg->listen_https[i].text);
+	}
+	buf_append(&b, "]", 2);
+	return (b.data);
+}
+
 static struct config *
 daemon_config(void)
 {
@@ -555,11 +581,21 @@ daemon_info(void)
 	return (&srv.daemon);
 }
 
+static void
+daemon_cut_tunnels(void)
+{
+	unsigned i;
+
+	for (i = 0; i < srv.nworkers; i++)
+		worker_cut_tunnels(&srv.workers[i]);
+}
+
 static const struct ctl_ops daemon_ctl_ops = {
 	daemon_config,
 	daemon_info,
 	daemon_reload,
 	daemon_check,
+	daemon_cut_tunnels,
 };
 
 static void
@@ -798,6 +834,7 @@ main(int argc, char *argv[])
 	srv.daemon.started = fd_wall_us() / 1000000;
 	srv.daemon.reload_ok = 1;
 	srv.daemon.nworkers = srv.nworkers;
+	srv.daemon.listeners_json = listeners_json(cfg);
 	srv.workers = xcalloc(srv.nworkers, sizeof(*srv.workers));
 	for (i = 0; i < srv.nworkers; i++) {
 		error = worker_init(&srv.workers[i], i, cfg, fds + i * nl, nl,
@@ -832,6 +869,7 @@ main(int argc, char *argv[])
 	stats_free();
 	health_free();
 	free((char *)srv.daemon.config_path);
+	free(srv.daemon.listeners_json);
 	config_errors_free(&srv.reload_errs);
 	uv_loop_close(srv.loop);
 	log_info("stopped");

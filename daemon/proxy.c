@@ -107,6 +107,102 @@ exchange_new(struct conn *c)
 	return (x);
 }
 
+/*
+ * Open tunnels, per worker and route id, oldest first: for the route's count
+ * and oldest age, and for cutting them when the owner switches it off.
+ */
+static void
+proxy_tunnel_open(struct exchange *x)
+{
+	struct worker      *w = x->c->w;
+	struct route_stats *rs = &w->stats->routes[x->route->id];
+	unsigned            id = x->route->id;
+
+	if (w->tunnels == NULL) {
+		w->tunnels = xcalloc(STATS_MAX_ROUTES, sizeof(*w->tunnels));
+		w->tunnels_tail =
+		    xcalloc(STATS_MAX_ROUTES, sizeof(*w->tunnels_tail));
+	}
+	x->tnext = NULL;
+	x->tprev = w->tunnels_tail[id];
+	if (x->tprev != NULL)
+		x->tprev->tnext = x;
+	else {
+		w->tunnels[id] = x;
+		__atomic_store_n(&rs->tunnel_oldest_us, x->start_us,
+		    __ATOMIC_RELAXED);
+	}
+	w->tunnels_tail[id] = x;
+	x->flags |= XF_TUNNEL;
+	STATS_ADD(rs->tunnels, 1);
+}
+
+static void
+proxy_tunnel_close(struct exchange *x)
+{
+	struct worker      *w = x->c->w;
+	struct route_stats *rs = &w->stats->routes[x->route->id];
+	unsigned            id = x->route->id;
+
+	if (!(x->flags & XF_TUNNEL))
+		return;
+	x->flags &= ~XF_TUNNEL;
+	if (x->tnext != NULL)
+		x->tnext->tprev = x->tprev;
+	else
+		w->tunnels_tail[id] = x->tprev;
+	if (x->tprev != NULL)
+		x->tprev->tnext = x->tnext;
+	else {
+		w->tunnels[id] = x->tnext;
+		__atomic_store_n(&rs->tunnel_oldest_us,
+		    x->tnext != NULL ? x->tnext->start_us : 0,
+		    __ATOMIC_RELAXED);
+	}
+	x->tprev = x->tnext = NULL;
+	STATS_ADD(rs->tunnels_closed, 1);
+}
+
+/* Whether the owner has switched r off, not to drain: its tunnels go. */
+static int
+proxy_route_cut(const struct worker *w, const struct route_conf *r)
+{
+	const struct route_conf *now;
+
+	switch (stats_route_admin(r->id)) {
+	case ROUTE_ADMIN_DISABLED:
+		return (1);
+	case ROUTE_ADMIN_NONE:
+		now = config_route(w->config, r->name);
+		return (now != NULL && !now->enabled);
+	default:
+		return (0);
+	}
+}
+
+void
+proxy_cut_tunnels(struct worker *w)
+{
+	struct exchange *x, *next;
+	unsigned         id, n;
+	char             name[64];
+
+	if (w->tunnels == NULL)
+		return;
+	for (id = 0; id < STATS_MAX_ROUTES; id++) {
+		if ((x = w->tunnels[id]) == NULL ||
+		    !proxy_route_cut(w, x->route))
+			continue;
+		snprintf(name, sizeof(name), "%s", x->route->name);
+		for (n = 0; x != NULL; x = next, n++) {
+			next = x->tnext;
+			proxy_abort(x); /* unlinks it */
+			conn_close(x->c);
+		}
+		log_info("route %s: disabled, %u tunnel(s) closed", name, n);
+	}
+}
+
 void
 exchange_free(struct exchange *x)
 {
@@ -114,6 +210,7 @@ exchange_free(struct exchange *x)
 
 	if (x == NULL)
 		return;
+	proxy_tunnel_close(x);
 	proxy_cache_free(x);
 	w = x->c->w;
 	if (w->nxfree < EXCHANGE_FREE_MAX && x->head.cap <= 8192 &&
@@ -720,6 +817,17 @@ proxy_https_redirect(struct exchange *x, const struct http_request *req)
 	    exchange_str(x, off));
 }
 
+/*
+ * A 503 the owner asked for (the route disabled or in maintenance): counted
+ * apart from the backends' errors, and named as the request's rule.
+ */
+static void
+proxy_switched(struct exchange *x, const char *rule)
+{
+	x->rule = rule;
+	STATS_ADD(x->c->w->stats->routes[x->route->id].switched, 1);
+}
+
 /* Past the gate: the route's state, its limits, a backend. */
 static void
 proxy_admit(struct exchange *x)
@@ -729,15 +837,19 @@ proxy_admit(struct exchange *x)
 
 	switch (stats_route_admin(r->id)) {
 	case ROUTE_ADMIN_MAINTENANCE:
+		proxy_switched(x, "maintenance");
 		proxy_maintenance(x, has_body);
 		return;
 	case ROUTE_ADMIN_DISABLED:
+	case ROUTE_ADMIN_DRAINING:
+		proxy_switched(x, "disabled");
 		proxy_error(x, 503, has_body);
 		return;
 	case ROUTE_ADMIN_ENABLED:
 		break;
 	default:
 		if (!r->enabled) {
+			proxy_switched(x, "disabled");
 			proxy_error(x, 503, has_body);
 			return;
 		}
@@ -1173,6 +1285,13 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	buf_append(b, "\r\n", 2);
 }
 
+/* A TLS record (handshake or alert, version 3.x) where HTTP should be. */
+static int
+proxy_looks_tls(const char *p, size_t n)
+{
+	return (n >= 2 && (p[0] == 0x15 || p[0] == 0x16) && p[1] == 0x03);
+}
+
 /*
  * Parse what the backend sent so far.  Returns 1 when a final head is in
  * x->out, 0 when more bytes are needed (x->out may hold a 100 Continue to
@@ -1210,6 +1329,18 @@ proxy_parse_response(struct exchange *x)
 			}
 			return (0);
 		}
+		if (r < 0 &&
+		    proxy_looks_tls(u->in + u->inoff, u->inlen - u->inoff)) {
+			log_warn(
+			    "route %s, backend %s: answered with TLS: it "
+			    "serves HTTPS, and frontdoor speaks plain HTTP "
+			    "to backends; give the app's plain-HTTP port",
+			    x->route->name, x->backend->name);
+			health_failure(x->route, x->backend,
+			    "answered with TLS (HTTPS only?)");
+			proxy_fail(x, 502, "bad response");
+			return (-1);
+		}
 		if (r < 0) {
 			log_info("backend %s: bad response: %s",
 			    x->backend->name, why != NULL ? why : "?");
@@ -1243,6 +1374,10 @@ proxy_parse_response(struct exchange *x)
 		x->resp_mode = BODY_TUNNEL;
 		x->req_mode = BODY_TUNNEL;
 		x->flags &= ~(XF_REQ_DONE | XF_KEEPALIVE | XF_UP_KEEP);
+		/* Its latency is the time to the 101, not the tunnel's life. */
+		stats_latency(&x->c->w->stats->routes[x->route->id],
+		    (uv_hrtime() - x->start_ns) / 1000);
+		proxy_tunnel_open(x);
 	} else if (http_response_bodyless(x->meth, resp.status)) {
 		x->resp_mode = BODY_NONE;
 	} else if (resp.flags & HTTP_F_CHUNKED) {
@@ -1473,8 +1608,13 @@ proxy_up_eof(struct exchange *x, int error)
 			proxy_connect(x, 1);
 			return;
 		}
-		log_info("backend %s: %s before a response", x->backend->name,
-		    error != 0 ? uv_strerror(error) : "connection closed");
+		/* An app serving only HTTPS closes on our plain request. */
+		log_info("backend %s: %s before a response%s", x->backend->name,
+		    error != 0 ? uv_strerror(error) : "connection closed",
+		    u != NULL && !u->reused && !(x->flags & XF_RESP_BYTES) ?
+		        " (as an app that serves only HTTPS does: frontdoor "
+		        "speaks plain HTTP to backends)" :
+		        "");
 		if (!(x->flags & XF_RESP_BYTES))
 			health_failure(x->route, x->backend,
 			    error != 0 ? uv_strerror(error) :
@@ -1629,7 +1769,9 @@ proxy_account(struct exchange *x)
 		proxy_cache_account(x, rs);
 		if (x->country[0] != '\0')
 			stats_country(rs, x->country);
-		stats_latency(rs, us);
+		if (x->resp_mode != BODY_TUNNEL)
+			stats_latency(rs, us);
+		proxy_tunnel_close(x);
 	}
 	if (x->backend != NULL) {
 		bs = &ws->backends[x->backend->id];

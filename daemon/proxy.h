@@ -144,6 +144,7 @@ enum body_mode {
 #define XF_HAS_BODY     0x10000 /* the request has a body */
 #define XF_GATE_PENDING 0x20000 /* the gate is still deciding */
 #define XF_SRC_EOF      0x40000 /* close-delimited body ended (transformed) */
+#define XF_TUNNEL       0x80000 /* in its worker's list of open tunnels */
 
 /* Finished exchanges kept per worker for reuse. */
 #define EXCHANGE_FREE_MAX 256
@@ -151,6 +152,8 @@ enum body_mode {
 /* One request and its response. */
 struct exchange {
 	struct exchange           *next_free; /* worker->xfree */
+	struct exchange           *tprev; /* worker->tunnels, oldest first */
+	struct exchange           *tnext;
 	struct conn               *c;
 	struct upconn             *u;
 	const struct route_conf   *route;
@@ -269,6 +272,8 @@ void proxy_request(struct exchange *, struct http_request *, size_t head_len);
  * header lines ("WWW-Authenticate: ...\r\n") by rule ("auth", "ip", ...).
  */
 void proxy_gate_done(struct exchange *, const char *user);
+/* Close this worker's tunnels whose route is switched off (not draining). */
+void proxy_cut_tunnels(struct worker *);
 void proxy_deny(struct exchange *, int status, const char *rule,
     const char *headers);
 /* Answer with an error page; closes the connection after when close. */

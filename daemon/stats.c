@@ -298,6 +298,7 @@ stats_route_sum(unsigned id, struct route_stats *out)
 {
 	const struct route_stats *rs;
 	unsigned                  w, i;
+	uint64_t                  oldest;
 
 	memset(out, 0, sizeof(*out));
 	for (w = 0; w < st.nworkers; w++) {
@@ -309,6 +310,14 @@ stats_route_sum(unsigned id, struct route_stats *out)
 		out->bytes_out += STATS_GET(rs->bytes_out);
 		out->started += STATS_GET(rs->started);
 		out->finished += STATS_GET(rs->finished);
+		out->switched += STATS_GET(rs->switched);
+		out->tunnels += STATS_GET(rs->tunnels);
+		out->tunnels_closed += STATS_GET(rs->tunnels_closed);
+		oldest = STATS_GET(rs->tunnel_oldest_us);
+		if (oldest != 0 &&
+		    (out->tunnel_oldest_us == 0 ||
+		        oldest < out->tunnel_oldest_us))
+			out->tunnel_oldest_us = oldest;
 		for (i = 0; i < DENY_NREASONS; i++)
 			out->denied[i] += STATS_GET(rs->denied[i]);
 		for (i = 0; i < STATS_CACHE_NKINDS; i++)

@@ -51,6 +51,10 @@ struct route_stats {
 	uint64_t bytes_out;
 	uint64_t started; /* in flight: started - finished */
 	uint64_t finished;
+	uint64_t switched; /* 503s because the owner switched the route off */
+	uint64_t tunnels;  /* opened; open: tunnels - tunnels_closed */
+	uint64_t tunnels_closed;
+	uint64_t tunnel_oldest_us; /* wall clock start of the oldest open, 0 */
 	uint64_t denied[DENY_NREASONS];
 	uint64_t cache[STATS_CACHE_NKINDS]; /* by enum stats_cache */
 	uint64_t cache_bytes;               /* body bytes served from it */
@@ -88,6 +92,7 @@ enum route_admin {
 	ROUTE_ADMIN_ENABLED,
 	ROUTE_ADMIN_DISABLED,
 	ROUTE_ADMIN_MAINTENANCE,
+	ROUTE_ADMIN_DRAINING, /* disabled, open tunnels left to finish */
 };
 enum backend_admin {
 	BACKEND_ADMIN_NONE = 0,

@@ -72,6 +72,7 @@
 #error "mbedTLS must be built with context serialisation and DTLS"
 #endif
 
+#include "buf.h"
 #include "config.h"
 #include "tls.h"
 #include "util.h"
@@ -596,6 +597,46 @@ tls_name_covers(const char *name, const char *host)
 	return strcmp(dot, name + 1) == 0 ? 1 : 0;
 }
 
+/*
+ * Warn about each host of r that tc's names do not cover: a browser asking
+ * for it would be shown a certificate for another name.  A wildcard host
+ * is covered by the same wildcard name.
+ */
+static void
+tls_check_hosts(const struct tls_cert *tc, const struct route_conf *r,
+    struct config_errors *warns)
+{
+	struct buf  names;
+	const char *h;
+	size_t      i, j;
+
+	for (i = 0; i < r->nhosts; i++) {
+		h = r->hosts[i];
+		for (j = 0; j < tc->info.nnames; j++) {
+			if (strcmp(tc->info.names[j], h) == 0 ||
+			    (h[0] != '*' &&
+			        tls_name_covers(tc->info.names[j], h) != 0))
+				break;
+		}
+		if (j < tc->info.nnames)
+			continue;
+		buf_init(&names, 0);
+		for (j = 0; j < tc->info.nnames && j < 8; j++)
+			buf_printf(&names, "%s%s", j > 0 ? ", " : "",
+			    tc->info.names[j]);
+		if (j < tc->info.nnames)
+			buf_puts(&names, ", ...");
+		buf_append(&names, "", 1);
+		tls_report(warns,
+		    "%s:%d: [route %s] tls_cert: %s does not cover host %s "
+		    "(its names: %s)",
+		    r->tls_cert.file, r->tls_cert.line, r->name,
+		    r->tls_cert.path, h,
+		    tc->info.nnames > 0 ? names.data : "none");
+		buf_free(&names);
+	}
+}
+
 /* 3: a route host equals host; 2: a wildcard route host; 1: any host. */
 static int
 tls_host_score(const struct tls_cert *tc, const char *host)
@@ -818,6 +859,8 @@ tls_server_new(const struct config *cf, struct tls_server **out,
 				bad = 1;
 		}
 		tls_cert_add_hosts(tc, r);
+		if (!bad)
+			tls_check_hosts(tc, r, warns);
 	}
 	if (bad)
 		goto fail;

@@ -106,19 +106,23 @@ worker_async_cb(uv_async_t *a)
 	struct worker *w = a->data;
 	struct config *next;
 	struct conn   *c, *cn;
-	int            stop;
+	int            stop, cut;
 	size_t         i;
 
 	pthread_mutex_lock(&w->lock);
 	next = w->next_config;
 	w->next_config = NULL;
 	stop = w->stop_req;
+	cut = w->cut_req;
+	w->cut_req = 0;
 	pthread_mutex_unlock(&w->lock);
 
 	if (next != NULL) {
 		config_unref(w->config);
 		w->config = next;
 	}
+	if (cut)
+		proxy_cut_tunnels(w);
 	if (stop != 0 && !w->stopping) {
 		w->stopping = 1;
 		for (i = 0; i < w->nlisteners; i++) {
@@ -267,6 +271,15 @@ worker_set_config(struct worker *w, struct config *cfg)
 }
 
 void
+worker_cut_tunnels(struct worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->cut_req = 1;
+	pthread_mutex_unlock(&w->lock);
+	uv_async_send(&w->async);
+}
+
+void
 worker_stop(struct worker *w, int force)
 {
 	pthread_mutex_lock(&w->lock);
@@ -297,6 +310,8 @@ worker_join(struct worker *w)
 	free(w->scratch);
 	free(w->listeners);
 	free(w->rr);
+	free(w->tunnels);
+	free(w->tunnels_tail);
 	buf_free(&w->logbuf);
 	buf_free(&w->logbuf_busy);
 	config_unref(w->config);

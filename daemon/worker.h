@@ -46,6 +46,7 @@ struct worker {
 	pthread_mutex_t lock;
 	struct config  *next_config;
 	int             stop_req; /* 1 graceful, 2 force */
+	int             cut_req;  /* close tunnels of disabled routes */
 
 	struct config *config; /* for new connections */
 	int            stopping;
@@ -73,6 +74,10 @@ struct worker {
 	uint64_t *rr; /* round-robin per route index */
 	size_t    nrr;
 
+	/* Open tunnels by route id, oldest first; NULL until the first. */
+	struct exchange **tunnels;
+	struct exchange **tunnels_tail;
+
 	uint64_t rng[2];
 
 	struct worker_stats *stats; /* this worker's counters */
@@ -97,6 +102,8 @@ int worker_start(struct worker *);
 /* From the main thread: new config (ref taken), graceful stop, force close. */
 void worker_set_config(struct worker *, struct config *);
 void worker_stop(struct worker *, int force);
+/* Any thread: close the worker's tunnels of routes now switched off. */
+void worker_cut_tunnels(struct worker *);
 void worker_join(struct worker *);
 
 void     worker_drain_start(struct worker *);

@@ -263,6 +263,8 @@ input_route_to(char (*dst)[INPUT_NAME], int *n, const char *name,
 {
 	if (strcmp(state, "disabled") == 0)
 		input_set(dst, n, "route", "disable", name, NULL);
+	else if (strcmp(state, "draining") == 0)
+		input_set(dst, n, "route", "drain", name, NULL);
 	else if (strcmp(state, "maintenance") == 0)
 		input_set(dst, n, "maintenance", "on", name, NULL);
 	else

@@ -241,6 +241,17 @@ model_cache(struct model_route *r, const struct jsonr *row)
 	r->cache_bytes = model_u64(c, "bytes");
 }
 
+static void
+model_tunnels(struct model_route *r, const struct jsonr *row)
+{
+	const struct jsonr *t = jsonr_get(row, "tunnels");
+
+	if (t == NULL || t->type != JSONR_OBJ)
+		return;
+	r->tunnels = model_u64(t, "open");
+	r->tunnel_age = model_u64(t, "oldest_s");
+}
+
 static char *
 model_hosts(const struct jsonr *row)
 {
@@ -291,7 +302,9 @@ model_routes(struct model *m, struct jsonr *const *rows, size_t n,
 		r->differs = jsonr_bool(row, "differs", 0);
 		r->requests = model_u64(row, "requests");
 		r->errors = model_u64(row, "errors");
+		r->switched = model_u64(row, "switched");
 		r->active = model_u64(row, "active");
+		model_tunnels(r, row);
 		model_classes(r->status, row);
 		r->denied = model_denied(row);
 		model_cache(r, row);
@@ -431,7 +444,7 @@ model_request(struct model *m, const struct jsonr *ev)
 	struct model_event *e = &m->events[m->head];
 	const char         *t = jsonr_str(ev, "time", "");
 	const char         *country;
-	int                 denied, error;
+	int                 denied, error, switched;
 
 	model_event_clear(e);
 	/* "2026-11-27T09:00:00.123Z": the local-looking clock part. */
@@ -454,10 +467,16 @@ model_request(struct model *m, const struct jsonr *ev)
 	if (m->nevents < MODEL_EVENTS)
 		m->nevents++;
 
-	/* A gate rule refused it, or it is one of the refusals' codes. */
-	denied = e->rule[0] != '\0' ||
-	    (e->status == 401 || e->status == 403 || e->status == 429);
-	error = !denied && e->status >= 400;
+	/*
+	 * A gate rule refused it, or it is one of the refusals' codes; the
+	 * 503 of a route switched off is neither a refusal nor an error.
+	 */
+	switched = strcmp(e->rule, "disabled") == 0 ||
+	    strcmp(e->rule, "maintenance") == 0;
+	denied = !switched &&
+	    (e->rule[0] != '\0' || e->status == 401 || e->status == 403 ||
+	        e->status == 429);
+	error = !denied && !switched && e->status >= 400;
 	country = e->country[0] != '\0' ? e->country : "--";
 	model_count(m->clients, &m->nclients, MODEL_CLIENTS, e->client, e->seq,
 	    error, denied);

@@ -33,9 +33,11 @@ struct model_route {
 	char     configured[16]; /* what the INI says */
 	int      differs;
 	uint64_t requests, errors, active;
-	uint64_t status[6]; /* [1] 1xx ... [5] 5xx */
-	uint64_t denied;    /* every kind together */
-	int      cached;    /* the route has a response cache */
+	uint64_t switched;            /* 503s of the owner's switch */
+	uint64_t tunnels, tunnel_age; /* open now; the oldest's age, s */
+	uint64_t status[6];           /* [1] 1xx ... [5] 5xx */
+	uint64_t denied;              /* every kind together */
+	int      cached;              /* the route has a response cache */
 	uint64_t cache_hits, cache_misses, cache_bypass, cache_bytes;
 	double   rps, p50, p99;
 	float    spark[MODEL_SPARK]; /* requests per second, oldest first */

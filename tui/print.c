@@ -104,7 +104,7 @@ print_status(struct buf *b, const struct jsonr *st)
 {
 	const struct jsonr *reload = jsonr_get(st, "reload");
 	const struct jsonr *sc = jsonr_get(st, "status");
-	const struct jsonr *errs;
+	const struct jsonr *errs, *https;
 	static const char  *classes[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
 	size_t              i;
 
@@ -133,6 +133,11 @@ print_status(struct buf *b, const struct jsonr *st)
 	}
 	buf_puts(b, "\nlisteners: ");
 	print_join(b, jsonr_arr(st, "listeners"), ", ");
+	https = jsonr_arr(st, "listeners_https");
+	if (https != NULL && https->len > 0) {
+		buf_puts(b, "\nhttps listeners: ");
+		print_join(b, https, ", ");
+	}
 	buf_printf(b, "\nworkers: %lld\n", jsonr_int(st, "workers", 0));
 	buf_printf(b, "connections: %lld\n", jsonr_int(st, "connections", 0));
 	buf_printf(b, "requests: %lld", jsonr_int(st, "requests", 0));
@@ -183,15 +188,16 @@ void
 print_routes(struct buf *b, struct jsonr *const *rows, size_t n)
 {
 	static const char *const heads[] = { "NAME", "HOSTS/PATH", "STATE",
-		"REQ/S", "ERRORS", "P50", "P99" };
-	struct print_table      *t = print_table_new(7, heads, "lllrrrr");
+		"REQ/S", "ERRORS", "P50", "P99", "TUNNELS", "OLDEST" };
+	struct print_table      *t = print_table_new(9, heads, "lllrrrrrr");
 	struct buf               hp;
 	size_t                   i;
 	int                      differs = 0;
 
 	buf_init(&hp, 0);
 	for (i = 0; i < n; i++) {
-		const struct jsonr *r = rows[i], *hosts;
+		const struct jsonr *r = rows[i], *hosts, *tun;
+		long long           open;
 
 		print_table_cell(t, jsonr_str(r, "name", "?"));
 		/* Hosts raw here: the table escapes the cell. */
@@ -214,6 +220,14 @@ print_routes(struct buf *b, struct jsonr *const *rows, size_t n)
 		    xasprintf("%lld", jsonr_int(r, "errors", 0)));
 		print_cell_free(t, print_ms(r, "p50_ms"));
 		print_cell_free(t, print_ms(r, "p99_ms"));
+		tun = jsonr_get(r, "tunnels");
+		open = tun != NULL ? jsonr_int(tun, "open", 0) : 0;
+		print_cell_free(t, xasprintf("%lld", open));
+		if (open > 0)
+			print_cell_free(t,
+			    xasprintf("%llds", jsonr_int(tun, "oldest_s", 0)));
+		else
+			print_table_cell(t, "-");
 	}
 	buf_free(&hp);
 	print_table_render(t, b);

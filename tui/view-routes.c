@@ -12,19 +12,22 @@ view_routes_draw(struct view *v, int y, int h)
 {
 	const struct model_route *r;
 	char match[2 * MODEL_STR + 4], rps[16], errs[16], p50[16], p99[16],
-	    den[16], hit[16];
+	    den[16], hit[16], tun[24], age[8];
 	uint64_t looked;
 	int      end = y + h - 1, row, attr, mw;
 	size_t   top, i, any = 0;
 
 	/* NAME 14, STATE 13, HOSTS/PATH (the rest), REQ/S, ERRORS, P50, P99,
-	 * DENIED, CACHE (hit ratio): 6 + 7 + 7 + 7 + 7 + 7 columns. */
-	mw = v->cols - 1 - 15 - 13 - 45;
+	 * DENIED, CACHE (hit ratio), TUNNELS (open, the oldest's age):
+	 * 6 x 7 + 12 columns.  ERRORS leaves out the owner's 503s, the
+	 * latencies the tunnels' lifetimes. */
+	mw = v->cols - 1 - 15 - 13 - 54;
 	if (mw < 8)
 		mw = 8;
 	view_printf(v, y, 0, v->cols, view_attr(v, VC_TITLE),
-	    " %-14s %-12s %-*s %6s %6s %6s %6s %6s %6s", "NAME", "STATE", mw,
-	    "HOSTS/PATH", "REQ/S", "ERRORS", "P50", "P99", "DENIED", "CACHE");
+	    " %-14s %-12s %-*s %6s %6s %6s %6s %6s %6s %11s", "NAME", "STATE",
+	    mw, "HOSTS/PATH", "REQ/S", "ERRORS", "P50", "P99", "DENIED",
+	    "CACHE", "TUNNELS");
 	y++;
 	top = view_scroll(v, v->m->nroutes, end - y);
 	for (i = top, row = y; i < v->m->nroutes && row < end; i++, row++) {
@@ -55,8 +58,17 @@ view_routes_draw(struct view *v, int y, int h)
 		else
 			snprintf(hit, sizeof hit, "%u%%",
 			    (unsigned)(r->cache_hits * 100 / looked));
+		if (r->tunnels == 0)
+			snprintf(tun, sizeof tun, "-");
+		else {
+			view_age(age, sizeof age, r->tunnel_age);
+			view_num(tun, 8, (double)r->tunnels);
+			snprintf(tun + strlen(tun), sizeof tun - strlen(tun),
+			    " %s", age);
+		}
 		view_printf(v, row, 29 + mw, v->cols - 29 - mw, attr,
-		    " %6s %6s %6s %6s %6s %6s", rps, errs, p50, p99, den, hit);
+		    " %6s %6s %6s %6s %6s %6s %11s", rps, errs, p50, p99, den,
+		    hit, tun);
 	}
 	if (v->m->nroutes == 0)
 		view_str(v, y, 1, v->cols - 1, "no routes", A_NORMAL);

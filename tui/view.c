@@ -236,6 +236,20 @@ view_num(char *out, size_t outlen, double v)
 }
 
 void
+view_age(char *out, size_t outlen, uint64_t s)
+{
+	if (s < 60)
+		snprintf(out, outlen, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(out, outlen, "%llum", (unsigned long long)(s / 60));
+	else if (s < 86400)
+		snprintf(out, outlen, "%lluh", (unsigned long long)(s / 3600));
+	else
+		snprintf(out, outlen, "%llud",
+		    (unsigned long long)(s / 86400 > 999 ? 999 : s / 86400));
+}
+
+void
 view_ms(char *out, size_t outlen, double ms)
 {
 	if (ms <= 0)

@@ -82,6 +82,8 @@ void view_spark(const struct view *, int y, int x, int w, const float *s,
     size_t n, int attr);
 /* A number in at most 6 characters: 999, 12.3k, 4.5M. */
 void view_num(char *out, size_t outlen, double v);
+/* An age in seconds in at most 4 characters: "45s", "12m", "3h", "9d". */
+void view_age(char *out, size_t outlen, uint64_t s);
 /* Milliseconds: "0.4ms", "12ms", "1.2s". */
 void view_ms(char *out, size_t outlen, double ms);
 /* A colour for a route or backend state word, and for an HTTP status. */

@@ -115,3 +115,17 @@ def test_last_usable_backend_stays_when_the_other_is_down(start_fd, make_backend
             c.request("GET", "/close")
             assert c.read_response().status == 502
     assert up.heads["/close"] >= before + 4, (before, up.heads)
+
+
+def test_later_http_1x_is_read_as_1_1(fd, backend):
+    """RFC 9110 2.5: HTTP/1.2 is answered as 1.1 (not 505) and keeps the
+    connection alive; HTTP/2.0 in a request line is still 505."""
+    with fd.conn() as c:
+        for _ in range(2):
+            c.send(b"GET /echo HTTP/1.2\r\nHost: app.test\r\n\r\n")
+            r = c.read_response()
+            assert r.status == 200 and r.version == "HTTP/1.1", (r.status, r.version)
+            assert r.json()["version"] == "HTTP/1.1", r.json()
+    with fd.conn() as c:
+        c.send(b"GET /echo HTTP/2.0\r\nHost: app.test\r\n\r\n")
+        assert c.read_response().status == 505

@@ -600,7 +600,23 @@ def test_routes_screen_shows_the_cache_hit_ratio(start_fd, backend, dash):
         assert fd.get("/cacheable?maxage=60").status == 200
     d = dash(sock_of(fd))
     d.keys("2")
-    screen = d.wait(lambda s: re.search(r"^ app\s.*\s75%\s*$", s, re.M)
-                    and re.search(r"^ plain\s.*\s-\s*$", s, re.M), 5,
+    screen = d.wait(lambda s: re.search(r"^ app\s.*\s75%\s+-\s*$", s, re.M)
+                    and re.search(r"^ plain\s.*\s-\s+-\s*$", s, re.M), 5,
                     "the cache column: 75% for app, - for a route without cache")
     assert "CACHE" in screen
+
+
+def test_routes_screen_shows_open_tunnels(start_fd, backend, dash):
+    """The Routes screen shows a route's open WebSockets and the oldest's
+    age; a route without any shows -."""
+    from test_websocket import ws_handshake
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr},
+                   "plain": {"host": "plain.test", "backends": backend.addr}})
+    with fd.conn(timeout=20) as a, fd.conn(timeout=20) as b:
+        assert ws_handshake(a).status == 101 and ws_handshake(b).status == 101
+        d = dash(sock_of(fd))
+        d.keys("2")
+        screen = d.wait(lambda s: re.search(r"^ app\s.*\s2 [1-9]s\s*$", s, re.M)
+                        and re.search(r"^ plain\s.*\s-\s*$", s, re.M), 8,
+                        "TUNNELS: 2 open with the oldest's age for app, - for plain")
+        assert "TUNNELS" in screen

@@ -91,11 +91,13 @@ def test_routes_and_backends(start_fd, make_backend):
         assert status_of(fd) == 200
     p = ok(cli(s, "routes"), "routes")
     lines = p.stdout.splitlines()
-    assert lines[0].split() == ["NAME", "HOSTS/PATH", "STATE", "REQ/S", "ERRORS", "P50", "P99"], \
+    assert lines[0].split() == ["NAME", "HOSTS/PATH", "STATE", "REQ/S", "ERRORS", "P50", "P99",
+                                "TUNNELS", "OLDEST"], \
         "routes heading: %r" % lines[0]
     rows = {l.split()[0]: l.split() for l in lines[1:]}
     assert rows["app"][1] == "app.test/" and rows["app"][2] == "enabled", "routes: %r" % lines
     assert rows["blog"][1] == "*/blog" and rows["blog"][2] == "enabled", "routes: %r" % lines
+    assert rows["app"][-2:] == ["0", "-"], "no tunnels: %r" % lines
     # Columns line up: every row starts its STATE where the heading does.
     col = lines[0].index("STATE")
     assert all(l[col:].split()[0] in ("enabled", "disabled", "maintenance") for l in lines[1:]), \

@@ -320,3 +320,93 @@ def test_refused_request_answer_reaches_a_client_still_sending(tls_fd):
         assert got.startswith(b"HTTP/1.1 400"), got[:100]
     finally:
         s.close()
+
+
+FRONTDOOR = os.path.abspath(os.environ.get(
+    "FRONTDOOR", os.path.join(os.path.dirname(FRONTDOORD), "frontdoor")))
+
+
+def test_status_lists_every_listener(tls_fd):
+    """frontdoor(1) status names the HTTPS listeners beside the HTTP ones."""
+    fd = tls_fd
+    https = re.search(r"^listen_https\s*=\s*(\S+)", fd.config_path.read_text(), re.M).group(1)
+    sock = str(fd.dir / "control.sock")
+    p = subprocess.run([FRONTDOOR, "-s", sock, "--json", "status"], capture_output=True,
+                       text=True, timeout=10, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    st = json.loads(p.stdout.splitlines()[0])
+    assert st["listeners"] == ["127.0.0.1:%d" % fd.port], st
+    assert st["listeners_https"] == [https], st
+    p = subprocess.run([FRONTDOOR, "-s", sock, "status"], capture_output=True, text=True,
+                       timeout=10, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0 and "https listeners: %s" % https in p.stdout, p.stdout
+
+
+def test_check_warns_when_a_route_certificate_misses_its_hosts(start_fd, backend, certs):
+    """frontdoord -t warns, naming FILE:LINE, the route and the host, when a
+    route's tls_cert does not cover one of its hosts; a covered host (also a
+    wildcard name for a wildcard host) passes without a word."""
+    routes = {"app": {"host": "app.test, other.test", "backends": backend.addr,
+                      "tls_cert": str(certs / "app.crt"), "tls_key": str(certs / "app.key")},
+              "wild": {"host": "*.wild.test, a.wild.test", "backends": backend.addr,
+                       "tls_cert": str(certs / "wild.crt"),
+                       "tls_key": str(certs / "wild.key")}}
+    fd = start_fd(routes, {"listen_https": "127.0.0.1:%d" % free_port()}, start=False)
+    p = subprocess.run([FRONTDOORD, "-t", "-c", str(fd.config_path)], capture_output=True,
+                       text=True, timeout=20)
+    assert p.returncode == 0, p.stderr
+    warns = [l for l in p.stderr.splitlines() if "does not cover" in l]
+    assert len(warns) == 1, p.stderr
+    assert re.search(r"%s:\d+: \[route app\] tls_cert: \S+app\.crt does not cover host "
+                     r"other\.test \(its names: app\.test\)" % re.escape(str(fd.config_path)),
+                     warns[0]), warns
+
+
+def test_https_only_backend_gets_a_hint(start_fd, certs):
+    """A backend that serves only HTTPS (openssl s_server) fails with 502,
+    and the error log says why: frontdoor speaks plain HTTP to backends."""
+    port = free_port()
+    srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port,
+                            "-cert", str(certs / "app.crt"), "-key", str(certs / "app.key"),
+                            "-www", "-quiet"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: port_accepts(port), 5), "openssl s_server did not start"
+        fd = start_fd({"app": {"path": "/", "backends": "127.0.0.1:%d" % port}})
+        assert fd.get("/").status == 502
+        assert fd.wait_stderr(r"127\.0\.0\.1:%d: .*before a response \(as an app that serves "
+                              r"only HTTPS does: frontdoor speaks plain HTTP to backends\)"
+                              % port), fd.stderr()[-2000:]
+    finally:
+        srv.kill()
+        srv.wait(5)
+
+
+def test_backend_answering_tls_records_gets_a_hint(start_fd):
+    """A backend that answers a plain request with a TLS alert record is
+    named in the error log as one that serves HTTPS."""
+    import threading
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(8)
+    ls.settimeout(10)
+
+    def serve():
+        try:
+            c, _ = ls.accept()
+            c.recv(4096)
+            c.sendall(b"\x15\x03\x01\x00\x02\x02\x46")  # alert: protocol_version
+            c.close()
+        except OSError:
+            pass
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        fd = start_fd({"app": {"path": "/", "backends": "127.0.0.1:%d" % ls.getsockname()[1]}})
+        assert fd.get("/").status == 502
+        assert fd.wait_stderr(r"route app, backend 127\.0\.0\.1:\d+: answered with TLS: it "
+                              r"serves HTTPS"), fd.stderr()[-2000:]
+    finally:
+        ls.close()
+        t.join(5)

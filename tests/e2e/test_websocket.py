@@ -5,6 +5,10 @@ import base64
 import hashlib
 import os
 import struct
+import time
+
+from helpers import wait_until
+from test_control import Ctl
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -85,14 +89,14 @@ def test_websocket_disabled_strips_upgrade(start_fd, backend):
         "websocket = no: Upgrade header still sent to the backend"
 
 
-def test_websocket_idle_tunnel_closed_after_backend_timeout(start_fd, backend):
-    fd = start_fd({"app": {"path": "/", "backends": backend.addr, "backend_timeout": "1s"}})
+def test_websocket_idle_tunnel_closed_after_backend_read_timeout(start_fd, backend):
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr, "backend_read_timeout": "1s"}})
     with fd.conn() as c:
         assert ws_handshake(c).status == 101
         ws_send(c, 1, b"still alive")
         assert ws_recv(c) == (1, b"still alive")
         assert c.closed_by_peer(10), \
-            "a tunnel with no traffic was not closed after backend_timeout=1s"
+            "a tunnel with no traffic was not closed after backend_read_timeout=1s"
 
 
 def test_websocket_frame_sent_with_the_handshake(fd, backend):
@@ -108,3 +112,87 @@ def test_websocket_frame_sent_with_the_handshake(fd, backend):
         r = c.read_head()
         assert r.status == 101, "upgrade with an early frame got %s" % r.status
         assert ws_recv(c) == (1, b"early"), "frame sent right after the upgrade request lost"
+
+
+def _routes(fd):
+    ok, rows = Ctl(fd.dir / "control.sock").cmd("routes")
+    assert ok, rows
+    return {r["name"]: r for r in rows}
+
+
+def test_route_disable_closes_its_tunnels(start_fd, backend):
+    """frontdoor(1) route disable: new requests get 503 and the route's open
+    WebSockets are closed; another route's tunnel keeps flowing."""
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr},
+                   "other": {"path": "/other", "strip_path": "yes", "backends": backend.addr}})
+    a, b, o = fd.conn(timeout=10), fd.conn(timeout=10), fd.conn(timeout=10)
+    try:
+        assert ws_handshake(a).status == 101
+        assert ws_handshake(b).status == 101
+        assert ws_handshake(o, path="/other/ws").status == 101
+        assert wait_until(lambda: _routes(fd)["app"]["tunnels"]["open"] == 2, 5)
+        ok, r = Ctl(fd.dir / "control.sock").cmd("route disable app")
+        assert ok and r[0]["state"] == "disabled", r
+        assert a.closed_by_peer(5), "route disable left a WebSocket open"
+        assert b.closed_by_peer(5), "route disable left a WebSocket open"
+        assert fd.wait_stderr(r"route app: disabled, 2 tunnel\(s\) closed")
+        ws_send(o, 1, b"still here")
+        assert ws_recv(o) == (1, b"still here"), "another route's tunnel was cut"
+        assert fd.get("/x").status == 503
+        rows = _routes(fd)
+        assert rows["app"]["tunnels"]["open"] == 0 and rows["app"]["tunnels"]["total"] == 2
+        assert rows["other"]["tunnels"]["open"] == 1
+    finally:
+        for c in (a, b, o):
+            c.close()
+
+
+def test_route_drain_lets_its_tunnels_finish(start_fd, backend):
+    """frontdoor(1) route drain: new requests get 503, open WebSockets go on
+    until they end; the state file keeps the route disabled; a later route
+    disable cuts them."""
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr}})
+    ctl = Ctl(fd.dir / "control.sock")
+    with fd.conn(timeout=10) as c:
+        assert ws_handshake(c).status == 101
+        ok, r = ctl.cmd("route drain app")
+        assert ok and r[0]["state"] == "draining" and r[0]["differs"], r
+        assert fd.get("/x").status == 503, "a draining route took a new request"
+        time.sleep(0.5)
+        ws_send(c, 1, b"draining")
+        assert ws_recv(c) == (1, b"draining"), "route drain cut an open tunnel"
+        assert _routes(fd)["app"]["state"] == "draining"
+        assert wait_until(lambda: "route app disabled" in _state_text(fd), 5), _state_text(fd)
+        ok, r = ctl.cmd("route disable app")
+        assert ok and r[0]["state"] == "disabled", r
+        assert c.closed_by_peer(5), "route disable after drain left the tunnel open"
+
+
+def _state_text(fd):
+    try:
+        return (fd.dir / "state.ini").read_text()
+    except OSError:
+        return ""
+
+
+def test_tunnels_are_counted_apart_from_latency(start_fd, backend):
+    """routes shows a route's open tunnels (count, the oldest's age); a
+    tunnel's lifetime stays out of the latency percentiles, and the 503s of
+    a switched-off route are not counted as its errors."""
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr}})
+    for _ in range(5):
+        assert fd.get("/echo").status == 200
+    with fd.conn(timeout=10) as c:
+        assert ws_handshake(c).status == 101
+        time.sleep(2.2)
+        t = _routes(fd)["app"]["tunnels"]
+        assert t["open"] == 1 and t["oldest_s"] >= 2, t
+    assert wait_until(lambda: _routes(fd)["app"]["tunnels"]["open"] == 0, 5)
+    row = _routes(fd)["app"]
+    assert row["p99_ms"] < 1000, "a 2 s tunnel counted as request latency: %r" % row
+    ok, r = Ctl(fd.dir / "control.sock").cmd("route disable app")
+    assert ok
+    for _ in range(3):
+        assert fd.get("/x").status == 503
+    row = _routes(fd)["app"]
+    assert row["status"]["5xx"] == 3 and row["switched"] == 3 and row["errors"] == 0, row
