@@ -48,7 +48,8 @@ test_routes(void **state)
 	    parse("{\"name\":\"cloud\",\"hosts\":[\"cloud.example.com\"],"
 	          "\"path\":\"/\",\"state\":\"enabled\",\"differs\":false,"
 	          "\"requests\":100,\"rps\":12.25,\"errors\":5,"
-	          "\"p50_ms\":1.24,\"p99_ms\":250.4}");
+	          "\"p50_ms\":1.24,\"p99_ms\":250.4,"
+	          "\"tunnels\":{\"open\":2,\"oldest_s\":75,\"total\":9}}");
 	rows[1] = parse("{\"name\":\"blog\",\"hosts\":[],\"path\":\"/blog\","
 	                "\"state\":\"maintenance\",\"differs\":true,"
 	                "\"requests\":0,\"rps\":0,\"errors\":0,"
@@ -61,13 +62,13 @@ test_routes(void **state)
 	print_routes(&b, rows, 3);
 	assert_string_equal(b.data,
 	    "NAME   HOSTS/PATH          STATE         REQ/S   ERRORS    P50    "
-	    "P99\n"
+	    "P99  TUNNELS  OLDEST\n"
 	    "cloud  cloud.example.com/  enabled        12.2        5  1.2ms  "
-	    "250ms\n"
+	    "250ms        2     75s\n"
 	    "blog   */blog              maintenance*    0.0        0      -    "
-	    "  -\n"
+	    "  -        0       -\n"
 	    "x      a,b\\x1b/p           disabled*       0.5  1234567  0.5ms  "
-	    "0.5ms\n"
+	    "0.5ms        0       -\n"
 	    "* differs from frontdoor.ini\n");
 
 	/* No legend when nothing differs; no rows, just the heading. */
@@ -77,7 +78,7 @@ test_routes(void **state)
 	buf_reset(&b);
 	print_routes(&b, rows, 0);
 	assert_string_equal(b.data,
-	    "NAME  HOSTS/PATH  STATE  REQ/S  ERRORS  P50  P99\n");
+	    "NAME  HOSTS/PATH  STATE  REQ/S  ERRORS  P50  P99  TUNNELS  OLDEST\n");
 	buf_free(&b);
 	for (i = 0; i < 3; i++)
 		jsonr_free(rows[i]);
