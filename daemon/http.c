@@ -162,6 +162,7 @@ struct http_head {
 
 	int te;         /* a Transfer-Encoding was seen */
 	int te_chunked; /* the last coding is chunked */
+	int te_other;   /* response: codings, none of them chunked */
 
 	int conn_keep_alive;
 	int accept_seen;
@@ -437,6 +438,34 @@ http_content_length(struct http_head *h, const char *v, size_t n)
 }
 
 /*
+ * A response's list of codings without chunked ("gzip", "x-custom, gzip"):
+ * every member a token without parameters, no member empty.  Such a body
+ * ends when the backend closes (RFC 9112 6.3); there is nothing to desync,
+ * as that connection is never used again.
+ */
+static int
+http_codings_unchunked(const char *v, size_t n)
+{
+	const char *p = v, *end = v + n, *s, *e;
+
+	for (;;) {
+		while (p < end && HTTP_IS_WS(*p))
+			p++;
+		s = p;
+		while (p < end && *p != ',')
+			p++;
+		e = p;
+		while (e > s && HTTP_IS_WS(e[-1]))
+			e--;
+		if (!http_is_token(s, e - s) || HTTP_IEQ(s, e - s, "chunked"))
+			return (0);
+		if (p == end)
+			return (1);
+		p++; /* the comma */
+	}
+}
+
+/*
  * Transfer-Encoding is accepted only as exactly "chunked", in one field
  * (RFC 9112 6.1 allows codings before it and lists over several fields, but
  * every such spelling is read differently by some server behind us: a proxy
@@ -448,10 +477,15 @@ http_transfer_encoding(struct http_head *h, const char *v, size_t n)
 {
 	if (h->te++ > 0)
 		return (http_bad(h, "repeated Transfer-Encoding"));
-	if (!HTTP_IEQ(v, n, "chunked"))
-		return (http_bad(h, "Transfer-Encoding other than chunked"));
-	h->te_chunked = 1;
-	return (0);
+	if (HTTP_IEQ(v, n, "chunked")) {
+		h->te_chunked = 1;
+		return (0);
+	}
+	if (!h->request && http_codings_unchunked(v, n)) {
+		h->te_other = 1;
+		return (0);
+	}
+	return (http_bad(h, "Transfer-Encoding other than chunked"));
 }
 
 static int
@@ -664,9 +698,15 @@ http_head_finish(struct http_head *h)
 	if (h->te) {
 		if (h->version == 10)
 			return (http_bad(h, "Transfer-Encoding in HTTP/1.0"));
-		if (!h->te_chunked)
+		if (h->te_other) {
+			if (h->ncl > 0)
+				return (http_bad(h,
+				    "Content-Length with transfer codings"));
+			h->flags |= HTTP_F_TE_CLOSE | HTTP_F_CONN_CLOSE;
+		} else if (!h->te_chunked)
 			return (http_bad(h, "last coding is not chunked"));
-		h->flags |= HTTP_F_CHUNKED;
+		else
+			h->flags |= HTTP_F_CHUNKED;
 	}
 	if (h->ncl > 0)
 		h->flags |= HTTP_F_CONTENT_LENGTH;
@@ -957,7 +997,7 @@ http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
 	if ((rc = http_status_line(&h, res)) == 0 &&
 	    (rc = http_parse_headers(&h)) == 0) {
 		/* Chunked wins over Content-Length, for this one message. */
-		if (h.te && h.ncl > 0) {
+		if (h.te_chunked && h.ncl > 0) {
 			h.ncl = 0;
 			both = 1;
 		}

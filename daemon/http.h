@@ -67,6 +67,9 @@ struct http_limits {
 #define HTTP_F_EXPECT_CONTINUE 0x0040 /* Expect: 100-continue */
 #define HTTP_F_ACCEPT_HTML     0x0080 /* Accept names text/html or * / * */
 #define HTTP_F_ABSOLUTE_FORM   0x0100 /* target was http://host/path */
+#define HTTP_F_TE_CLOSE                                                        \
+	0x0200 /* response: codings, no chunked:
+					 the body ends at close */
 
 struct http_request {
 	const char         *method;
@@ -118,7 +121,10 @@ int http_parse_request(const char *buf, size_t len, const struct http_limits *,
  * Parse a response head from a backend.  Same return convention; any error
  * is returned as -502 (the backend sent garbage) and too large a head as -502
  * too.  A response with both Content-Length and chunked is accepted as chunked
- * with HTTP_F_CONTENT_LENGTH cleared and HTTP_F_KEEP_ALIVE cleared.
+ * with HTTP_F_CONTENT_LENGTH cleared and HTTP_F_KEEP_ALIVE cleared.  One
+ * Transfer-Encoding field listing codings without chunked, and no
+ * Content-Length, is HTTP_F_TE_CLOSE: its body is read until the backend
+ * closes (RFC 9112 6.3); any other Transfer-Encoding is an error.
  */
 int http_parse_response(const char *buf, size_t len, const struct http_limits *,
     struct http_response *, struct http_header *hdrs, const char **errp);

@@ -1260,6 +1260,14 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 		    h->value_len);
 	}
 	proxy_cache_headers(x, resp, b);
+	if (x->resp_mode == BODY_CLOSE && (resp->flags & HTTP_F_TE_CLOSE)) {
+		for (i = 0; i < resp->nheaders; i++) {
+			h = &resp->headers[i];
+			if (h->id == HTTP_HDR_TRANSFER_ENCODING)
+				proxy_head_field(b, h->name, h->name_len,
+				    h->value, h->value_len);
+		}
+	}
 	/*
 	 * The length as we parsed it (repeated values folded into one), where
 	 * the body keeps its bytes; chunked framing, when ours, is written by
@@ -1380,6 +1388,18 @@ proxy_parse_response(struct exchange *x)
 		proxy_tunnel_open(x);
 	} else if (http_response_bodyless(x->meth, resp.status)) {
 		x->resp_mode = BODY_NONE;
+	} else if (resp.flags & HTTP_F_TE_CLOSE) {
+		/*
+		 * Codings we do not decode: the body ends when the backend
+		 * closes, and goes on with its codings to a 1.1 client, which
+		 * reads it the same way; a 1.0 client cannot be sent them.
+		 */
+		if (x->version == 10) {
+			proxy_fail(x, 502, "transfer codings for HTTP/1.0");
+			return (-1);
+		}
+		x->resp_mode = BODY_CLOSE;
+		x->flags &= ~XF_KEEPALIVE;
 	} else if (resp.flags & HTTP_F_CHUNKED) {
 		/*
 		 * Decoded, and framed again by us for an HTTP/1.1 client: what
@@ -1404,7 +1424,11 @@ proxy_parse_response(struct exchange *x)
 		x->flags |= XF_UP_KEEP;
 	if (PROXY_LAST(x))
 		x->flags &= ~XF_KEEPALIVE;
-	proxy_cache_response(x, &resp);
+	/* A transfer-coded body is neither stored nor compressed. */
+	if (x->resp_mode == BODY_CLOSE && (resp.flags & HTTP_F_TE_CLOSE))
+		proxy_cache_abort(x);
+	else
+		proxy_cache_response(x, &resp);
 	proxy_build_response(x, &resp);
 	x->flags |= XF_RESP_HEAD;
 	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));

@@ -47,6 +47,12 @@ fuzz_check(const char *buf, int rc, const struct http_response *r)
 		abort();
 	if ((r->flags & HTTP_F_CHUNKED) && (r->flags & HTTP_F_CONTENT_LENGTH))
 		abort();
+	if ((r->flags & HTTP_F_TE_CLOSE) &&
+	    (r->flags &
+	            (HTTP_F_CHUNKED | HTTP_F_CONTENT_LENGTH |
+	                HTTP_F_KEEP_ALIVE) ||
+	        r->version != 11))
+		abort();
 	if ((r->flags & HTTP_F_KEEP_ALIVE) && (r->flags & HTTP_F_CONN_CLOSE))
 		abort();
 	if (r->flags &

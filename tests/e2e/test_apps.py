@@ -5,6 +5,7 @@ taken out by passive checks, status codes pass as sent, a disabled route
 cuts its tunnels."""
 
 import json
+import socket
 import os
 import re
 import subprocess
@@ -129,3 +130,57 @@ def test_later_http_1x_is_read_as_1_1(fd, backend):
     with fd.conn() as c:
         c.send(b"GET /echo HTTP/2.0\r\nHost: app.test\r\n\r\n")
         assert c.read_response().status == 505
+
+
+def _raw_backend(answer, n=4):
+    """A backend that reads a request head and sends answer, then closes;
+    up to n times.  Returns (address, thread, listening socket)."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(8)
+    ls.settimeout(10)
+
+    def serve():
+        for _ in range(n):
+            try:
+                c, _ = ls.accept()
+            except OSError:
+                return
+            with c:
+                buf = b""
+                while b"\r\n\r\n" not in buf:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    buf += d
+                c.sendall(answer)
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return "127.0.0.1:%d" % ls.getsockname()[1], t, ls
+
+
+def test_close_delimited_transfer_coding_is_read_to_close(start_fd):
+    """RFC 9112 6.3: a response whose Transfer-Encoding lists codings
+    without chunked ends when the backend closes.  A 1.1 client gets it
+    with its codings and the body as sent; it is not cached; a 1.0 client,
+    which cannot be sent transfer codings, gets 502."""
+    body = b"coded bytes \x00\x01\x02" * 50
+    addr, t, ls = _raw_backend(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: x-custom\r\n"
+                               b"Cache-Control: max-age=60\r\n\r\n" + body, n=3)
+    try:
+        fd = start_fd({"app": {"path": "/", "backends": addr, "cache": "1m"}})
+        for _ in range(2):  # not stored: the second one reaches the backend too
+            with fd.conn() as c:
+                c.request("GET", "/coded")
+                head = c.read_head()
+                assert head.status == 200, head
+                assert head.header("transfer-encoding") == "x-custom", head.headers
+                assert head.header("content-length") is None
+                assert c.read_to_close(timeout=5) == body
+        with fd.conn() as c:
+            c.request("GET", "/coded", version="HTTP/1.0")
+            assert c.read_response().status == 502
+    finally:
+        ls.close()
+        t.join(5)
+    assert not t.is_alive(), "the backend was not asked three times"

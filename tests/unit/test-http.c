@@ -1005,6 +1005,29 @@ test_response_simple(void **state)
 	assert_int_equal(res(p, &r), strlen(p));
 }
 
+/* Codings without chunked: the body is read until the backend closes. */
+static void
+test_response_te_close(void **state)
+{
+	static const char   *good[] = { "gzip", "x-unknown", "gzip, br",
+		  "deflate ,  x-foo" };
+	struct http_response r;
+	char                 s[256];
+	size_t               i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(s, sizeof(s),
+		    "HTTP/1.1 200 OK\r\nTransfer-Encoding: %s\r\n\r\n",
+		    good[i]);
+		assert_int_equal(res(s, &r), strlen(s));
+		assert_int_equal(r.flags &
+		        (HTTP_F_TE_CLOSE | HTTP_F_CHUNKED |
+		            HTTP_F_CONTENT_LENGTH | HTTP_F_KEEP_ALIVE),
+		    HTTP_F_TE_CLOSE);
+	}
+}
+
 static void
 test_response_bad(void **state)
 {
@@ -1027,7 +1050,16 @@ test_response_bad(void **state)
 		"HTTP/1.1 200 OK\r\nX: a\x7f\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: ,gzip\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip;q=1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+		"Content-Length: 3\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+		"Transfer-Encoding: br\r\n\r\n",
+		"HTTP/1.0 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
 		"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nConnection: a b\r\n\r\n",
@@ -1241,6 +1273,7 @@ main(void)
 		cmocka_unit_test(test_request_incomplete),
 		cmocka_unit_test(test_response_simple),
 		cmocka_unit_test(test_response_bad),
+		cmocka_unit_test(test_response_te_close),
 		cmocka_unit_test(test_response_framing),
 		cmocka_unit_test(test_response_limits),
 		cmocka_unit_test(test_bodyless_reason),
