@@ -15,13 +15,14 @@
 #include "worker.h"
 
 /* Bits of exchange.cflags. */
-#define PXC_RESTRICTED 0x01 /* Authorization or Cookie in the request */
-#define PXC_RANGE      0x02 /* a Range request */
-#define PXC_FILL       0x04 /* x->centry is this exchange's to fill */
-#define PXC_WAIT       0x08 /* x->centry is filled by another exchange */
-#define PXC_HIT        0x10 /* x->centry is being served */
-#define PXC_VARY       0x20 /* the response varies on Accept-Encoding */
-#define PXC_NOTMOD     0x40 /* a 304 answered from the cache */
+#define PXC_AUTH   0x01 /* Authorization in the request */
+#define PXC_RANGE  0x02 /* a Range request */
+#define PXC_FILL   0x04 /* x->centry is this exchange's to fill */
+#define PXC_WAIT   0x08 /* x->centry is filled by another exchange */
+#define PXC_HIT    0x10 /* x->centry is being served */
+#define PXC_VARY   0x20 /* the response varies on Accept-Encoding */
+#define PXC_NOTMOD 0x40 /* a 304 answered from the cache */
+#define PXC_COOKIE 0x80 /* Cookie, and the route does not ignore it */
 
 /*
  * Waiting for another exchange's fill, possibly on another worker: poll the
@@ -55,9 +56,11 @@ proxy_cache_note(struct exchange *x, const struct http_request *req)
 				x->enc = (uint8_t)compress_choose(h->value,
 				    h->value_len);
 		} else if (fd_strncaseeq(h->name, h->name_len, "Authorization",
-		               13) ||
-		    fd_strncaseeq(h->name, h->name_len, "Cookie", 6))
-			x->cflags |= PXC_RESTRICTED;
+		               13))
+			x->cflags |= PXC_AUTH;
+		else if (fd_strncaseeq(h->name, h->name_len, "Cookie", 6) &&
+		    !x->route->cache_ignore_cookies)
+			x->cflags |= PXC_COOKIE;
 		else if (fd_strncaseeq(h->name, h->name_len, "Range", 5))
 			x->cflags |= PXC_RANGE;
 	}
@@ -90,7 +93,8 @@ proxy_cache_req(struct exchange *x, struct cache_req *cr)
 	cr->path_len = len;
 	cr->head = x->head.data;
 	cr->head_len = x->head.len;
-	cr->restricted = (x->cflags & PXC_RESTRICTED) != 0;
+	cr->restricted = ((x->cflags & PXC_AUTH) ? CACHE_R_AUTH : 0) |
+	    ((x->cflags & PXC_COOKIE) ? CACHE_R_COOKIE : 0);
 	cr->tls = x->c->tls != NULL;
 	return 0;
 }
@@ -322,11 +326,11 @@ proxy_cache_response(struct exchange *x, const struct http_response *resp)
 	struct buf        head;
 	int               keep = 0;
 
+	memset(&meta, 0, sizeof meta);
 	if (x->cflags & PXC_FILL) {
-		if (cache_storable(x->meth, resp->status, resp->headers,
-		        resp->nheaders, (x->cflags & PXC_RESTRICTED) != 0,
-		        now_s(), &meta) &&
-		    proxy_cache_req(x, &cr) == 0) {
+		if (proxy_cache_req(x, &cr) == 0 &&
+		    cache_storable(x->meth, resp->status, resp->headers,
+		        resp->nheaders, cr.restricted, now_s(), &meta)) {
 			buf_init(&head, 0);
 			proxy_cache_store_head(resp, &head);
 			keep = cache_fill_head(x->centry, &cr, resp->status,

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -94,7 +95,6 @@ def test_head_and_keepalive_hits(cfd, backend):
     ("maxage=60&cookie=1", {}, "Set-Cookie"),
     ("maxage=60&nostore=1", {}, "no-store"),
     ("maxage=60", {"Authorization": "Basic YWxpY2U6c2VjcmV0"}, "Authorization"),
-    ("maxage=60", {"Cookie": "sid=alice"}, "Cookie"),
     ("maxage=60&vary=*", {}, "Vary: *"),
     ("status=200", {}, "no explicit freshness"),
 ])
@@ -108,6 +108,90 @@ def test_never_served_to_another_client(cfd, backend, query, a_headers, why):
     assert b"alice" not in b.body, "client B got client A's response (%s)" % why
     assert a1.body != b.body and b.body != a2.body
     assert b.header("x-cache") == "MISS"
+
+
+def test_request_cookie_does_not_prevent_hits(cfd, backend):
+    # RFC 9111: a request's Cookie does not keep a shared cache from a
+    # response the origin marked cacheable (cache_ignore_cookies = yes).
+    url = "/cacheable?maxage=60"
+    a = cfd.get(url)
+    b = cfd.get(url, headers={"Cookie": "sid=bob"})
+    assert b.header("x-cache") == "HIT", "a Cookie request bypassed the cache"
+    assert b.body == a.body and backend.heads["/cacheable"] == 1
+    # What the origin keeps to one user is still not stored.
+    for q in ("private=1", "nostore=1", "cookie=1"):
+        url = "/cacheable?maxage=60&" + q
+        for _ in range(2):
+            r = cfd.get(url, headers={"Cookie": "sid=bob"})
+            assert r.header("x-cache") == "MISS", q
+    assert backend.heads["/cacheable"] == 7
+    # Authorization still needs public, s-maxage or must-revalidate.
+    auth = {"Authorization": "Basic YWxpY2U6c2VjcmV0", "Cookie": "sid=alice"}
+    cfd.get("/cacheable?maxage=61")
+    assert cfd.get("/cacheable?maxage=61", headers=auth).header("x-cache") == "MISS"
+    cfd.get("/cacheable?smaxage=61")
+    assert cfd.get("/cacheable?smaxage=61", headers=auth).header("x-cache") == "HIT"
+
+
+def test_request_cookie_bypasses_when_not_ignored(start_fd, backend):
+    fd = start_fd(routes(backend, cache_ignore_cookies="no"))
+    url = "/cacheable?maxage=60"
+    a1 = fd.get(url, headers={"Cookie": "sid=alice"})
+    b = fd.get(url)
+    a2 = fd.get(url, headers={"Cookie": "sid=alice"})
+    assert backend.heads["/cacheable"] == 3, "a Cookie request used the cache"
+    assert b"alice" not in b.body and a1.body != b.body
+    assert b.header("x-cache") == "MISS" and a2.header("x-cache") == "MISS"
+    url = "/cacheable?maxage=60&public=1"
+    fd.get(url)
+    assert fd.get(url, headers={"Cookie": "sid=alice"}).header("x-cache") == "HIT"
+
+
+def http_dates(offset):
+    t = time.gmtime(time.time() + offset)
+    return {"imf": time.strftime("%a, %d %b %Y %H:%M:%S GMT", t),
+            "rfc850": time.strftime("%A, %d-%b-%y %H:%M:%S GMT", t),
+            "asctime": time.strftime("%a %b %e %H:%M:%S %Y", t)}
+
+
+@pytest.mark.parametrize("form", ["imf", "rfc850", "asctime"])
+def test_expires_in_each_date_form(cfd, backend, form):
+    url = "/cacheable?expires_raw=" + urllib.parse.quote(http_dates(60)[form])
+    cfd.get(url)
+    assert cfd.get(url).header("x-cache") == "HIT", "Expires in %s form not used" % form
+    assert backend.heads["/cacheable"] == 1
+
+
+@pytest.mark.parametrize("raw", [
+    "0", "-1", "garbage", "Thu, 1 Jan 2099 00:00:00 GMT",
+    "Thu, 01 Jan 2099 0:00:00 GMT", "Sat, 31 Feb 2099 00:00:00 GMT",
+    "Thu,01 Jan 2099 00:00:00 GMT", "Thursday, 01 Jan 2099 00:00:00 GMT",
+    "Thu, 01 Jan 2099 00:00:00 gmt", "Thu, 01 Jan 2099 24:00:00 GMT",
+])
+def test_invalid_expires_is_already_expired(cfd, backend, raw):
+    # RFC 9110 5.6.7 and RFC 9111 5.3: only the three HTTP-date forms.
+    url = "/cacheable?expires_raw=" + urllib.parse.quote(raw)
+    cfd.get(url)
+    r = cfd.get(url)
+    assert r.header("x-cache") == "MISS" and backend.heads["/cacheable"] == 2, \
+        "Expires: %r treated as a date in the future" % raw
+
+
+@pytest.mark.parametrize("age,fresh", [
+    ("age=7200,%200", False),         # a list: the first member counts
+    ("age=7200&age2=0", False),       # two lines: the first counts
+    ("age=0,%207200", True),
+    ("age=abc", True),                # not delta-seconds: ignored
+    ("age=10", True),
+])
+def test_age_first_member(cfd, backend, age, fresh):
+    url = "/cacheable?maxage=3600&" + age
+    cfd.get(url)
+    r = cfd.get(url)
+    assert (r.header("x-cache") == "HIT") == fresh, \
+        "%s with max-age=3600: %s" % (age, r.header("x-cache"))
+    if age == "age=10":
+        assert int(r.header("age")) >= 10
 
 
 def test_restricted_request_may_use_public_response(cfd, backend):

@@ -100,6 +100,16 @@ test_storable(void **state)
 	const char *expires[] = { "Date", "Sun, 06 Nov 1994 08:49:37 GMT",
 		"Expires", "Sun, 06 Nov 1994 08:50:37 GMT", NULL };
 	const char *expired[] = { "Expires", "0", NULL };
+	const char *lenient[] = { "Date", "Sun, 06 Nov 1994 08:49:37 GMT",
+		"Expires", "Sun, 6 Nov 1994 08:50:37 GMT", NULL };
+	const char *agelist[] = { "Cache-Control", "max-age=3600", "Age",
+		"7200, 0", NULL };
+	const char *agelines[] = { "Cache-Control", "max-age=3600", "Age",
+		"7200", "Age", "0", NULL };
+	const char *agebad[] = { "Cache-Control", "max-age=3600", "Age", "-5",
+		NULL };
+	const char *mustrev[] = { "Cache-Control",
+		"max-age=60, must-revalidate", NULL };
 	const char *none[] = { "Content-Type", "text/html", NULL };
 	const char *aged[] = { "Cache-Control", "max-age=60", "Age", "61",
 		NULL };
@@ -125,6 +135,16 @@ test_storable(void **state)
 	assert_int_equal(storable(200, 1, maxage, &m), 0);
 	assert_int_equal(storable(200, 1, pub, &m), 1);
 	assert_true(m.public);
+	/* RFC 9111 3.5: s-maxage and must-revalidate serve Authorization. */
+	assert_int_equal(storable(200, CACHE_R_AUTH, smax, &m), 1);
+	assert_int_equal(storable(200, CACHE_R_AUTH, mustrev, &m), 1);
+	assert_int_equal(storable(200, CACHE_R_COOKIE, smax, &m), 0);
+	assert_int_equal(storable(200, CACHE_R_COOKIE, pub, &m), 1);
+	assert_int_equal(storable(200, 0, lenient, &m), 0);
+	assert_int_equal(storable(200, 0, agelist, &m), 0);
+	assert_int_equal(storable(200, 0, agelines, &m), 0);
+	assert_int_equal(storable(200, 0, agebad, &m), 1);
+	assert_int_equal(m.age0_s, 0);
 	assert_int_equal(storable(200, 0, expires, &m), 1);
 	assert_int_equal(m.lifetime_s, 60);
 	assert_int_equal(storable(200, 0, vary, &m), 1);
@@ -153,6 +173,58 @@ test_dates_and_heads(void **state)
 	    784111777);
 	assert_int_equal(cache_parse_date("yesterday", 9), -1);
 	assert_int_equal(cache_parse_date("", 0), -1);
+	assert_int_equal(cache_parse_date("Sun Nov 06 08:49:37 1994", 24),
+	    784111777);
+	assert_int_equal(cache_parse_date("Tue, 29 Feb 2028 23:59:60 GMT", 29),
+	    1835481600);
+	/* Only the three forms, exactly: anything else is not a date. */
+	{
+		static const char *const bad[] = { "0", "-1",
+			"Sun, 6 Nov 1994 08:49:37 GMT",
+			"Sun, 06 Nov 1994 8:49:37 GMT",
+			"Sun,06 Nov 1994 08:49:37 GMT",
+			"Sun, 06 Nov 1994 08:49:37 gmt",
+			"sun, 06 Nov 1994 08:49:37 GMT",
+			"Sun, 06 nov 1994 08:49:37 GMT",
+			"Sun, 06 Nov 1994 08:49:37 UTC",
+			"Sun, 06 Nov 1994 08:49:37 GMT ",
+			" Sun, 06 Nov 1994 08:49:37 GMT",
+			"Sun, 32 Dec 1994 08:49:37 GMT",
+			"Sun, 00 Dec 1994 08:49:37 GMT",
+			"Sun, 29 Feb 1900 08:49:37 GMT",
+			"Sun, 31 Apr 1994 08:49:37 GMT",
+			"Sun, 06 Nov 1994 24:00:00 GMT",
+			"Sun, 06 Nov 1994 08:60:00 GMT",
+			"Sun, 06 Nov 1994 08:49:61 GMT",
+			"Sun, 06 Nov +994 08:49:37 GMT",
+			"Sun, 06 Nov 1969 08:49:37 GMT",
+			"Sun, 06 Xyz 1994 08:49:37 GMT",
+			"Sunday, 06 Nov 1994 08:49:37 GMT",
+			"Sun, 06-Nov-94 08:49:37 GMT",
+			"Sunday, 06-Nov-1994 08:49:37 GMT",
+			"Sunday, 6-Nov-94 08:49:37 GMT",
+			"Sun Nov 6 08:49:37 1994", "Sun Nov  6 08:49:37 1994 ",
+			"Sun Nov  6 08:49:37 94",
+			"Sun, 06 Nov 1994 08:49:37 GMT\0" };
+		size_t                   i;
+
+		for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+			assert_int_equal(cache_parse_date(bad[i],
+			                     strlen(bad[i]) +
+			                         (i + 1 ==
+			                             sizeof bad /
+			                                 sizeof bad[0])),
+			    -1);
+	}
+	/* Age (RFC 9111 5.1): the first member; not a number: ignored. */
+	assert_int_equal(cache_parse_age("7200, 0", 7), 7200);
+	assert_int_equal(cache_parse_age(" 12 ", 4), 12);
+	assert_int_equal(cache_parse_age("-1", 2), 0);
+	assert_int_equal(cache_parse_age("1.5", 3), 0);
+	assert_int_equal(cache_parse_age("", 0), 0);
+	assert_int_equal(cache_parse_age("x, 60", 5), 0);
+	assert_int_equal(cache_parse_age("99999999999999999999999", 23),
+	    CACHE_AGE_MAX);
 	v = cache_head_value(head, strlen(head), "if-none-match", &vl);
 	assert_non_null(v);
 	assert_int_equal(vl, 3);
@@ -181,7 +253,7 @@ fill_req(struct cache_req *r, size_t len, const char *vary)
 {
 	static char         body[40000];
 	struct cache_entry *e;
-	struct cache_meta   m = { 60, 0, 0, NULL };
+	struct cache_meta   m = { 60, 0, 0, NULL, 0 };
 	const char         *h = "HTTP/1.1 200 OK\r\n\r\n";
 	int                 rc = -1;
 
@@ -239,7 +311,7 @@ test_fill_hit_wait(void **state)
 {
 	struct cache_req    r;
 	struct cache_entry *e, *w, *h;
-	struct cache_meta   m = { 60, 3, 0, NULL };
+	struct cache_meta   m = { 60, 3, 0, NULL, 0 };
 	const char         *head = "GET / HTTP/1.1\r\n\r\n";
 	uint64_t            entries, bytes, max;
 
