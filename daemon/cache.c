@@ -813,6 +813,31 @@ cache_purge(unsigned route, const char *prefix)
 	return n;
 }
 
+size_t
+cache_invalidate(unsigned route, const struct cache_req *req)
+{
+	struct route_cache *rc = cache_get(route);
+	struct cache_entry *e, *next;
+	uint64_t            h;
+	size_t              n = 0;
+
+	if (rc == NULL)
+		return 0;
+	h = cache_hash(req);
+	pthread_mutex_lock(&rc->lock);
+	for (e = rc->table[h & (rc->nbuckets - 1)]; e != NULL; e = next) {
+		next = e->hnext;
+		if (e->hash != h || !cache_key_eq(e, req))
+			continue;
+		/* A fill under way goes too: it may predate the change. */
+		if (e->state == CACHE_READY)
+			n++;
+		cache_unlink(rc, e);
+	}
+	pthread_mutex_unlock(&rc->lock);
+	return n;
+}
+
 void
 cache_usage(unsigned route, uint64_t *entries, uint64_t *bytes, uint64_t *max)
 {

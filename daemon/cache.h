@@ -145,6 +145,13 @@ void cache_fill_abandon(struct cache_entry *);
 
 /* Drop a route's entries whose path starts with prefix (NULL: all). */
 size_t cache_purge(unsigned route, const char *prefix);
+/*
+ * Drop every stored response (all variants) and any fill under way for
+ * req's scheme, host and target: an unsafe request changed it (RFC 9111
+ * 4.4).  Only host, path and tls of req are read.  Returns how many READY
+ * entries went.  Thread-safe.
+ */
+size_t cache_invalidate(unsigned route, const struct cache_req *req);
 /* A route's entries, bytes used and limit (zeros when it has no cache). */
 void
 cache_usage(unsigned route, uint64_t *entries, uint64_t *bytes, uint64_t *max);

@@ -318,6 +318,66 @@ proxy_cache_store_head(const struct http_response *resp, struct buf *b)
 	buf_append(b, "\r\n", 2);
 }
 
+/*
+ * After a 2xx or 3xx to an unsafe method (all but GET, HEAD, OPTIONS and
+ * TRACE), the target's stored responses go, and those of a Location or
+ * Content-Location on the same host (RFC 9111 4.4; frontdoor.ini(5),
+ * cache): given as an absolute path, or an absolute http or https URI
+ * whose authority is the request's Host.  Other references are not
+ * resolved.
+ */
+static void
+proxy_cache_invalidate(struct exchange *x, const struct http_response *resp)
+{
+	static const char *const names[] = { "Location", "Content-Location" };
+	struct cache_req         cr, lr;
+	const char              *v, *p, *end;
+	size_t                   vl, i, n;
+
+	if (x->route->cache_size == 0 || x->meth == HTTP_M_GET ||
+	    x->meth == HTTP_M_HEAD || x->meth == HTTP_M_OPTIONS ||
+	    x->meth == HTTP_M_TRACE || resp->status < 200 ||
+	    resp->status >= 400 || proxy_cache_req(x, &cr) != 0)
+		return;
+	n = cache_invalidate(x->route->id, &cr);
+	for (i = 0; i < nitems(names); i++) {
+		if ((v = resp_value(resp, names[i], &vl)) == NULL)
+			continue;
+		lr = cr;
+		end = v + vl;
+		if ((p = memchr(v, '#', vl)) != NULL)
+			end = p; /* a fragment is not part of the key */
+		if (vl >= 8 && fd_strncaseeq(v, 8, "https://", 8)) {
+			lr.tls = 1;
+			p = v + 8;
+		} else if (vl >= 7 && fd_strncaseeq(v, 7, "http://", 7)) {
+			lr.tls = 0;
+			p = v + 7;
+		} else if (vl >= 1 && v[0] == '/' && (vl < 2 || v[1] != '/'))
+			p = NULL; /* an absolute path */
+		else
+			continue;
+		if (p != NULL) {
+			const char *slash = memchr(p, '/', (size_t)(end - p));
+			size_t      al = (size_t)((slash ? slash : end) - p);
+
+			if (!fd_strncaseeq(p, al, cr.host, cr.host_len))
+				continue; /* another host's: not ours to drop */
+			lr.path = slash != NULL ? slash : "/";
+			lr.path_len = slash != NULL ? (size_t)(end - slash) : 1;
+		} else {
+			lr.path = v;
+			lr.path_len = (size_t)(end - v);
+		}
+		if (lr.path_len >= 4096)
+			continue;
+		n += cache_invalidate(x->route->id, &lr);
+	}
+	if (n > 0)
+		log_debug("request %s: %zu stored response%s invalidated",
+		    x->id, n, n == 1 ? "" : "s");
+}
+
 void
 proxy_cache_response(struct exchange *x, const struct http_response *resp)
 {
@@ -327,6 +387,7 @@ proxy_cache_response(struct exchange *x, const struct http_response *resp)
 	int               keep = 0;
 
 	memset(&meta, 0, sizeof meta);
+	proxy_cache_invalidate(x, resp);
 	if (x->cflags & PXC_FILL) {
 		if (proxy_cache_req(x, &cr) == 0 &&
 		    cache_storable(x->meth, resp->status, resp->headers,

@@ -361,3 +361,37 @@ def test_reload_empties_changed_route_only(start_fd, make_backend):
         "changed route kept its cache over a reload"
     assert fd.get("/cacheable?maxage=60", host="other.test").header("x-cache") == "HIT", \
         "unchanged route lost its cache"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_unsafe_method_invalidates_target(cfd, backend, method):
+    # RFC 9111 4.4: a 2xx or 3xx to an unsafe method drops the target.
+    url = "/cacheable?maxage=60"
+    cfd.get(url)
+    assert cfd.get(url).header("x-cache") == "HIT"
+    r = cfd.get(url, method=method, body=b"x")
+    assert r.status == 200 and backend.heads["/cacheable"] == 2
+    r = cfd.get(url)
+    assert r.header("x-cache") == "MISS", "%s left the stored response" % method
+    assert backend.heads["/cacheable"] == 3
+
+
+def test_unsafe_method_invalidates_location(cfd, backend):
+    def stored(target):
+        cfd.get(target)
+        assert cfd.get(target).header("x-cache") == "HIT"
+
+    def post(q):
+        return cfd.get("/cacheable?" + q, method="POST", body=b"x")
+
+    a, b, c = ("/cacheable?maxage=60&k=%s" % k for k in "abc")
+    for t in (a, b, c):
+        stored(t)
+    post("loc=" + urllib.parse.quote(a))
+    post("cloc=" + urllib.parse.quote("http://APP.test" + b))
+    post("loc=" + urllib.parse.quote("http://other.test" + c))   # not our host
+    post("status=500&loc=" + urllib.parse.quote(c))               # an error
+    assert cfd.get(a).header("x-cache") == "MISS", "Location kept"
+    assert cfd.get(b).header("x-cache") == "MISS", "Content-Location kept"
+    assert cfd.get(c).header("x-cache") == "HIT", \
+        "another host's Location or a 500 invalidated"
