@@ -531,16 +531,19 @@ cache_grow_table(struct route_cache *rc)
 
 enum cache_found
 cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
-    uint64_t now, struct cache_entry **out)
+    uint64_t now, struct cache_entry **out, struct cache_entry **stale)
 {
 	struct route_cache *rc = cache_get(route);
-	struct cache_entry *e, *next, *filling = NULL;
+	struct cache_entry *e, *next, *filling = NULL, *old = NULL;
+	int                 fresh;
 	struct buf          vals;
 	const char         *vnames = NULL; /* what vals are the values of */
 	uint64_t            h;
 	size_t              size;
 
 	*out = NULL;
+	if (stale != NULL)
+		*stale = NULL;
 	if (rc == NULL)
 		return CACHE_OFF;
 	h = cache_hash(req);
@@ -558,7 +561,8 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 			filling = e;
 			continue;
 		}
-		if (!cache_fresh(e, now)) {
+		fresh = cache_fresh(e, now);
+		if (!fresh && (stale == NULL || !e->validators)) {
 			if (e->vary_names == vnames)
 				vnames = NULL;
 			cache_unlink(rc, e);
@@ -577,6 +581,12 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 			}
 			if (strcmp(vals.data, e->vary_vals) != 0)
 				continue;
+		}
+		if (!fresh) {
+			/* Stale, but may be revalidated: kept for a fill. */
+			if (old == NULL)
+				old = e;
+			continue;
 		}
 		e->refs++;
 		lru_remove(rc, e);
@@ -616,6 +626,10 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 	e->size = size;
 	e->refs = 2; /* the table's and the filler's */
 	e->state = CACHE_FILLING;
+	if (old != NULL) {
+		old->refs++;
+		*stale = old;
+	}
 	if (rc->nentries >= rc->nbuckets)
 		cache_grow_table(rc);
 	e->hnext = rc->table[h & (rc->nbuckets - 1)];
@@ -696,6 +710,7 @@ cache_fill_head(struct cache_entry *e, const struct cache_req *req, int status,
 	e->status = status;
 	e->public = meta->public;
 	e->auth_ok = meta->auth_ok;
+	e->validators = meta->validators;
 	e->lifetime_s = meta->lifetime_s;
 	e->age0_s = meta->age0_s;
 	e->vary_names = meta->vary_names;
@@ -1140,6 +1155,9 @@ cache_storable(enum http_method meth, int status,
 				goto no;
 		} else if (fd_strncaseeq(h->name, h->name_len, "Expires", 7))
 			expires = cache_parse_date(h->value, h->value_len);
+		else if (fd_strncaseeq(h->name, h->name_len, "ETag", 4) ||
+		    fd_strncaseeq(h->name, h->name_len, "Last-Modified", 13))
+			meta->validators = 1;
 		else if (fd_strncaseeq(h->name, h->name_len, "Date", 4))
 			date = cache_parse_date(h->value, h->value_len);
 		else if (fd_strncaseeq(h->name, h->name_len, "Age", 3) &&

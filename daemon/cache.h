@@ -33,6 +33,7 @@ struct cache_entry {
 	int    status;
 	int public;          /* Cache-Control: public */
 	int      auth_ok;    /* public, s-maxage or must-revalidate */
+	int      validators; /* ETag or Last-Modified: may be revalidated */
 	uint64_t stored_s;   /* wall clock when stored */
 	uint64_t age0_s;     /* Age the backend gave */
 	uint64_t lifetime_s; /* freshness lifetime */
@@ -103,12 +104,18 @@ void cache_shutdown(void);
  * entries met on the way are dropped.  With may_fill, a miss creates the
  * entry to fill (CACHE_FILL); a miss while another exchange fills the same
  * key is CACHE_WAIT: the caller polls cache_entry_state() and looks again
- * once it is not CACHE_FILLING.  Thread-safe.
+ * once it is not CACHE_FILLING.  With stale non-NULL, a stale entry with
+ * validators (ETag, Last-Modified) that suits req is kept rather than
+ * dropped, and a CACHE_FILL may come with *stale: that entry, a reference
+ * held, for the filler to revalidate (frontdoor.ini(5), cache): on a 304
+ * it fills the new entry from it; the fill's cache_fill_done() replaces
+ * it.  Thread-safe.
  */
-enum cache_found cache_lookup(unsigned route, const struct cache_req *req,
-    int may_fill, uint64_t now, struct cache_entry **e);
-int              cache_entry_state(struct cache_entry *);
-void             cache_entry_release(struct cache_entry *); /* NULL: no-op */
+enum cache_found
+     cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
+         uint64_t now, struct cache_entry **e, struct cache_entry **stale);
+int  cache_entry_state(struct cache_entry *);
+void cache_entry_release(struct cache_entry *); /* NULL: no-op */
 /* Age of a READY entry, seconds. */
 uint64_t cache_entry_age(const struct cache_entry *, uint64_t now);
 
@@ -119,6 +126,7 @@ struct cache_meta {
 	int public;
 	char *vary_names; /* lower-case list, or NULL; owned */
 	int   auth_ok;    /* public, s-maxage or must-revalidate */
+	int   validators; /* ETag or Last-Modified */
 };
 
 /*

@@ -39,7 +39,7 @@ static void
 proxy_answer(struct exchange *, int, int, const char *, const char *, size_t);
 static void proxy_account(struct exchange *);
 
-static uint32_t
+uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
 {
 	uint32_t off = (uint32_t)x->strs.len;
@@ -1269,7 +1269,17 @@ proxy_parse_response(struct exchange *x)
 		x->flags |= XF_UP_KEEP;
 	if (PROXY_LAST(x))
 		x->flags &= ~XF_KEEPALIVE;
-	proxy_cache_response(x, &resp);
+	switch (proxy_cache_response(x, &resp)) {
+	case 1:
+		/* A 304 revalidated the stored response, which answers. */
+		upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
+		return (1);
+	case -1:
+		proxy_fail(x, 502, "bad cached head");
+		return (-1);
+	default:
+		break;
+	}
 	proxy_build_response(x, &resp);
 	x->flags |= XF_RESP_HEAD;
 	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));

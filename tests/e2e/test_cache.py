@@ -395,3 +395,54 @@ def test_unsafe_method_invalidates_location(cfd, backend):
     assert cfd.get(b).header("x-cache") == "MISS", "Content-Location kept"
     assert cfd.get(c).header("x-cache") == "HIT", \
         "another host's Location or a 500 invalidated"
+
+
+def test_stale_entry_revalidated_with_304(cfd, backend):
+    # RFC 9111 4.3: a stale entry with validators is asked for again with
+    # them; the 304 renews its header fields and freshness (4.3.4).
+    url = "/cacheable?maxage=1&etag=v1&xv=1&r304=1&r304_maxage=60"
+    first = cfd.get(url)
+    assert first.header("x-version") == "1"
+    time.sleep(2.2)   # max-age=1, and Date is whole seconds
+    r = cfd.get(url)
+    assert backend.heads["/cacheable"] == 2
+    assert backend.log[-1].header("if-none-match") == '"v1"', \
+        "stale entry not revalidated with its ETag"
+    assert r.status == 200 and r.body == first.body, "stored body not served after 304"
+    assert r.header("x-version") == "2", "the 304's fields did not replace the stored ones"
+    assert "max-age=60" in r.header("cache-control")
+    assert int(r.header("content-length")) == len(first.body)
+    again = cfd.get(url)
+    assert again.header("x-cache") == "HIT" and backend.heads["/cacheable"] == 2, \
+        "the renewed freshness was not kept"
+    assert again.header("x-version") == "2" and again.body == first.body
+
+
+def test_revalidation_and_client_conditionals(cfd, backend):
+    urls = {k: "/cacheable?maxage=1&etag=v1&r304=1&r304_maxage=60&k=" + k
+            for k in ("match", "other", "ims")}
+    urls["ims"] = "/cacheable?maxage=1&lm=1&r304=1&r304_maxage=60"
+    urls["full"] = "/cacheable?maxage=1&etag=v1&xv=1&k=full"
+    first = {k: cfd.get(u) for k, u in urls.items()}
+    time.sleep(2.2)
+    # The client's own matching condition: it gets a 304 itself.
+    r = cfd.get(urls["match"], headers={"If-None-Match": '"v1"'})
+    assert r.status == 304 and r.body == b""
+    # Another condition is the client's, not ours: the backend sees ours.
+    r = cfd.get(urls["other"], headers={"If-None-Match": '"nope"'})
+    assert backend.log[-1].header_all("if-none-match") == ['"v1"'], \
+        "the client's condition went to the backend in place of ours"
+    assert r.status == 200 and r.body == first["other"].body
+    # Last-Modified only: If-Modified-Since.
+    r = cfd.get(urls["ims"])
+    assert backend.log[-1].header("if-modified-since") == "Tue, 01 Jan 2030 00:00:00 GMT"
+    assert r.status == 200 and r.body == first["ims"].body
+    # A 200 to the revalidation replaces the entry.
+    r = cfd.get(urls["full"])
+    assert backend.log[-1].header("if-none-match") == '"v1"'
+    assert r.header("x-version") == "8" and r.body != first["full"].body
+    assert cfd.get(urls["full"]).body == r.body
+    assert backend.heads["/cacheable"] == 8
+    for k in ("match", "other", "ims"):
+        assert cfd.get(urls[k]).header("x-cache") == "HIT", k
+    assert backend.heads["/cacheable"] == 8

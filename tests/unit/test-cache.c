@@ -253,13 +253,13 @@ fill_req(struct cache_req *r, size_t len, const char *vary)
 {
 	static char         body[40000];
 	struct cache_entry *e;
-	struct cache_meta   m = { 60, 0, 0, NULL, 0 };
+	struct cache_meta   m = { 60, 0, 0, NULL, 0, 0 };
 	const char         *h = "HTTP/1.1 200 OK\r\n\r\n";
 	int                 rc = -1;
 
 	if (vary != NULL)
 		m.vary_names = strdup(vary);
-	if (cache_lookup(1, r, 1, NOW, &e) != CACHE_FILL) {
+	if (cache_lookup(1, r, 1, NOW, &e, NULL) != CACHE_FILL) {
 		free(m.vary_names);
 		return -2;
 	}
@@ -290,7 +290,7 @@ hit_len(const struct cache_req *r)
 	struct cache_entry *e;
 	long                n;
 
-	if (cache_lookup(1, r, 0, NOW, &e) != CACHE_HIT)
+	if (cache_lookup(1, r, 0, NOW, &e, NULL) != CACHE_HIT)
 		return -1;
 	n = (long)e->body_len;
 	cache_entry_release(e);
@@ -306,21 +306,78 @@ hit_len_for(const char *path, const char *head)
 	return hit_len(&r);
 }
 
+/* A stale entry with validators is handed to the next fill, then replaced. */
+static void
+test_stale_for_revalidation(void **state)
+{
+	struct cache_req    r;
+	struct cache_entry *e, *st, *w, *h;
+	struct cache_meta   m = { 60, 0, 0, NULL, 0, 1 };
+	struct cache_meta   plain = { 60, 0, 0, NULL, 0, 0 };
+	const char         *head = "GET / HTTP/1.1\r\n\r\n";
+	const char         *sh = "HTTP/1.1 200 OK\r\nETag: \"a\"\r\n\r\n";
+	uint64_t            entries, bytes, max;
+
+	(void)state;
+	req_for(&r, "/v", head);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, &st), CACHE_FILL);
+	assert_null(st);
+	assert_int_equal(cache_fill_head(e, &r, 200, sh, strlen(sh), &m), 0);
+	assert_int_equal(cache_fill_body(e, "old", 3), 0);
+	assert_int_equal(cache_fill_done(e), 0);
+	cache_entry_release(e);
+	/* Stale: no hit, but the fill gets it to revalidate. */
+	assert_int_equal(cache_lookup(1, &r, 1, NOW + 100, &e, &st),
+	    CACHE_FILL);
+	assert_non_null(st);
+	assert_int_equal(st->body_len, 3);
+	/* Others wait for that fill, and do not get the stale one. */
+	assert_int_equal(cache_lookup(1, &r, 1, NOW + 100, &w, &h), CACHE_WAIT);
+	assert_null(h);
+	assert_int_equal(cache_fill_head(e, &r, 200, sh, strlen(sh), &m), 0);
+	assert_int_equal(cache_fill_body(e, st->body, st->body_len), 0);
+	assert_int_equal(cache_fill_done(e), 0);
+	assert_int_equal(cache_entry_state(st), CACHE_DEAD); /* replaced */
+	cache_entry_release(st);
+	cache_entry_release(e);
+	cache_entry_release(w);
+	cache_usage(1, &entries, &bytes, &max);
+	assert_int_equal(entries, 1);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &h, NULL), CACHE_HIT);
+	cache_entry_release(h);
+	/* Without validators, or without stale asked for: dropped. */
+	req_for(&r, "/p", head);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_FILL);
+	assert_int_equal(cache_fill_head(e, &r, 200, sh, strlen(sh), &plain),
+	    0);
+	assert_int_equal(cache_fill_done(e), 0);
+	cache_entry_release(e);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW + 100, &e, &st),
+	    CACHE_NONE);
+	assert_null(st);
+	req_for(&r, "/v", head);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW + 100, &e, NULL),
+	    CACHE_NONE);
+	cache_usage(1, &entries, &bytes, &max);
+	assert_int_equal(entries, 0);
+	assert_int_equal(bytes, 0);
+}
+
 static void
 test_fill_hit_wait(void **state)
 {
 	struct cache_req    r;
 	struct cache_entry *e, *w, *h;
-	struct cache_meta   m = { 60, 3, 0, NULL, 0 };
+	struct cache_meta   m = { 60, 3, 0, NULL, 0, 0 };
 	const char         *head = "GET / HTTP/1.1\r\n\r\n";
 	uint64_t            entries, bytes, max;
 
 	(void)state;
 	req_for(&r, "/a?x=1", head);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_FILL);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_FILL);
 	/* Another request for the key waits for the fill. */
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w), CACHE_WAIT);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w, NULL), CACHE_WAIT);
 	assert_ptr_equal(w, e);
 	assert_int_equal(cache_entry_state(w), CACHE_FILLING);
 	assert_int_equal(cache_fill_head(e, &r, 200, "HTTP/1.1 200 OK\r\n\r\n",
@@ -333,29 +390,30 @@ test_fill_hit_wait(void **state)
 	cache_entry_release(e);
 	/* Host case does not matter; the path does. */
 	r.host = "app.test";
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &h), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &h, NULL), CACHE_HIT);
 	assert_int_equal(h->body_len, 5);
 	assert_memory_equal(h->body, "hello", 5);
 	assert_true(cache_entry_age(h, NOW) >= 3);
 	cache_entry_release(h);
 	/* Not public: a restricted request cannot have it. */
 	r.restricted = 1;
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &h), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &h, NULL), CACHE_NONE);
 	r.restricted = 0;
 	/* Stale later: dropped on lookup. */
-	assert_int_equal(cache_lookup(1, &r, 0, NOW + 58, &h), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW + 58, &h, NULL),
+	    CACHE_NONE);
 	cache_usage(1, &entries, &bytes, &max);
 	assert_int_equal(entries, 0);
 	assert_int_equal(bytes, 0);
 	assert_int_equal(max, 64 * 1024);
 	/* An abandoned fill tells its waiters. */
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_FILL);
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w), CACHE_WAIT);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_FILL);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w, NULL), CACHE_WAIT);
 	cache_fill_abandon(e);
 	assert_int_equal(cache_entry_state(w), CACHE_DEAD);
 	cache_entry_release(e);
 	cache_entry_release(w);
-	assert_int_equal(cache_lookup(2, &r, 1, NOW, &e), CACHE_OFF);
+	assert_int_equal(cache_lookup(2, &r, 1, NOW, &e, NULL), CACHE_OFF);
 }
 
 static void
@@ -370,12 +428,12 @@ test_vary(void **state)
 	(void)state;
 	assert_int_equal(fill("/v", de, 10, "x-lang"), 0);
 	req_for(&r, "/v", de2);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	cache_entry_release(e);
 	req_for(&r, "/v", en);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_NONE);
 	assert_int_equal(fill("/v", en, 20, "x-lang"), 0);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	assert_int_equal(e->body_len, 20);
 	cache_entry_release(e);
 }
@@ -516,19 +574,19 @@ test_seeded_hash(void **state)
 	(void)state;
 	req_for(&r, "/seed", head);
 	assert_int_equal(fill_req(&r, 1, NULL), 0);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	h1 = e->hash;
 	cache_entry_release(e);
 	/* Only the host's case is ignored. */
 	r.host = "aPP.tEST";
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	assert_true(e->hash == h1);
 	cache_entry_release(e);
 	cache_shutdown();
 	configure(64 * 1024);
 	req_for(&r, "/seed", head);
 	assert_int_equal(fill_req(&r, 1, NULL), 0);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	h2 = e->hash;
 	cache_entry_release(e);
 	assert_true(h1 != h2);
@@ -577,7 +635,7 @@ test_size_bound_and_lru(void **state)
 		if (i == 10) {
 			/* Keep /f0 recent. */
 			req_for(&r, "/f0", head);
-			assert_int_equal(cache_lookup(1, &r, 0, NOW, &e),
+			assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL),
 			    CACHE_HIT);
 			cache_entry_release(e);
 		}
@@ -585,9 +643,9 @@ test_size_bound_and_lru(void **state)
 	cache_usage(1, &entries, &bytes, &max);
 	assert_true(entries > 5 && entries < 30);
 	req_for(&r, "/f1", head);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_NONE);
 	req_for(&r, "/f199", head);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	/* An entry in use outlives its eviction. */
 	assert_int_equal(cache_purge(1, NULL), entries);
 	assert_int_equal(e->body_len, 3000);
@@ -609,7 +667,7 @@ test_purge_and_reload(void **state)
 	assert_int_equal(cache_purge(1, "/img/"), 0);
 	/* A fill under way is abandoned by a purge. */
 	req_for(&r, "/img/d", head);
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &f), CACHE_FILL);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &f, NULL), CACHE_FILL);
 	assert_int_equal(cache_purge(1, "/img"), 0);
 	assert_int_equal(cache_fill_body(f, "x", 1), -1);
 	assert_int_equal(cache_entry_state(f), CACHE_DEAD);
@@ -617,14 +675,14 @@ test_purge_and_reload(void **state)
 	/* Same configuration: kept.  Changed: emptied. */
 	configure(64 * 1024);
 	req_for(&r, "/css/c", head);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	cache_entry_release(e);
 	route.strip_path = 1;
 	configure(64 * 1024);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_NONE);
 	/* A route with its cache switched off has none. */
 	configure(0);
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_OFF);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_OFF);
 }
 
 int
@@ -636,6 +694,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fill_hit_wait, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_for_revalidation,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vary_white_space, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vary_bound, setup,
