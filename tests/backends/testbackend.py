@@ -48,7 +48,8 @@ Paths (the query string scripts the behaviour):
                      &r304=1: a request whose If-None-Match names the etag,
                      or any If-Modified-Since with &lm=1, gets 304 with
                      Cache-Control: max-age=(&r304_maxage=, else &maxage=),
-                     ETag, Date and X-Version: n, no body
+                     ETag, Date and X-Version: n, no body (&r304_many=N:
+                     and N more X-Junk-i fields)
                      &loc=U &cloc=U (Location, Content-Location: U)
                      Any method; a request body is read and ignored.
 Every request head is counted per path (heads), and requests whose body was
@@ -545,6 +546,7 @@ def h_cacheable(c, req):
               ("X-Version", str(count))]
         if "etag" in q:
             hs.append(("ETag", '"%s"' % q["etag"]))
+        hs += [("X-Junk-%d" % i, "j" * 40) for i in range(int(q.get("r304_many", "0")))]
         c.send(("HTTP/1.1 304 Not Modified\r\n" +
                 "".join("%s: %s\r\n" % kv for kv in hs) + "\r\n").encode())
         return req.keep_alive()

@@ -446,3 +446,20 @@ def test_revalidation_and_client_conditionals(cfd, backend):
     for k in ("match", "other", "ims"):
         assert cfd.get(urls[k]).header("x-cache") == "HIT", k
     assert backend.heads["/cacheable"] == 8
+
+
+def test_revalidation_304_with_too_many_fields(cfd, backend):
+    # A merged head past the field bound (128, as for any response head)
+    # is not stored: the stored response answers as it was, and the daemon
+    # carries on.  The 304 itself has 128 fields, the most a backend's head
+    # may have; with the stored Content-Type the merge would have 129.
+    url = "/cacheable?maxage=1&etag=v1&xv=1&r304=1&r304_maxage=60&r304_many=124"
+    first = cfd.get(url)
+    time.sleep(2.2)
+    r = cfd.get(url)
+    assert backend.heads["/cacheable"] == 2
+    assert r.status == 200 and r.body == first.body
+    assert r.header("x-version") == first.header("x-version")
+    assert r.header("x-junk-1") is None
+    r = cfd.get(url)
+    assert r.status == 200 and r.body == first.body and backend.heads["/cacheable"] == 3
