@@ -608,7 +608,12 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 		return CACHE_NONE;
 	}
 	size = sizeof *e + req->host_len + 1 + req->path_len + 1;
+	/* Held before evicting: making room may unlink (and free) it. */
+	if (old != NULL)
+		old->refs++;
 	if (size > rc->max / 8 || cache_evict(rc, size) != 0) {
+		if (old != NULL)
+			cache_unref_locked(old);
 		pthread_mutex_unlock(&rc->lock);
 		return CACHE_NONE;
 	}
@@ -626,10 +631,8 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 	e->size = size;
 	e->refs = 2; /* the table's and the filler's */
 	e->state = CACHE_FILLING;
-	if (old != NULL) {
-		old->refs++;
-		*stale = old;
-	}
+	if (old != NULL)
+		*stale = old; /* evicted meanwhile: DEAD, still readable */
 	if (rc->nentries >= rc->nbuckets)
 		cache_grow_table(rc);
 	e->hnext = rc->table[h & (rc->nbuckets - 1)];

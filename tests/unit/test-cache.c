@@ -363,6 +363,79 @@ test_stale_for_revalidation(void **state)
 	assert_int_equal(bytes, 0);
 }
 
+/* Fill path's key with body, validators as given; 0 when stored. */
+static int
+fill_one(const char *path, size_t len, int validators)
+{
+	static char         body[8192];
+	struct cache_req    r;
+	struct cache_entry *e;
+	struct cache_meta   m = { 60, 0, 0, NULL, 0, 0 };
+	const char         *sh = "HTTP/1.1 200 OK\r\nETag: \"a\"\r\n\r\n";
+	int                 rc = -1;
+
+	m.validators = validators;
+	memset(body, 'b', sizeof body);
+	req_for(&r, path, "GET / HTTP/1.1\r\n\r\n");
+	if (cache_lookup(1, &r, 1, NOW, &e, NULL) != CACHE_FILL)
+		return -2;
+	if (cache_fill_head(e, &r, 200, sh, strlen(sh), &m) == 0 &&
+	    cache_fill_body(e, body, len) == 0 && cache_fill_done(e) == 0)
+		rc = 0;
+	else
+		cache_fill_abandon(e);
+	cache_entry_release(e);
+	return rc;
+}
+
+/*
+ * The stale entry handed to a fill may be the one evicted to make room for
+ * that fill: it stays readable (DEAD) for the filler.
+ */
+static void
+test_stale_evicted_for_its_fill(void **state)
+{
+	static char         vpath[1100];
+	char                path[32];
+	struct cache_req    r;
+	struct cache_entry *e, *st;
+	uint64_t            n, before, after, max, overhead = 0;
+	int                 i;
+
+	(void)state;
+	memset(vpath, 'v', sizeof vpath - 1);
+	vpath[0] = '/';
+	assert_int_equal(fill_one(vpath, 3, 1), 0);
+	/* The rest of the cache, evicting nothing: 4 KiB bodies, then none. */
+	for (i = 0;; i++) {
+		cache_usage(1, &n, &before, &max);
+		if (overhead != 0 && before + overhead + 4096 > max)
+			break;
+		snprintf(path, sizeof path, "/o%d", i);
+		assert_int_equal(fill_one(path, 4000, 0), 0);
+		cache_usage(1, &n, &after, &max);
+		overhead = after - before - 4096;
+	}
+	for (;; i++) {
+		cache_usage(1, &n, &before, &max);
+		if (before + overhead > max)
+			break;
+		snprintf(path, sizeof path, "/o%d", i);
+		assert_int_equal(fill_one(path, 0, 0), 0);
+	}
+	assert_int_equal(n, (uint64_t)i + 1); /* nothing evicted yet */
+	req_for(&r, vpath, "GET / HTTP/1.1\r\n\r\n");
+	assert_int_equal(cache_lookup(1, &r, 1, NOW + 100, &e, &st),
+	    CACHE_FILL);
+	assert_non_null(st);
+	assert_int_equal(cache_entry_state(st), CACHE_DEAD); /* the LRU tail */
+	assert_int_equal(st->body_len, 3);
+	assert_memory_equal(st->body, "bbb", 3);
+	cache_fill_abandon(e);
+	cache_entry_release(e);
+	cache_entry_release(st);
+}
+
 static void
 test_fill_hit_wait(void **state)
 {
@@ -695,6 +768,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_for_revalidation,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_evicted_for_its_fill,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vary_white_space, setup,
 		    teardown),
