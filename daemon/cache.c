@@ -110,6 +110,7 @@ cache_fingerprint(const struct route_conf *r)
 	h = fnv_u64(h, (uint64_t)r->compress);
 	h = fnv_u64(h, r->compress_min_size);
 	h = fnv_u64(h, r->cache_size);
+	h = fnv_u64(h, (uint64_t)r->cache_ignore_cookies);
 	h = fnv_str(h, r->health_path);
 	h = fnv_str(h, r->maintenance_page);
 	h = fnv_str(h, r->auth_file);
@@ -530,16 +531,19 @@ cache_grow_table(struct route_cache *rc)
 
 enum cache_found
 cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
-    uint64_t now, struct cache_entry **out)
+    uint64_t now, struct cache_entry **out, struct cache_entry **stale)
 {
 	struct route_cache *rc = cache_get(route);
-	struct cache_entry *e, *next, *filling = NULL;
+	struct cache_entry *e, *next, *filling = NULL, *old = NULL;
+	int                 fresh;
 	struct buf          vals;
 	const char         *vnames = NULL; /* what vals are the values of */
 	uint64_t            h;
 	size_t              size;
 
 	*out = NULL;
+	if (stale != NULL)
+		*stale = NULL;
 	if (rc == NULL)
 		return CACHE_OFF;
 	h = cache_hash(req);
@@ -557,13 +561,15 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 			filling = e;
 			continue;
 		}
-		if (!cache_fresh(e, now)) {
+		fresh = cache_fresh(e, now);
+		if (!fresh && (stale == NULL || !e->validators)) {
 			if (e->vary_names == vnames)
 				vnames = NULL;
 			cache_unlink(rc, e);
 			continue;
 		}
-		if (req->restricted && !e->public)
+		if (((req->restricted & CACHE_R_AUTH) && !e->auth_ok) ||
+		    ((req->restricted & CACHE_R_COOKIE) && !e->public))
 			continue;
 		if (e->vary_names != NULL) {
 			/* The request's values once per Vary list met. */
@@ -575,6 +581,12 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 			}
 			if (strcmp(vals.data, e->vary_vals) != 0)
 				continue;
+		}
+		if (!fresh) {
+			/* Stale, but may be revalidated: kept for a fill. */
+			if (old == NULL)
+				old = e;
+			continue;
 		}
 		e->refs++;
 		lru_remove(rc, e);
@@ -596,7 +608,12 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 		return CACHE_NONE;
 	}
 	size = sizeof *e + req->host_len + 1 + req->path_len + 1;
+	/* Held before evicting: making room may unlink (and free) it. */
+	if (old != NULL)
+		old->refs++;
 	if (size > rc->max / 8 || cache_evict(rc, size) != 0) {
+		if (old != NULL)
+			cache_unref_locked(old);
 		pthread_mutex_unlock(&rc->lock);
 		return CACHE_NONE;
 	}
@@ -614,6 +631,8 @@ cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
 	e->size = size;
 	e->refs = 2; /* the table's and the filler's */
 	e->state = CACHE_FILLING;
+	if (old != NULL)
+		*stale = old; /* evicted meanwhile: DEAD, still readable */
 	if (rc->nentries >= rc->nbuckets)
 		cache_grow_table(rc);
 	e->hnext = rc->table[h & (rc->nbuckets - 1)];
@@ -693,6 +712,8 @@ cache_fill_head(struct cache_entry *e, const struct cache_req *req, int status,
 	e->head_len = len;
 	e->status = status;
 	e->public = meta->public;
+	e->auth_ok = meta->auth_ok;
+	e->validators = meta->validators;
 	e->lifetime_s = meta->lifetime_s;
 	e->age0_s = meta->age0_s;
 	e->vary_names = meta->vary_names;
@@ -810,6 +831,31 @@ cache_purge(unsigned route, const char *prefix)
 	return n;
 }
 
+size_t
+cache_invalidate(unsigned route, const struct cache_req *req)
+{
+	struct route_cache *rc = cache_get(route);
+	struct cache_entry *e, *next;
+	uint64_t            h;
+	size_t              n = 0;
+
+	if (rc == NULL)
+		return 0;
+	h = cache_hash(req);
+	pthread_mutex_lock(&rc->lock);
+	for (e = rc->table[h & (rc->nbuckets - 1)]; e != NULL; e = next) {
+		next = e->hnext;
+		if (e->hash != h || !cache_key_eq(e, req))
+			continue;
+		/* A fill under way goes too: it may predate the change. */
+		if (e->state == CACHE_READY)
+			n++;
+		cache_unlink(rc, e);
+	}
+	pthread_mutex_unlock(&rc->lock);
+	return n;
+}
+
 void
 cache_usage(unsigned route, uint64_t *entries, uint64_t *bytes, uint64_t *max)
 {
@@ -876,30 +922,163 @@ cc_has(const struct http_header *h, const char *name, uint64_t *arg)
 	return 0;
 }
 
+static const char *const date_days[] = { "Monday", "Tuesday", "Wednesday",
+	"Thursday", "Friday", "Saturday", "Sunday" };
+static const char *const date_months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* n digits at s as a number, or -1. */
+static int
+date_digits(const char *s, size_t n)
+{
+	int    v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* A three-letter day name at s ("Sun"), or the whole one (long). */
+static const char *
+date_day(const char *s, const char *end, int whole)
+{
+	size_t i, n;
+
+	for (i = 0; i < nitems(date_days); i++) {
+		n = whole ? strlen(date_days[i]) : 3;
+		if ((size_t)(end - s) >= n && memcmp(s, date_days[i], n) == 0)
+			return s + n;
+	}
+	return NULL;
+}
+
+static int
+date_month(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(date_months); i++) {
+		if (memcmp(s, date_months[i], 3) == 0)
+			return (int)i + 1;
+	}
+	return -1;
+}
+
+/* "HH:MM:SS" at s into seconds of the day, or -1. */
+static int64_t
+date_time(const char *s)
+{
+	int h = date_digits(s, 2), m = date_digits(s + 3, 2),
+	    sec = date_digits(s + 6, 2);
+
+	if (s[2] != ':' || s[5] != ':' || h < 0 || h > 23 || m < 0 || m > 59 ||
+	    sec < 0 || sec > 60)
+		return -1;
+	return (int64_t)h * 3600 + m * 60 + sec;
+}
+
+/* Days from 1970-01-01 to a valid civil date (H. Hinnant's algorithm). */
+static int64_t
+date_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int64_t
+date_make(int y, int mon, int d, int64_t tod)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
+	int              leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (y < 1970 || mon < 1 || d < 1 || d > mdays[mon - 1] ||
+	    (mon == 2 && d == 29 && !leap) || tod < 0)
+		return -1;
+	return date_days_from_civil(y, mon, d) * 86400 + tod;
+}
+
 int64_t
 cache_parse_date(const char *s, size_t len)
 {
-	static const char *const fmts[] = {
-		"%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
-		"%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
-		"%a %b %e %H:%M:%S %Y",      /* asctime */
-	};
-	char        buf[64];
+	const char *end = s + len, *p;
+	int         d, mon, y, yy;
+	time_t      t;
 	struct tm   tm;
-	const char *end;
-	size_t      i;
 
-	if (len == 0 || len >= sizeof buf)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	for (i = 0; i < nitems(fmts); i++) {
-		memset(&tm, 0, sizeof tm);
-		end = strptime(buf, fmts[i], &tm);
-		if (end != NULL && *end == '\0')
-			return (int64_t)timegm(&tm);
+	if (len == 29 && date_day(s, end, 0) == s + 3 &&
+	    memcmp(s + 3, ", ", 2) == 0 && s[7] == ' ' && s[11] == ' ' &&
+	    s[16] == ' ' && s[25] == ' ' && memcmp(s + 26, "GMT", 3) == 0) {
+		/* IMF-fixdate */
+		d = date_digits(s + 5, 2);
+		mon = date_month(s + 8);
+		y = date_digits(s + 12, 4);
+		if (d < 0 || y < 0)
+			return -1;
+		return date_make(y, mon, d, date_time(s + 17));
 	}
-	return -1;
+	if (len == 24 && date_day(s, end, 0) == s + 3 && s[3] == ' ' &&
+	    s[7] == ' ' && s[10] == ' ' && s[19] == ' ') {
+		/* asctime: the day is a digit after a space, or two digits */
+		mon = date_month(s + 4);
+		d = s[8] == ' ' ? date_digits(s + 9, 1) : date_digits(s + 8, 2);
+		y = date_digits(s + 20, 4);
+		if (d < 0 || y < 0)
+			return -1;
+		return date_make(y, mon, d, date_time(s + 11));
+	}
+	/* RFC 850: the whole day name, then ", DD-Mon-YY HH:MM:SS GMT" */
+	if ((p = date_day(s, end, 1)) == NULL || p == s + 3 || end - p != 24 ||
+	    memcmp(p, ", ", 2) != 0 || p[4] != '-' || p[8] != '-' ||
+	    p[11] != ' ' || p[20] != ' ' || memcmp(p + 21, "GMT", 3) != 0)
+		return -1;
+	d = date_digits(p + 2, 2);
+	mon = date_month(p + 5);
+	yy = date_digits(p + 9, 2);
+	if (d < 0 || yy < 0)
+		return -1;
+	/* RFC 9110 5.6.7: more than 50 years ahead is the century before. */
+	t = time(NULL);
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	y = (tm.tm_year + 1900) / 100 * 100 + yy;
+	if (y > tm.tm_year + 1900 + 50)
+		y -= 100;
+	return date_make(y, mon, d, date_time(p + 12));
+}
+
+uint64_t
+cache_parse_age(const char *v, size_t len)
+{
+	size_t   i, n;
+	uint64_t age = 0;
+
+	/* The first member: up to a comma, less the white space about it. */
+	for (n = 0; n < len && v[n] != ','; n++)
+		;
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	for (i = 0; i < n && (v[i] == ' ' || v[i] == '\t'); i++)
+		;
+	if (i == n)
+		return 0; /* empty: ignored */
+	for (; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0; /* not delta-seconds: ignored */
+		if (age < CACHE_AGE_MAX)
+			age = age * 10 + (uint64_t)(v[i] - '0');
+	}
+	return MIN(age, CACHE_AGE_MAX);
 }
 
 /* Append the lower-cased tokens of a Vary value to list. */
@@ -944,7 +1123,7 @@ cache_storable(enum http_method meth, int status,
 	struct buf                vary;
 	uint64_t                  v, smaxage = 0, maxage = 0, age = 0;
 	int64_t                   expires = -2, date = -1;
-	int                       has_s = 0, has_max = 0;
+	int                       has_s = 0, has_max = 0, has_age = 0;
 	size_t                    i;
 
 	memset(meta, 0, sizeof *meta);
@@ -960,9 +1139,11 @@ cache_storable(enum http_method meth, int status,
 			    cc_has(h, "private", NULL))
 				goto no;
 			if (cc_has(h, "public", NULL))
-				meta->public = 1;
+				meta->public = meta->auth_ok = 1;
+			if (cc_has(h, "must-revalidate", NULL))
+				meta->auth_ok = 1;
 			if (cc_has(h, "s-maxage", &v)) {
-				has_s = 1;
+				has_s = meta->auth_ok = 1;
 				smaxage = v;
 			}
 			if (cc_has(h, "max-age", &v)) {
@@ -977,20 +1158,19 @@ cache_storable(enum http_method meth, int status,
 				goto no;
 		} else if (fd_strncaseeq(h->name, h->name_len, "Expires", 7))
 			expires = cache_parse_date(h->value, h->value_len);
+		else if (fd_strncaseeq(h->name, h->name_len, "ETag", 4) ||
+		    fd_strncaseeq(h->name, h->name_len, "Last-Modified", 13))
+			meta->validators = 1;
 		else if (fd_strncaseeq(h->name, h->name_len, "Date", 4))
 			date = cache_parse_date(h->value, h->value_len);
-		else if (fd_strncaseeq(h->name, h->name_len, "Age", 3)) {
-			char num[24];
-
-			if (h->value_len > 0 && h->value_len < sizeof num) {
-				memcpy(num, h->value, h->value_len);
-				num[h->value_len] = '\0';
-				if (parse_uint(num, 0, UINT32_MAX, &v) == 0)
-					age = v;
-			}
+		else if (fd_strncaseeq(h->name, h->name_len, "Age", 3) &&
+		    !has_age) {
+			has_age = 1;
+			age = cache_parse_age(h->value, h->value_len);
 		}
 	}
-	if (restricted && !meta->public)
+	if (((restricted & CACHE_R_AUTH) && !meta->auth_ok) ||
+	    ((restricted & CACHE_R_COOKIE) && !meta->public))
 		goto no;
 	if (has_s)
 		meta->lifetime_s = smaxage;

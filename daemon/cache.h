@@ -32,6 +32,8 @@ struct cache_entry {
 	size_t body_len;
 	int    status;
 	int public;          /* Cache-Control: public */
+	int      auth_ok;    /* public, s-maxage or must-revalidate */
+	int      validators; /* ETag or Last-Modified: may be revalidated */
 	uint64_t stored_s;   /* wall clock when stored */
 	uint64_t age0_s;     /* Age the backend gave */
 	uint64_t lifetime_s; /* freshness lifetime */
@@ -62,9 +64,19 @@ struct cache_req {
 	size_t      path_len;
 	const char *head; /* the request head: Vary'd headers come from it */
 	size_t      head_len;
-	int restricted; /* Authorization or Cookie: only public responses */
+	int         restricted; /* CACHE_R_*: which responses it may get */
 	int tls; /* the client's connection is TLS: the scheme is https */
 };
+
+/*
+ * Bits of cache_req.restricted (frontdoor.ini(5), cache and
+ * cache_ignore_cookies).  AUTH: the request has Authorization, and gets or
+ * stores only a response marked public, s-maxage or must-revalidate (RFC
+ * 9111 3.5).  COOKIE: it has Cookie on a route with cache_ignore_cookies
+ * off, and gets or stores only a response marked public.
+ */
+#define CACHE_R_AUTH   0x01
+#define CACHE_R_COOKIE 0x02
 
 /* A key keeps at most this many variants (Vary); a new one evicts the oldest. */
 #define CACHE_VARIANTS_MAX 16
@@ -92,12 +104,18 @@ void cache_shutdown(void);
  * entries met on the way are dropped.  With may_fill, a miss creates the
  * entry to fill (CACHE_FILL); a miss while another exchange fills the same
  * key is CACHE_WAIT: the caller polls cache_entry_state() and looks again
- * once it is not CACHE_FILLING.  Thread-safe.
+ * once it is not CACHE_FILLING.  With stale non-NULL, a stale entry with
+ * validators (ETag, Last-Modified) that suits req is kept rather than
+ * dropped, and a CACHE_FILL may come with *stale: that entry, a reference
+ * held, for the filler to revalidate (frontdoor.ini(5), cache): on a 304
+ * it fills the new entry from it; the fill's cache_fill_done() replaces
+ * it.  Thread-safe.
  */
-enum cache_found cache_lookup(unsigned route, const struct cache_req *req,
-    int may_fill, uint64_t now, struct cache_entry **e);
-int              cache_entry_state(struct cache_entry *);
-void             cache_entry_release(struct cache_entry *); /* NULL: no-op */
+enum cache_found
+     cache_lookup(unsigned route, const struct cache_req *req, int may_fill,
+         uint64_t now, struct cache_entry **e, struct cache_entry **stale);
+int  cache_entry_state(struct cache_entry *);
+void cache_entry_release(struct cache_entry *); /* NULL: no-op */
 /* Age of a READY entry, seconds. */
 uint64_t cache_entry_age(const struct cache_entry *, uint64_t now);
 
@@ -107,14 +125,15 @@ struct cache_meta {
 	uint64_t age0_s;
 	int public;
 	char *vary_names; /* lower-case list, or NULL; owned */
+	int   auth_ok;    /* public, s-maxage or must-revalidate */
+	int   validators; /* ETag or Last-Modified */
 };
 
 /*
  * RFC 9111, the safe subset: a GET answered 200, 301 or 404 with explicit
  * freshness (s-maxage, max-age, or Expires later than Date), and none of
  * no-store, no-cache, private, Set-Cookie or Vary: *; a restricted request
- * (Authorization or Cookie) only when the response is public.  Returns 1
- * and fills meta (free meta->vary_names, or pass it to cache_fill_head), or 0.
+ * (CACHE_R_* bits) only as those bits allow.  Returns 1 and fills meta (free meta->vary_names, or pass it to cache_fill_head), or 0.
  */
 int cache_storable(enum http_method, int status, const struct http_header *,
     size_t nhdrs, int restricted, uint64_t now, struct cache_meta *meta);
@@ -134,6 +153,13 @@ void cache_fill_abandon(struct cache_entry *);
 
 /* Drop a route's entries whose path starts with prefix (NULL: all). */
 size_t cache_purge(unsigned route, const char *prefix);
+/*
+ * Drop every stored response (all variants) and any fill under way for
+ * req's scheme, host and target: an unsafe request changed it (RFC 9111
+ * 4.4).  Only host, path and tls of req are read.  Returns how many READY
+ * entries went.  Thread-safe.
+ */
+size_t cache_invalidate(unsigned route, const struct cache_req *req);
 /* A route's entries, bytes used and limit (zeros when it has no cache). */
 void
 cache_usage(unsigned route, uint64_t *entries, uint64_t *bytes, uint64_t *max);
@@ -144,7 +170,24 @@ cache_usage(unsigned route, uint64_t *entries, uint64_t *bytes, uint64_t *max);
  */
 const char *
 cache_head_value(const char *head, size_t len, const char *name, size_t *vlen);
-/* An HTTP-date (IMF-fixdate, RFC 850 or asctime) as seconds; -1 if bad. */
+/*
+ * An HTTP-date as seconds since 1970, exactly as RFC 9110 5.6.7 writes it:
+ * IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the obsolete RFC 850 form
+ * ("Sunday, 06-Nov-94 08:49:37 GMT", a year more than 50 years ahead read
+ * as the century before) or asctime ("Sun Nov  6 08:49:37 1994"): names in
+ * their case, fixed widths, no extra white space, fields in range (a day
+ * that the month has, 23:59:60 at most).  The day name is not checked
+ * against the date.  -1 for anything else, or a date before 1970.
+ */
 int64_t cache_parse_date(const char *, size_t);
+
+/*
+ * An Age value as RFC 9111 5.1 and 1.2.2 read it: of a list, the first
+ * member only; a member that is not delta-seconds (digits) is ignored (0);
+ * a number past CACHE_AGE_MAX is CACHE_AGE_MAX.  The caller passes the
+ * first Age field line only: further lines are further members.
+ */
+#define CACHE_AGE_MAX 2147483648ull
+uint64_t cache_parse_age(const char *, size_t);
 
 #endif

@@ -1370,6 +1370,12 @@ cfg_set_cache(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
+static int
+cfg_set_cache_ignore_cookies(struct cfg_loader *l, const char *v)
+{
+	return cfg_bool(l, v, &cfg_route(l)->cache_ignore_cookies);
+}
+
 static const struct cfg_key cfg_route_keys[] = {
 	{ "host", cfg_set_host, 0 },
 	{ "path", cfg_set_path, 0 },
@@ -1402,6 +1408,7 @@ static const struct cfg_key cfg_route_keys[] = {
 	{ "compress_types", cfg_set_compress_types, 0 },
 	{ "compress_min_size", cfg_set_compress_min_size, 0 },
 	{ "cache", cfg_set_cache, 0 },
+	{ "cache_ignore_cookies", cfg_set_cache_ignore_cookies, 0 },
 };
 
 #define CFG_ROUTE_BACKENDS 3 /* index of "backends" above */
@@ -1547,6 +1554,7 @@ cfg_route_new(struct cfg_loader *l, const char *name)
 	r->health_interval_ms = 5 * 1000;
 	r->fail_threshold = 3;
 	r->compress_min_size = 256; /* COMPRESS_DEFAULT_MIN_SIZE */
+	r->cache_ignore_cookies = 1;
 	r->file = xstrdup(l->cur->path);
 	r->line = l->cur->line;
 	r->index = cf->nroutes;

@@ -94,10 +94,11 @@ struct route_conf {
 	char                *compress_types;    /* NULL: the default list */
 	uint64_t             compress_min_size; /* default 256 */
 	uint64_t             cache_size;        /* bytes; 0 = no cache */
-	char                *file;              /* where [route NAME] stands */
-	int                  line;
-	size_t               index; /* position in config->routes */
-	unsigned             id; /* stats and runtime state: stats_assign() */
+	int      cache_ignore_cookies; /* default yes: Cookie does not bypass */
+	char    *file;                 /* where [route NAME] stands */
+	int      line;
+	size_t   index; /* position in config->routes */
+	unsigned id;    /* stats and runtime state: stats_assign() */
 };
 
 struct config {

@@ -15,13 +15,15 @@
 #include "worker.h"
 
 /* Bits of exchange.cflags. */
-#define PXC_RESTRICTED 0x01 /* Authorization or Cookie in the request */
-#define PXC_RANGE      0x02 /* a Range request */
-#define PXC_FILL       0x04 /* x->centry is this exchange's to fill */
-#define PXC_WAIT       0x08 /* x->centry is filled by another exchange */
-#define PXC_HIT        0x10 /* x->centry is being served */
-#define PXC_VARY       0x20 /* the response varies on Accept-Encoding */
-#define PXC_NOTMOD     0x40 /* a 304 answered from the cache */
+#define PXC_AUTH   0x01  /* Authorization in the request */
+#define PXC_RANGE  0x02  /* a Range request */
+#define PXC_FILL   0x04  /* x->centry is this exchange's to fill */
+#define PXC_WAIT   0x08  /* x->centry is filled by another exchange */
+#define PXC_HIT    0x10  /* x->centry is being served */
+#define PXC_VARY   0x20  /* the response varies on Accept-Encoding */
+#define PXC_NOTMOD 0x40  /* a 304 answered from the cache */
+#define PXC_COOKIE 0x80  /* Cookie, and the route does not ignore it */
+#define PXC_COND   0x100 /* the client's conditionals moved to s_inm, s_ims */
 
 /*
  * Waiting for another exchange's fill, possibly on another worker: poll the
@@ -55,9 +57,11 @@ proxy_cache_note(struct exchange *x, const struct http_request *req)
 				x->enc = (uint8_t)compress_choose(h->value,
 				    h->value_len);
 		} else if (fd_strncaseeq(h->name, h->name_len, "Authorization",
-		               13) ||
-		    fd_strncaseeq(h->name, h->name_len, "Cookie", 6))
-			x->cflags |= PXC_RESTRICTED;
+		               13))
+			x->cflags |= PXC_AUTH;
+		else if (fd_strncaseeq(h->name, h->name_len, "Cookie", 6) &&
+		    !x->route->cache_ignore_cookies)
+			x->cflags |= PXC_COOKIE;
 		else if (fd_strncaseeq(h->name, h->name_len, "Range", 5))
 			x->cflags |= PXC_RANGE;
 	}
@@ -90,13 +94,17 @@ proxy_cache_req(struct exchange *x, struct cache_req *cr)
 	cr->path_len = len;
 	cr->head = x->head.data;
 	cr->head_len = x->head.len;
-	cr->restricted = (x->cflags & PXC_RESTRICTED) != 0;
+	cr->restricted = ((x->cflags & PXC_AUTH) ? CACHE_R_AUTH : 0) |
+	    ((x->cflags & PXC_COOKIE) ? CACHE_R_COOKIE : 0);
 	cr->tls = x->c->tls != NULL;
 	return 0;
 }
 
 static int  proxy_cache_lookup(struct exchange *);
 static void proxy_cache_serve(struct exchange *);
+static void proxy_cache_revalidate(struct exchange *, struct cache_entry *);
+static int
+proxy_cache_refreshed(struct exchange *, const struct http_response *);
 
 static struct exchange *
 exchange_of_cwait(struct tq_entry *te)
@@ -137,14 +145,15 @@ static int
 proxy_cache_lookup(struct exchange *x)
 {
 	struct cache_req    cr;
-	struct cache_entry *e;
+	struct cache_entry *e, *stale = NULL;
+	int                 get = x->meth == HTTP_M_GET;
 
 	if (proxy_cache_req(x, &cr) != 0) {
 		x->xcache = 1 + STATS_CACHE_BYPASS;
 		return 0;
 	}
-	switch (cache_lookup(x->route->id, &cr, x->meth == HTTP_M_GET, now_s(),
-	    &e)) {
+	switch (cache_lookup(x->route->id, &cr, get, now_s(), &e,
+	    get ? &stale : NULL)) {
 	case CACHE_HIT:
 		x->centry = e;
 		x->cflags |= PXC_HIT;
@@ -155,6 +164,8 @@ proxy_cache_lookup(struct exchange *x)
 		x->centry = e;
 		x->cflags |= PXC_FILL;
 		x->xcache = 1 + STATS_CACHE_MISS;
+		if (stale != NULL)
+			proxy_cache_revalidate(x, stale);
 		return 0;
 	case CACHE_WAIT:
 		x->centry = e;
@@ -172,6 +183,94 @@ proxy_cache_lookup(struct exchange *x)
 		x->xcache = 1 + STATS_CACHE_BYPASS;
 		return 0;
 	}
+}
+
+/* Remove the field lines called name from a request head. */
+static void
+head_drop(struct buf *b, const char *name)
+{
+	char  *p, *eol, *end, *colon;
+	size_t nl = strlen(name), n;
+
+	if ((p = memmem(b->data, b->len, "\r\n", 2)) == NULL)
+		return;
+	for (p += 2;; p = eol + 2) {
+		end = b->data + b->len;
+		if (p >= end ||
+		    (eol = memmem(p, (size_t)(end - p), "\r\n", 2)) == NULL ||
+		    eol == p)
+			return;
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (colon == NULL ||
+		    !fd_strncaseeq(p, (size_t)(colon - p), name, nl))
+			continue;
+		n = (size_t)(eol + 2 - p);
+		memmove(p, eol + 2, (size_t)(end - (eol + 2)));
+		b->len -= n;
+		eol = p - 2; /* the next line starts where this one did */
+	}
+}
+
+/* Add a field line before the empty line of a head. */
+static void
+head_add(struct buf *b, const char *name, const char *v, size_t vl)
+{
+	if (b->len < 4 || memcmp(b->data + b->len - 4, "\r\n\r\n", 4) != 0)
+		return;
+	b->len -= 2;
+	buf_puts(b, name);
+	buf_append(b, ": ", 2);
+	buf_append(b, v, vl);
+	buf_append(b, "\r\n\r\n", 4);
+}
+
+/*
+ * This fill revalidates stale (its reference taken over): the backend is
+ * asked with the stored validators instead of the client's own If-None-Match
+ * and If-Modified-Since, which are kept aside for proxy_cache_not_modified()
+ * (RFC 9111 4.3.1; frontdoor.ini(5), cache).
+ */
+static void
+proxy_cache_revalidate(struct exchange *x, struct cache_entry *stale)
+{
+	const char *v;
+	size_t      vl;
+
+	x->cstale = stale;
+	if (!(x->cflags & PXC_COND)) {
+		v = cache_head_value(x->head.data, x->head.len, "If-None-Match",
+		    &vl);
+		x->s_inm = v != NULL ? exchange_stradd(x, v, vl) : 0;
+		v = cache_head_value(x->head.data, x->head.len,
+		    "If-Modified-Since", &vl);
+		x->s_ims = v != NULL ? exchange_stradd(x, v, vl) : 0;
+		x->cflags |= PXC_COND;
+	}
+	head_drop(&x->head, "If-None-Match");
+	head_drop(&x->head, "If-Modified-Since");
+	if ((v = cache_head_value(stale->head, stale->head_len, "ETag", &vl)) !=
+	    NULL)
+		head_add(&x->head, "If-None-Match", v, vl);
+	if ((v = cache_head_value(stale->head, stale->head_len, "Last-Modified",
+	         &vl)) != NULL)
+		head_add(&x->head, "If-Modified-Since", v, vl);
+	log_debug("request %s: revalidating a stored response", x->id);
+}
+
+/* A conditional header of the client's, where it is kept; NULL: none. */
+static const char *
+proxy_cache_cond(struct exchange *x, const char *name, uint32_t kept,
+    size_t *len)
+{
+	const char *v;
+
+	if (!(x->cflags & PXC_COND))
+		return cache_head_value(x->head.data, x->head.len, name, len);
+	if (kept == 0)
+		return NULL;
+	v = exchange_str(x, kept);
+	*len = strlen(v);
+	return v;
 }
 
 int
@@ -314,7 +413,67 @@ proxy_cache_store_head(const struct http_response *resp, struct buf *b)
 	buf_append(b, "\r\n", 2);
 }
 
-void
+/*
+ * After a 2xx or 3xx to an unsafe method (all but GET, HEAD, OPTIONS and
+ * TRACE), the target's stored responses go, and those of a Location or
+ * Content-Location on the same host (RFC 9111 4.4; frontdoor.ini(5),
+ * cache): given as an absolute path, or an absolute http or https URI
+ * whose authority is the request's Host.  Other references are not
+ * resolved.
+ */
+static void
+proxy_cache_invalidate(struct exchange *x, const struct http_response *resp)
+{
+	static const char *const names[] = { "Location", "Content-Location" };
+	struct cache_req         cr, lr;
+	const char              *v, *p, *end;
+	size_t                   vl, i, n;
+
+	if (x->route->cache_size == 0 || x->meth == HTTP_M_GET ||
+	    x->meth == HTTP_M_HEAD || x->meth == HTTP_M_OPTIONS ||
+	    x->meth == HTTP_M_TRACE || resp->status < 200 ||
+	    resp->status >= 400 || proxy_cache_req(x, &cr) != 0)
+		return;
+	n = cache_invalidate(x->route->id, &cr);
+	for (i = 0; i < nitems(names); i++) {
+		if ((v = resp_value(resp, names[i], &vl)) == NULL)
+			continue;
+		lr = cr;
+		end = v + vl;
+		if ((p = memchr(v, '#', vl)) != NULL)
+			end = p; /* a fragment is not part of the key */
+		if (vl >= 8 && fd_strncaseeq(v, 8, "https://", 8)) {
+			lr.tls = 1;
+			p = v + 8;
+		} else if (vl >= 7 && fd_strncaseeq(v, 7, "http://", 7)) {
+			lr.tls = 0;
+			p = v + 7;
+		} else if (vl >= 1 && v[0] == '/' && (vl < 2 || v[1] != '/'))
+			p = NULL; /* an absolute path */
+		else
+			continue;
+		if (p != NULL) {
+			const char *slash = memchr(p, '/', (size_t)(end - p));
+			size_t      al = (size_t)((slash ? slash : end) - p);
+
+			if (!fd_strncaseeq(p, al, cr.host, cr.host_len))
+				continue; /* another host's: not ours to drop */
+			lr.path = slash != NULL ? slash : "/";
+			lr.path_len = slash != NULL ? (size_t)(end - slash) : 1;
+		} else {
+			lr.path = v;
+			lr.path_len = (size_t)(end - v);
+		}
+		if (lr.path_len >= 4096)
+			continue;
+		n += cache_invalidate(x->route->id, &lr);
+	}
+	if (n > 0)
+		log_debug("request %s: %zu stored response%s invalidated",
+		    x->id, n, n == 1 ? "" : "s");
+}
+
+int
 proxy_cache_response(struct exchange *x, const struct http_response *resp)
 {
 	struct cache_meta meta;
@@ -322,11 +481,19 @@ proxy_cache_response(struct exchange *x, const struct http_response *resp)
 	struct buf        head;
 	int               keep = 0;
 
+	memset(&meta, 0, sizeof meta);
+	proxy_cache_invalidate(x, resp);
+	if (x->cstale != NULL) {
+		if (resp->status == 304 && (x->cflags & PXC_FILL))
+			return proxy_cache_refreshed(x, resp);
+		/* A full response (or an error): the usual fill, if any. */
+		cache_entry_release(x->cstale);
+		x->cstale = NULL;
+	}
 	if (x->cflags & PXC_FILL) {
-		if (cache_storable(x->meth, resp->status, resp->headers,
-		        resp->nheaders, (x->cflags & PXC_RESTRICTED) != 0,
-		        now_s(), &meta) &&
-		    proxy_cache_req(x, &cr) == 0) {
+		if (proxy_cache_req(x, &cr) == 0 &&
+		    cache_storable(x->meth, resp->status, resp->headers,
+		        resp->nheaders, cr.restricted, now_s(), &meta)) {
 			buf_init(&head, 0);
 			proxy_cache_store_head(resp, &head);
 			keep = cache_fill_head(x->centry, &cr, resp->status,
@@ -349,6 +516,7 @@ proxy_cache_response(struct exchange *x, const struct http_response *resp)
 		x->out_chunked = 1;
 	if (x->z != NULL && x->version == 10)
 		x->flags &= ~XF_KEEPALIVE; /* ends when the connection does */
+	return 0;
 }
 
 /* If-None-Match (weak comparison), else If-Modified-Since, against e. */
@@ -361,8 +529,7 @@ proxy_cache_not_modified(struct exchange *x, const struct http_response *resp)
 
 	if (resp->status != 200)
 		return 0;
-	inm =
-	    cache_head_value(x->head.data, x->head.len, "If-None-Match", &inml);
+	inm = proxy_cache_cond(x, "If-None-Match", x->s_inm, &inml);
 	if (inm != NULL) {
 		if ((etag = resp_value(resp, "ETag", &el)) == NULL)
 			return list_has(inm, inml, "*");
@@ -387,8 +554,7 @@ proxy_cache_not_modified(struct exchange *x, const struct http_response *resp)
 		}
 		return 0;
 	}
-	ims = cache_head_value(x->head.data, x->head.len, "If-Modified-Since",
-	    &imsl);
+	ims = proxy_cache_cond(x, "If-Modified-Since", x->s_ims, &imsl);
 	lm = resp_value(resp, "Last-Modified", &lml);
 	if (ims == NULL || lm == NULL)
 		return 0;
@@ -397,9 +563,12 @@ proxy_cache_not_modified(struct exchange *x, const struct http_response *resp)
 	return a >= 0 && b >= 0 && a <= b;
 }
 
-/* A hit: the head from the entry, then its body through the pump. */
-static void
-proxy_cache_serve(struct exchange *x)
+/*
+ * The head of x->centry for the client (or a 304 for its conditional),
+ * and resp_mode for its body; -1 if the stored head does not parse.
+ */
+static int
+proxy_cache_serve_head(struct exchange *x)
 {
 	struct cache_entry  *e = x->centry;
 	struct http_header   hdrs[RESP_MAX_HEADERS];
@@ -415,8 +584,7 @@ proxy_cache_serve(struct exchange *x)
 		/* Cannot happen: we stored a head we had parsed. */
 		log_warn("request %s: bad cached head: %s", x->id,
 		    why != NULL ? why : "?");
-		proxy_error(x, 502, 0);
-		return;
+		return -1;
 	}
 	if (proxy_cache_not_modified(x, &resp)) {
 		x->cflags |= PXC_NOTMOD;
@@ -441,7 +609,147 @@ proxy_cache_serve(struct exchange *x)
 	x->flags |= XF_RESP_HEAD;
 	if (x->resp_mode == BODY_NONE)
 		x->flags |= XF_RESP_DONE;
+	return 0;
+}
+
+/* A hit: the head from the entry, then its body through the pump. */
+static void
+proxy_cache_serve(struct exchange *x)
+{
+	if (proxy_cache_serve_head(x) != 0) {
+		proxy_error(x, 502, 0);
+		return;
+	}
 	proxy_pump_response(x);
+}
+
+/*
+ * Fields of a 304 that update a stored response (RFC 9111 3.2, 4.3.4): all
+ * but framing and hop-by-hop ones, Age (counted apart), our X-Cache, and
+ * those that describe the stored bytes themselves (Content-Encoding,
+ * Content-Range).
+ */
+static int
+notmod_updates(const struct http_response *nm, const struct http_header *h)
+{
+	static const char *const skip[] = { "Age", "X-Cache",
+		"Content-Encoding", "Content-Range" };
+	size_t                   i;
+
+	if (http_hop_by_hop(h->id) || h->id == HTTP_HDR_CONTENT_LENGTH ||
+	    http_connection_names(nm->headers, nm->nheaders, h->name,
+	        h->name_len))
+		return 0;
+	for (i = 0; i < nitems(skip); i++) {
+		if (fd_strncaseeq(h->name, h->name_len, skip[i],
+		        strlen(skip[i])))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether the 304 nm has an updating field of h's name. */
+static int
+notmod_replaces(const struct http_response *nm, const struct http_header *h)
+{
+	size_t i;
+
+	for (i = 0; i < nm->nheaders; i++) {
+		if (fd_strncaseeq(nm->headers[i].name, nm->headers[i].name_len,
+		        h->name, h->name_len) &&
+		    notmod_updates(nm, &nm->headers[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The backend answered our revalidation with 304 (nm): the stored head,
+ * its fields replaced by the 304's, and the stored body become the new
+ * entry with the freshness they now give (RFC 9111 4.3.4); it answers the
+ * client.  When the result cannot be stored (the 304 says no-store, the
+ * cache was purged, too many fields), the stale entry answers as it is.
+ */
+static int
+proxy_cache_refreshed(struct exchange *x, const struct http_response *nm)
+{
+	struct cache_entry       *old = x->cstale;
+	struct http_header        hdrs[RESP_MAX_HEADERS];
+	struct http_response      sr;
+	struct http_limits        lim;
+	struct cache_meta         meta;
+	struct cache_req          cr;
+	struct buf                head;
+	const struct http_header *h;
+	const char               *v;
+	size_t                    i, n = 0, vl;
+	int                       ok = 0, status;
+
+	x->cstale = NULL;
+	memset(&meta, 0, sizeof meta);
+	buf_init(&head, 0);
+	lim.max_head = lim.max_uri = old->head_len;
+	lim.max_headers = RESP_MAX_HEADERS;
+	if (http_parse_response(old->head, old->head_len, &lim, &sr, hdrs,
+	        NULL) <= 0)
+		goto stored;
+	status = sr.status;
+	buf_printf(&head, "HTTP/1.1 %03d ", sr.status);
+	buf_append(&head, sr.reason, sr.reason_len);
+	buf_append(&head, "\r\n", 2);
+	for (i = 0; i < sr.nheaders; i++) {
+		h = &sr.headers[i];
+		if (notmod_replaces(nm, h))
+			continue;
+		buf_append(&head, h->name, h->name_len);
+		buf_append(&head, ": ", 2);
+		buf_append(&head, h->value, h->value_len);
+		buf_append(&head, "\r\n", 2);
+		n++;
+	}
+	for (i = 0; i < nm->nheaders; i++) {
+		h = &nm->headers[i];
+		if (!notmod_updates(nm, h))
+			continue;
+		buf_append(&head, h->name, h->name_len);
+		buf_append(&head, ": ", 2);
+		buf_append(&head, h->value, h->value_len);
+		buf_append(&head, "\r\n", 2);
+		n++;
+	}
+	buf_append(&head, "\r\n", 2);
+	if (n > RESP_MAX_HEADERS || proxy_cache_req(x, &cr) != 0)
+		goto stored;
+	lim.max_head = lim.max_uri = head.len;
+	if (http_parse_response(head.data, head.len, &lim, &sr, hdrs, NULL) <=
+	        0 ||
+	    !cache_storable(HTTP_M_GET, status, sr.headers, sr.nheaders,
+	        cr.restricted, now_s(), &meta))
+		goto stored;
+	/* The stored head has no Age: the 304's says how old it is now. */
+	if ((v = resp_value(nm, "Age", &vl)) != NULL &&
+	    (meta.age0_s = cache_parse_age(v, vl)) >= meta.lifetime_s)
+		goto stored;
+	if (cache_fill_head(x->centry, &cr, status, head.data, head.len,
+	        &meta) == 0 &&
+	    cache_fill_body(x->centry, old->body, old->body_len) == 0 &&
+	    cache_fill_done(x->centry) == 0)
+		ok = 1;
+stored:
+	free(meta.vary_names);
+	buf_free(&head);
+	if (ok) {
+		/* The filler's reference now serves the new entry. */
+		x->cflags &= ~PXC_FILL;
+		cache_entry_release(old);
+	} else {
+		proxy_cache_fill_end(x, 1);
+		x->centry = old;
+	}
+	x->cflags |= PXC_HIT;
+	log_debug("request %s: revalidated (304)%s", x->id,
+	    ok ? "" : "; the stored response not renewed");
+	return proxy_cache_serve_head(x) == 0 ? 1 : -1;
 }
 
 /* Headers a 304 carries (RFC 9110 15.4.5). */
@@ -597,6 +905,8 @@ proxy_cache_abort(struct exchange *x)
 	if (x->cwait.deadline != 0)
 		tq_del(&x->c->w->tq, &x->cwait);
 	proxy_cache_fill_end(x, 1);
+	cache_entry_release(x->cstale);
+	x->cstale = NULL;
 	if (x->cflags & PXC_WAIT) {
 		cache_entry_release(x->centry);
 		x->centry = NULL;

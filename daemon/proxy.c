@@ -39,7 +39,7 @@ static void
 proxy_answer(struct exchange *, int, int, const char *, const char *, size_t);
 static void proxy_account(struct exchange *);
 
-static uint32_t
+uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
 {
 	uint32_t off = (uint32_t)x->strs.len;
@@ -1427,8 +1427,19 @@ proxy_parse_response(struct exchange *x)
 	/* A transfer-coded body is neither stored nor compressed. */
 	if (x->resp_mode == BODY_CLOSE && (resp.flags & HTTP_F_TE_CLOSE))
 		proxy_cache_abort(x);
-	else
-		proxy_cache_response(x, &resp);
+	else {
+		switch (proxy_cache_response(x, &resp)) {
+		case 1:
+			/* A 304 revalidated the stored response: it answers. */
+			upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
+			return (1);
+		case -1:
+			proxy_fail(x, 502, "bad cached head");
+			return (-1);
+		default:
+			break;
+		}
+	}
 	proxy_build_response(x, &resp);
 	x->flags |= XF_RESP_HEAD;
 	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));

@@ -119,7 +119,8 @@ enum body_mode {
 	BODY_DECODE,  /* response: decoded (then chunked by us if 1.1) */
 	BODY_CLOSE,   /* until the backend closes */
 	BODY_TUNNEL,
-	BODY_CACHE, /* from a cache entry (x->centry), no backend */
+	BODY_CACHE, /* from a cache entry (x->centry); a backend's connection
+		       stays only after the 304 of a revalidation, idle */
 };
 
 /* Exchange flags. */
@@ -205,15 +206,17 @@ struct exchange {
 	struct compress    *z;      /* this response's compressor, or NULL */
 	struct buf          zout;   /* its output, framed for the client */
 	struct cache_entry *centry; /* served, being filled, or waited for */
-	struct tq_entry     cwait;  /* polls a fill this exchange waits for */
-	uint64_t            cwait_until;
-	size_t              hit_off; /* next body byte of a cached response */
-	uint8_t             enc;     /* enum compress_enc the client takes */
-	uint8_t             xcache;  /* 1 + enum stats_cache, 0: no cache */
-	uint8_t             cflags;  /* PXC_* */
-	uint8_t             out_chunked;   /* we frame the body as chunked */
-	char                chunk[20];     /* a chunk-size line we frame */
-	char                req_chunk[20]; /* the same toward the backend */
+	struct cache_entry *cstale; /* a stale entry this fill revalidates */
+	uint32_t s_inm, s_ims; /* the client's own conditionals (PXC_COND) */
+	struct tq_entry cwait; /* polls a fill this exchange waits for */
+	uint64_t        cwait_until;
+	size_t          hit_off;       /* next body byte of a cached response */
+	uint8_t         enc;           /* enum compress_enc the client takes */
+	uint8_t         xcache;        /* 1 + enum stats_cache, 0: no cache */
+	uint16_t        cflags;        /* PXC_* */
+	uint8_t         out_chunked;   /* we frame the body as chunked */
+	char            chunk[20];     /* a chunk-size line we frame */
+	char            req_chunk[20]; /* the same toward the backend */
 };
 
 /* The bytes of a trailer section we keep, each direction. */
@@ -282,6 +285,8 @@ void        proxy_client_data(struct exchange *);
 void        proxy_client_eof(struct exchange *, int error);
 void        proxy_abort(struct exchange *);
 const char *exchange_str(const struct exchange *, uint32_t);
+/* Copy s (at most 4 KiB of it) into x's strings: its offset, 0 ("") if not. */
+uint32_t exchange_stradd(struct exchange *, const char *s, size_t len);
 
 /*
  * Whether no request can follow this one: the client shut its side and
@@ -309,8 +314,14 @@ void   proxy_admit_backend(struct exchange *);
 void proxy_cache_note(struct exchange *, const struct http_request *);
 /* proxy_admit: 1 when the cache answers or the exchange waits for a fill. */
 int proxy_cache_admit(struct exchange *);
-/* A backend's final head is parsed and its body mode set: store? compress? */
-void proxy_cache_response(struct exchange *, const struct http_response *);
+/*
+ * A backend's final head is parsed and its body mode set: store? compress?
+ * invalidate?  Returns 0; or 1 when a 304 revalidated the stored response
+ * and it answers instead (its head is built, resp_mode is BODY_CACHE or
+ * BODY_NONE); or -1 when that head cannot be built (the caller fails the
+ * exchange).
+ */
+int proxy_cache_response(struct exchange *, const struct http_response *);
 /* proxy_build_response: 1 when the header was handled (written or dropped). */
 int
 proxy_cache_header(struct exchange *, const struct http_header *, struct buf *);

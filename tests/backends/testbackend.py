@@ -43,6 +43,15 @@ Paths (the query string scripts the behaviour):
                      &vary=NAME &gzip_by_ae=1 (gzip the body when asked)
                      &etag=X &lm=1 (Last-Modified) &status=404|301 &kb=N
                      &ms=N (wait first) &chunked=1 &type=
+                     &expires_raw=V (Expires: V as given) &age=V (Age: V)
+                     &age2=V (a second Age line) &xv=1 (X-Version: n)
+                     &r304=1: a request whose If-None-Match names the etag,
+                     or any If-Modified-Since with &lm=1, gets 304 with
+                     Cache-Control: max-age=(&r304_maxage=, else &maxage=),
+                     ETag, Date and X-Version: n, no body (&r304_many=N:
+                     and N more X-Junk-i fields)
+                     &loc=U &cloc=U (Location, Content-Location: U)
+                     Any method; a request body is read and ignored.
 Every request head is counted per path (heads), and requests whose body was
 read completely are counted as complete; tests use them to prove that a
 request did or did not reach the backend.
@@ -528,6 +537,19 @@ def h_cacheable(c, req):
         req.header("accept-encoding"))).encode()
     if "kb" in q:
         body += text_body(int(float(q["kb"]) * 1024))
+    if q.get("r304") == "1" and (
+            (req.header("if-none-match") is not None and "etag" in q and
+             '"%s"' % q["etag"] in req.header("if-none-match")) or
+            (req.header("if-modified-since") is not None and q.get("lm") == "1")):
+        hs = [("Cache-Control", "max-age=%s" % q.get("r304_maxage", q.get("maxage", "0"))),
+              ("Date", email.utils.formatdate(time.time(), usegmt=True)),
+              ("X-Version", str(count))]
+        if "etag" in q:
+            hs.append(("ETag", '"%s"' % q["etag"]))
+        hs += [("X-Junk-%d" % i, "j" * 40) for i in range(int(q.get("r304_many", "0")))]
+        c.send(("HTTP/1.1 304 Not Modified\r\n" +
+                "".join("%s: %s\r\n" % kv for kv in hs) + "\r\n").encode())
+        return req.keep_alive()
     cc = []
     if "maxage" in q:
         cc.append("max-age=%s" % q["maxage"])
@@ -544,6 +566,17 @@ def h_cacheable(c, req):
     hs.append(("Date", email.utils.formatdate(now, usegmt=True)))
     if "expires" in q:
         hs.append(("Expires", email.utils.formatdate(now + int(q["expires"]), usegmt=True)))
+    if "expires_raw" in q:
+        hs.append(("Expires", q["expires_raw"]))
+    for k in ("age", "age2"):
+        if k in q:
+            hs.append(("Age", q[k]))
+    if q.get("xv") == "1":
+        hs.append(("X-Version", str(count)))
+    if "loc" in q:
+        hs.append(("Location", q["loc"]))
+    if "cloc" in q:
+        hs.append(("Content-Location", q["cloc"]))
     if q.get("cookie") == "1":
         hs.append(("Set-Cookie", "session=%d; Path=/" % count))
     if "vary" in q:
@@ -556,7 +589,7 @@ def h_cacheable(c, req):
         body = gzip.compress(body)
         hs.append(("Content-Encoding", "gzip"))
     status = int(q.get("status", "200"))
-    if status == 301:
+    if status == 301 and "loc" not in q:
         hs.append(("Location", "/elsewhere"))
     ctype = q.get("type", "text/plain")
     if q.get("chunked") == "1":

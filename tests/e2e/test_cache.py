@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -94,7 +95,6 @@ def test_head_and_keepalive_hits(cfd, backend):
     ("maxage=60&cookie=1", {}, "Set-Cookie"),
     ("maxage=60&nostore=1", {}, "no-store"),
     ("maxage=60", {"Authorization": "Basic YWxpY2U6c2VjcmV0"}, "Authorization"),
-    ("maxage=60", {"Cookie": "sid=alice"}, "Cookie"),
     ("maxage=60&vary=*", {}, "Vary: *"),
     ("status=200", {}, "no explicit freshness"),
 ])
@@ -108,6 +108,90 @@ def test_never_served_to_another_client(cfd, backend, query, a_headers, why):
     assert b"alice" not in b.body, "client B got client A's response (%s)" % why
     assert a1.body != b.body and b.body != a2.body
     assert b.header("x-cache") == "MISS"
+
+
+def test_request_cookie_does_not_prevent_hits(cfd, backend):
+    # RFC 9111: a request's Cookie does not keep a shared cache from a
+    # response the origin marked cacheable (cache_ignore_cookies = yes).
+    url = "/cacheable?maxage=60"
+    a = cfd.get(url)
+    b = cfd.get(url, headers={"Cookie": "sid=bob"})
+    assert b.header("x-cache") == "HIT", "a Cookie request bypassed the cache"
+    assert b.body == a.body and backend.heads["/cacheable"] == 1
+    # What the origin keeps to one user is still not stored.
+    for q in ("private=1", "nostore=1", "cookie=1"):
+        url = "/cacheable?maxage=60&" + q
+        for _ in range(2):
+            r = cfd.get(url, headers={"Cookie": "sid=bob"})
+            assert r.header("x-cache") == "MISS", q
+    assert backend.heads["/cacheable"] == 7
+    # Authorization still needs public, s-maxage or must-revalidate.
+    auth = {"Authorization": "Basic YWxpY2U6c2VjcmV0", "Cookie": "sid=alice"}
+    cfd.get("/cacheable?maxage=61")
+    assert cfd.get("/cacheable?maxage=61", headers=auth).header("x-cache") == "MISS"
+    cfd.get("/cacheable?smaxage=61")
+    assert cfd.get("/cacheable?smaxage=61", headers=auth).header("x-cache") == "HIT"
+
+
+def test_request_cookie_bypasses_when_not_ignored(start_fd, backend):
+    fd = start_fd(routes(backend, cache_ignore_cookies="no"))
+    url = "/cacheable?maxage=60"
+    a1 = fd.get(url, headers={"Cookie": "sid=alice"})
+    b = fd.get(url)
+    a2 = fd.get(url, headers={"Cookie": "sid=alice"})
+    assert backend.heads["/cacheable"] == 3, "a Cookie request used the cache"
+    assert b"alice" not in b.body and a1.body != b.body
+    assert b.header("x-cache") == "MISS" and a2.header("x-cache") == "MISS"
+    url = "/cacheable?maxage=60&public=1"
+    fd.get(url)
+    assert fd.get(url, headers={"Cookie": "sid=alice"}).header("x-cache") == "HIT"
+
+
+def http_dates(offset):
+    t = time.gmtime(time.time() + offset)
+    return {"imf": time.strftime("%a, %d %b %Y %H:%M:%S GMT", t),
+            "rfc850": time.strftime("%A, %d-%b-%y %H:%M:%S GMT", t),
+            "asctime": time.strftime("%a %b %e %H:%M:%S %Y", t)}
+
+
+@pytest.mark.parametrize("form", ["imf", "rfc850", "asctime"])
+def test_expires_in_each_date_form(cfd, backend, form):
+    url = "/cacheable?expires_raw=" + urllib.parse.quote(http_dates(60)[form])
+    cfd.get(url)
+    assert cfd.get(url).header("x-cache") == "HIT", "Expires in %s form not used" % form
+    assert backend.heads["/cacheable"] == 1
+
+
+@pytest.mark.parametrize("raw", [
+    "0", "-1", "garbage", "Thu, 1 Jan 2099 00:00:00 GMT",
+    "Thu, 01 Jan 2099 0:00:00 GMT", "Sat, 31 Feb 2099 00:00:00 GMT",
+    "Thu,01 Jan 2099 00:00:00 GMT", "Thursday, 01 Jan 2099 00:00:00 GMT",
+    "Thu, 01 Jan 2099 00:00:00 gmt", "Thu, 01 Jan 2099 24:00:00 GMT",
+])
+def test_invalid_expires_is_already_expired(cfd, backend, raw):
+    # RFC 9110 5.6.7 and RFC 9111 5.3: only the three HTTP-date forms.
+    url = "/cacheable?expires_raw=" + urllib.parse.quote(raw)
+    cfd.get(url)
+    r = cfd.get(url)
+    assert r.header("x-cache") == "MISS" and backend.heads["/cacheable"] == 2, \
+        "Expires: %r treated as a date in the future" % raw
+
+
+@pytest.mark.parametrize("age,fresh", [
+    ("age=7200,%200", False),         # a list: the first member counts
+    ("age=7200&age2=0", False),       # two lines: the first counts
+    ("age=0,%207200", True),
+    ("age=abc", True),                # not delta-seconds: ignored
+    ("age=10", True),
+])
+def test_age_first_member(cfd, backend, age, fresh):
+    url = "/cacheable?maxage=3600&" + age
+    cfd.get(url)
+    r = cfd.get(url)
+    assert (r.header("x-cache") == "HIT") == fresh, \
+        "%s with max-age=3600: %s" % (age, r.header("x-cache"))
+    if age == "age=10":
+        assert int(r.header("age")) >= 10
 
 
 def test_restricted_request_may_use_public_response(cfd, backend):
@@ -277,3 +361,105 @@ def test_reload_empties_changed_route_only(start_fd, make_backend):
         "changed route kept its cache over a reload"
     assert fd.get("/cacheable?maxage=60", host="other.test").header("x-cache") == "HIT", \
         "unchanged route lost its cache"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_unsafe_method_invalidates_target(cfd, backend, method):
+    # RFC 9111 4.4: a 2xx or 3xx to an unsafe method drops the target.
+    url = "/cacheable?maxage=60"
+    cfd.get(url)
+    assert cfd.get(url).header("x-cache") == "HIT"
+    r = cfd.get(url, method=method, body=b"x")
+    assert r.status == 200 and backend.heads["/cacheable"] == 2
+    r = cfd.get(url)
+    assert r.header("x-cache") == "MISS", "%s left the stored response" % method
+    assert backend.heads["/cacheable"] == 3
+
+
+def test_unsafe_method_invalidates_location(cfd, backend):
+    def stored(target):
+        cfd.get(target)
+        assert cfd.get(target).header("x-cache") == "HIT"
+
+    def post(q):
+        return cfd.get("/cacheable?" + q, method="POST", body=b"x")
+
+    a, b, c = ("/cacheable?maxage=60&k=%s" % k for k in "abc")
+    for t in (a, b, c):
+        stored(t)
+    post("loc=" + urllib.parse.quote(a))
+    post("cloc=" + urllib.parse.quote("http://APP.test" + b))
+    post("loc=" + urllib.parse.quote("http://other.test" + c))   # not our host
+    post("status=500&loc=" + urllib.parse.quote(c))               # an error
+    assert cfd.get(a).header("x-cache") == "MISS", "Location kept"
+    assert cfd.get(b).header("x-cache") == "MISS", "Content-Location kept"
+    assert cfd.get(c).header("x-cache") == "HIT", \
+        "another host's Location or a 500 invalidated"
+
+
+def test_stale_entry_revalidated_with_304(cfd, backend):
+    # RFC 9111 4.3: a stale entry with validators is asked for again with
+    # them; the 304 renews its header fields and freshness (4.3.4).
+    url = "/cacheable?maxage=1&etag=v1&xv=1&r304=1&r304_maxage=60"
+    first = cfd.get(url)
+    assert first.header("x-version") == "1"
+    time.sleep(2.2)   # max-age=1, and Date is whole seconds
+    r = cfd.get(url)
+    assert backend.heads["/cacheable"] == 2
+    assert backend.log[-1].header("if-none-match") == '"v1"', \
+        "stale entry not revalidated with its ETag"
+    assert r.status == 200 and r.body == first.body, "stored body not served after 304"
+    assert r.header("x-version") == "2", "the 304's fields did not replace the stored ones"
+    assert "max-age=60" in r.header("cache-control")
+    assert int(r.header("content-length")) == len(first.body)
+    again = cfd.get(url)
+    assert again.header("x-cache") == "HIT" and backend.heads["/cacheable"] == 2, \
+        "the renewed freshness was not kept"
+    assert again.header("x-version") == "2" and again.body == first.body
+
+
+def test_revalidation_and_client_conditionals(cfd, backend):
+    urls = {k: "/cacheable?maxage=1&etag=v1&r304=1&r304_maxage=60&k=" + k
+            for k in ("match", "other", "ims")}
+    urls["ims"] = "/cacheable?maxage=1&lm=1&r304=1&r304_maxage=60"
+    urls["full"] = "/cacheable?maxage=1&etag=v1&xv=1&k=full"
+    first = {k: cfd.get(u) for k, u in urls.items()}
+    time.sleep(2.2)
+    # The client's own matching condition: it gets a 304 itself.
+    r = cfd.get(urls["match"], headers={"If-None-Match": '"v1"'})
+    assert r.status == 304 and r.body == b""
+    # Another condition is the client's, not ours: the backend sees ours.
+    r = cfd.get(urls["other"], headers={"If-None-Match": '"nope"'})
+    assert backend.log[-1].header_all("if-none-match") == ['"v1"'], \
+        "the client's condition went to the backend in place of ours"
+    assert r.status == 200 and r.body == first["other"].body
+    # Last-Modified only: If-Modified-Since.
+    r = cfd.get(urls["ims"])
+    assert backend.log[-1].header("if-modified-since") == "Tue, 01 Jan 2030 00:00:00 GMT"
+    assert r.status == 200 and r.body == first["ims"].body
+    # A 200 to the revalidation replaces the entry.
+    r = cfd.get(urls["full"])
+    assert backend.log[-1].header("if-none-match") == '"v1"'
+    assert r.header("x-version") == "8" and r.body != first["full"].body
+    assert cfd.get(urls["full"]).body == r.body
+    assert backend.heads["/cacheable"] == 8
+    for k in ("match", "other", "ims"):
+        assert cfd.get(urls[k]).header("x-cache") == "HIT", k
+    assert backend.heads["/cacheable"] == 8
+
+
+def test_revalidation_304_with_too_many_fields(cfd, backend):
+    # A merged head past the field bound (128, as for any response head)
+    # is not stored: the stored response answers as it was, and the daemon
+    # carries on.  The 304 itself has 128 fields, the most a backend's head
+    # may have; with the stored Content-Type the merge would have 129.
+    url = "/cacheable?maxage=1&etag=v1&xv=1&r304=1&r304_maxage=60&r304_many=124"
+    first = cfd.get(url)
+    time.sleep(2.2)
+    r = cfd.get(url)
+    assert backend.heads["/cacheable"] == 2
+    assert r.status == 200 and r.body == first.body
+    assert r.header("x-version") == first.header("x-version")
+    assert r.header("x-junk-1") is None
+    r = cfd.get(url)
+    assert r.status == 200 and r.body == first.body and backend.heads["/cacheable"] == 3

@@ -100,6 +100,16 @@ test_storable(void **state)
 	const char *expires[] = { "Date", "Sun, 06 Nov 1994 08:49:37 GMT",
 		"Expires", "Sun, 06 Nov 1994 08:50:37 GMT", NULL };
 	const char *expired[] = { "Expires", "0", NULL };
+	const char *lenient[] = { "Date", "Sun, 06 Nov 1994 08:49:37 GMT",
+		"Expires", "Sun, 6 Nov 1994 08:50:37 GMT", NULL };
+	const char *agelist[] = { "Cache-Control", "max-age=3600", "Age",
+		"7200, 0", NULL };
+	const char *agelines[] = { "Cache-Control", "max-age=3600", "Age",
+		"7200", "Age", "0", NULL };
+	const char *agebad[] = { "Cache-Control", "max-age=3600", "Age", "-5",
+		NULL };
+	const char *mustrev[] = { "Cache-Control",
+		"max-age=60, must-revalidate", NULL };
 	const char *none[] = { "Content-Type", "text/html", NULL };
 	const char *aged[] = { "Cache-Control", "max-age=60", "Age", "61",
 		NULL };
@@ -125,6 +135,16 @@ test_storable(void **state)
 	assert_int_equal(storable(200, 1, maxage, &m), 0);
 	assert_int_equal(storable(200, 1, pub, &m), 1);
 	assert_true(m.public);
+	/* RFC 9111 3.5: s-maxage and must-revalidate serve Authorization. */
+	assert_int_equal(storable(200, CACHE_R_AUTH, smax, &m), 1);
+	assert_int_equal(storable(200, CACHE_R_AUTH, mustrev, &m), 1);
+	assert_int_equal(storable(200, CACHE_R_COOKIE, smax, &m), 0);
+	assert_int_equal(storable(200, CACHE_R_COOKIE, pub, &m), 1);
+	assert_int_equal(storable(200, 0, lenient, &m), 0);
+	assert_int_equal(storable(200, 0, agelist, &m), 0);
+	assert_int_equal(storable(200, 0, agelines, &m), 0);
+	assert_int_equal(storable(200, 0, agebad, &m), 1);
+	assert_int_equal(m.age0_s, 0);
 	assert_int_equal(storable(200, 0, expires, &m), 1);
 	assert_int_equal(m.lifetime_s, 60);
 	assert_int_equal(storable(200, 0, vary, &m), 1);
@@ -153,6 +173,58 @@ test_dates_and_heads(void **state)
 	    784111777);
 	assert_int_equal(cache_parse_date("yesterday", 9), -1);
 	assert_int_equal(cache_parse_date("", 0), -1);
+	assert_int_equal(cache_parse_date("Sun Nov 06 08:49:37 1994", 24),
+	    784111777);
+	assert_int_equal(cache_parse_date("Tue, 29 Feb 2028 23:59:60 GMT", 29),
+	    1835481600);
+	/* Only the three forms, exactly: anything else is not a date. */
+	{
+		static const char *const bad[] = { "0", "-1",
+			"Sun, 6 Nov 1994 08:49:37 GMT",
+			"Sun, 06 Nov 1994 8:49:37 GMT",
+			"Sun,06 Nov 1994 08:49:37 GMT",
+			"Sun, 06 Nov 1994 08:49:37 gmt",
+			"sun, 06 Nov 1994 08:49:37 GMT",
+			"Sun, 06 nov 1994 08:49:37 GMT",
+			"Sun, 06 Nov 1994 08:49:37 UTC",
+			"Sun, 06 Nov 1994 08:49:37 GMT ",
+			" Sun, 06 Nov 1994 08:49:37 GMT",
+			"Sun, 32 Dec 1994 08:49:37 GMT",
+			"Sun, 00 Dec 1994 08:49:37 GMT",
+			"Sun, 29 Feb 1900 08:49:37 GMT",
+			"Sun, 31 Apr 1994 08:49:37 GMT",
+			"Sun, 06 Nov 1994 24:00:00 GMT",
+			"Sun, 06 Nov 1994 08:60:00 GMT",
+			"Sun, 06 Nov 1994 08:49:61 GMT",
+			"Sun, 06 Nov +994 08:49:37 GMT",
+			"Sun, 06 Nov 1969 08:49:37 GMT",
+			"Sun, 06 Xyz 1994 08:49:37 GMT",
+			"Sunday, 06 Nov 1994 08:49:37 GMT",
+			"Sun, 06-Nov-94 08:49:37 GMT",
+			"Sunday, 06-Nov-1994 08:49:37 GMT",
+			"Sunday, 6-Nov-94 08:49:37 GMT",
+			"Sun Nov 6 08:49:37 1994", "Sun Nov  6 08:49:37 1994 ",
+			"Sun Nov  6 08:49:37 94",
+			"Sun, 06 Nov 1994 08:49:37 GMT\0" };
+		size_t                   i;
+
+		for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+			assert_int_equal(cache_parse_date(bad[i],
+			                     strlen(bad[i]) +
+			                         (i + 1 ==
+			                             sizeof bad /
+			                                 sizeof bad[0])),
+			    -1);
+	}
+	/* Age (RFC 9111 5.1): the first member; not a number: ignored. */
+	assert_int_equal(cache_parse_age("7200, 0", 7), 7200);
+	assert_int_equal(cache_parse_age(" 12 ", 4), 12);
+	assert_int_equal(cache_parse_age("-1", 2), 0);
+	assert_int_equal(cache_parse_age("1.5", 3), 0);
+	assert_int_equal(cache_parse_age("", 0), 0);
+	assert_int_equal(cache_parse_age("x, 60", 5), 0);
+	assert_int_equal(cache_parse_age("99999999999999999999999", 23),
+	    CACHE_AGE_MAX);
 	v = cache_head_value(head, strlen(head), "if-none-match", &vl);
 	assert_non_null(v);
 	assert_int_equal(vl, 3);
@@ -181,13 +253,13 @@ fill_req(struct cache_req *r, size_t len, const char *vary)
 {
 	static char         body[40000];
 	struct cache_entry *e;
-	struct cache_meta   m = { 60, 0, 0, NULL };
+	struct cache_meta   m = { 60, 0, 0, NULL, 0, 0 };
 	const char         *h = "HTTP/1.1 200 OK\r\n\r\n";
 	int                 rc = -1;
 
 	if (vary != NULL)
 		m.vary_names = strdup(vary);
-	if (cache_lookup(1, r, 1, NOW, &e) != CACHE_FILL) {
+	if (cache_lookup(1, r, 1, NOW, &e, NULL) != CACHE_FILL) {
 		free(m.vary_names);
 		return -2;
 	}
@@ -218,7 +290,7 @@ hit_len(const struct cache_req *r)
 	struct cache_entry *e;
 	long                n;
 
-	if (cache_lookup(1, r, 0, NOW, &e) != CACHE_HIT)
+	if (cache_lookup(1, r, 0, NOW, &e, NULL) != CACHE_HIT)
 		return -1;
 	n = (long)e->body_len;
 	cache_entry_release(e);
@@ -234,21 +306,151 @@ hit_len_for(const char *path, const char *head)
 	return hit_len(&r);
 }
 
+/* A stale entry with validators is handed to the next fill, then replaced. */
+static void
+test_stale_for_revalidation(void **state)
+{
+	struct cache_req    r;
+	struct cache_entry *e, *st, *w, *h;
+	struct cache_meta   m = { 60, 0, 0, NULL, 0, 1 };
+	struct cache_meta   plain = { 60, 0, 0, NULL, 0, 0 };
+	const char         *head = "GET / HTTP/1.1\r\n\r\n";
+	const char         *sh = "HTTP/1.1 200 OK\r\nETag: \"a\"\r\n\r\n";
+	uint64_t            entries, bytes, max;
+
+	(void)state;
+	req_for(&r, "/v", head);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, &st), CACHE_FILL);
+	assert_null(st);
+	assert_int_equal(cache_fill_head(e, &r, 200, sh, strlen(sh), &m), 0);
+	assert_int_equal(cache_fill_body(e, "old", 3), 0);
+	assert_int_equal(cache_fill_done(e), 0);
+	cache_entry_release(e);
+	/* Stale: no hit, but the fill gets it to revalidate. */
+	assert_int_equal(cache_lookup(1, &r, 1, NOW + 100, &e, &st),
+	    CACHE_FILL);
+	assert_non_null(st);
+	assert_int_equal(st->body_len, 3);
+	/* Others wait for that fill, and do not get the stale one. */
+	assert_int_equal(cache_lookup(1, &r, 1, NOW + 100, &w, &h), CACHE_WAIT);
+	assert_null(h);
+	assert_int_equal(cache_fill_head(e, &r, 200, sh, strlen(sh), &m), 0);
+	assert_int_equal(cache_fill_body(e, st->body, st->body_len), 0);
+	assert_int_equal(cache_fill_done(e), 0);
+	assert_int_equal(cache_entry_state(st), CACHE_DEAD); /* replaced */
+	cache_entry_release(st);
+	cache_entry_release(e);
+	cache_entry_release(w);
+	cache_usage(1, &entries, &bytes, &max);
+	assert_int_equal(entries, 1);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &h, NULL), CACHE_HIT);
+	cache_entry_release(h);
+	/* Without validators, or without stale asked for: dropped. */
+	req_for(&r, "/p", head);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_FILL);
+	assert_int_equal(cache_fill_head(e, &r, 200, sh, strlen(sh), &plain),
+	    0);
+	assert_int_equal(cache_fill_done(e), 0);
+	cache_entry_release(e);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW + 100, &e, &st),
+	    CACHE_NONE);
+	assert_null(st);
+	req_for(&r, "/v", head);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW + 100, &e, NULL),
+	    CACHE_NONE);
+	cache_usage(1, &entries, &bytes, &max);
+	assert_int_equal(entries, 0);
+	assert_int_equal(bytes, 0);
+}
+
+/* Fill path's key with body, validators as given; 0 when stored. */
+static int
+fill_one(const char *path, size_t len, int validators)
+{
+	static char         body[8192];
+	struct cache_req    r;
+	struct cache_entry *e;
+	struct cache_meta   m = { 60, 0, 0, NULL, 0, 0 };
+	const char         *sh = "HTTP/1.1 200 OK\r\nETag: \"a\"\r\n\r\n";
+	int                 rc = -1;
+
+	m.validators = validators;
+	memset(body, 'b', sizeof body);
+	req_for(&r, path, "GET / HTTP/1.1\r\n\r\n");
+	if (cache_lookup(1, &r, 1, NOW, &e, NULL) != CACHE_FILL)
+		return -2;
+	if (cache_fill_head(e, &r, 200, sh, strlen(sh), &m) == 0 &&
+	    cache_fill_body(e, body, len) == 0 && cache_fill_done(e) == 0)
+		rc = 0;
+	else
+		cache_fill_abandon(e);
+	cache_entry_release(e);
+	return rc;
+}
+
+/*
+ * The stale entry handed to a fill may be the one evicted to make room for
+ * that fill: it stays readable (DEAD) for the filler.
+ */
+static void
+test_stale_evicted_for_its_fill(void **state)
+{
+	static char         vpath[1100];
+	char                path[32];
+	struct cache_req    r;
+	struct cache_entry *e, *st;
+	uint64_t            n, before, after, max, overhead = 0;
+	int                 i;
+
+	(void)state;
+	memset(vpath, 'v', sizeof vpath - 1);
+	vpath[0] = '/';
+	assert_int_equal(fill_one(vpath, 3, 1), 0);
+	/* The rest of the cache, evicting nothing: 4 KiB bodies, then none. */
+	for (i = 0;; i++) {
+		cache_usage(1, &n, &before, &max);
+		if (overhead != 0 && before + overhead + 4096 > max)
+			break;
+		snprintf(path, sizeof path, "/o%d", i);
+		assert_int_equal(fill_one(path, 4000, 0), 0);
+		cache_usage(1, &n, &after, &max);
+		overhead = after - before - 4096;
+	}
+	for (;; i++) {
+		cache_usage(1, &n, &before, &max);
+		if (before + overhead > max)
+			break;
+		snprintf(path, sizeof path, "/o%d", i);
+		assert_int_equal(fill_one(path, 0, 0), 0);
+	}
+	assert_int_equal(n, (uint64_t)i + 1); /* nothing evicted yet */
+	req_for(&r, vpath, "GET / HTTP/1.1\r\n\r\n");
+	assert_int_equal(cache_lookup(1, &r, 1, NOW + 100, &e, &st),
+	    CACHE_FILL);
+	assert_non_null(st);
+	assert_int_equal(cache_entry_state(st), CACHE_DEAD); /* the LRU tail */
+	assert_int_equal(st->body_len, 3);
+	assert_memory_equal(st->body, "bbb", 3);
+	cache_fill_abandon(e);
+	cache_entry_release(e);
+	cache_entry_release(st);
+}
+
 static void
 test_fill_hit_wait(void **state)
 {
 	struct cache_req    r;
 	struct cache_entry *e, *w, *h;
-	struct cache_meta   m = { 60, 3, 0, NULL };
+	struct cache_meta   m = { 60, 3, 0, NULL, 0, 0 };
 	const char         *head = "GET / HTTP/1.1\r\n\r\n";
 	uint64_t            entries, bytes, max;
 
 	(void)state;
 	req_for(&r, "/a?x=1", head);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_FILL);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_FILL);
 	/* Another request for the key waits for the fill. */
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w), CACHE_WAIT);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w, NULL), CACHE_WAIT);
 	assert_ptr_equal(w, e);
 	assert_int_equal(cache_entry_state(w), CACHE_FILLING);
 	assert_int_equal(cache_fill_head(e, &r, 200, "HTTP/1.1 200 OK\r\n\r\n",
@@ -261,29 +463,30 @@ test_fill_hit_wait(void **state)
 	cache_entry_release(e);
 	/* Host case does not matter; the path does. */
 	r.host = "app.test";
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &h), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &h, NULL), CACHE_HIT);
 	assert_int_equal(h->body_len, 5);
 	assert_memory_equal(h->body, "hello", 5);
 	assert_true(cache_entry_age(h, NOW) >= 3);
 	cache_entry_release(h);
 	/* Not public: a restricted request cannot have it. */
 	r.restricted = 1;
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &h), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &h, NULL), CACHE_NONE);
 	r.restricted = 0;
 	/* Stale later: dropped on lookup. */
-	assert_int_equal(cache_lookup(1, &r, 0, NOW + 58, &h), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW + 58, &h, NULL),
+	    CACHE_NONE);
 	cache_usage(1, &entries, &bytes, &max);
 	assert_int_equal(entries, 0);
 	assert_int_equal(bytes, 0);
 	assert_int_equal(max, 64 * 1024);
 	/* An abandoned fill tells its waiters. */
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_FILL);
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w), CACHE_WAIT);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_FILL);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &w, NULL), CACHE_WAIT);
 	cache_fill_abandon(e);
 	assert_int_equal(cache_entry_state(w), CACHE_DEAD);
 	cache_entry_release(e);
 	cache_entry_release(w);
-	assert_int_equal(cache_lookup(2, &r, 1, NOW, &e), CACHE_OFF);
+	assert_int_equal(cache_lookup(2, &r, 1, NOW, &e, NULL), CACHE_OFF);
 }
 
 static void
@@ -298,12 +501,12 @@ test_vary(void **state)
 	(void)state;
 	assert_int_equal(fill("/v", de, 10, "x-lang"), 0);
 	req_for(&r, "/v", de2);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	cache_entry_release(e);
 	req_for(&r, "/v", en);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_NONE);
 	assert_int_equal(fill("/v", en, 20, "x-lang"), 0);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	assert_int_equal(e->body_len, 20);
 	cache_entry_release(e);
 }
@@ -444,19 +647,19 @@ test_seeded_hash(void **state)
 	(void)state;
 	req_for(&r, "/seed", head);
 	assert_int_equal(fill_req(&r, 1, NULL), 0);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	h1 = e->hash;
 	cache_entry_release(e);
 	/* Only the host's case is ignored. */
 	r.host = "aPP.tEST";
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	assert_true(e->hash == h1);
 	cache_entry_release(e);
 	cache_shutdown();
 	configure(64 * 1024);
 	req_for(&r, "/seed", head);
 	assert_int_equal(fill_req(&r, 1, NULL), 0);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	h2 = e->hash;
 	cache_entry_release(e);
 	assert_true(h1 != h2);
@@ -505,7 +708,7 @@ test_size_bound_and_lru(void **state)
 		if (i == 10) {
 			/* Keep /f0 recent. */
 			req_for(&r, "/f0", head);
-			assert_int_equal(cache_lookup(1, &r, 0, NOW, &e),
+			assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL),
 			    CACHE_HIT);
 			cache_entry_release(e);
 		}
@@ -513,9 +716,9 @@ test_size_bound_and_lru(void **state)
 	cache_usage(1, &entries, &bytes, &max);
 	assert_true(entries > 5 && entries < 30);
 	req_for(&r, "/f1", head);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_NONE);
 	req_for(&r, "/f199", head);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	/* An entry in use outlives its eviction. */
 	assert_int_equal(cache_purge(1, NULL), entries);
 	assert_int_equal(e->body_len, 3000);
@@ -537,7 +740,7 @@ test_purge_and_reload(void **state)
 	assert_int_equal(cache_purge(1, "/img/"), 0);
 	/* A fill under way is abandoned by a purge. */
 	req_for(&r, "/img/d", head);
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &f), CACHE_FILL);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &f, NULL), CACHE_FILL);
 	assert_int_equal(cache_purge(1, "/img"), 0);
 	assert_int_equal(cache_fill_body(f, "x", 1), -1);
 	assert_int_equal(cache_entry_state(f), CACHE_DEAD);
@@ -545,14 +748,14 @@ test_purge_and_reload(void **state)
 	/* Same configuration: kept.  Changed: emptied. */
 	configure(64 * 1024);
 	req_for(&r, "/css/c", head);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_HIT);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_HIT);
 	cache_entry_release(e);
 	route.strip_path = 1;
 	configure(64 * 1024);
-	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e), CACHE_NONE);
+	assert_int_equal(cache_lookup(1, &r, 0, NOW, &e, NULL), CACHE_NONE);
 	/* A route with its cache switched off has none. */
 	configure(0);
-	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e), CACHE_OFF);
+	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_OFF);
 }
 
 int
@@ -564,6 +767,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fill_hit_wait, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_for_revalidation,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_evicted_for_its_fill,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vary_white_space, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vary_bound, setup,

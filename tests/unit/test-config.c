@@ -601,7 +601,10 @@ test_structure_errors(void **state)
 	config_errors_free(&e);
 }
 
-/* compress, compress_types, compress_min_size, cache: values and errors. */
+/*
+ * compress, compress_types, compress_min_size, cache, cache_ignore_cookies:
+ * values and errors.
+ */
 static void
 test_compress_cache_keys(void **state)
 {
@@ -614,22 +617,25 @@ test_compress_cache_keys(void **state)
 	    expect_ok("[route r]\nbackends = 127.0.0.1:80\n"
 	              "[route z]\nbackends = 127.0.0.1:80\npath = /z\n"
 	              "compress = yes\ncompress_types = Text/*, image/svg+xml\n"
-	              "compress_min_size = 1k\ncache = 64m\n");
+	              "compress_min_size = 1k\ncache = 64m\n"
+	              "cache_ignore_cookies = no\n");
 	r = &cf->routes[0];
 	assert_false(r->compress);
 	assert_null(r->compress_types);
 	assert_int_equal(r->compress_min_size, 256);
 	assert_int_equal(r->cache_size, 0);
+	assert_true(r->cache_ignore_cookies);
 	r = &cf->routes[1];
 	assert_true(r->compress);
 	assert_string_equal(r->compress_types, "text/*,image/svg+xml");
 	assert_int_equal(r->compress_min_size, 1024);
 	assert_int_equal(r->cache_size, 64 * 1024 * 1024);
+	assert_false(r->cache_ignore_cookies);
 	config_unref(cf);
 
 	cf = load_text("[route r]\nbackends = 127.0.0.1:80\ncompress = x\n"
 	               "compress_types = html\ncompress_min_size = big\n"
-	               "cache = 1k\n",
+	               "cache = 1k\ncache_ignore_cookies = maybe\n",
 	    &e);
 	assert_true(
 	    has_err(&e, "main.ini", 3, "[route r] compress: bad value \"x\""));
@@ -638,7 +644,9 @@ test_compress_cache_keys(void **state)
 	assert_true(has_err(&e, "main.ini", 5, "compress_min_size: bad value"));
 	assert_true(has_err(&e, "main.ini", 6,
 	    "cache: bad value \"1k\", expected 0 (off) or a size from 64k"));
-	expect_fail(cf, &e, 4);
+	assert_true(has_err(&e, "main.ini", 7,
+	    "cache_ignore_cookies: bad value \"maybe\""));
+	expect_fail(cf, &e, 5);
 	config_errors_free(&e);
 }
 
