@@ -23,6 +23,8 @@ Paths (the query string scripts the behaviour):
   /reset             read the head, reset the connection (SO_LINGER 0)
   /garbage           answer with bytes that are not HTTP, then close
   /nolength?n=N      200 with no Content-Length, not chunked: close-delimited
+  /tecoded?n=N       200 with Transfer-Encoding: x-custom (a coding no proxy
+                     knows) and max-age=60, N pattern bytes, then close
   /continue          on Expect: 100-continue send 100 itself, then read body
   /stall?ms=N        wait N ms before reading the request body (back-pressure)
   /ws                WebSocket handshake, then echo every data frame
@@ -410,6 +412,15 @@ def h_nolength(c, req):
     return False
 
 
+def h_tecoded(c, req):
+    n = int(req.query.get("n", "500"))
+    c.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: x-custom\r\n"
+           b"Cache-Control: max-age=60\r\n\r\n")
+    if req.method != "HEAD":
+        c.send(pattern(n))
+    return False
+
+
 def h_continue(c, req):
     expect = req.header("expect")
     if expect and expect.lower() == "100-continue":
@@ -663,7 +674,7 @@ ROUTES = {
     "/healthz": h_healthz,
     "/echo": h_echo, "/bytes": h_bytes, "/big": h_big, "/slow": h_slow,
     "/drip": h_drip, "/close": h_close, "/reset": h_reset,
-    "/garbage": h_garbage, "/nolength": h_nolength, "/continue": h_continue,
+    "/garbage": h_garbage, "/nolength": h_nolength, "/tecoded": h_tecoded, "/continue": h_continue,
     "/stall": h_stall, "/ws": h_ws, "/hopbyhop": h_hopbyhop,
     "/cond304": h_cond304, "/headbody": h_headbody, "/multi": h_multi,
     "/text": h_text, "/sse": h_sse, "/cacheable": h_cacheable,
