@@ -140,12 +140,15 @@ proxy_tunnel_open(struct exchange *x)
 static void
 proxy_tunnel_close(struct exchange *x)
 {
-	struct worker      *w = x->c->w;
-	struct route_stats *rs = &w->stats->routes[x->route->id];
-	unsigned            id = x->route->id;
+	struct worker      *w;
+	struct route_stats *rs;
+	unsigned            id;
 
 	if (!(x->flags & XF_TUNNEL))
-		return;
+		return; /* also before any route is known */
+	w = x->c->w;
+	id = x->route->id;
+	rs = &w->stats->routes[id];
 	x->flags &= ~XF_TUNNEL;
 	if (x->tnext != NULL)
 		x->tnext->tprev = x->tprev;
