@@ -421,13 +421,14 @@ proxy_cache_store_head(const struct http_response *resp, struct buf *b)
  * whose authority is the request's Host.  Other references are not
  * resolved.
  */
-static void
+void
 proxy_cache_invalidate(struct exchange *x, const struct http_response *resp)
 {
 	static const char *const names[] = { "Location", "Content-Location" };
 	struct cache_req         cr, lr;
-	const char              *v, *p, *end;
+	const char              *v, *p, *end, *a;
 	size_t                   vl, i, n;
+	char                     qpath[4096];
 
 	if (x->route->cache_size == 0 || x->meth == HTTP_M_GET ||
 	    x->meth == HTTP_M_HEAD || x->meth == HTTP_M_OPTIONS ||
@@ -453,13 +454,23 @@ proxy_cache_invalidate(struct exchange *x, const struct http_response *resp)
 		else
 			continue;
 		if (p != NULL) {
-			const char *slash = memchr(p, '/', (size_t)(end - p));
-			size_t      al = (size_t)((slash ? slash : end) - p);
-
-			if (!fd_strncaseeq(p, al, cr.host, cr.host_len))
+			/* The authority ends at the path or the query. */
+			for (a = p; a < end && *a != '/' && *a != '?'; a++)
+				;
+			if (!fd_strncaseeq(p, (size_t)(a - p), cr.host,
+			        cr.host_len))
 				continue; /* another host's: not ours to drop */
-			lr.path = slash != NULL ? slash : "/";
-			lr.path_len = slash != NULL ? (size_t)(end - slash) : 1;
+			if (a < end && *a == '/') {
+				lr.path = a;
+				lr.path_len = (size_t)(end - a);
+			} else if ((size_t)(end - a) + 1 < sizeof(qpath)) {
+				/* "http://host" or "http://host?q": "/" first. */
+				qpath[0] = '/';
+				memcpy(qpath + 1, a, (size_t)(end - a));
+				lr.path = qpath;
+				lr.path_len = (size_t)(end - a) + 1;
+			} else
+				continue;
 		} else {
 			lr.path = v;
 			lr.path_len = (size_t)(end - v);

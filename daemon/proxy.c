@@ -1428,9 +1428,10 @@ proxy_parse_response(struct exchange *x)
 	if (PROXY_LAST(x))
 		x->flags &= ~XF_KEEPALIVE;
 	/* A transfer-coded body is neither stored nor compressed. */
-	if (x->resp_mode == BODY_CLOSE && (resp.flags & HTTP_F_TE_CLOSE))
+	if (x->resp_mode == BODY_CLOSE && (resp.flags & HTTP_F_TE_CLOSE)) {
+		proxy_cache_invalidate(x, &resp);
 		proxy_cache_abort(x);
-	else {
+	} else {
 		switch (proxy_cache_response(x, &resp)) {
 		case 1:
 			/* A 304 revalidated the stored response: it answers. */

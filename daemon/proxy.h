@@ -340,6 +340,8 @@ ssize_t proxy_cache_emit(struct exchange *, char *data, size_t n, int done,
 	((x)->z != NULL || (x)->out_chunked || (x)->centry != NULL)
 /* The exchange is over (abort: still in flight, release what waits). */
 void proxy_cache_abort(struct exchange *);
+/* After an unsafe method's 2xx/3xx: drop the stored responses it touches. */
+void proxy_cache_invalidate(struct exchange *, const struct http_response *);
 void proxy_cache_free(struct exchange *);
 struct route_stats;
 void proxy_cache_account(struct exchange *, struct route_stats *);
