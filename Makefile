@@ -139,7 +139,7 @@ check:
 # 3.6 built by scripts/mbedtls3.sh), then the TLS end-to-end tests.
 check-tls:
 	scripts/mbedtls3.sh >/dev/null
-	$(MAKE) BUILD=build $(if $(WERROR),WERROR=$(WERROR)) build/tests/test-tls
+	$(MAKE) BUILD=build $(if $(WERROR),WERROR=$(WERROR)) build/tests/test-tls build/frontdoor
 	build/tests/test-tls
 	$(MAKE) MBEDTLS=3 BUILD=build-mbedtls3 $(if $(WERROR),WERROR=$(WERROR)) \
 	    build-mbedtls3/tests/test-tls
