@@ -9,6 +9,7 @@
 #include "compress.h"
 #include "config.h"
 #include "log.h"
+#include "proxy-head.h"
 #include "proxy.h"
 #include "stats.h"
 #include "util.h"
@@ -405,10 +406,8 @@ proxy_cache_store_head(const struct http_response *resp, struct buf *b)
 		    http_connection_names(resp->headers, resp->nheaders,
 		        h->name, h->name_len))
 			continue;
-		buf_append(b, h->name, h->name_len);
-		buf_append(b, ": ", 2);
-		buf_append(b, h->value, h->value_len);
-		buf_append(b, "\r\n", 2);
+		proxy_head_field(b, h->name, h->name_len, h->value,
+		    h->value_len);
 	}
 	buf_append(b, "\r\n", 2);
 }
@@ -712,20 +711,16 @@ proxy_cache_refreshed(struct exchange *x, const struct http_response *nm)
 		h = &sr.headers[i];
 		if (notmod_replaces(nm, h))
 			continue;
-		buf_append(&head, h->name, h->name_len);
-		buf_append(&head, ": ", 2);
-		buf_append(&head, h->value, h->value_len);
-		buf_append(&head, "\r\n", 2);
+		proxy_head_field(&head, h->name, h->name_len, h->value,
+		    h->value_len);
 		n++;
 	}
 	for (i = 0; i < nm->nheaders; i++) {
 		h = &nm->headers[i];
 		if (!notmod_updates(nm, h))
 			continue;
-		buf_append(&head, h->name, h->name_len);
-		buf_append(&head, ": ", 2);
-		buf_append(&head, h->value, h->value_len);
-		buf_append(&head, "\r\n", 2);
+		proxy_head_field(&head, h->name, h->name_len, h->value,
+		    h->value_len);
 		n++;
 	}
 	buf_append(&head, "\r\n", 2);
