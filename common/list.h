@@ -7,7 +7,7 @@
 
 /* The struct of type that holds member at ptr. */
 #define container_of(ptr, type, member)                                        \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /*
  * A list is a head node linked in a ring with its entries; an entry that is
@@ -18,7 +18,10 @@ struct list {
 	struct list *next;
 };
 
-#define LIST_HEAD_INIT(name) { &(name), &(name) }
+#define LIST_HEAD_INIT(name)                                                   \
+	{                                                                      \
+		&(name), &(name)                                               \
+	}
 
 static inline void
 list_init(struct list *l)
