@@ -11,7 +11,7 @@
 #include "config.h"
 #include "health.h"
 #include "ctl-int.h"
-#include "json.h"
+#include "json-write.h"
 #include "log.h"
 #include "parse.h"
 #include "stats.h"

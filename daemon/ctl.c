@@ -18,7 +18,7 @@
 #include "config.h"
 #include "health.h"
 #include "ctl-int.h"
-#include "json.h"
+#include "json-write.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "check.h"
+#include "check-local.h"
 #include "cmd.h"
-#include "json.h"
-#include "jsonr.h"
+#include "json-write.h"
+#include "json-read.h"
 #include "print.h"
 #include "util.h"
 

@@ -19,7 +19,7 @@
 #include "ctlproto.h"
 #include "dash.h"
 #include "input.h"
-#include "jsonr.h"
+#include "json-read.h"
 #include "model.h"
 #include "util.h"
 #include "view.h"
