@@ -12,6 +12,7 @@
 #include "ban.h"
 #include "config.h"
 #include "ctl-int.h"
+#include "file.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
@@ -24,6 +25,8 @@
  */
 /* A failed write is tried again after this long (the old file stays). */
 #define STATE_RETRY_MS 5000
+/* Every route and backend switched, and a full ban table, fit. */
+#define STATE_MAX_FILE (64 * 1024 * 1024)
 /* The longest "ban ADDR UNTIL\n" line. */
 #define STATE_BAN_LINE (4 + sizeof(((struct ban_info *)0)->addr) + 1 + 20 + 1)
 
@@ -68,22 +71,24 @@ void
 ctl_state_load(const struct config *cfg)
 {
 	const struct route_conf *r;
-	FILE                    *f;
-	char                     line[1024], *w[5], *p;
-	size_t                   i, lineno = 0;
+	char                    *data, *line, *nl, *w[5], *p;
+	size_t                   len, i, lineno = 0;
 	uint64_t                 until, now = fd_wall_us() / 1000000;
-	int                      n, a;
+	int                      n, a, rv;
 
-	if ((f = fopen(cfg->state_file, "r")) == NULL) {
-		if (errno != ENOENT)
+	if ((rv = file_read(cfg->state_file, STATE_MAX_FILE, &data, &len,
+	         NULL)) != 0) {
+		if (rv != -ENOENT)
 			log_warn("state file %s: %s", cfg->state_file,
-			    strerror(errno));
+			    strerror(-rv));
 		return;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (line = data; line < data + len; line = nl + 1) {
 		lineno++;
-		if ((p = strchr(line, '\n')) != NULL)
-			*p = '\0';
+		if ((nl = memchr(line, '\n', (size_t)(data + len - line))) ==
+		    NULL)
+			nl = data + len;
+		*nl = '\0';
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		n = 0;
@@ -126,7 +131,7 @@ gone:
 			log_warn("%s:%zu: not a switch; ignored",
 			    cfg->state_file, lineno);
 	}
-	fclose(f);
+	free(data);
 }
 
 /*
