@@ -22,7 +22,6 @@
 #include "log.h"
 #include "stats.h"
 #include "util.h"
-#include "version.h"
 
 /* Live events reach subscribers within this many milliseconds. */
 #define CTL_EVENT_MS 100
@@ -181,13 +180,10 @@ ctl_reply_end(struct ctl_client *cl, const char *tag, struct buf *out,
 
 	buf_init(&b, 0);
 	if (err != NULL)
-		buf_printf(&b, "%%error %s %s\n", tag, err);
-	else {
-		buf_printf(&b, "%%begin %s\n", tag);
-		if (out != NULL && out->len > 0)
-			buf_append(&b, out->data, out->len);
-		buf_printf(&b, "%%end %s\n", tag);
-	}
+		ctl_put_error(&b, tag, err);
+	else
+		ctl_put_reply(&b, tag, out != NULL ? out->data : NULL,
+		    out != NULL ? out->len : 0);
 	ctl_send(cl, b.data, b.len);
 	buf_free(&b);
 	ctl_flush(cl);
@@ -282,8 +278,8 @@ static void
 ctl_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
 	struct ctl_client *cl = s->data;
-	char              *nl, *start;
-	size_t             left;
+	char              *start;
+	size_t             left, took, len;
 
 	(void)b;
 	if (nread == 0 || cl->closing)
@@ -298,18 +294,13 @@ ctl_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	cl->inlen += nread;
 	start = cl->in;
 	left = cl->inlen;
-	while (!cl->closing && (nl = memchr(start, '\n', left)) != NULL) {
-		size_t len = nl - start;
-
-		*nl = '\0';
-		if (len > 0 && start[len - 1] == '\r')
-			start[len - 1] = '\0';
+	while (!cl->closing && (took = ctl_line_cut(start, left, &len)) > 0) {
 		if (cl->discard)
 			cl->discard = 0; /* the end of an overlong line */
 		else
 			ctl_line(cl, start);
-		left -= len + 1;
-		start = nl + 1;
+		left -= took;
+		start += took;
 	}
 	if (cl->closing)
 		return;
@@ -376,7 +367,7 @@ ctl_connection_cb(uv_stream_t *server, int status)
 	struct ucred       cred;
 	socklen_t          len = sizeof(cred);
 	uv_os_fd_t         fd;
-	char               hello[64];
+	struct buf         hello;
 
 	if (status != 0)
 		return;
@@ -401,21 +392,20 @@ ctl_connection_cb(uv_stream_t *server, int status)
 		log_warn("control socket: refused a client (uid %d)",
 		    len == sizeof(cred) ? (int)cred.uid : -1);
 		/* Say why, so the client can tell this from a missing daemon. */
-		ctl_send(cl, "%error - permission denied\n", 27);
-		ctl_flush(cl);
+		ctl_reply_end(cl, "-", NULL, "permission denied");
 		ctl_client_close(cl);
 		return;
 	}
 	cl->uid = cred.uid;
 	if (ctl_too_many(cl)) {
-		ctl_send(cl, "%error - too many clients\n", 26);
-		ctl_flush(cl);
+		ctl_reply_end(cl, "-", NULL, "too many clients");
 		ctl_client_close(cl);
 		return;
 	}
-	snprintf(hello, sizeof(hello), "%%frontdoor %d %s\n", CTL_PROTOCOL,
-	    FRONTDOOR_VERSION);
-	ctl_send(cl, hello, strlen(hello));
+	buf_init(&hello, 0);
+	ctl_put_greeting(&hello);
+	ctl_send(cl, hello.data, hello.len);
+	buf_free(&hello);
 	ctl_flush(cl);
 	uv_read_start((uv_stream_t *)&cl->pipe, ctl_alloc_cb, ctl_read_cb);
 }
@@ -433,9 +423,8 @@ ctl_broadcast(const char *json, size_t len)
 			cl->dropped++;
 			continue;
 		}
-		ctl_send(cl, "%event ", 7);
-		ctl_send(cl, json, len);
-		ctl_send(cl, "\n", 1);
+		/* Within CTL_OUT_MAX: CTL_EVENTS_MAX is below it. */
+		ctl_put_event(&cl->out, json, len);
 	}
 }
 
@@ -503,9 +492,9 @@ ctl_events_cb(uv_timer_t *t)
 		cl->dropped += dropped - ctl.dropped_seen;
 		if (cl->dropped > 0 && cl->out.len < CTL_EVENTS_MAX) {
 			snprintf(line, sizeof(line),
-			    "%%event {\"type\":\"dropped\",\"count\":%llu}\n",
+			    "{\"type\":\"dropped\",\"count\":%llu}",
 			    (unsigned long long)cl->dropped);
-			ctl_send(cl, line, strlen(line));
+			ctl_put_event(&cl->out, line, strlen(line));
 			cl->dropped = 0;
 		}
 		ctl_flush(cl);

@@ -51,7 +51,8 @@ $(BUILD)/fuzz/fuzz-tls-hello: fuzz/fuzz-tls-hello.c daemon/tls.c daemon/tls.h \
 
 # The control protocol: request lines (daemon) and JSON replies (client).
 FUZZ_TARGETS  += fuzz-ctl
-$(BUILD)/fuzz/fuzz-ctl: common/ctlproto.c common/json-read.c common/util.c
+$(BUILD)/fuzz/fuzz-ctl: common/ctlproto.c common/buf.c common/json-read.c \
+    common/util.c
 
 # Prerequisites expand as read: these rules follow the last target above.
 fuzz: $(FUZZ_BIN)
