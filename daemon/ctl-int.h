@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "ctlcmd.h"
 #include "ctlproto.h"
 
 #define CTL_MAX_CLIENTS 64
@@ -47,25 +48,20 @@ ctl_uid_admin(uid_t uid)
 	return (uid == 0 || uid == geteuid());
 }
 
-/* One command of the table (HAProxy's cli_kw, tmux's cmd_entry). */
-struct ctl_cmd {
-	const char *name;  /* one or two words: "route enable" */
-	const char *usage; /* "route enable NAME" */
-	const char *help;
-	int         min_args;
-	int         max_args;
-	int         admin; /* changes something: refused when read-only */
-	/*
-	 * Write the reply's JSON lines to out and return 0, or return -1 with
-	 * a message in err.  A handler that finishes later returns 1 and calls
-	 * ctl_reply_end() itself.
-	 */
-	int (*fn)(struct ctl_client *, const char *tag, char **args, int nargs,
-	    struct buf *out, char *err, size_t errlen);
-};
+/*
+ * The daemon's side of a command of ctlcmd_table (HAProxy's cli_kw, tmux's
+ * cmd_entry): write the reply's JSON lines to out and return 0, or return
+ * -1 with a message in err.  A handler that finishes later returns 1 and
+ * calls ctl_reply_end() itself.  Its arguments were counted against the
+ * table, and an admin command is never run for a read-only session.
+ */
+typedef int (*ctl_cmd_fn)(struct ctl_client *, const char *tag, char **args,
+    int nargs, struct buf *out, char *err, size_t errlen);
 
 extern const struct ctl_ops *ctl_ops;
-extern const struct ctl_cmd  ctl_cmds[];
+
+/* ctl-cmd.c: the handler of each command the daemon serves, else NULL. */
+extern const ctl_cmd_fn ctl_cmd_fns[CTLCMD_COUNT];
 
 /* ctl.c */
 void ctl_send(struct ctl_client *, const char *, size_t);

@@ -189,43 +189,15 @@ ctl_reply_end(struct ctl_client *cl, const char *tag, struct buf *out,
 	ctl_flush(cl);
 }
 
-static const struct ctl_cmd *
-ctl_find(char **words, int nwords, int *used)
-{
-	const struct ctl_cmd *c, *best = NULL;
-	size_t                n1;
-	int                   bestw = 0;
-
-	for (c = ctl_cmds; c->name != NULL; c++) {
-		const char *sp = strchr(c->name, ' ');
-
-		if (sp == NULL) {
-			if (strcmp(c->name, words[0]) == 0 && bestw < 1) {
-				best = c;
-				bestw = 1;
-			}
-			continue;
-		}
-		n1 = sp - c->name;
-		if (nwords >= 2 && strlen(words[0]) == n1 &&
-		    strncmp(c->name, words[0], n1) == 0 &&
-		    strcmp(sp + 1, words[1]) == 0) {
-			best = c;
-			bestw = 2;
-		}
-	}
-	*used = bestw;
-	return (best);
-}
-
 static void
 ctl_line(struct ctl_client *cl, char *line)
 {
-	const struct ctl_cmd *cmd;
-	char                 *words[CTL_MAX_WORDS + 1], err[512];
-	const char           *tag;
-	struct buf            out;
-	int                   n, used, r;
+	const struct ctlcmd *cmd;
+	ctl_cmd_fn           fn;
+	char                *words[CTL_MAX_WORDS + 1], err[512];
+	const char          *tag;
+	struct buf           out;
+	int                  n, used, r;
 
 	n = ctl_split(line, words, CTL_MAX_WORDS + 1);
 	if (n == 0)
@@ -239,7 +211,8 @@ ctl_line(struct ctl_client *cl, char *line)
 		ctl_reply_end(cl, tag, NULL, "no command (try \"help\")");
 		return;
 	}
-	if ((cmd = ctl_find(words + 1, n - 1, &used)) == NULL) {
+	cmd = ctlcmd_find(words + 1, n - 1, CTLCMD_CLIENT, &used);
+	if (cmd == NULL || (fn = ctl_cmd_fns[ctlcmd_id(cmd)]) == NULL) {
 		snprintf(err, sizeof(err), "unknown command: %s (try \"help\")",
 		    words[1]);
 		ctl_reply_end(cl, tag, NULL, err);
@@ -251,13 +224,13 @@ ctl_line(struct ctl_client *cl, char *line)
 		ctl_reply_end(cl, tag, NULL, err);
 		return;
 	}
-	if (cmd->admin && cl->readonly) {
+	if ((cmd->flags & CTLCMD_ADMIN) && cl->readonly) {
 		ctl_reply_end(cl, tag, NULL, "read-only session");
 		return;
 	}
 	buf_init(&out, CTL_OUT_MAX);
 	err[0] = '\0';
-	r = cmd->fn(cl, tag, words + 1 + used, n, &out, err, sizeof(err));
+	r = fn(cl, tag, words + 1 + used, n, &out, err, sizeof(err));
 	if (r == 0)
 		ctl_reply_end(cl, tag, &out, NULL);
 	else if (r < 0)
