@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "ctlcmd.h"
 #include "ctlproto.h"
+#include "wbuf.h"
 
 #define CTL_MAX_CLIENTS 64
 /* A client whose unsent output passes this is too slow: it is dropped. */
@@ -27,10 +28,7 @@ struct ctl_client {
 	char               in[CTL_LINE_MAX + 1];
 	size_t             inlen;
 	int                discard; /* the rest of an overlong line */
-	struct buf         out;     /* waiting to be written */
-	struct buf         wbuf;    /* being written */
-	uv_write_t         wreq;
-	int                writing;
+	struct wbuf        out;
 	int                closing;
 	int                closed; /* its handle is closed */
 	int                eof;    /* the client sent all it will */

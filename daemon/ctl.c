@@ -16,9 +16,10 @@
 
 #include "ban.h"
 #include "config.h"
-#include "health.h"
 #include "ctl-int.h"
+#include "health.h"
 #include "json-write.h"
+#include "list.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
@@ -61,8 +62,7 @@ static void ctl_close_when_idle(struct ctl_client *);
 static void
 ctl_client_free(struct ctl_client *cl)
 {
-	buf_free(&cl->out);
-	buf_free(&cl->wbuf);
+	wbuf_free(&cl->out);
 	free(cl);
 }
 
@@ -118,17 +118,15 @@ ctl_client_release(struct ctl_client *cl)
 static void
 ctl_close_when_idle(struct ctl_client *cl)
 {
-	if (cl->eof && cl->refs == 0 && !cl->writing && cl->out.len == 0)
+	if (cl->eof && cl->refs == 0 && wbuf_idle(&cl->out))
 		ctl_client_close(cl);
 }
 
 static void
-ctl_write_cb(uv_write_t *req, int status)
+ctl_written(struct wbuf *w, int status)
 {
-	struct ctl_client *cl = req->data;
+	struct ctl_client *cl = container_of(w, struct ctl_client, out);
 
-	cl->writing = 0;
-	buf_reset(&cl->wbuf);
 	if (status < 0 || cl->closing) {
 		ctl_client_close(cl);
 		return;
@@ -140,21 +138,8 @@ ctl_write_cb(uv_write_t *req, int status)
 static void
 ctl_flush(struct ctl_client *cl)
 {
-	struct buf t;
-	uv_buf_t   b;
-
-	if (cl->writing || cl->closing || cl->out.len == 0)
-		return;
-	t = cl->wbuf;
-	cl->wbuf = cl->out;
-	cl->out = t;
-	b = uv_buf_init(cl->wbuf.data, cl->wbuf.len);
-	if (uv_write(&cl->wreq, (uv_stream_t *)&cl->pipe, &b, 1,
-	        ctl_write_cb) != 0) {
+	if (!cl->closing && wbuf_flush(&cl->out) != 0)
 		ctl_client_close(cl);
-		return;
-	}
-	cl->writing = 1;
 }
 
 /* Queue bytes for a client; one that cannot keep up is disconnected. */
@@ -163,13 +148,13 @@ ctl_send(struct ctl_client *cl, const char *s, size_t len)
 {
 	if (cl->closing)
 		return;
-	if (cl->out.len + len > CTL_OUT_MAX) {
+	if (cl->out.pending.len + len > CTL_OUT_MAX) {
 		log_info("control client (uid %u) too slow: disconnected",
 		    (unsigned)cl->uid);
 		ctl_client_close(cl);
 		return;
 	}
-	buf_append(&cl->out, s, len);
+	buf_append(&cl->out.pending, s, len);
 }
 
 void
@@ -345,10 +330,8 @@ ctl_connection_cb(uv_stream_t *server, int status)
 	if (status != 0)
 		return;
 	cl = xcalloc(1, sizeof(*cl));
-	buf_init(&cl->out, 0);
-	buf_init(&cl->wbuf, 0);
+	wbuf_init(&cl->out, (uv_stream_t *)&cl->pipe, 0, ctl_written);
 	cl->pipe.data = cl;
-	cl->wreq.data = cl;
 	uv_pipe_init(ctl.loop, &cl->pipe, 0);
 	cl->next = ctl.clients;
 	if (cl->next != NULL)
@@ -392,12 +375,12 @@ ctl_broadcast(const char *json, size_t len)
 		next = cl->next;
 		if (!cl->subscribed || cl->closing)
 			continue;
-		if (cl->out.len + len + 8 > CTL_EVENTS_MAX) {
+		if (cl->out.pending.len + len + 8 > CTL_EVENTS_MAX) {
 			cl->dropped++;
 			continue;
 		}
 		/* Within CTL_OUT_MAX: CTL_EVENTS_MAX is below it. */
-		ctl_put_event(&cl->out, json, len);
+		ctl_put_event(&cl->out.pending, json, len);
 	}
 }
 
@@ -463,11 +446,11 @@ ctl_events_cb(uv_timer_t *t)
 		if (!cl->subscribed || cl->closing)
 			continue;
 		cl->dropped += dropped - ctl.dropped_seen;
-		if (cl->dropped > 0 && cl->out.len < CTL_EVENTS_MAX) {
+		if (cl->dropped > 0 && cl->out.pending.len < CTL_EVENTS_MAX) {
 			snprintf(line, sizeof(line),
 			    "{\"type\":\"dropped\",\"count\":%llu}",
 			    (unsigned long long)cl->dropped);
-			ctl_put_event(&cl->out, line, strlen(line));
+			ctl_put_event(&cl->out.pending, line, strlen(line));
 			cl->dropped = 0;
 		}
 		ctl_flush(cl);
