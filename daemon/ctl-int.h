@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "ctlcmd.h"
 #include "ctlproto.h"
+#include "list.h"
 #include "wbuf.h"
 
 #define CTL_MAX_CLIENTS 64
@@ -22,21 +23,20 @@
 #define CTL_EVENTS_MAX (256 * 1024)
 
 struct ctl_client {
-	uv_pipe_t          pipe;
-	struct ctl_client *prev;
-	struct ctl_client *next;
-	char               in[CTL_LINE_MAX + 1];
-	size_t             inlen;
-	int                discard; /* the rest of an overlong line */
-	struct wbuf        out;
-	int                closing;
-	int                closed; /* its handle is closed */
-	int                eof;    /* the client sent all it will */
-	int                refs;   /* work in flight for it */
-	int                readonly;
-	int                subscribed;
-	uint64_t           dropped; /* events it missed */
-	uid_t              uid;
+	uv_pipe_t   pipe;
+	struct list link; /* in the list of every client */
+	char        in[CTL_LINE_MAX + 1];
+	size_t      inlen;
+	int         discard; /* the rest of an overlong line */
+	struct wbuf out;
+	int         closing;
+	int         closed; /* its handle is closed */
+	int         eof;    /* the client sent all it will */
+	int         refs;   /* work in flight for it */
+	int         readonly;
+	int         subscribed;
+	uint64_t    dropped; /* events it missed */
+	uid_t       uid;
 };
 
 /* Root and the daemon's own user: they can read whatever the daemon reads. */

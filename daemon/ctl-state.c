@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctl-int.h"
 #include "file.h"
+#include "list.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
@@ -37,9 +38,9 @@ static const char *backend_words[] = { NULL, "enabled", "disabled",
 	"draining" };
 
 struct state_waiter {
-	ctl_state_done       done;
-	void                *arg;
-	struct state_waiter *next;
+	ctl_state_done done;
+	void          *arg;
+	struct list    link; /* in running or waiting */
 };
 
 static struct {
@@ -50,10 +51,13 @@ static struct {
 	int                  error;
 	int                  failed;   /* the last write: try again */
 	uint64_t             retry_ms; /* when (monotonic) */
-	struct state_waiter *running;  /* told when the save in flight ends */
-	struct state_waiter *waiting;  /* need a save after it */
+	struct list          running;  /* told when the save in flight ends */
+	struct list          waiting;  /* need a save after it */
 	const struct config *again;
-} state;
+} state = {
+	.running = LIST_HEAD_INIT(state.running),
+	.waiting = LIST_HEAD_INIT(state.waiting),
+};
 
 static int
 state_word(const char **words, int n, const char *w)
@@ -239,10 +243,23 @@ fail:
 
 static void state_start(const struct config *);
 
+/* Every waiter of from to the end of to, in order. */
+static void
+state_move(struct list *to, struct list *from)
+{
+	struct state_waiter *wt;
+
+	while ((wt = list_first(from, struct state_waiter, link)) != NULL) {
+		list_remove(&wt->link);
+		list_insert_tail(to, &wt->link);
+	}
+}
+
 static void
 state_written(uv_work_t *req, int status)
 {
-	struct state_waiter *wt, *next;
+	struct state_waiter *wt;
+	struct list          told = LIST_HEAD_INIT(told), *l, *ln;
 	int                  error = status != 0 ? status : state.error;
 
 	(void)req;
@@ -255,14 +272,17 @@ state_written(uv_work_t *req, int status)
 		    state.path, strerror(-error), STATE_RETRY_MS / 1000);
 		state.retry_ms = uv_now(uv_default_loop()) + STATE_RETRY_MS;
 	}
-	for (wt = state.running; wt != NULL; wt = next) {
-		next = wt->next;
+	/* A waiter's done may start the next save: that one has its own. */
+	state_move(&told, &state.running);
+	list_for_each_safe (l, ln, &told) {
+		wt = container_of(l, struct state_waiter, link);
+		list_remove(&wt->link);
 		if (wt->done != NULL)
 			wt->done(wt->arg, error);
 		free(wt);
 	}
-	state.running = NULL;
-	if (state.waiting != NULL || state.again != NULL) {
+	if (!state.busy &&
+	    (!list_empty(&state.waiting) || state.again != NULL)) {
 		const struct config *cfg = state.again;
 
 		state.again = NULL;
@@ -276,8 +296,8 @@ static void
 state_start(const struct config *cfg)
 {
 	state.busy = 1;
-	state.running = state.waiting;
-	state.waiting = NULL;
+	/* Those waiting now are told when this save ends. */
+	state_move(&state.running, &state.waiting);
 	free(state.path);
 	state.path = xstrdup(cfg->state_file);
 	buf_free(&state.text);
@@ -289,14 +309,12 @@ state_start(const struct config *cfg)
 void
 ctl_state_save(const struct config *cfg, ctl_state_done done, void *arg)
 {
-	struct state_waiter *wt = xcalloc(1, sizeof(*wt)), **pp;
+	struct state_waiter *wt = xcalloc(1, sizeof(*wt));
 
 	wt->done = done;
 	wt->arg = arg;
 	/* In order: a save already under way does not see this change. */
-	for (pp = &state.waiting; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = wt;
+	list_insert_tail(&state.waiting, &wt->link);
 	if (!state.busy)
 		state_start(cfg);
 }

@@ -37,23 +37,23 @@
 const struct ctl_ops *ctl_ops;
 
 static struct {
-	uv_loop_t         *loop;
-	uv_pipe_t          listener;
-	int                listening;
-	uv_timer_t         events;
-	int                events_on;
-	struct ctl_client *clients;
-	unsigned           nclients;
-	unsigned           nsubscribers;
-	gid_t              group;
-	int                has_group;
-	char              *path;
-	dev_t              dev; /* of the socket file we bound */
-	ino_t              ino;
-	uint64_t           dropped_seen;
-	uint64_t           bans_saved;    /* ban_changes() at the last save */
-	uint64_t           bans_saved_ms; /* and when (fd_now_ms) */
-} ctl;
+	uv_loop_t  *loop;
+	uv_pipe_t   listener;
+	int         listening;
+	uv_timer_t  events;
+	int         events_on;
+	struct list clients; /* of struct ctl_client */
+	unsigned    nclients;
+	unsigned    nsubscribers;
+	gid_t       group;
+	int         has_group;
+	char       *path;
+	dev_t       dev; /* of the socket file we bound */
+	ino_t       ino;
+	uint64_t    dropped_seen;
+	uint64_t    bans_saved;    /* ban_changes() at the last save */
+	uint64_t    bans_saved_ms; /* and when (fd_now_ms) */
+} ctl = { .clients = LIST_HEAD_INIT(ctl.clients) };
 
 static void ctl_client_close(struct ctl_client *);
 static void ctl_flush(struct ctl_client *);
@@ -71,12 +71,7 @@ ctl_client_closed(uv_handle_t *h)
 {
 	struct ctl_client *cl = h->data;
 
-	if (cl->prev != NULL)
-		cl->prev->next = cl->next;
-	else
-		ctl.clients = cl->next;
-	if (cl->next != NULL)
-		cl->next->prev = cl->prev;
+	list_remove(&cl->link);
 	ctl.nclients--;
 	cl->closed = 1;
 	/* Work in flight for it (a reload) frees it when done. */
@@ -303,10 +298,12 @@ static int
 ctl_too_many(const struct ctl_client *cl)
 {
 	const struct ctl_client *o;
+	struct list             *l, *ln;
 	unsigned                 all = 0, mine = 0;
 
 	/* Clients refused a moment ago and still closing take no slot. */
-	for (o = ctl.clients; o != NULL; o = o->next) {
+	list_for_each_safe (l, ln, &ctl.clients) {
+		o = container_of(l, struct ctl_client, link);
 		if (o == cl || o->closing)
 			continue;
 		all++;
@@ -333,10 +330,7 @@ ctl_connection_cb(uv_stream_t *server, int status)
 	wbuf_init(&cl->out, (uv_stream_t *)&cl->pipe, 0, ctl_written);
 	cl->pipe.data = cl;
 	uv_pipe_init(ctl.loop, &cl->pipe, 0);
-	cl->next = ctl.clients;
-	if (cl->next != NULL)
-		cl->next->prev = cl;
-	ctl.clients = cl;
+	list_insert_head(&ctl.clients, &cl->link);
 	ctl.nclients++;
 	if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0) {
 		ctl_client_close(cl);
@@ -369,10 +363,11 @@ ctl_connection_cb(uv_stream_t *server, int status)
 void
 ctl_broadcast(const char *json, size_t len)
 {
-	struct ctl_client *cl, *next;
+	struct ctl_client *cl;
+	struct list       *l, *ln;
 
-	for (cl = ctl.clients; cl != NULL; cl = next) {
-		next = cl->next;
+	list_for_each_safe (l, ln, &ctl.clients) {
+		cl = container_of(l, struct ctl_client, link);
 		if (!cl->subscribed || cl->closing)
 			continue;
 		if (cl->out.pending.len + len + 8 > CTL_EVENTS_MAX) {
@@ -420,7 +415,8 @@ static void
 ctl_events_cb(uv_timer_t *t)
 {
 	struct stats_event ev;
-	struct ctl_client *cl, *next;
+	struct ctl_client *cl;
+	struct list       *l, *ln;
 	struct buf         b;
 	unsigned           w, n;
 	uint64_t           dropped;
@@ -441,8 +437,8 @@ ctl_events_cb(uv_timer_t *t)
 	buf_free(&b);
 	/* Events the workers could not queue were missed by everyone. */
 	dropped = stats_events_dropped();
-	for (cl = ctl.clients; cl != NULL; cl = next) {
-		next = cl->next;
+	list_for_each_safe (l, ln, &ctl.clients) {
+		cl = container_of(l, struct ctl_client, link);
 		if (!cl->subscribed || cl->closing)
 			continue;
 		cl->dropped += dropped - ctl.dropped_seen;
@@ -674,13 +670,14 @@ ctl_tick(void)
 void
 ctl_stop(void)
 {
-	struct ctl_client *cl, *next;
+	struct ctl_client *cl;
+	struct list       *l, *ln;
 
 	ctl_tick();
 	ctl_save_bans(1);
 
-	for (cl = ctl.clients; cl != NULL; cl = next) {
-		next = cl->next;
+	list_for_each_safe (l, ln, &ctl.clients) {
+		cl = container_of(l, struct ctl_client, link);
 		ctl_client_close(cl);
 	}
 	if (ctl.listening) {
