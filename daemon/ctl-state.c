@@ -44,16 +44,15 @@ struct state_waiter {
 };
 
 static struct {
-	uv_work_t            work;
-	int                  busy;
-	char                *path; /* of the save in flight */
-	struct buf           text;
-	int                  error;
-	int                  failed;   /* the last write: try again */
-	uint64_t             retry_ms; /* when (monotonic) */
-	struct list          running;  /* told when the save in flight ends */
-	struct list          waiting;  /* need a save after it */
-	const struct config *again;
+	uv_work_t   work;
+	int         busy;
+	char       *path; /* of the save in flight */
+	struct buf  text;
+	int         error;
+	int         failed;   /* the last write: try again */
+	uint64_t    retry_ms; /* when (monotonic) */
+	struct list running;  /* told when the save in flight ends */
+	struct list waiting;  /* need a save after it */
 } state = {
 	.running = LIST_HEAD_INIT(state.running),
 	.waiting = LIST_HEAD_INIT(state.waiting),
@@ -281,15 +280,8 @@ state_written(uv_work_t *req, int status)
 			wt->done(wt->arg, error);
 		free(wt);
 	}
-	if (!state.busy &&
-	    (!list_empty(&state.waiting) || state.again != NULL)) {
-		const struct config *cfg = state.again;
-
-		state.again = NULL;
-		if (cfg == NULL)
-			cfg = ctl_ops->config();
-		state_start(cfg);
-	}
+	if (!state.busy && !list_empty(&state.waiting))
+		state_start(ctl_ops->config());
 }
 
 static void
