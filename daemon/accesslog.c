@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "config.h"
-#include "json.h"
+#include "json-write.h"
 #include "log.h"
 #include "proxy.h"
 #include "tls.h"

@@ -2,11 +2,9 @@
 /* Basic auth: htpasswd files, Basic credentials, password checks, a cache. */
 
 #include <sys/random.h>
-#include <sys/stat.h>
 
 #include <crypt.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "file.h"
 #include "tls.h"
 #include "util.h"
 
@@ -424,39 +423,6 @@ static void __attribute__((format(printf, 6, 7))) auth_report(auth_report_fn fn,
 		fn(arg, warn, file, line, msg);
 }
 
-static int
-auth_read(const char *path, char **data, size_t *len)
-{
-	struct stat sb;
-	size_t      off = 0;
-	ssize_t     n;
-	int         fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if (sb.st_size > AUTH_MAX_FILE) {
-		close(fd);
-		return -EFBIG;
-	}
-	*data = xmalloc((size_t)sb.st_size + 1);
-	while (off < (size_t)sb.st_size) {
-		n = read(fd, *data + off, (size_t)sb.st_size - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	(*data)[off] = '\0';
-	*len = off;
-	return 0;
-}
-
 /* What kind of hash s is, or -1 with why filled. */
 static int
 auth_kind_of(const char *s, const char **why)
@@ -526,11 +492,11 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 	size_t            len = 0, i, cap = 0;
 	int               line = 0, errors = 0, kind, rv;
 
-	if ((rv = auth_read(path, &data, &len)) != 0) {
+	if ((rv = file_read(path, AUTH_MAX_FILE, &data, &len, NULL)) != 0) {
 		auth_report(fn, arg, 0, path, 0, "%s",
 		    rv == -EFBIG ?
 		        "file too large, expected at most 16 MiB" :
-		        rv == -EINVAL ?
+		        rv == -EINVAL || rv == -EISDIR ?
 		        "not a regular file, expected an htpasswd file" :
 		        strerror(-rv));
 		return NULL;

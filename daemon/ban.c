@@ -13,7 +13,7 @@
 #include "ban.h"
 #include "buf.h"
 #include "client-key.h"
-#include "json.h"
+#include "json-write.h"
 #include "util.h"
 
 #define BAN_BUCKETS 65536 /* a power of two: chains of 4 when full */

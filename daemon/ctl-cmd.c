@@ -11,7 +11,7 @@
 #include "config.h"
 #include "health.h"
 #include "ctl-int.h"
-#include "json.h"
+#include "json-write.h"
 #include "log.h"
 #include "parse.h"
 #include "stats.h"
@@ -116,16 +116,22 @@ static int
 cmd_help(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
-	const struct ctl_cmd *c;
+	const struct ctlcmd *c;
+	size_t               i;
 
 	(void)cl, (void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
-	for (c = ctl_cmds; c->name != NULL; c++) {
-		buf_puts(out, "{\"command\":");
-		json_cstr(out, c->name);
-		buf_puts(out, ",\"usage\":");
+	for (i = 0; i < CTLCMD_COUNT; i++) {
+		c = &ctlcmd_table[i];
+		if (c->flags & CTLCMD_CLIENT)
+			continue;
+		buf_puts(out, "{\"command\":\"");
+		buf_puts(out, c->name);
+		if (c->sub != NULL)
+			buf_printf(out, " %s", c->sub);
+		buf_puts(out, "\",\"usage\":");
 		json_cstr(out, c->usage);
-		buf_printf(out,
-		    ",\"admin\":%s,\"help\":", c->admin ? "true" : "false");
+		buf_printf(out, ",\"admin\":%s,\"help\":",
+		    c->flags & CTLCMD_ADMIN ? "true" : "false");
 		json_cstr(out, c->help);
 		buf_puts(out, "}\n");
 	}
@@ -702,7 +708,7 @@ cmd_readonly(struct ctl_client *cl, const char *tag, char **args, int nargs,
 }
 
 /*
- * One line per ban in force, the soonest to end first: a page of at most
+ * One line per ban in force, the last to end first: a page of at most
  * CTL_BANS_PAGE from OFFSET, so that a reply fits the client's output
  * bound (CTL_OUT_MAX) with room for events; a client asks for pages until
  * one comes short.
@@ -857,59 +863,26 @@ cmd_cache_purge(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	return (0);
 }
 
-const struct ctl_cmd ctl_cmds[] = {
-	{ "help", "help", "list the commands", 0, 0, 0, cmd_help },
-	{ "status", "status",
-	    "version, uptime, configuration, listeners and totals", 0, 0, 0,
-	    cmd_status },
-	{ "routes", "routes", "every route with its state and statistics", 0, 0,
-	    0, cmd_routes },
-	{ "backends", "backends [ROUTE]",
-	    "every backend (of ROUTE) with its state and statistics", 0, 1, 0,
-	    cmd_backends },
-	{ "route enable", "route enable NAME", "serve a route again", 1, 1, 1,
-	    cmd_route_enable },
-	{ "route disable", "route disable NAME",
-	    "answer 503 for a route and close its open tunnels", 1, 1, 1,
-	    cmd_route_disable },
-	{ "route drain", "route drain NAME",
-	    "answer 503 for a route; its open tunnels finish", 1, 1, 1,
-	    cmd_route_drain },
-	{ "maintenance on", "maintenance on NAME",
-	    "answer a route with the maintenance page", 1, 1, 1, cmd_maint_on },
-	{ "maintenance off", "maintenance off NAME",
-	    "end a route's maintenance", 1, 1, 1, cmd_maint_off },
-	{ "backend enable", "backend enable ROUTE ADDR",
-	    "send requests to a backend again", 2, 2, 1, cmd_backend_enable },
-	{ "backend disable", "backend disable ROUTE ADDR",
-	    "send a backend no new requests", 2, 2, 1, cmd_backend_disable },
-	{ "backend drain", "backend drain ROUTE ADDR",
-	    "no new requests; those in flight finish", 2, 2, 1,
-	    cmd_backend_drain },
-	{ "reload", "reload", "read the configuration again (as SIGHUP)", 0, 0,
-	    1, cmd_reload },
-	{ "check", "check [FILE]",
-	    "check the configuration (FILE: root and the daemon's user only) "
-	    "without applying it",
-	    0, 1, 0, cmd_check },
-	{ "subscribe", "subscribe", "receive live events", 0, 0, 0,
-	    cmd_subscribe },
-	{ "unsubscribe", "unsubscribe", "stop live events", 0, 0, 0,
-	    cmd_unsubscribe },
-	{ "readonly", "readonly", "make this session read-only", 0, 0, 0,
-	    cmd_readonly },
-	{ "bans", "bans [OFFSET [COUNT]]",
-	    "list bans with the time left, soonest to end first (pages of "
-	    "4096)",
-	    0, 2, 0, cmd_bans },
-	{ "ban", "ban ADDR [DURATION]",
-	    "ban a client (an IPv6 address: its /64) on every route "
-	    "(default: ban_time)",
-	    1, 2, 1, cmd_ban },
-	{ "unban", "unban ADDR", "lift a ban (ADDR: an address or its /64)", 1,
-	    1, 1, cmd_unban },
-	{ "cache purge", "cache purge ROUTE [PREFIX]",
-	    "drop cached responses of a route (under a path prefix)", 1, 2, 1,
-	    cmd_cache_purge },
-	{ NULL, NULL, NULL, 0, 0, 0, NULL },
+const ctl_cmd_fn ctl_cmd_fns[CTLCMD_COUNT] = {
+	[CTLCMD_STATUS] = cmd_status,
+	[CTLCMD_ROUTES] = cmd_routes,
+	[CTLCMD_BACKENDS] = cmd_backends,
+	[CTLCMD_ROUTE_ENABLE] = cmd_route_enable,
+	[CTLCMD_ROUTE_DISABLE] = cmd_route_disable,
+	[CTLCMD_ROUTE_DRAIN] = cmd_route_drain,
+	[CTLCMD_MAINTENANCE_ON] = cmd_maint_on,
+	[CTLCMD_MAINTENANCE_OFF] = cmd_maint_off,
+	[CTLCMD_BACKEND_ENABLE] = cmd_backend_enable,
+	[CTLCMD_BACKEND_DISABLE] = cmd_backend_disable,
+	[CTLCMD_BACKEND_DRAIN] = cmd_backend_drain,
+	[CTLCMD_BANS] = cmd_bans,
+	[CTLCMD_BAN] = cmd_ban,
+	[CTLCMD_UNBAN] = cmd_unban,
+	[CTLCMD_CACHE_PURGE] = cmd_cache_purge,
+	[CTLCMD_RELOAD] = cmd_reload,
+	[CTLCMD_CHECK] = cmd_check,
+	[CTLCMD_SUBSCRIBE] = cmd_subscribe,
+	[CTLCMD_UNSUBSCRIBE] = cmd_unsubscribe,
+	[CTLCMD_READONLY] = cmd_readonly,
+	[CTLCMD_HELP] = cmd_help,
 };

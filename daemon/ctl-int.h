@@ -11,7 +11,10 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "ctlcmd.h"
 #include "ctlproto.h"
+#include "list.h"
+#include "wbuf.h"
 
 #define CTL_MAX_CLIENTS 64
 /* A client whose unsent output passes this is too slow: it is dropped. */
@@ -20,24 +23,20 @@
 #define CTL_EVENTS_MAX (256 * 1024)
 
 struct ctl_client {
-	uv_pipe_t          pipe;
-	struct ctl_client *prev;
-	struct ctl_client *next;
-	char               in[CTL_LINE_MAX + 1];
-	size_t             inlen;
-	int                discard; /* the rest of an overlong line */
-	struct buf         out;     /* waiting to be written */
-	struct buf         wbuf;    /* being written */
-	uv_write_t         wreq;
-	int                writing;
-	int                closing;
-	int                closed; /* its handle is closed */
-	int                eof;    /* the client sent all it will */
-	int                refs;   /* work in flight for it */
-	int                readonly;
-	int                subscribed;
-	uint64_t           dropped; /* events it missed */
-	uid_t              uid;
+	uv_pipe_t   pipe;
+	struct list link; /* in the list of every client */
+	char        in[CTL_LINE_MAX + 1];
+	size_t      inlen;
+	int         discard; /* the rest of an overlong line */
+	struct wbuf out;
+	int         closing;
+	int         closed; /* its handle is closed */
+	int         eof;    /* the client sent all it will */
+	int         refs;   /* work in flight for it */
+	int         readonly;
+	int         subscribed;
+	uint64_t    dropped; /* events it missed */
+	uid_t       uid;
 };
 
 /* Root and the daemon's own user: they can read whatever the daemon reads. */
@@ -47,25 +46,20 @@ ctl_uid_admin(uid_t uid)
 	return (uid == 0 || uid == geteuid());
 }
 
-/* One command of the table (HAProxy's cli_kw, tmux's cmd_entry). */
-struct ctl_cmd {
-	const char *name;  /* one or two words: "route enable" */
-	const char *usage; /* "route enable NAME" */
-	const char *help;
-	int         min_args;
-	int         max_args;
-	int         admin; /* changes something: refused when read-only */
-	/*
-	 * Write the reply's JSON lines to out and return 0, or return -1 with
-	 * a message in err.  A handler that finishes later returns 1 and calls
-	 * ctl_reply_end() itself.
-	 */
-	int (*fn)(struct ctl_client *, const char *tag, char **args, int nargs,
-	    struct buf *out, char *err, size_t errlen);
-};
+/*
+ * The daemon's side of a command of ctlcmd_table (HAProxy's cli_kw, tmux's
+ * cmd_entry): write the reply's JSON lines to out and return 0, or return
+ * -1 with a message in err.  A handler that finishes later returns 1 and
+ * calls ctl_reply_end() itself.  Its arguments were counted against the
+ * table, and an admin command is never run for a read-only session.
+ */
+typedef int (*ctl_cmd_fn)(struct ctl_client *, const char *tag, char **args,
+    int nargs, struct buf *out, char *err, size_t errlen);
 
 extern const struct ctl_ops *ctl_ops;
-extern const struct ctl_cmd  ctl_cmds[];
+
+/* ctl-cmd.c: the handler of each command the daemon serves, else NULL. */
+extern const ctl_cmd_fn ctl_cmd_fns[CTLCMD_COUNT];
 
 /* ctl.c */
 void ctl_send(struct ctl_client *, const char *, size_t);

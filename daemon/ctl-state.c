@@ -12,6 +12,8 @@
 #include "ban.h"
 #include "config.h"
 #include "ctl-int.h"
+#include "file.h"
+#include "list.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
@@ -24,6 +26,8 @@
  */
 /* A failed write is tried again after this long (the old file stays). */
 #define STATE_RETRY_MS 5000
+/* Every route and backend switched, and a full ban table, fit. */
+#define STATE_MAX_FILE (64 * 1024 * 1024)
 /* The longest "ban ADDR UNTIL\n" line. */
 #define STATE_BAN_LINE (4 + sizeof(((struct ban_info *)0)->addr) + 1 + 20 + 1)
 
@@ -34,23 +38,25 @@ static const char *backend_words[] = { NULL, "enabled", "disabled",
 	"draining" };
 
 struct state_waiter {
-	ctl_state_done       done;
-	void                *arg;
-	struct state_waiter *next;
+	ctl_state_done done;
+	void          *arg;
+	struct list    link; /* in running or waiting */
 };
 
 static struct {
-	uv_work_t            work;
-	int                  busy;
-	char                *path; /* of the save in flight */
-	struct buf           text;
-	int                  error;
-	int                  failed;   /* the last write: try again */
-	uint64_t             retry_ms; /* when (monotonic) */
-	struct state_waiter *running;  /* told when the save in flight ends */
-	struct state_waiter *waiting;  /* need a save after it */
-	const struct config *again;
-} state;
+	uv_work_t   work;
+	int         busy;
+	char       *path; /* of the save in flight */
+	struct buf  text;
+	int         error;
+	int         failed;   /* the last write: try again */
+	uint64_t    retry_ms; /* when (monotonic) */
+	struct list running;  /* told when the save in flight ends */
+	struct list waiting;  /* need a save after it */
+} state = {
+	.running = LIST_HEAD_INIT(state.running),
+	.waiting = LIST_HEAD_INIT(state.waiting),
+};
 
 static int
 state_word(const char **words, int n, const char *w)
@@ -68,22 +74,24 @@ void
 ctl_state_load(const struct config *cfg)
 {
 	const struct route_conf *r;
-	FILE                    *f;
-	char                     line[1024], *w[5], *p;
-	size_t                   i, lineno = 0;
+	char                    *data, *line, *nl, *w[5], *p;
+	size_t                   len, i, lineno = 0;
 	uint64_t                 until, now = fd_wall_us() / 1000000;
-	int                      n, a;
+	int                      n, a, rv;
 
-	if ((f = fopen(cfg->state_file, "r")) == NULL) {
-		if (errno != ENOENT)
+	if ((rv = file_read(cfg->state_file, STATE_MAX_FILE, &data, &len,
+	         NULL)) != 0) {
+		if (rv != -ENOENT)
 			log_warn("state file %s: %s", cfg->state_file,
-			    strerror(errno));
+			    strerror(-rv));
 		return;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (line = data; line < data + len; line = nl + 1) {
 		lineno++;
-		if ((p = strchr(line, '\n')) != NULL)
-			*p = '\0';
+		if ((nl = memchr(line, '\n', (size_t)(data + len - line))) ==
+		    NULL)
+			nl = data + len;
+		*nl = '\0';
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		n = 0;
@@ -126,7 +134,7 @@ gone:
 			log_warn("%s:%zu: not a switch; ignored",
 			    cfg->state_file, lineno);
 	}
-	fclose(f);
+	free(data);
 }
 
 /*
@@ -234,10 +242,23 @@ fail:
 
 static void state_start(const struct config *);
 
+/* Every waiter of from to the end of to, in order. */
+static void
+state_move(struct list *to, struct list *from)
+{
+	struct state_waiter *wt;
+
+	while ((wt = list_first(from, struct state_waiter, link)) != NULL) {
+		list_remove(&wt->link);
+		list_insert_tail(to, &wt->link);
+	}
+}
+
 static void
 state_written(uv_work_t *req, int status)
 {
-	struct state_waiter *wt, *next;
+	struct state_waiter *wt;
+	struct list          told = LIST_HEAD_INIT(told), *l, *ln;
 	int                  error = status != 0 ? status : state.error;
 
 	(void)req;
@@ -250,29 +271,25 @@ state_written(uv_work_t *req, int status)
 		    state.path, strerror(-error), STATE_RETRY_MS / 1000);
 		state.retry_ms = uv_now(uv_default_loop()) + STATE_RETRY_MS;
 	}
-	for (wt = state.running; wt != NULL; wt = next) {
-		next = wt->next;
+	/* A waiter's done may start the next save: that one has its own. */
+	state_move(&told, &state.running);
+	list_for_each_safe (l, ln, &told) {
+		wt = container_of(l, struct state_waiter, link);
+		list_remove(&wt->link);
 		if (wt->done != NULL)
 			wt->done(wt->arg, error);
 		free(wt);
 	}
-	state.running = NULL;
-	if (state.waiting != NULL || state.again != NULL) {
-		const struct config *cfg = state.again;
-
-		state.again = NULL;
-		if (cfg == NULL)
-			cfg = ctl_ops->config();
-		state_start(cfg);
-	}
+	if (!state.busy && !list_empty(&state.waiting))
+		state_start(ctl_ops->config());
 }
 
 static void
 state_start(const struct config *cfg)
 {
 	state.busy = 1;
-	state.running = state.waiting;
-	state.waiting = NULL;
+	/* Those waiting now are told when this save ends. */
+	state_move(&state.running, &state.waiting);
 	free(state.path);
 	state.path = xstrdup(cfg->state_file);
 	buf_free(&state.text);
@@ -284,14 +301,12 @@ state_start(const struct config *cfg)
 void
 ctl_state_save(const struct config *cfg, ctl_state_done done, void *arg)
 {
-	struct state_waiter *wt = xcalloc(1, sizeof(*wt)), **pp;
+	struct state_waiter *wt = xcalloc(1, sizeof(*wt));
 
 	wt->done = done;
 	wt->arg = arg;
 	/* In order: a save already under way does not see this change. */
-	for (pp = &state.waiting; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = wt;
+	list_insert_tail(&state.waiting, &wt->link);
 	if (!state.busy)
 		state_start(cfg);
 }

@@ -16,13 +16,13 @@
 
 #include "ban.h"
 #include "config.h"
-#include "health.h"
 #include "ctl-int.h"
-#include "json.h"
+#include "health.h"
+#include "json-write.h"
+#include "list.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
-#include "version.h"
 
 /* Live events reach subscribers within this many milliseconds. */
 #define CTL_EVENT_MS 100
@@ -37,23 +37,23 @@
 const struct ctl_ops *ctl_ops;
 
 static struct {
-	uv_loop_t         *loop;
-	uv_pipe_t          listener;
-	int                listening;
-	uv_timer_t         events;
-	int                events_on;
-	struct ctl_client *clients;
-	unsigned           nclients;
-	unsigned           nsubscribers;
-	gid_t              group;
-	int                has_group;
-	char              *path;
-	dev_t              dev; /* of the socket file we bound */
-	ino_t              ino;
-	uint64_t           dropped_seen;
-	uint64_t           bans_saved;    /* ban_changes() at the last save */
-	uint64_t           bans_saved_ms; /* and when (fd_now_ms) */
-} ctl;
+	uv_loop_t  *loop;
+	uv_pipe_t   listener;
+	int         listening;
+	uv_timer_t  events;
+	int         events_on;
+	struct list clients; /* of struct ctl_client */
+	unsigned    nclients;
+	unsigned    nsubscribers;
+	gid_t       group;
+	int         has_group;
+	char       *path;
+	dev_t       dev; /* of the socket file we bound */
+	ino_t       ino;
+	uint64_t    dropped_seen;
+	uint64_t    bans_saved;    /* ban_changes() at the last save */
+	uint64_t    bans_saved_ms; /* and when (fd_now_ms) */
+} ctl = { .clients = LIST_HEAD_INIT(ctl.clients) };
 
 static void ctl_client_close(struct ctl_client *);
 static void ctl_flush(struct ctl_client *);
@@ -62,8 +62,7 @@ static void ctl_close_when_idle(struct ctl_client *);
 static void
 ctl_client_free(struct ctl_client *cl)
 {
-	buf_free(&cl->out);
-	buf_free(&cl->wbuf);
+	wbuf_free(&cl->out);
 	free(cl);
 }
 
@@ -72,12 +71,7 @@ ctl_client_closed(uv_handle_t *h)
 {
 	struct ctl_client *cl = h->data;
 
-	if (cl->prev != NULL)
-		cl->prev->next = cl->next;
-	else
-		ctl.clients = cl->next;
-	if (cl->next != NULL)
-		cl->next->prev = cl->prev;
+	list_remove(&cl->link);
 	ctl.nclients--;
 	cl->closed = 1;
 	/* Work in flight for it (a reload) frees it when done. */
@@ -119,17 +113,15 @@ ctl_client_release(struct ctl_client *cl)
 static void
 ctl_close_when_idle(struct ctl_client *cl)
 {
-	if (cl->eof && cl->refs == 0 && !cl->writing && cl->out.len == 0)
+	if (cl->eof && cl->refs == 0 && wbuf_idle(&cl->out))
 		ctl_client_close(cl);
 }
 
 static void
-ctl_write_cb(uv_write_t *req, int status)
+ctl_written(struct wbuf *w, int status)
 {
-	struct ctl_client *cl = req->data;
+	struct ctl_client *cl = container_of(w, struct ctl_client, out);
 
-	cl->writing = 0;
-	buf_reset(&cl->wbuf);
 	if (status < 0 || cl->closing) {
 		ctl_client_close(cl);
 		return;
@@ -141,21 +133,8 @@ ctl_write_cb(uv_write_t *req, int status)
 static void
 ctl_flush(struct ctl_client *cl)
 {
-	struct buf t;
-	uv_buf_t   b;
-
-	if (cl->writing || cl->closing || cl->out.len == 0)
-		return;
-	t = cl->wbuf;
-	cl->wbuf = cl->out;
-	cl->out = t;
-	b = uv_buf_init(cl->wbuf.data, cl->wbuf.len);
-	if (uv_write(&cl->wreq, (uv_stream_t *)&cl->pipe, &b, 1,
-	        ctl_write_cb) != 0) {
+	if (!cl->closing && wbuf_flush(&cl->out) != 0)
 		ctl_client_close(cl);
-		return;
-	}
-	cl->writing = 1;
 }
 
 /* Queue bytes for a client; one that cannot keep up is disconnected. */
@@ -164,13 +143,13 @@ ctl_send(struct ctl_client *cl, const char *s, size_t len)
 {
 	if (cl->closing)
 		return;
-	if (cl->out.len + len > CTL_OUT_MAX) {
+	if (cl->out.pending.len + len > CTL_OUT_MAX) {
 		log_info("control client (uid %u) too slow: disconnected",
 		    (unsigned)cl->uid);
 		ctl_client_close(cl);
 		return;
 	}
-	buf_append(&cl->out, s, len);
+	buf_append(&cl->out.pending, s, len);
 }
 
 void
@@ -181,55 +160,24 @@ ctl_reply_end(struct ctl_client *cl, const char *tag, struct buf *out,
 
 	buf_init(&b, 0);
 	if (err != NULL)
-		buf_printf(&b, "%%error %s %s\n", tag, err);
-	else {
-		buf_printf(&b, "%%begin %s\n", tag);
-		if (out != NULL && out->len > 0)
-			buf_append(&b, out->data, out->len);
-		buf_printf(&b, "%%end %s\n", tag);
-	}
+		ctl_put_error(&b, tag, err);
+	else
+		ctl_put_reply(&b, tag, out != NULL ? out->data : NULL,
+		    out != NULL ? out->len : 0);
 	ctl_send(cl, b.data, b.len);
 	buf_free(&b);
 	ctl_flush(cl);
 }
 
-static const struct ctl_cmd *
-ctl_find(char **words, int nwords, int *used)
-{
-	const struct ctl_cmd *c, *best = NULL;
-	size_t                n1;
-	int                   bestw = 0;
-
-	for (c = ctl_cmds; c->name != NULL; c++) {
-		const char *sp = strchr(c->name, ' ');
-
-		if (sp == NULL) {
-			if (strcmp(c->name, words[0]) == 0 && bestw < 1) {
-				best = c;
-				bestw = 1;
-			}
-			continue;
-		}
-		n1 = sp - c->name;
-		if (nwords >= 2 && strlen(words[0]) == n1 &&
-		    strncmp(c->name, words[0], n1) == 0 &&
-		    strcmp(sp + 1, words[1]) == 0) {
-			best = c;
-			bestw = 2;
-		}
-	}
-	*used = bestw;
-	return (best);
-}
-
 static void
 ctl_line(struct ctl_client *cl, char *line)
 {
-	const struct ctl_cmd *cmd;
-	char                 *words[CTL_MAX_WORDS + 1], err[512];
-	const char           *tag;
-	struct buf            out;
-	int                   n, used, r;
+	const struct ctlcmd *cmd;
+	ctl_cmd_fn           fn;
+	char                *words[CTL_MAX_WORDS + 1], err[512];
+	const char          *tag;
+	struct buf           out;
+	int                  n, used, r;
 
 	n = ctl_split(line, words, CTL_MAX_WORDS + 1);
 	if (n == 0)
@@ -243,7 +191,8 @@ ctl_line(struct ctl_client *cl, char *line)
 		ctl_reply_end(cl, tag, NULL, "no command (try \"help\")");
 		return;
 	}
-	if ((cmd = ctl_find(words + 1, n - 1, &used)) == NULL) {
+	cmd = ctlcmd_find(words + 1, n - 1, CTLCMD_CLIENT, &used);
+	if (cmd == NULL || (fn = ctl_cmd_fns[ctlcmd_id(cmd)]) == NULL) {
 		snprintf(err, sizeof(err), "unknown command: %s (try \"help\")",
 		    words[1]);
 		ctl_reply_end(cl, tag, NULL, err);
@@ -255,13 +204,13 @@ ctl_line(struct ctl_client *cl, char *line)
 		ctl_reply_end(cl, tag, NULL, err);
 		return;
 	}
-	if (cmd->admin && cl->readonly) {
+	if ((cmd->flags & CTLCMD_ADMIN) && cl->readonly) {
 		ctl_reply_end(cl, tag, NULL, "read-only session");
 		return;
 	}
 	buf_init(&out, CTL_OUT_MAX);
 	err[0] = '\0';
-	r = cmd->fn(cl, tag, words + 1 + used, n, &out, err, sizeof(err));
+	r = fn(cl, tag, words + 1 + used, n, &out, err, sizeof(err));
 	if (r == 0)
 		ctl_reply_end(cl, tag, &out, NULL);
 	else if (r < 0)
@@ -282,8 +231,8 @@ static void
 ctl_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
 	struct ctl_client *cl = s->data;
-	char              *nl, *start;
-	size_t             left;
+	char              *start;
+	size_t             left, took, len;
 
 	(void)b;
 	if (nread == 0 || cl->closing)
@@ -298,18 +247,13 @@ ctl_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	cl->inlen += nread;
 	start = cl->in;
 	left = cl->inlen;
-	while (!cl->closing && (nl = memchr(start, '\n', left)) != NULL) {
-		size_t len = nl - start;
-
-		*nl = '\0';
-		if (len > 0 && start[len - 1] == '\r')
-			start[len - 1] = '\0';
+	while (!cl->closing && (took = ctl_line_cut(start, left, &len)) > 0) {
 		if (cl->discard)
 			cl->discard = 0; /* the end of an overlong line */
 		else
 			ctl_line(cl, start);
-		left -= len + 1;
-		start = nl + 1;
+		left -= took;
+		start += took;
 	}
 	if (cl->closing)
 		return;
@@ -354,10 +298,12 @@ static int
 ctl_too_many(const struct ctl_client *cl)
 {
 	const struct ctl_client *o;
+	struct list             *l, *ln;
 	unsigned                 all = 0, mine = 0;
 
 	/* Clients refused a moment ago and still closing take no slot. */
-	for (o = ctl.clients; o != NULL; o = o->next) {
+	list_for_each_safe (l, ln, &ctl.clients) {
+		o = container_of(l, struct ctl_client, link);
 		if (o == cl || o->closing)
 			continue;
 		all++;
@@ -376,20 +322,15 @@ ctl_connection_cb(uv_stream_t *server, int status)
 	struct ucred       cred;
 	socklen_t          len = sizeof(cred);
 	uv_os_fd_t         fd;
-	char               hello[64];
+	struct buf         hello;
 
 	if (status != 0)
 		return;
 	cl = xcalloc(1, sizeof(*cl));
-	buf_init(&cl->out, 0);
-	buf_init(&cl->wbuf, 0);
+	wbuf_init(&cl->out, (uv_stream_t *)&cl->pipe, 0, ctl_written);
 	cl->pipe.data = cl;
-	cl->wreq.data = cl;
 	uv_pipe_init(ctl.loop, &cl->pipe, 0);
-	cl->next = ctl.clients;
-	if (cl->next != NULL)
-		cl->next->prev = cl;
-	ctl.clients = cl;
+	list_insert_head(&ctl.clients, &cl->link);
 	ctl.nclients++;
 	if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0) {
 		ctl_client_close(cl);
@@ -401,21 +342,20 @@ ctl_connection_cb(uv_stream_t *server, int status)
 		log_warn("control socket: refused a client (uid %d)",
 		    len == sizeof(cred) ? (int)cred.uid : -1);
 		/* Say why, so the client can tell this from a missing daemon. */
-		ctl_send(cl, "%error - permission denied\n", 27);
-		ctl_flush(cl);
+		ctl_reply_end(cl, "-", NULL, "permission denied");
 		ctl_client_close(cl);
 		return;
 	}
 	cl->uid = cred.uid;
 	if (ctl_too_many(cl)) {
-		ctl_send(cl, "%error - too many clients\n", 26);
-		ctl_flush(cl);
+		ctl_reply_end(cl, "-", NULL, "too many clients");
 		ctl_client_close(cl);
 		return;
 	}
-	snprintf(hello, sizeof(hello), "%%frontdoor %d %s\n", CTL_PROTOCOL,
-	    FRONTDOOR_VERSION);
-	ctl_send(cl, hello, strlen(hello));
+	buf_init(&hello, 0);
+	ctl_put_greeting(&hello);
+	ctl_send(cl, hello.data, hello.len);
+	buf_free(&hello);
 	ctl_flush(cl);
 	uv_read_start((uv_stream_t *)&cl->pipe, ctl_alloc_cb, ctl_read_cb);
 }
@@ -423,19 +363,19 @@ ctl_connection_cb(uv_stream_t *server, int status)
 void
 ctl_broadcast(const char *json, size_t len)
 {
-	struct ctl_client *cl, *next;
+	struct ctl_client *cl;
+	struct list       *l, *ln;
 
-	for (cl = ctl.clients; cl != NULL; cl = next) {
-		next = cl->next;
+	list_for_each_safe (l, ln, &ctl.clients) {
+		cl = container_of(l, struct ctl_client, link);
 		if (!cl->subscribed || cl->closing)
 			continue;
-		if (cl->out.len + len + 8 > CTL_EVENTS_MAX) {
+		if (cl->out.pending.len + len + 8 > CTL_EVENTS_MAX) {
 			cl->dropped++;
 			continue;
 		}
-		ctl_send(cl, "%event ", 7);
-		ctl_send(cl, json, len);
-		ctl_send(cl, "\n", 1);
+		/* Within CTL_OUT_MAX: CTL_EVENTS_MAX is below it. */
+		ctl_put_event(&cl->out.pending, json, len);
 	}
 }
 
@@ -475,7 +415,8 @@ static void
 ctl_events_cb(uv_timer_t *t)
 {
 	struct stats_event ev;
-	struct ctl_client *cl, *next;
+	struct ctl_client *cl;
+	struct list       *l, *ln;
 	struct buf         b;
 	unsigned           w, n;
 	uint64_t           dropped;
@@ -496,16 +437,16 @@ ctl_events_cb(uv_timer_t *t)
 	buf_free(&b);
 	/* Events the workers could not queue were missed by everyone. */
 	dropped = stats_events_dropped();
-	for (cl = ctl.clients; cl != NULL; cl = next) {
-		next = cl->next;
+	list_for_each_safe (l, ln, &ctl.clients) {
+		cl = container_of(l, struct ctl_client, link);
 		if (!cl->subscribed || cl->closing)
 			continue;
 		cl->dropped += dropped - ctl.dropped_seen;
-		if (cl->dropped > 0 && cl->out.len < CTL_EVENTS_MAX) {
+		if (cl->dropped > 0 && cl->out.pending.len < CTL_EVENTS_MAX) {
 			snprintf(line, sizeof(line),
-			    "%%event {\"type\":\"dropped\",\"count\":%llu}\n",
+			    "{\"type\":\"dropped\",\"count\":%llu}",
 			    (unsigned long long)cl->dropped);
-			ctl_send(cl, line, strlen(line));
+			ctl_put_event(&cl->out.pending, line, strlen(line));
 			cl->dropped = 0;
 		}
 		ctl_flush(cl);
@@ -729,13 +670,14 @@ ctl_tick(void)
 void
 ctl_stop(void)
 {
-	struct ctl_client *cl, *next;
+	struct ctl_client *cl;
+	struct list       *l, *ln;
 
 	ctl_tick();
 	ctl_save_bans(1);
 
-	for (cl = ctl.clients; cl != NULL; cl = next) {
-		next = cl->next;
+	list_for_each_safe (l, ln, &ctl.clients) {
+		cl = container_of(l, struct ctl_client, link);
 		ctl_client_close(cl);
 	}
 	if (ctl.listening) {

@@ -8,7 +8,7 @@
 #include "buf.h"
 #include "config.h"
 #include "health.h"
-#include "json.h"
+#include "json-write.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"

@@ -26,7 +26,7 @@
 #include "ctl.h"
 #include "gate.h"
 #include "health.h"
-#include "json.h"
+#include "json-write.h"
 #include "log.h"
 #include "proxy.h"
 #include "stats.h"

@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,6 +73,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "file.h"
 #include "tls.h"
 #include "util.h"
 
@@ -319,49 +319,19 @@ tls_store_put(struct tls_store *st)
 
 /* Certificates. */
 
-/* Read a whole file, NUL-terminated (PEM parsing wants the NUL counted). */
+/* A whole PEM file: mbedTLS wants the NUL counted in len. */
 static int
 tls_read_file(const char *path, unsigned char **out, size_t *len,
     struct stat *st)
 {
-	unsigned char *b = NULL;
-	size_t         n = 0;
-	ssize_t        r;
-	int            fd, err;
+	char *data;
+	int   rv;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
-		err = S_ISDIR(st->st_mode) ? EISDIR : errno;
-		goto fail;
-	}
-	if (st->st_size > TLS_MAX_FILE) {
-		err = EFBIG;
-		goto fail;
-	}
-	b = xmalloc((size_t)st->st_size + 1);
-	while (n < (size_t)st->st_size) {
-		r = read(fd, b + n, (size_t)st->st_size - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			err = r == 0 ? EIO : errno;
-			goto fail;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	b[n] = '\0';
-	*out = b;
-	*len = n + 1;
+	if ((rv = file_read(path, TLS_MAX_FILE, &data, len, st)) != 0)
+		return rv;
+	*out = (unsigned char *)data;
+	*len += 1;
 	return 0;
-fail:
-	if (b != NULL) {
-		mbedtls_platform_zeroize(b, n);
-		free(b);
-	}
-	close(fd);
-	return -err;
 }
 
 static int64_t

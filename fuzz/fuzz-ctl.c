@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ctlproto.h"
-#include "jsonr.h"
+#include "json-read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

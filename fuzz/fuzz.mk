@@ -44,14 +44,15 @@ $(BUILD)/fuzz/fuzz-head: daemon/proxy-head.c daemon/proxy-head.h daemon/http.c \
 # The TLS server side, with mbedTLS (MBEDTLS=3 works here too).
 FUZZ_TARGETS  += fuzz-tls-hello
 $(BUILD)/fuzz/fuzz-tls-hello: fuzz/fuzz-tls-hello.c daemon/tls.c daemon/tls.h \
-    daemon/config.h common/buf.c common/util.c $(TLS_DEP)
+    daemon/config.h common/buf.c common/file.c common/util.c $(TLS_DEP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(TLS_CFLAGS) -o $@ $(filter %.c,$^) \
 	    $(TLS_LIBS) -lpthread
 
 # The control protocol: request lines (daemon) and JSON replies (client).
 FUZZ_TARGETS  += fuzz-ctl
-$(BUILD)/fuzz/fuzz-ctl: common/ctlproto.c common/jsonr.c common/util.c
+$(BUILD)/fuzz/fuzz-ctl: common/ctlproto.c common/buf.c common/json-read.c \
+    common/util.c
 
 # Prerequisites expand as read: these rules follow the last target above.
 fuzz: $(FUZZ_BIN)

@@ -26,6 +26,7 @@ client_init(struct client *c, const char *path)
 	c->path = path;
 	c->timeout = CLIENT_TIMEOUT_MS;
 	buf_init(&c->in, 0);
+	ctl_reader_init(&c->rd);
 }
 
 void
@@ -104,17 +105,16 @@ client_wait(struct client *c, struct pollfd *pfd, int ms)
 }
 
 /*
- * The next line, NUL-terminated with its "\n" or "\r\n" removed, in *line;
- * valid until the next call.  Returns 1, 0 at end of file (err says so),
- * or -1 (err set; err empty when a signal interrupted a wait without
- * deadline, or any wait once *c->stop is set).
+ * The next line, NUL-terminated with its "\n" or "\r\n" removed, in *line
+ * (*len bytes); valid until the next call.  Returns 1, 0 at end of file
+ * (err says so), or -1 (err set; err empty when a signal interrupted a
+ * wait without deadline, or any wait once *c->stop is set).
  */
 static int
-client_readline(struct client *c, uint64_t deadline, char **line)
+client_readline(struct client *c, uint64_t deadline, char **line, size_t *len)
 {
 	struct pollfd pfd;
-	char         *nl;
-	size_t        len;
+	size_t        took;
 	ssize_t       n;
 	int           rv;
 
@@ -123,19 +123,14 @@ client_readline(struct client *c, uint64_t deadline, char **line)
 		c->skip = 0;
 	}
 	for (;;) {
-		nl = c->in.len > 0 ? memchr(c->in.data, '\n', c->in.len) : NULL;
-		if (nl != NULL) {
-			len = (size_t)(nl - c->in.data);
-			if (len > CLIENT_LINE_MAX)
+		if ((took = ctl_line_cut(c->in.data, c->in.len, len)) > 0) {
+			if (*len > CTL_REPLY_LINE_MAX)
 				break;
-			c->skip = len + 1;
-			*nl = '\0';
-			if (len > 0 && nl[-1] == '\r')
-				nl[-1] = '\0';
+			c->skip = took;
 			*line = c->in.data;
 			return 1;
 		}
-		if (c->in.len > CLIENT_LINE_MAX + 1)
+		if (c->in.len > CTL_REPLY_LINE_MAX + 1)
 			break;
 
 		pfd.fd = c->fd;
@@ -178,7 +173,7 @@ client_readline(struct client *c, uint64_t deadline, char **line)
 	client_fail(c,
 	    "a line longer than %d bytes: not the frontdoor "
 	    "control protocol",
-	    CLIENT_LINE_MAX);
+	    CTL_REPLY_LINE_MAX);
 	return -1;
 }
 
@@ -216,7 +211,9 @@ int
 client_connect(struct client *c, int *errnum)
 {
 	struct sockaddr_un sun;
-	char              *line, *words[4], show[128];
+	struct ctl_msg     m;
+	char              *line, show[128];
+	size_t             len;
 	int                n;
 
 	*errnum = 0;
@@ -242,7 +239,7 @@ client_connect(struct client *c, int *errnum)
 	}
 
 	/* "%frontdoor PROTOCOL VERSION" */
-	n = client_readline(c, client_deadline(c), &line);
+	n = client_readline(c, client_deadline(c), &line, &len);
 	if (n <= 0) {
 		/* frontdoord closes on peers it does not let in. */
 		if (n == 0)
@@ -251,23 +248,23 @@ client_connect(struct client *c, int *errnum)
 			    "greeting: are you in the control group?");
 		return CLIENT_FAILED;
 	}
-	if (strncmp(line, "%error - ", 9) == 0)
-		return client_fail(c, "refused the connection: %s",
-		    client_show(line + 9, show, sizeof show));
 	client_show(line, show, sizeof show);
-	n = ctl_split(line, words, nitems(words));
-	if (n < 2 || strcmp(words[0], "%frontdoor") != 0)
+	ctl_reader_line(&c->rd, line, len, &m);
+	if (m.kind == CTL_MSG_ERROR && strcmp(m.tag, "-") == 0)
+		return client_fail(c, "refused the connection: %s",
+		    client_show(m.text, show, sizeof show));
+	if (m.kind != CTL_MSG_HELLO)
 		return client_fail(c,
 		    "not a frontdoord control socket "
 		    "(it said \"%s\")",
 		    show);
-	if (strcmp(words[1], "1") != 0 || CTL_PROTOCOL != 1)
+	if (!m.ours)
 		return client_fail(c,
 		    "speaks control protocol %s, this frontdoor "
 		    "speaks %d: use the frontdoor that came "
 		    "with this frontdoord",
-		    words[1], CTL_PROTOCOL);
-	c->version = xstrdup(n > 2 ? words[2] : "");
+		    m.protocol, CTL_PROTOCOL);
+	c->version = xstrdup(m.text);
 	return CLIENT_OK;
 }
 
@@ -334,49 +331,30 @@ client_reply_free(struct client_reply *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Whether line is "WORD TAG" or starts "WORD TAG ". */
-static const char *
-client_framed(const char *line, const char *word, const char *tag)
-{
-	size_t wl = strlen(word), tl = strlen(tag);
-
-	if (strncmp(line, word, wl) != 0 || line[wl] != ' ' ||
-	    strncmp(line + wl + 1, tag, tl) != 0)
-		return NULL;
-	line += wl + 1 + tl;
-	if (*line == '\0')
-		return line;
-	return *line == ' ' ? line + 1 : NULL;
-}
-
 int
 client_call(struct client *c, int argc, char *const *argv,
     struct client_reply *r)
 {
-	struct buf  req;
-	uint64_t    deadline;
-	char        tag[16], *line, show[128];
-	const char *rest;
-	int         i, n, inside = 0, rv;
-	size_t      cap = 0;
+	struct ctl_msg m;
+	struct buf     req;
+	uint64_t       deadline;
+	char           tag[16], *line, show[128];
+	int            n, inside;
+	size_t         cap = 0, len;
 
 	memset(r, 0, sizeof *r);
 	snprintf(tag, sizeof tag, "%u", ++c->tag);
 	buf_init(&req, 0);
-	buf_puts(&req, tag);
-	for (i = 0; i < argc; i++) {
-		buf_puts(&req, " ");
-		buf_puts(&req, argv[i]);
-	}
-	buf_puts(&req, "\n");
-	rv = client_send(c, req.data, req.len);
+	ctl_put_request(&req, tag, argc, argv);
+	n = client_send(c, req.data, req.len);
 	buf_free(&req);
-	if (rv != CLIENT_OK)
-		return rv;
+	if (n != CLIENT_OK)
+		return n;
 
 	deadline = client_deadline(c);
 	for (;;) {
-		n = client_readline(c, deadline, &line);
+		inside = c->rd.state == CTL_READ_INSIDE;
+		n = client_readline(c, deadline, &line, &len);
 		if (n == 0 && inside)
 			client_fail(c,
 			    "closed the connection in the middle of "
@@ -387,11 +365,9 @@ client_call(struct client *c, int argc, char *const *argv,
 			    "replying");
 		if (n <= 0)
 			goto fail;
-		if (inside) {
-			if (client_framed(line, "%end", tag) != NULL)
-				return CLIENT_OK;
-			if (line[0] == '%')
-				goto unexpected;
+		ctl_reader_line(&c->rd, line, len, &m);
+		switch (m.kind) {
+		case CTL_MSG_ROW:
 			if (r->n == CLIENT_REPLY_MAX) {
 				client_fail(c, "more than %d lines in a reply",
 				    CLIENT_REPLY_MAX);
@@ -402,25 +378,33 @@ client_call(struct client *c, int argc, char *const *argv,
 				r->lines = xreallocarray(r->lines, cap,
 				    sizeof *r->lines);
 			}
-			r->lines[r->n++] = xstrdup(line);
+			r->lines[r->n++] = xstrdup(m.text);
 			continue;
-		}
-		if (strncmp(line, "%event ", 7) == 0)
+		case CTL_MSG_EVENT:
 			continue; /* a subscriber's, between replies */
-		if (client_framed(line, "%begin", tag) != NULL) {
-			inside = 1;
-			continue;
+		case CTL_MSG_BEGIN:
+			if (strcmp(m.tag, tag) == 0)
+				continue;
+			break;
+		case CTL_MSG_END:
+			if (strcmp(m.tag, tag) == 0)
+				return CLIENT_OK;
+			break;
+		case CTL_MSG_ERROR:
+			/* "-": the daemon could not read our tag; the only
+			 * request in flight is this one. */
+			if (!inside &&
+			    (strcmp(m.tag, tag) == 0 ||
+			        strcmp(m.tag, "-") == 0)) {
+				r->error = xstrdup(m.text);
+				return CLIENT_REFUSED;
+			}
+			break;
+		default:
+			break;
 		}
-		/* "-": the daemon could not read our tag; the only request
-		 * in flight is this one. */
-		if ((rest = client_framed(line, "%error", tag)) != NULL ||
-		    (rest = client_framed(line, "%error", "-")) != NULL) {
-			r->error = xstrdup(*rest != '\0' ? rest : "refused");
-			return CLIENT_REFUSED;
-		}
-		goto unexpected;
+		break;
 	}
-unexpected:
 	client_fail(c, "unexpected line in a reply to \"%s\": \"%s\"", argv[0],
 	    client_show(line, show, sizeof show));
 fail:
@@ -431,19 +415,18 @@ fail:
 int
 client_event(struct client *c, const char **json)
 {
-	char *line, show[128];
-	int   n;
+	struct ctl_msg m;
+	char          *line, show[128];
+	size_t         len;
 
-	for (;;) {
-		n = client_readline(c, 0, &line);
-		if (n <= 0)
-			return CLIENT_FAILED;
-		if (strncmp(line, "%event ", 7) == 0) {
-			*json = line + 7;
-			return CLIENT_OK;
-		}
-		client_fail(c, "unexpected line between events: \"%s\"",
-		    client_show(line, show, sizeof show));
+	if (client_readline(c, 0, &line, &len) <= 0)
 		return CLIENT_FAILED;
+	ctl_reader_line(&c->rd, line, len, &m);
+	if (m.kind == CTL_MSG_EVENT) {
+		*json = m.text;
+		return CLIENT_OK;
 	}
+	client_fail(c, "unexpected line between events: \"%s\"",
+	    client_show(line, show, sizeof show));
+	return CLIENT_FAILED;
 }

@@ -7,15 +7,10 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "ctlproto.h"
 
 /* How long a reply (or the greeting) may take, in milliseconds. */
 #define CLIENT_TIMEOUT_MS 10000
-/*
- * The longest line accepted from the daemon.  Requests stay within
- * CTL_LINE_MAX, but a reply line can be longer (a reload with many errors,
- * a route with many hosts): the daemon bounds each reply at 1 MiB instead.
- */
-#define CLIENT_LINE_MAX (1024 * 1024)
 /* At most this many lines in one reply. */
 #define CLIENT_REPLY_MAX 100000
 
@@ -25,14 +20,15 @@
  * protocol from a libuv loop).
  */
 struct client {
-	int         fd;
-	const char *path;    /* not owned */
-	struct buf  in;      /* received, not yet consumed */
-	size_t      skip;    /* the line last handed out, to consume */
-	unsigned    tag;     /* the last request's tag */
-	int         timeout; /* ms per reply, -1 none */
-	char       *version; /* the daemon's, from the greeting */
-	char        err[512];
+	int               fd;
+	const char       *path; /* not owned */
+	struct buf        in;   /* received, not yet consumed */
+	struct ctl_reader rd;
+	size_t            skip;    /* the line last handed out, to consume */
+	unsigned          tag;     /* the last request's tag */
+	int               timeout; /* ms per reply, -1 none */
+	char             *version; /* the daemon's, from the greeting */
+	char              err[512];
 	/*
 	 * For a caller that stops on a signal: the signal mask to wait
 	 * with (ppoll(2); the caller blocks its signals otherwise, so none

@@ -11,94 +11,68 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "check.h"
+#include "check-local.h"
 #include "cmd.h"
-#include "json.h"
-#include "jsonr.h"
+#include "ctlcmd.h"
+#include "json-write.h"
+#include "json-read.h"
 #include "print.h"
 #include "util.h"
 
-struct cmd_entry;
-typedef int (*cmd_fn)(struct cmd_ctx *, const struct cmd_entry *, int, char **);
+/* frontdoor's side of a command of ctlcmd_table; argv[0] is its name. */
+typedef int (*cmd_fn)(struct cmd_ctx *, const struct ctlcmd *, int, char **);
 
-/*
- * name and sub are the words sent; min and max count the arguments after
- * them.  usage and help feed -h and "help" when the daemon is not there.
- */
-struct cmd_entry {
-	const char *name;
-	const char *sub;
-	int         min, max;
-	const char *usage;
-	const char *help;
-	int         admin;
-	cmd_fn      fn;
+static int cmd_status(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+static int cmd_rows(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+static int cmd_switch(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+static int cmd_plain(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+static int cmd_reload(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+static int cmd_log(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+static int cmd_check(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+static int cmd_help(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+static int cmd_bans(struct cmd_ctx *, const struct ctlcmd *, int, char **);
+
+/* Every command but those about the session (CTLCMD_SESSION). */
+static const cmd_fn cmd_fns[CTLCMD_COUNT] = {
+	[CTLCMD_STATUS] = cmd_status,
+	[CTLCMD_ROUTES] = cmd_rows,
+	[CTLCMD_BACKENDS] = cmd_rows,
+	[CTLCMD_ROUTE_ENABLE] = cmd_switch,
+	[CTLCMD_ROUTE_DISABLE] = cmd_switch,
+	[CTLCMD_ROUTE_DRAIN] = cmd_switch,
+	[CTLCMD_MAINTENANCE_ON] = cmd_switch,
+	[CTLCMD_MAINTENANCE_OFF] = cmd_switch,
+	[CTLCMD_BACKEND_ENABLE] = cmd_switch,
+	[CTLCMD_BACKEND_DISABLE] = cmd_switch,
+	[CTLCMD_BACKEND_DRAIN] = cmd_switch,
+	[CTLCMD_BANS] = cmd_bans,
+	[CTLCMD_BAN] = cmd_plain,
+	[CTLCMD_UNBAN] = cmd_plain,
+	[CTLCMD_CACHE_PURGE] = cmd_plain,
+	[CTLCMD_RELOAD] = cmd_reload,
+	[CTLCMD_LOG] = cmd_log,
+	[CTLCMD_CHECK] = cmd_check,
+	[CTLCMD_HELP] = cmd_help,
 };
 
-static int cmd_status(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-static int cmd_rows(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-static int cmd_switch(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-static int cmd_plain(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-static int cmd_reload(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-static int cmd_log(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-static int cmd_check(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-static int cmd_help(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-static int cmd_bans(struct cmd_ctx *, const struct cmd_entry *, int, char **);
-
-static const struct cmd_entry cmd_table[] = {
-	{ "status", NULL, 0, 0, "status",
-	    "version, uptime, configuration, listeners, totals", 0,
-	    cmd_status },
-	{ "routes", NULL, 0, 0, "routes",
-	    "one line per route: hosts/path, state, rates, latency", 0,
-	    cmd_rows },
-	{ "backends", NULL, 0, 1, "backends [ROUTE]",
-	    "one line per backend: state, health, connections", 0, cmd_rows },
-	{ "route", "enable", 1, 1, "route enable NAME", "serve a route again",
-	    1, cmd_switch },
-	{ "route", "disable", 1, 1, "route disable NAME",
-	    "answer 503 and close the route's open tunnels", 1, cmd_switch },
-	{ "route", "drain", 1, 1, "route drain NAME",
-	    "answer 503 and let the route's open tunnels finish", 1,
-	    cmd_switch },
-	{ "maintenance", "on", 1, 1, "maintenance on NAME",
-	    "serve the maintenance page (503 + Retry-After)", 1, cmd_switch },
-	{ "maintenance", "off", 1, 1, "maintenance off NAME", "end maintenance",
-	    1, cmd_switch },
-	{ "backend", "enable", 2, 2, "backend enable ROUTE ADDR",
-	    "send requests to a backend again", 1, cmd_switch },
-	{ "backend", "disable", 2, 2, "backend disable ROUTE ADDR",
-	    "send no requests to a backend", 1, cmd_switch },
-	{ "backend", "drain", 2, 2, "backend drain ROUTE ADDR",
-	    "no new requests; those in flight finish", 1, cmd_switch },
-	{ "bans", NULL, 0, 0, "bans",
-	    "current bans with the time left (IPv6: by /64)", 0, cmd_bans },
-	{ "ban", NULL, 1, 2, "ban ADDR [DURATION]",
-	    "ban a client on every route (default: ban_time)", 1, cmd_plain },
-	{ "unban", NULL, 1, 1, "unban ADDR",
-	    "lift a ban (ADDR: an address or its /64)", 1, cmd_plain },
-	{ "reload", NULL, 0, 0, "reload",
-	    "reload the configuration (as SIGHUP); print the result", 1,
-	    cmd_reload },
-	{ "log", NULL, 0, 0, "log", "follow live requests until interrupted", 0,
-	    cmd_log },
-	{ "check", NULL, 0, 1, "check [FILE]",
-	    "validate a configuration without applying it (FILE: as you, "
-	    "unless you are root or the daemon's user)",
-	    0, cmd_check },
-	{ "cache", "purge", 1, 2, "cache purge ROUTE [PREFIX]",
-	    "drop cached responses of a route", 1, cmd_plain },
-	{ "help", NULL, 0, 0, "help", "list the commands", 0, cmd_help },
-};
+/* A paged command is given no arguments here: we ask for every page. */
+static const char *
+cmd_usage_of(const struct ctlcmd *c)
+{
+	return c->flags & CTLCMD_PAGED ? c->name : c->usage;
+}
 
 void
 cmd_usage(FILE *fp)
 {
 	size_t i;
 
-	for (i = 0; i < nitems(cmd_table); i++)
-		fprintf(fp, "  %-28s %s\n", cmd_table[i].usage,
-		    cmd_table[i].help);
+	for (i = 0; i < CTLCMD_COUNT; i++) {
+		if (ctlcmd_table[i].flags & CTLCMD_SESSION)
+			continue;
+		fprintf(fp, "  %-28s %s\n", cmd_usage_of(&ctlcmd_table[i]),
+		    ctlcmd_table[i].help);
+	}
 }
 
 void
@@ -320,30 +294,28 @@ cmd_fmt_object(struct buf *b, struct jsonr *const *rows, size_t n)
 }
 
 static int
-cmd_status(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
-    char **argv)
+cmd_status(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	(void)e;
 	return cmd_simple(ctx, argc, argv, cmd_fmt_status);
 }
 
 static int
-cmd_rows(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+cmd_rows(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	return cmd_simple(ctx, argc, argv,
-	    strcmp(e->name, "routes") == 0 ? print_routes : print_backends);
+	    ctlcmd_id(e) == CTLCMD_ROUTES ? print_routes : print_backends);
 }
 
 static int
-cmd_switch(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
-    char **argv)
+cmd_switch(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	(void)e;
 	return cmd_simple(ctx, argc, argv, cmd_fmt_switch);
 }
 
 static int
-cmd_plain(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+cmd_plain(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	(void)e;
 	return cmd_simple(ctx, argc, argv, cmd_fmt_object);
@@ -409,15 +381,14 @@ cmd_verdict(struct cmd_ctx *ctx, int argc, char **argv,
 }
 
 static int
-cmd_reload(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
-    char **argv)
+cmd_reload(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	(void)e;
 	return cmd_verdict(ctx, argc, argv, print_reload);
 }
 
 static int
-cmd_check(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+cmd_check(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	struct client_reply r;
 	char                cwd[PATH_MAX], why[256];
@@ -500,7 +471,7 @@ local:
 #define CMD_BANS_PAGES 1024 /* far more than the daemon's table holds */
 
 static int
-cmd_bans(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+cmd_bans(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	struct client_reply r;
 	struct jsonr      **rows = NULL;
@@ -540,7 +511,7 @@ cmd_bans(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 }
 
 static int
-cmd_help(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+cmd_help(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	struct buf b;
 	size_t     i;
@@ -558,26 +529,25 @@ cmd_help(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 	    "frontdoor\n",
 	    ctx->client.err);
 	buf_init(&b, 0);
-	for (i = 0; i < nitems(cmd_table); i++) {
-		const struct cmd_entry *c = &cmd_table[i];
+	for (i = 0; i < CTLCMD_COUNT; i++) {
+		const struct ctlcmd *c = &ctlcmd_table[i];
+		const char *admin = c->flags & CTLCMD_ADMIN ? "admin" : "";
 
+		if (c->flags & CTLCMD_SESSION)
+			continue;
 		if (!ctx->json) {
-			buf_printf(&b, "%-28s %-5s  %s\n", c->usage,
-			    c->admin ? "admin" : "", c->help);
+			buf_printf(&b, "%-28s %-5s  %s\n", cmd_usage_of(c),
+			    admin, c->help);
 			continue;
 		}
-		buf_puts(&b, "{\"command\":");
-		if (c->sub != NULL) {
-			char *both = xasprintf("%s %s", c->name, c->sub);
-
-			json_cstr(&b, both);
-			free(both);
-		} else
-			json_cstr(&b, c->name);
-		buf_puts(&b, ",\"usage\":");
-		json_cstr(&b, c->usage);
-		buf_printf(&b,
-		    ",\"admin\":%s,\"help\":", c->admin ? "true" : "false");
+		buf_puts(&b, "{\"command\":\"");
+		buf_puts(&b, c->name);
+		if (c->sub != NULL)
+			buf_printf(&b, " %s", c->sub);
+		buf_puts(&b, "\",\"usage\":");
+		json_cstr(&b, cmd_usage_of(c));
+		buf_printf(&b, ",\"admin\":%s,\"help\":",
+		    *admin != '\0' ? "true" : "false");
 		json_cstr(&b, c->help);
 		buf_puts(&b, "}\n");
 	}
@@ -598,7 +568,7 @@ cmd_on_signal(int sig)
 }
 
 static int
-cmd_log(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+cmd_log(struct cmd_ctx *ctx, const struct ctlcmd *e, int argc, char **argv)
 {
 	struct client_reply r;
 	struct sigaction    sa;
@@ -675,18 +645,20 @@ cmd_log(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 
 /* -- dispatch -------------------------------------------------------- */
 
-/* The usage lines of every entry named name, to stderr. */
+/* The usage lines of every command whose first word is name, to stderr. */
 static int
 cmd_bad_usage(const char *name)
 {
 	size_t i;
 	int    first = 1;
 
-	for (i = 0; i < nitems(cmd_table); i++) {
-		if (strcmp(cmd_table[i].name, name) != 0)
+	for (i = 0; i < CTLCMD_COUNT; i++) {
+		if ((ctlcmd_table[i].flags & CTLCMD_SESSION) ||
+		    strcmp(ctlcmd_table[i].name, name) != 0)
 			continue;
 		fprintf(stderr, "%s frontdoor %s\n",
-		    first ? "usage:" : "      ", cmd_table[i].usage);
+		    first ? "usage:" : "      ",
+		    cmd_usage_of(&ctlcmd_table[i]));
 		first = 0;
 	}
 	return EXIT_USAGE;
@@ -695,40 +667,28 @@ cmd_bad_usage(const char *name)
 int
 cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	const struct cmd_entry *e = NULL;
-	char                    why[256];
-	size_t                  i;
-	int                     known = 0, nargs;
+	const struct ctlcmd *e;
+	char                 why[256];
+	int                  nargs, used, max;
 
-	for (i = 0; i < nitems(cmd_table); i++) {
-		const struct cmd_entry *c = &cmd_table[i];
-
-		if (strcmp(c->name, argv[0]) != 0)
-			continue;
-		known = 1;
-		if (c->sub == NULL ||
-		    (argc > 1 && strcmp(c->sub, argv[1]) == 0)) {
-			e = c;
-			break;
-		}
-	}
-	if (!known) {
+	if (!ctlcmd_known(argv[0], CTLCMD_SESSION)) {
 		fprintf(stderr,
 		    "frontdoor: unknown command: %s (try "
 		    "\"frontdoor -h\")\n",
 		    argv[0]);
 		return EXIT_USAGE;
 	}
-	if (e == NULL)
+	if ((e = ctlcmd_find(argv, argc, CTLCMD_SESSION, &used)) == NULL)
 		return cmd_bad_usage(argv[0]);
-	nargs = argc - (e->sub != NULL ? 2 : 1);
-	if (nargs < e->min || nargs > e->max)
+	nargs = argc - used;
+	max = e->flags & CTLCMD_PAGED ? 0 : e->max_args;
+	if (nargs < e->min_args || nargs > max)
 		return cmd_bad_usage(argv[0]);
 	/* check takes any path: it can fall back to checking locally. */
-	if (e->fn != cmd_check &&
+	if (ctlcmd_id(e) != CTLCMD_CHECK &&
 	    !client_words_ok(argc, argv, why, sizeof why)) {
 		fprintf(stderr, "frontdoor: %s\n", why);
 		return EXIT_USAGE;
 	}
-	return e->fn(ctx, e, argc, argv);
+	return cmd_fns[ctlcmd_id(e)](ctx, e, argc, argv);
 }

@@ -19,7 +19,7 @@
 #include "ctlproto.h"
 #include "dash.h"
 #include "input.h"
-#include "jsonr.h"
+#include "json-read.h"
 #include "model.h"
 #include "util.h"
 #include "view.h"
@@ -31,7 +31,7 @@
 #define DASH_RETRY_MAX 2000  /* ...up to this */
 #define DASH_PENDING   32    /* requests in flight */
 #define DASH_ROWS_MAX  20000 /* JSON lines in one reply */
-#define DASH_READ_MAX  (CLIENT_LINE_MAX + 65536)
+#define DASH_READ_MAX  (CTL_REPLY_LINE_MAX + 65536)
 
 enum dash_conn {
 	DASH_DOWN,       /* waiting to retry */
@@ -87,11 +87,10 @@ struct dash {
 	int             poll_again;
 
 	/* The reply being read. */
-	int            inside;
-	char           tag[CTL_TAG_MAX + 1];
-	struct jsonr **rows;
-	size_t         nrows, caprows;
-	int            overflow;
+	struct ctl_reader rd;
+	struct jsonr    **rows;
+	size_t            nrows, caprows;
+	int               overflow;
 
 	struct model    *m;
 	struct view      v;
@@ -194,9 +193,11 @@ dash_send(struct dash *d, enum dash_req_kind kind, int argc,
 	struct dash_req   *r;
 	struct dash_write *w;
 	struct buf         line;
+	char              *words[CTL_MAX_WORDS];
 	int                i;
 
-	if (d->conn != DASH_UP || d->npending == DASH_PENDING)
+	if (d->conn != DASH_UP || d->npending == DASH_PENDING ||
+	    argc > CTL_MAX_WORDS)
 		return -1;
 	r = &d->pending[d->npending++];
 	memset(r, 0, sizeof *r);
@@ -204,13 +205,10 @@ dash_send(struct dash *d, enum dash_req_kind kind, int argc,
 	r->kind = kind;
 	if (change != NULL)
 		r->change = *change;
+	for (i = 0; i < argc; i++)
+		words[i] = argv[i];
 	buf_init(&line, CTL_LINE_MAX);
-	buf_puts(&line, r->tag);
-	for (i = 0; i < argc; i++) {
-		buf_puts(&line, " ");
-		buf_puts(&line, argv[i]);
-	}
-	buf_puts(&line, "\n");
+	ctl_put_request(&line, r->tag, argc, words);
 	w = xmalloc(sizeof *w + line.len);
 	memcpy(w->data, line.data, line.len);
 	w->buf = uv_buf_init(w->data, (unsigned)line.len);
@@ -390,24 +388,6 @@ dash_take(struct dash *d, const char *tag, struct dash_req *out)
 	return -1;
 }
 
-/* The rest of "%begin TAG" etc.: the tag, or NULL. */
-static const char *
-dash_framed(char *line, const char *word, char **rest)
-{
-	size_t n = strlen(word);
-	char  *tag, *sp;
-
-	if (strncmp(line, word, n) != 0 || line[n] != ' ')
-		return NULL;
-	tag = line + n + 1;
-	if ((sp = strchr(tag, ' ')) != NULL) {
-		*sp = '\0';
-		*rest = sp + 1;
-	} else
-		*rest = tag + strlen(tag);
-	return tag;
-}
-
 static void
 dash_event(struct dash *d, const char *json, size_t len)
 {
@@ -426,13 +406,12 @@ static void
 dash_line(struct dash *d, char *line, size_t len)
 {
 	struct dash_req r;
-	const char     *tag;
-	char           *rest;
+	struct ctl_msg  m;
 	struct jsonr   *row;
 
+	ctl_reader_line(&d->rd, line, len, &m);
 	if (d->conn == DASH_GREETING) {
-		if (strncmp(line, "%frontdoor ", 11) != 0 ||
-		    atoi(line + 11) != CTL_PROTOCOL) {
+		if (m.kind != CTL_MSG_HELLO || !m.ours) {
 			dash_down(d, "not a frontdoord of this version");
 			return;
 		}
@@ -455,46 +434,41 @@ dash_line(struct dash *d, char *line, size_t len)
 		dash_dirty(d, 1);
 		return;
 	}
-	if (!d->inside && strncmp(line, "%event ", 7) == 0) {
-		dash_event(d, line + 7, len - 7);
-		return;
-	}
-	if (!d->inside && (tag = dash_framed(line, "%begin", &rest)) != NULL) {
-		d->inside = 1;
-		snprintf(d->tag, sizeof d->tag, "%s", tag);
+	switch (m.kind) {
+	case CTL_MSG_EVENT:
+		dash_event(d, m.text, m.len);
+		break;
+	case CTL_MSG_BEGIN:
 		dash_rows_free(d);
-		return;
-	}
-	if (d->inside && (tag = dash_framed(line, "%end", &rest)) != NULL) {
-		d->inside = 0;
-		if (dash_take(d, tag, &r) == 0)
+		break;
+	case CTL_MSG_END:
+		if (dash_take(d, m.tag, &r) == 0)
 			dash_reply(d, &r,
 			    d->overflow ? "reply too long" : NULL);
 		dash_rows_free(d);
-		return;
-	}
-	if ((tag = dash_framed(line, "%error", &rest)) != NULL) {
-		d->inside = 0;
+		break;
+	case CTL_MSG_ERROR:
 		dash_rows_free(d);
-		if (dash_take(d, tag, &r) == 0)
-			dash_reply(d, &r, *rest ? rest : "refused");
-		return;
-	}
-	if (d->inside) {
+		if (dash_take(d, m.tag, &r) == 0)
+			dash_reply(d, &r, m.text);
+		break;
+	case CTL_MSG_ROW:
 		if (d->nrows == DASH_ROWS_MAX) {
 			d->overflow = 1;
-			return;
+			break;
 		}
-		if ((row = jsonr_parse(line, len, NULL, 0)) == NULL)
-			return;
+		if ((row = jsonr_parse(m.text, m.len, NULL, 0)) == NULL)
+			break;
 		if (d->nrows == d->caprows) {
 			d->caprows = d->caprows ? d->caprows * 2 : 64;
 			d->rows =
 			    xreallocarray(d->rows, d->caprows, sizeof *d->rows);
 		}
 		d->rows[d->nrows++] = row;
+		break;
+	default:
+		break; /* a line of a newer protocol: let it pass */
 	}
-	/* Anything else: a line of a newer protocol; let it pass. */
 }
 
 static void
@@ -510,8 +484,7 @@ static void
 dash_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct dash *d = s->data;
-	char        *nl, *start;
-	size_t       off = 0, len;
+	size_t       off = 0, took, len;
 
 	if (n < 0) {
 		dash_down(d,
@@ -523,21 +496,15 @@ dash_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		dash_down(d, "a line from frontdoord is too long");
 		return;
 	}
-	while (d->conn == DASH_GREETING || d->conn == DASH_UP) {
-		start = d->in.data + off;
-		nl = memchr(start, '\n', d->in.len - off);
-		if (nl == NULL)
-			break;
-		len = (size_t)(nl - start);
-		*nl = '\0';
-		if (len > 0 && start[len - 1] == '\r')
-			start[--len] = '\0';
-		off = (size_t)(nl + 1 - d->in.data);
-		dash_line(d, start, len);
+	while ((d->conn == DASH_GREETING || d->conn == DASH_UP) &&
+	    (took = ctl_line_cut(d->in.data + off, d->in.len - off, &len)) >
+	        0) {
+		dash_line(d, d->in.data + off, len);
+		off += took;
 	}
 	if (d->conn == DASH_GREETING || d->conn == DASH_UP) {
 		buf_consume(&d->in, off);
-		if (d->in.len > CLIENT_LINE_MAX)
+		if (d->in.len > CTL_REPLY_LINE_MAX)
 			dash_down(d, "a line from frontdoord is too long");
 	}
 }
@@ -575,7 +542,7 @@ dash_down(struct dash *d, const char *why)
 	d->conn = DASH_CLOSING;
 	d->npending = 0;
 	d->polls = 0;
-	d->inside = 0;
+	ctl_reader_init(&d->rd);
 	dash_rows_free(d);
 	buf_reset(&d->in);
 	if (d->confirming) {
@@ -612,6 +579,7 @@ dash_connect(struct dash *d)
 	d->pipe.data = d;
 	d->connect.data = d;
 	d->conn = DASH_CONNECTING;
+	ctl_reader_init(&d->rd);
 	uv_pipe_connect(&d->connect, &d->pipe, d->path, dash_connect_cb);
 	dash_dirty(d, 0);
 }

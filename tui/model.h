@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jsonr.h"
+#include "json-read.h"
 
 /*
  * Everything here is pure: functions take parsed JSON objects (struct

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
-#include "jsonr.h"
+#include "json-read.h"
 
 /*
  * Every function here is pure: it appends text to a buffer and touches

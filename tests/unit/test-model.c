@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "input.h"
-#include "jsonr.h"
+#include "json-read.h"
 #include "model.h"
 
 static struct jsonr *

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "jsonr.h"
+#include "json-read.h"
 #include "print.h"
 
 static struct jsonr *

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "json.h"
+#include "json-write.h"
 
 void
 json_str(struct buf *b, const char *s, size_t len)

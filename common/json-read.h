@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Reading JSON: the objects frontdoord sends on the control socket. */
-#ifndef FD_JSONR_H
-#define FD_JSONR_H
+#ifndef FD_JSON_READ_H
+#define FD_JSON_READ_H
 
 #include <stddef.h>
 
@@ -17,7 +17,7 @@ enum jsonr_type {
 /*
  * One parsed value.  Strings are NUL-terminated and also carry their length
  * (a \u0000 escape puts a NUL inside).  \u00XX escapes decode to the single
- * byte XX, the inverse of json_str() in json.h, which writes each byte
+ * byte XX, the inverse of json_str() in json-write.h, which writes each byte
  * outside printable ASCII that way; other code points decode to UTF-8.
  * Callers that print a string to a terminal must still escape it.
  */

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "check.h"
-#include "json.h"
+#include "check-local.h"
+#include "json-write.h"
 #include "util.h"
 
 #define CHECK_OUTPUT_MAX (1024 * 1024)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Writing JSON strings: the access log and the control socket share this. */
-#ifndef FD_JSON_H
-#define FD_JSON_H
+#ifndef FD_JSON_WRITE_H
+#define FD_JSON_WRITE_H
 
 #include <stddef.h>
 

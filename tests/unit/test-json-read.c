@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for common/jsonr.c: the JSON reader of the frontdoor client. */
+/* Unit tests for common/json-read.c: the JSON reader of the frontdoor client. */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "json.h"
-#include "jsonr.h"
+#include "json-write.h"
+#include "json-read.h"
 
 static struct jsonr *
 parse(const char *s)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonr.h"
+#include "json-read.h"
 #include "util.h"
 
 struct jsonr_parser {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* "check" without the daemon: run frontdoord -t on a file. */
-#ifndef FD_CHECK_H
-#define FD_CHECK_H
+#ifndef FD_CHECK_LOCAL_H
+#define FD_CHECK_LOCAL_H
 
 /*
  * Check file with frontdoord -t -c FILE (the frontdoord next to this
