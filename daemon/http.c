@@ -328,75 +328,154 @@ http_method_id(const char *m, size_t n)
 	return (HTTP_M_OTHER);
 }
 
-/* Header names by length first, so most names cost one switch. */
+/*
+ * The one table of the header fields frontdoor knows: name in lower case,
+ * and what the field is to a proxy.  Indexed by enum http_hdr.
+ */
+/* clang-format off */
+#define HTTP_HDR_DEF(n, f) { n, sizeof(n) - 1, f }
+/* clang-format on */
+static const struct http_hdr_def {
+	const char *name;
+	size_t      len;
+	unsigned    flags;
+} http_hdr_table[HTTP_HDR_COUNT] = {
+	[HTTP_HDR_OTHER] = HTTP_HDR_DEF("", 0),
+	[HTTP_HDR_HOST] = HTTP_HDR_DEF("host", HTTP_H_OURS),
+	[HTTP_HDR_CONTENT_LENGTH] =
+	    HTTP_HDR_DEF("content-length", HTTP_H_FRAMING),
+	[HTTP_HDR_TRANSFER_ENCODING] = HTTP_HDR_DEF("transfer-encoding",
+	    HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING),
+	[HTTP_HDR_CONNECTION] = HTTP_HDR_DEF("connection", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_KEEP_ALIVE] = HTTP_HDR_DEF("keep-alive", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_PROXY_CONNECTION] =
+	    HTTP_HDR_DEF("proxy-connection", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_TE] = HTTP_HDR_DEF("te", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_TRAILER] = HTTP_HDR_DEF("trailer", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_UPGRADE] = HTTP_HDR_DEF("upgrade", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_EXPECT] = HTTP_HDR_DEF("expect", 0),
+	[HTTP_HDR_ACCEPT] = HTTP_HDR_DEF("accept", 0),
+	[HTTP_HDR_X_FORWARDED_FOR] =
+	    HTTP_HDR_DEF("x-forwarded-for", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_X_FORWARDED_PROTO] =
+	    HTTP_HDR_DEF("x-forwarded-proto", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_X_FORWARDED_HOST] =
+	    HTTP_HDR_DEF("x-forwarded-host", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_X_REAL_IP] =
+	    HTTP_HDR_DEF("x-real-ip", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_X_REQUEST_ID] =
+	    HTTP_HDR_DEF("x-request-id", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_PROXY_AUTHENTICATE] = HTTP_HDR_DEF("proxy-authenticate", 0),
+	[HTTP_HDR_PROXY_AUTHORIZATION] = HTTP_HDR_DEF("proxy-authorization", 0),
+	[HTTP_HDR_FORWARDED] = HTTP_HDR_DEF("forwarded", HTTP_H_PROXY),
+	/* The gate sets it for a route with auth_file. */
+	[HTTP_HDR_X_REMOTE_USER] =
+	    HTTP_HDR_DEF("x-remote-user", HTTP_H_IDENTITY),
+	[HTTP_HDR_SERVER_TIMING] =
+	    HTTP_HDR_DEF("server-timing", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_CONTENT_DIGEST] =
+	    HTTP_HDR_DEF("content-digest", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_REPR_DIGEST] = HTTP_HDR_DEF("repr-digest", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_DIGEST] = HTTP_HDR_DEF("digest", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_CONTENT_MD5] = HTTP_HDR_DEF("content-md5", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_GRPC_STATUS] = HTTP_HDR_DEF("grpc-status", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_GRPC_MESSAGE] =
+	    HTTP_HDR_DEF("grpc-message", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_GRPC_STATUS_DETAILS_BIN] =
+	    HTTP_HDR_DEF("grpc-status-details-bin", HTTP_H_TRAILER_OK),
+};
+
+/* Return id from http_header_id() when s[0, n) is the table's name for it. */
+#define HTTP_HDR_TRY(id)                                                       \
+	do {                                                                   \
+		if (http_ieq(s, n, http_hdr_table[id].name,                    \
+		        http_hdr_table[id].len))                               \
+			return (id);                                           \
+	} while (0)
+
+/*
+ * A name's entry in the table: by length first, so most names cost one
+ * switch and at most three compares.  Every entry is under its length here
+ * (the unit test looks each one up).
+ */
 static enum http_hdr
 http_header_id(const char *s, size_t n)
 {
 	switch (n) {
 	case 2:
-		if (HTTP_IEQ(s, n, "te"))
-			return (HTTP_HDR_TE);
+		HTTP_HDR_TRY(HTTP_HDR_TE);
 		break;
 	case 4:
-		if (HTTP_IEQ(s, n, "host"))
-			return (HTTP_HDR_HOST);
+		HTTP_HDR_TRY(HTTP_HDR_HOST);
 		break;
 	case 6:
-		if (HTTP_IEQ(s, n, "accept"))
-			return (HTTP_HDR_ACCEPT);
-		if (HTTP_IEQ(s, n, "expect"))
-			return (HTTP_HDR_EXPECT);
+		HTTP_HDR_TRY(HTTP_HDR_ACCEPT);
+		HTTP_HDR_TRY(HTTP_HDR_EXPECT);
+		HTTP_HDR_TRY(HTTP_HDR_DIGEST);
 		break;
 	case 7:
-		if (HTTP_IEQ(s, n, "upgrade"))
-			return (HTTP_HDR_UPGRADE);
-		if (HTTP_IEQ(s, n, "trailer"))
-			return (HTTP_HDR_TRAILER);
+		HTTP_HDR_TRY(HTTP_HDR_UPGRADE);
+		HTTP_HDR_TRY(HTTP_HDR_TRAILER);
 		break;
 	case 9:
-		if (HTTP_IEQ(s, n, "x-real-ip"))
-			return (HTTP_HDR_X_REAL_IP);
+		HTTP_HDR_TRY(HTTP_HDR_X_REAL_IP);
+		HTTP_HDR_TRY(HTTP_HDR_FORWARDED);
 		break;
 	case 10:
-		if (HTTP_IEQ(s, n, "connection"))
-			return (HTTP_HDR_CONNECTION);
-		if (HTTP_IEQ(s, n, "keep-alive"))
-			return (HTTP_HDR_KEEP_ALIVE);
+		HTTP_HDR_TRY(HTTP_HDR_CONNECTION);
+		HTTP_HDR_TRY(HTTP_HDR_KEEP_ALIVE);
+		break;
+	case 11:
+		HTTP_HDR_TRY(HTTP_HDR_REPR_DIGEST);
+		HTTP_HDR_TRY(HTTP_HDR_CONTENT_MD5);
+		HTTP_HDR_TRY(HTTP_HDR_GRPC_STATUS);
 		break;
 	case 12:
-		if (HTTP_IEQ(s, n, "x-request-id"))
-			return (HTTP_HDR_X_REQUEST_ID);
+		HTTP_HDR_TRY(HTTP_HDR_X_REQUEST_ID);
+		HTTP_HDR_TRY(HTTP_HDR_GRPC_MESSAGE);
+		break;
+	case 13:
+		HTTP_HDR_TRY(HTTP_HDR_X_REMOTE_USER);
+		HTTP_HDR_TRY(HTTP_HDR_SERVER_TIMING);
 		break;
 	case 14:
-		if (HTTP_IEQ(s, n, "content-length"))
-			return (HTTP_HDR_CONTENT_LENGTH);
+		HTTP_HDR_TRY(HTTP_HDR_CONTENT_LENGTH);
+		HTTP_HDR_TRY(HTTP_HDR_CONTENT_DIGEST);
 		break;
 	case 15:
-		if (HTTP_IEQ(s, n, "x-forwarded-for"))
-			return (HTTP_HDR_X_FORWARDED_FOR);
+		HTTP_HDR_TRY(HTTP_HDR_X_FORWARDED_FOR);
 		break;
 	case 16:
-		if (HTTP_IEQ(s, n, "proxy-connection"))
-			return (HTTP_HDR_PROXY_CONNECTION);
-		if (HTTP_IEQ(s, n, "x-forwarded-host"))
-			return (HTTP_HDR_X_FORWARDED_HOST);
+		HTTP_HDR_TRY(HTTP_HDR_PROXY_CONNECTION);
+		HTTP_HDR_TRY(HTTP_HDR_X_FORWARDED_HOST);
 		break;
 	case 17:
-		if (HTTP_IEQ(s, n, "transfer-encoding"))
-			return (HTTP_HDR_TRANSFER_ENCODING);
-		if (HTTP_IEQ(s, n, "x-forwarded-proto"))
-			return (HTTP_HDR_X_FORWARDED_PROTO);
+		HTTP_HDR_TRY(HTTP_HDR_TRANSFER_ENCODING);
+		HTTP_HDR_TRY(HTTP_HDR_X_FORWARDED_PROTO);
 		break;
 	case 18:
-		if (HTTP_IEQ(s, n, "proxy-authenticate"))
-			return (HTTP_HDR_PROXY_AUTHENTICATE);
+		HTTP_HDR_TRY(HTTP_HDR_PROXY_AUTHENTICATE);
 		break;
 	case 19:
-		if (HTTP_IEQ(s, n, "proxy-authorization"))
-			return (HTTP_HDR_PROXY_AUTHORIZATION);
+		HTTP_HDR_TRY(HTTP_HDR_PROXY_AUTHORIZATION);
+		break;
+	case 23:
+		HTTP_HDR_TRY(HTTP_HDR_GRPC_STATUS_DETAILS_BIN);
 		break;
 	}
 	return (HTTP_HDR_OTHER);
+}
+
+unsigned
+http_header_flags(const char *name, size_t len)
+{
+	return (http_hdr_table[http_header_id(name, len)].flags);
+}
+
+unsigned
+http_hdr_flags(enum http_hdr id)
+{
+	return ((unsigned)id < HTTP_HDR_COUNT ? http_hdr_table[id].flags : 0);
 }
 
 /*
@@ -1025,44 +1104,14 @@ http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
 int
 http_hop_by_hop(enum http_hdr id)
 {
-	switch (id) {
-	case HTTP_HDR_CONNECTION:
-	case HTTP_HDR_KEEP_ALIVE:
-	case HTTP_HDR_PROXY_CONNECTION:
-	case HTTP_HDR_TE:
-	case HTTP_HDR_TRAILER:
-	case HTTP_HDR_UPGRADE:
-	case HTTP_HDR_TRANSFER_ENCODING:
-		return 1;
-	default:
-		return 0;
-	}
+	return ((http_hdr_flags(id) & HTTP_H_HOP_BY_HOP) != 0);
 }
-
-/*
- * Trailer fields that may cross: they say something about the body and
- * nothing about where the message ends, where it goes or who sent it.
- * Names in lower case, for http_ieq().
- */
-static const struct {
-	const char *name;
-	size_t      len;
-} http_trailers_allowed[] = {
-	{ "server-timing", 13 },
-	{ "content-digest", 14 },
-	{ "repr-digest", 11 },
-	{ "digest", 6 },
-	{ "content-md5", 11 },
-	{ "grpc-status", 11 },
-	{ "grpc-message", 12 },
-	{ "grpc-status-details-bin", 23 },
-};
 
 size_t
 http_trailers_filter(const char *tr, size_t len, char *out)
 {
 	const char *p = tr, *end = tr + len, *eol, *colon;
-	size_t      n = 0, i, ll;
+	size_t      n = 0, ll;
 
 	for (; p < end; p = eol) {
 		eol = memchr(p, '\n', end - p);
@@ -1071,14 +1120,10 @@ http_trailers_filter(const char *tr, size_t len, char *out)
 		colon = memchr(p, ':', ll);
 		if (colon == NULL)
 			continue;
-		for (i = 0; i < nitems(http_trailers_allowed); i++) {
-			if (http_ieq(p, (size_t)(colon - p),
-			        http_trailers_allowed[i].name,
-			        http_trailers_allowed[i].len)) {
-				memmove(out + n, p, ll); /* out may be tr */
-				n += ll;
-				break;
-			}
+		if (http_header_flags(p, (size_t)(colon - p)) &
+		    HTTP_H_TRAILER_OK) {
+			memmove(out + n, p, ll); /* out may be tr */
+			n += ll;
 		}
 	}
 	return (n);

@@ -487,11 +487,17 @@ test_request_header_ids(void **state)
 		{ "X-Request-Id", HTTP_HDR_X_REQUEST_ID },
 		{ "Proxy-Authenticate", HTTP_HDR_PROXY_AUTHENTICATE },
 		{ "Proxy-Authorization", HTTP_HDR_PROXY_AUTHORIZATION },
+		{ "Forwarded", HTTP_HDR_FORWARDED },
+		{ "X-Remote-User", HTTP_HDR_X_REMOTE_USER },
+		{ "Server-Timing", HTTP_HDR_SERVER_TIMING },
+		{ "grpc-status-details-bin", HTTP_HDR_GRPC_STATUS_DETAILS_BIN },
 		{ "Hos", HTTP_HDR_OTHER },
 		{ "Hostx", HTTP_HDR_OTHER },
 		{ "Accept-Encoding", HTTP_HDR_OTHER },
 		{ "X-Forwarded-Fox", HTTP_HDR_OTHER },
 		{ "Te_", HTTP_HDR_OTHER },
+		{ "X_Real_IP", HTTP_HDR_OTHER },
+		{ "Forwardee", HTTP_HDR_OTHER },
 	};
 	struct http_request r;
 	char                s[256];
@@ -1247,6 +1253,114 @@ test_hop_by_hop(void **state)
 	assert_false(http_hop_by_hop(HTTP_HDR_OTHER));
 }
 
+/* Every field of the table, as a client might spell it, and its flags. */
+static const struct {
+	const char   *name;
+	enum http_hdr id;
+	unsigned      flags;
+} known[] = {
+	{ "Host", HTTP_HDR_HOST, HTTP_H_OURS },
+	{ "Content-Length", HTTP_HDR_CONTENT_LENGTH, HTTP_H_FRAMING },
+	{ "Transfer-Encoding", HTTP_HDR_TRANSFER_ENCODING,
+	    HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING },
+	{ "Connection", HTTP_HDR_CONNECTION, HTTP_H_HOP_BY_HOP },
+	{ "keep-alive", HTTP_HDR_KEEP_ALIVE, HTTP_H_HOP_BY_HOP },
+	{ "PROXY-CONNECTION", HTTP_HDR_PROXY_CONNECTION, HTTP_H_HOP_BY_HOP },
+	{ "TE", HTTP_HDR_TE, HTTP_H_HOP_BY_HOP },
+	{ "Trailer", HTTP_HDR_TRAILER, HTTP_H_HOP_BY_HOP },
+	{ "Upgrade", HTTP_HDR_UPGRADE, HTTP_H_HOP_BY_HOP },
+	{ "Expect", HTTP_HDR_EXPECT, 0 },
+	{ "Accept", HTTP_HDR_ACCEPT, 0 },
+	{ "X-Forwarded-For", HTTP_HDR_X_FORWARDED_FOR,
+	    HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "X-Forwarded-Proto", HTTP_HDR_X_FORWARDED_PROTO,
+	    HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "X-Forwarded-Host", HTTP_HDR_X_FORWARDED_HOST,
+	    HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "X-Real-IP", HTTP_HDR_X_REAL_IP, HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "X-Request-ID", HTTP_HDR_X_REQUEST_ID,
+	    HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "Proxy-Authenticate", HTTP_HDR_PROXY_AUTHENTICATE, 0 },
+	{ "Proxy-Authorization", HTTP_HDR_PROXY_AUTHORIZATION, 0 },
+	{ "Forwarded", HTTP_HDR_FORWARDED, HTTP_H_PROXY },
+	{ "X-Remote-User", HTTP_HDR_X_REMOTE_USER, HTTP_H_IDENTITY },
+	{ "Server-Timing", HTTP_HDR_SERVER_TIMING, HTTP_H_TRAILER_OK },
+	{ "Content-Digest", HTTP_HDR_CONTENT_DIGEST, HTTP_H_TRAILER_OK },
+	{ "Repr-Digest", HTTP_HDR_REPR_DIGEST, HTTP_H_TRAILER_OK },
+	{ "Digest", HTTP_HDR_DIGEST, HTTP_H_TRAILER_OK },
+	{ "Content-MD5", HTTP_HDR_CONTENT_MD5, HTTP_H_TRAILER_OK },
+	{ "grpc-status", HTTP_HDR_GRPC_STATUS, HTTP_H_TRAILER_OK },
+	{ "Grpc-Message", HTTP_HDR_GRPC_MESSAGE, HTTP_H_TRAILER_OK },
+	{ "grpc-status-details-bin", HTTP_HDR_GRPC_STATUS_DETAILS_BIN,
+	    HTTP_H_TRAILER_OK },
+};
+
+static void
+test_header_flags(void **state)
+{
+	static const char *const unknown[] = { "", "H", "Hos", "Hostx",
+		"Content-Lengths", "Content-Type", "Authorization",
+		"Accept-Encoding", "X-Forwarded-Port", "X_Forwarded_For",
+		"X-Real-IP ", "Forwardex", "Keep-Alivf", "TF", "grpc-statuses",
+		"Digesu" };
+	char                     up[32];
+	int                      seen[HTTP_HDR_COUNT] = { 0 };
+	size_t                   i, j, len;
+	enum http_hdr            id;
+
+	(void)state;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		len = strlen(known[i].name);
+		assert_int_equal(http_header_flags(known[i].name, len),
+		    known[i].flags);
+		assert_int_equal(http_hdr_flags(known[i].id), known[i].flags);
+		/* The name in any case, and not a byte more or less. */
+		for (j = 0; j < len; j++)
+			up[j] = (char)(known[i].name[j] >= 'a' &&
+			            known[i].name[j] <= 'z' ?
+			        known[i].name[j] - 32 :
+			        known[i].name[j]);
+		assert_int_equal(http_header_flags(up, len), known[i].flags);
+		up[len] = 'x';
+		if (known[i].flags != 0) {
+			assert_int_equal(http_header_flags(up, len + 1), 0);
+			assert_int_equal(http_header_flags(up, len - 1), 0);
+		}
+		seen[known[i].id]++;
+	}
+	/* Each entry of the table once above: none the lookup misses. */
+	for (id = HTTP_HDR_OTHER + 1; id < HTTP_HDR_COUNT; id++)
+		assert_int_equal(seen[id], 1);
+	assert_int_equal(http_hdr_flags(HTTP_HDR_OTHER), 0);
+	assert_int_equal(http_hdr_flags(HTTP_HDR_COUNT), 0);
+	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
+		assert_int_equal(http_header_flags(unknown[i],
+		                     strlen(unknown[i])),
+		    0);
+}
+
+/*
+ * proxy-head.c looks a name up as an identity or proxy field only when it
+ * is 9 to 24 bytes long and starts with x or f.
+ */
+static void
+test_header_flags_identity_names(void **state)
+{
+	size_t i, len;
+	int    n = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (!(known[i].flags & (HTTP_H_IDENTITY | HTTP_H_PROXY)))
+			continue;
+		len = strlen(known[i].name);
+		assert_true(len >= 9 && len <= 24);
+		assert_true(known[i].name[0] == 'X' || known[i].name[0] == 'F');
+		n++;
+	}
+	assert_int_equal(n, 7);
+}
+
 int
 main(void)
 {
@@ -1278,6 +1392,8 @@ main(void)
 		cmocka_unit_test(test_response_limits),
 		cmocka_unit_test(test_bodyless_reason),
 		cmocka_unit_test(test_hop_by_hop),
+		cmocka_unit_test(test_header_flags),
+		cmocka_unit_test(test_header_flags_identity_names),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
