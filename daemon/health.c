@@ -11,6 +11,7 @@
 #include "json.h"
 #include "log.h"
 #include "stats.h"
+#include "switch.h"
 #include "util.h"
 
 /*
@@ -163,7 +164,7 @@ health_other_usable(const struct route_conf *r, const struct backend_conf *b)
 	for (i = 0; i < r->nbackends; i++) {
 		if (&r->backends[i] == b)
 			continue;
-		a = stats_backend_admin(r->backends[i].id);
+		a = switch_backend_get(r->backends[i].id);
 		if (a != BACKEND_ADMIN_DISABLED &&
 		    a != BACKEND_ADMIN_DRAINING &&
 		    health_is_up(&r->backends[i]))

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Runtime state and statistics shared by the workers and the control socket. */
+/* Statistics shared by the workers and the control socket, and the ids. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +33,6 @@ static struct {
 	struct worker_stats *w;
 	struct stats_names   routes;
 	struct stats_names   backends;
-	uint8_t             *route_admin;
-	uint8_t             *backend_admin;
 	/* Request totals per route, one row per second, for rates. */
 	uint64_t (*samples)[RATE_SAMPLES];
 	unsigned nsamples; /* rows filled so far, capped */
@@ -64,8 +62,6 @@ stats_init(unsigned nworkers)
 	st.backends.max = STATS_MAX_BACKENDS;
 	st.backends.names = xcalloc(STATS_MAX_BACKENDS, sizeof(char *));
 	st.backends.n = 1;
-	st.route_admin = xcalloc(STATS_MAX_ROUTES, 1);
-	st.backend_admin = xcalloc(STATS_MAX_BACKENDS, 1);
 	st.samples = xcalloc(STATS_MAX_ROUTES, sizeof(*st.samples));
 }
 
@@ -86,8 +82,6 @@ stats_free(void)
 		free(st.backends.names[i]);
 	free(st.routes.names);
 	free(st.backends.names);
-	free(st.route_admin);
-	free(st.backend_admin);
 	free(st.samples);
 	memset(&st, 0, sizeof(st));
 }
@@ -166,32 +160,6 @@ unsigned
 stats_nworkers(void)
 {
 	return (st.nworkers);
-}
-
-enum route_admin
-stats_route_admin(unsigned id)
-{
-	return (__atomic_load_n(&st.route_admin[id], __ATOMIC_RELAXED));
-}
-
-enum backend_admin
-stats_backend_admin(unsigned id)
-{
-	return (__atomic_load_n(&st.backend_admin[id], __ATOMIC_RELAXED));
-}
-
-void
-stats_set_route_admin(unsigned id, enum route_admin a)
-{
-	if (id != 0)
-		__atomic_store_n(&st.route_admin[id], a, __ATOMIC_RELAXED);
-}
-
-void
-stats_set_backend_admin(unsigned id, enum backend_admin a)
-{
-	if (id != 0)
-		__atomic_store_n(&st.backend_admin[id], a, __ATOMIC_RELAXED);
 }
 
 static unsigned
