@@ -43,22 +43,22 @@ proxy_head_identity(const char *name, size_t len)
 	 * proxy name is 9 bytes or longer and starts with x or f.
 	 */
 	if (len < 9 || ((name[0] | 0x20) != 'x' && (name[0] | 0x20) != 'f'))
-		return (IDENT_NONE);
-	k = MIN(len, sizeof(n));
+		return IDENT_NONE;
+	k = MIN(len, sizeof n);
 	for (i = 0; i < k; i++) {
 		n[i] = (char)(name[i] == '_'             ? '-' :
 		        name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 :
 		                                           name[i]);
 	}
 	/* No name in the table is longer than n; X-Forwarded-* may be. */
-	flags = len <= sizeof(n) ? http_header_flags(n, len) : 0;
+	flags = len <= sizeof n ? http_header_flags(n, len) : 0;
 	if (flags & HTTP_H_IDENTITY)
-		return (IDENT_OURS);
+		return IDENT_OURS;
 	if (flags & HTTP_H_PROXY)
-		return (IDENT_PROXY);
+		return IDENT_PROXY;
 	if (len > 12 && memcmp(n, "x-forwarded-", 12) == 0)
-		return (IDENT_PROXY);
-	return (IDENT_NONE);
+		return IDENT_PROXY;
+	return IDENT_NONE;
 }
 
 void
@@ -132,7 +132,7 @@ proxy_head_build(struct buf *b, const struct http_request *req,
 	buf_puts(b, hp->peer);
 	buf_append(b, "\r\n", 2);
 	if (hp->sized) {
-		snprintf(num, sizeof(num), "%llu",
+		snprintf(num, sizeof num, "%llu",
 		    (unsigned long long)hp->content_length);
 		proxy_head_field(b, "Content-Length", 14, num, strlen(num));
 	} else if (hp->chunked)

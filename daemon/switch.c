@@ -13,13 +13,13 @@ static uint8_t switch_backends[STATS_MAX_BACKENDS];
 enum route_admin
 switch_route_get(unsigned id)
 {
-	return (__atomic_load_n(&switch_routes[id], __ATOMIC_RELAXED));
+	return __atomic_load_n(&switch_routes[id], __ATOMIC_RELAXED);
 }
 
 enum backend_admin
 switch_backend_get(unsigned id)
 {
-	return (__atomic_load_n(&switch_backends[id], __ATOMIC_RELAXED));
+	return __atomic_load_n(&switch_backends[id], __ATOMIC_RELAXED);
 }
 
 void
