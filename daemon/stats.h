@@ -3,7 +3,10 @@
 #ifndef FD_STATS_H
 #define FD_STATS_H
 
+#include <netinet/in.h>
 #include <stdint.h>
+
+#include "parse.h"
 
 struct config;
 
@@ -123,13 +126,13 @@ struct stats_event {
 	uint64_t bytes;
 	uint32_t ms;
 	int      status;
-	char     client[48];
+	char     client[INET6_ADDRSTRLEN];
 	char     country[4];
 	char     method[16];
 	char     host[96];
 	char     path[256];
 	char     route[64];
-	char     backend[72];
+	char     backend[ADDR_STRLEN];
 	char     rule[16]; /* what refused it, or "" */
 };
 
