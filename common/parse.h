@@ -40,7 +40,13 @@ struct fd_addr {
 	socklen_t               len;
 };
 int parse_hostport(const char *, int any_ok, struct fd_addr *);
-/* Format an address as "1.2.3.4:80" or "[::1]:80" into buf (>= 64 bytes). */
+/*
+ * Room for an address with port as addr_format() writes it, the longest
+ * being "[v6]:port", and its NUL: the size of every buffer that holds one.
+ * An address alone fits in INET6_ADDRSTRLEN.
+ */
+#define ADDR_STRLEN (INET6_ADDRSTRLEN + sizeof("[]:65535") - 1)
+/* Format an address as "1.2.3.4:80" or "[::1]:80" into buf (ADDR_STRLEN). */
 void addr_format(const struct sockaddr *, char *, size_t);
 /* Format only the IP part ("1.2.3.4", "::1"). */
 void addr_format_ip(const struct sockaddr *, char *, size_t);

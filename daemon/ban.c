@@ -105,7 +105,7 @@ ban_key_parse(const char *s, uint8_t key[16])
 	size_t      len = slash != NULL ? (size_t)(slash - s) : strlen(s), k;
 	int         plen;
 
-	if (len >= sizeof(text))
+	if (len >= sizeof text)
 		return -1;
 	memcpy(text, s, len);
 	text[len] = '\0';
@@ -153,9 +153,9 @@ ban_key_text(const uint8_t key[16], char *out, size_t len)
 
 		memcpy(k, key, 16);
 		k[15] = 0;
-		inet_ntop(AF_INET6, k, a, sizeof(a));
+		inet_ntop(AF_INET6, k, a, sizeof a);
 	} else
-		inet_ntop(AF_INET6, key, a, sizeof(a));
+		inet_ntop(AF_INET6, key, a, sizeof a);
 	snprintf(out, len, "%s/%d", a, ban_key_plen(key));
 }
 
@@ -173,7 +173,7 @@ ban_text(const char *addr, char *out, size_t len)
 static uint32_t
 ban_hash(const uint8_t key[16])
 {
-	return ((uint32_t)client_key_hash(bt.seed, key) & (BAN_BUCKETS - 1));
+	return (uint32_t)client_key_hash(bt.seed, key) & (BAN_BUCKETS - 1);
 }
 
 static void
@@ -248,7 +248,7 @@ ban_heap_push(uint32_t i)
 		bt.heapcap = bt.heapcap ? bt.heapcap * 2 : 64;
 		if (bt.heapcap > BAN_MAX_BANS + 1)
 			bt.heapcap = BAN_MAX_BANS + 1;
-		bt.heap = xreallocarray(bt.heap, bt.heapcap, sizeof(*bt.heap));
+		bt.heap = xreallocarray(bt.heap, bt.heapcap, sizeof *bt.heap);
 	}
 	__atomic_store_n(&bt.nbanned, (int)n, __ATOMIC_RELAXED);
 	ban_heap_set(n, i);
@@ -295,7 +295,7 @@ ban_remove(uint32_t i)
 		ban_heap_remove(i);
 	else
 		ban_lru_unlink(i);
-	memset(x, 0, sizeof(*x));
+	memset(x, 0, sizeof *x);
 	x->hnext = bt.free;
 	bt.free = i;
 }
@@ -344,10 +344,10 @@ ban_new(const uint8_t key[16])
 	uint32_t          i, h;
 
 	if (bt.buckets == NULL) {
-		if (getrandom(&bt.seed, sizeof(bt.seed), 0) != sizeof(bt.seed))
+		if (getrandom(&bt.seed, sizeof bt.seed, 0) != sizeof bt.seed)
 			bt.seed =
 			    (uint64_t)(uintptr_t)&bt ^ 0x9e3779b97f4a7c15ull;
-		bt.buckets = xcalloc(BAN_BUCKETS, sizeof(*bt.buckets));
+		bt.buckets = xcalloc(BAN_BUCKETS, sizeof *bt.buckets);
 	}
 	if (bt.free == BAN_NONE && bt.n == BAN_MAX_ENTRIES)
 		ban_remove(bt.tail);
@@ -359,12 +359,12 @@ ban_new(const uint8_t key[16])
 			bt.cap = bt.cap ? bt.cap * 2 : 64;
 			if (bt.cap > BAN_MAX_ENTRIES)
 				bt.cap = BAN_MAX_ENTRIES;
-			bt.e = xreallocarray(bt.e, bt.cap, sizeof(*bt.e));
+			bt.e = xreallocarray(bt.e, bt.cap, sizeof *bt.e);
 		}
 		i = ++bt.n;
 	}
 	x = BE(i);
-	memset(x, 0, sizeof(*x));
+	memset(x, 0, sizeof *x);
 	memcpy(x->key, key, 16);
 	h = ban_hash(key);
 	x->hnext = bt.buckets[h];
@@ -396,7 +396,7 @@ ban_left(const uint8_t key[16], uint64_t now_ms)
 		return BE(i)->until_ms - now_ms;
 	if (ban_key_plen(key) != 64)
 		return 0;
-	for (k = 0; k < sizeof(plens) / sizeof(plens[0]); k++) {
+	for (k = 0; k < sizeof plens / sizeof plens[0]; k++) {
 		ban_prefix_key(key, plens[k], pkey);
 		if ((i = ban_find(pkey)) != BAN_NONE &&
 		    BE(i)->until_ms > now_ms)
@@ -448,7 +448,7 @@ ban_widen(const uint8_t key64[16], uint64_t time_ms, uint64_t now_ms)
 	int              widest = 64;
 	size_t           k;
 
-	for (k = 0; k < sizeof(plens) / sizeof(plens[0]); k++) {
+	for (k = 0; k < sizeof plens / sizeof plens[0]; k++) {
 		ban_prefix_key(key64, plens[k], key);
 		if ((i = ban_count(key, time_ms, now_ms)) == BAN_NONE ||
 		    BE(i)->fails < BAN_WIDEN_AFTER)
@@ -576,7 +576,7 @@ ban_list(struct ban_info **out, uint64_t now_ms, size_t offset, size_t count,
 	/* Copied under the lock (24 bytes a ban), sorted and written after. */
 	pthread_mutex_lock(&bt.lock);
 	snap = xreallocarray(NULL, bt.nbanned > 0 ? (size_t)bt.nbanned : 1,
-	    sizeof(*snap));
+	    sizeof *snap);
 	for (s = 1; s <= (uint32_t)bt.nbanned; s++) {
 		struct ban_entry *x = BE(bt.heap[s]);
 
@@ -588,16 +588,16 @@ ban_list(struct ban_info **out, uint64_t now_ms, size_t offset, size_t count,
 	}
 	pthread_mutex_unlock(&bt.lock);
 	if (n > 1)
-		qsort(snap, n, sizeof(*snap), ban_snap_cmp);
+		qsort(snap, n, sizeof *snap, ban_snap_cmp);
 	if (total != NULL)
 		*total = n;
 	k = offset < n ? n - offset : 0;
 	if (k > count)
 		k = count;
-	list = xreallocarray(NULL, k > 0 ? k : 1, sizeof(*list));
+	list = xreallocarray(NULL, k > 0 ? k : 1, sizeof *list);
 	for (i = 0; i < k; i++) {
 		ban_key_text(snap[offset + i].key, list[i].addr,
-		    sizeof(list[i].addr));
+		    sizeof list[i].addr);
 		list[i].until_ms = snap[offset + i].until_ms;
 	}
 	free(snap);
@@ -642,7 +642,7 @@ ban_poll_events(ban_event_cb cb, uint64_t now_ms)
 	buf_init(&b, 0);
 	for (k = 0; k < n; k++) {
 		buf_reset(&b);
-		ban_key_text(evs[k].key, text, sizeof(text));
+		ban_key_text(evs[k].key, text, sizeof text);
 		buf_puts(&b, "{\"type\":\"ban\",\"address\":");
 		json_cstr(&b, text);
 		buf_printf(&b, ",\"until\":%llu,\"reason\":\"auth failures\"}",

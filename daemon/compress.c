@@ -153,7 +153,7 @@ compress_type_ok(const char *types, const char *ctype, size_t len)
 struct compress *
 compress_new(enum compress_enc enc)
 {
-	struct compress *z = xcalloc(1, sizeof(*z));
+	struct compress *z = xcalloc(1, sizeof *z);
 
 	z->enc = enc;
 	switch (enc) {

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "parse.h"
 #include "stats.h"
+#include "switch.h"
 #include "util.h"
 #include "version.h"
 #include "worker.h"
@@ -65,7 +66,7 @@ ctl_error_json(struct buf *out, const char *msg, int full)
 static const char *
 ctl_route_state(const struct route_conf *r)
 {
-	enum route_admin a = stats_route_admin(r->id);
+	enum route_admin a = switch_route_get(r->id);
 
 	if (a == ROUTE_ADMIN_NONE)
 		return (r->enabled ? "enabled" : "disabled");
@@ -75,7 +76,7 @@ ctl_route_state(const struct route_conf *r)
 static const char *
 ctl_backend_state(const struct backend_conf *b)
 {
-	enum backend_admin a = stats_backend_admin(b->id);
+	enum backend_admin a = switch_backend_get(b->id);
 
 	struct health_info h;
 
@@ -315,7 +316,7 @@ ctl_backend_json(struct buf *out, const struct route_conf *r,
 	struct backend_stats bs;
 	struct health_info   h;
 	const char          *state = ctl_backend_state(b);
-	enum backend_admin   a = stats_backend_admin(b->id);
+	enum backend_admin   a = switch_backend_get(b->id);
 
 	stats_backend_sum(b->id, &bs);
 	health_get(b->id, &h);
@@ -422,7 +423,7 @@ ctl_route_switch(struct ctl_client *cl, const char *tag, const char *name,
 	    (a == ROUTE_ADMIN_DISABLED && !r->enabled) ||
 	    (a == ROUTE_ADMIN_DRAINING && !r->enabled))
 		a = ROUTE_ADMIN_NONE;
-	stats_set_route_admin(r->id, a);
+	switch_route_set(r->id, a);
 	if (cut && ctl_ops->cut_tunnels != NULL)
 		ctl_ops->cut_tunnels();
 	state = ctl_route_state(r);
@@ -486,7 +487,7 @@ cmd_maint_off(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	(void)nargs;
 	if ((r = ctl_route(args[0], err, errlen)) == NULL)
 		return (-1);
-	if (stats_route_admin(r->id) != ROUTE_ADMIN_MAINTENANCE) {
+	if (switch_route_get(r->id) != ROUTE_ADMIN_MAINTENANCE) {
 		snprintf(err, errlen, "route %s is not in maintenance",
 		    r->name);
 		return (-1);
@@ -519,7 +520,7 @@ ctl_backend_switch(struct ctl_client *cl, const char *tag, char **args,
 	}
 	if (a == BACKEND_ADMIN_ENABLED)
 		a = BACKEND_ADMIN_NONE; /* backends are enabled in the INI */
-	stats_set_backend_admin(b->id, a);
+	switch_backend_set(b->id, a);
 	state = ctl_backend_state(b);
 	log_info("control: backend %s %s %s (uid %u)", r->name, b->name, state,
 	    (unsigned)cl->uid);

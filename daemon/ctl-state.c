@@ -16,6 +16,7 @@
 #include "list.h"
 #include "log.h"
 #include "stats.h"
+#include "switch.h"
 #include "util.h"
 
 /*
@@ -107,7 +108,7 @@ ctl_state_load(const struct config *cfg)
 				    w[1]);
 				continue;
 			}
-			stats_set_route_admin(r->id, a);
+			switch_route_set(r->id, a);
 		} else if (n == 4 && strcmp(w[0], "backend") == 0 &&
 		    (a = state_word(backend_words, 4, w[3])) > 0) {
 			if ((r = config_route(cfg, w[1])) == NULL)
@@ -118,7 +119,7 @@ ctl_state_load(const struct config *cfg)
 			}
 			if (i == r->nbackends)
 				goto gone;
-			stats_set_backend_admin(r->backends[i].id, a);
+			switch_backend_set(r->backends[i].id, a);
 			continue;
 gone:
 			log_info("state file: backend %s %s is gone from the "
@@ -165,11 +166,11 @@ state_serialize(const struct config *cfg, struct buf *b)
 	    "read at start\n");
 	for (i = 0; i < cfg->nroutes; i++) {
 		r = &cfg->routes[i];
-		if ((a = stats_route_admin(r->id)) != ROUTE_ADMIN_NONE)
+		if ((a = switch_route_get(r->id)) != ROUTE_ADMIN_NONE)
 			rv |= buf_printf(b, "route %s %s\n", r->name,
 			    route_words[a]);
 		for (j = 0; j < r->nbackends; j++) {
-			a = stats_backend_admin(r->backends[j].id);
+			a = switch_backend_get(r->backends[j].id);
 			if (a != BACKEND_ADMIN_NONE)
 				rv |=
 				    buf_printf(b, "backend %s %s %s\n", r->name,
@@ -351,19 +352,19 @@ ctl_config_changed(const struct config *cfg, int ok,
 			bseen[cfg->routes[i].backends[j].id] = 1;
 	}
 	for (id = 1; id < stats_route_ids(); id++) {
-		if (!rseen[id] && stats_route_admin(id) != ROUTE_ADMIN_NONE) {
+		if (!rseen[id] && switch_route_get(id) != ROUTE_ADMIN_NONE) {
 			log_info("route %s is gone: its switch is dropped",
 			    stats_route_name(id));
-			stats_set_route_admin(id, ROUTE_ADMIN_NONE);
+			switch_route_set(id, ROUTE_ADMIN_NONE);
 			dropped = 1;
 		}
 	}
 	for (id = 1; id < stats_backend_ids(); id++) {
 		if (!bseen[id] &&
-		    stats_backend_admin(id) != BACKEND_ADMIN_NONE) {
+		    switch_backend_get(id) != BACKEND_ADMIN_NONE) {
 			log_info("backend %s is gone: its switch is dropped",
 			    stats_backend_name(id));
-			stats_set_backend_admin(id, BACKEND_ADMIN_NONE);
+			switch_backend_set(id, BACKEND_ADMIN_NONE);
 			dropped = 1;
 		}
 	}

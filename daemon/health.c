@@ -11,6 +11,7 @@
 #include "json-write.h"
 #include "log.h"
 #include "stats.h"
+#include "switch.h"
 #include "util.h"
 
 /*
@@ -65,9 +66,9 @@ static struct {
 void
 health_init(void)
 {
-	hl.h = xcalloc(STATS_MAX_BACKENDS, sizeof(*hl.h));
-	hl.t = xcalloc(STATS_MAX_BACKENDS, sizeof(*hl.t));
-	hl.seen = xcalloc(STATS_MAX_BACKENDS, sizeof(*hl.seen));
+	hl.h = xcalloc(STATS_MAX_BACKENDS, sizeof *hl.h);
+	hl.t = xcalloc(STATS_MAX_BACKENDS, sizeof *hl.t);
+	hl.seen = xcalloc(STATS_MAX_BACKENDS, sizeof *hl.seen);
 }
 
 void
@@ -76,21 +77,21 @@ health_free(void)
 	free(hl.h);
 	free(hl.t);
 	free(hl.seen);
-	memset(&hl, 0, sizeof(hl));
+	memset(&hl, 0, sizeof hl);
 }
 
 static void
 health_note(struct health *h, const char *why)
 {
 	/* Advisory text for the dashboard; a torn read shows odd words. */
-	snprintf(h->last, sizeof(h->last), "%s", why);
+	snprintf(h->last, sizeof h->last, "%s", why);
 }
 
 int
 health_is_up(const struct backend_conf *b)
 {
-	return (__atomic_load_n(&hl.h[b->id].state, __ATOMIC_RELAXED) !=
-	    HEALTH_DOWN);
+	return __atomic_load_n(&hl.h[b->id].state, __ATOMIC_RELAXED) !=
+	    HEALTH_DOWN;
 }
 
 int
@@ -101,14 +102,14 @@ health_usable(const struct backend_conf *b, uint64_t now_ms)
 
 	if (b->id == 0 ||
 	    __atomic_load_n(&h->state, __ATOMIC_RELAXED) != HEALTH_DOWN)
-		return (1);
+		return 1;
 	at = __atomic_load_n(&h->retry_at, __ATOMIC_RELAXED);
 	if (now_ms < at)
-		return (0);
+		return 0;
 	/* One trial per period: whoever moves retry_at on sends it. */
-	return (__atomic_compare_exchange_n(&h->retry_at, &at,
+	return __atomic_compare_exchange_n(&h->retry_at, &at,
 	    now_ms + __atomic_load_n(&h->backoff, __ATOMIC_RELAXED), 0,
-	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 static void
@@ -163,13 +164,13 @@ health_other_usable(const struct route_conf *r, const struct backend_conf *b)
 	for (i = 0; i < r->nbackends; i++) {
 		if (&r->backends[i] == b)
 			continue;
-		a = stats_backend_admin(r->backends[i].id);
+		a = switch_backend_get(r->backends[i].id);
 		if (a != BACKEND_ADMIN_DISABLED &&
 		    a != BACKEND_ADMIN_DRAINING &&
 		    health_is_up(&r->backends[i]))
-			return (1);
+			return 1;
 	}
-	return (0);
+	return 0;
 }
 
 void
@@ -230,8 +231,8 @@ health_get(unsigned id, struct health_info *out)
 
 	out->state = __atomic_load_n(&h->state, __ATOMIC_RELAXED);
 	out->changed = __atomic_load_n(&h->changed, __ATOMIC_RELAXED);
-	memcpy(out->last, h->last, sizeof(out->last));
-	out->last[sizeof(out->last) - 1] = '\0';
+	memcpy(out->last, h->last, sizeof out->last);
+	out->last[sizeof out->last - 1] = '\0';
 }
 
 /* Active checks. */
@@ -258,7 +259,7 @@ check_end(struct check *c, int ok, const char *why)
 	if (c->done)
 		return;
 	c->done = 1;
-	snprintf(msg, sizeof(msg), "health check: %s", why);
+	snprintf(msg, sizeof msg, "health check: %s", why);
 	health_note(h, msg);
 	if (ok) {
 		__atomic_store_n(&h->fails, 0, __ATOMIC_RELAXED);
@@ -289,7 +290,7 @@ check_alloc(uv_handle_t *hd, size_t hint, uv_buf_t *b)
 	struct check *c = hd->data;
 
 	(void)hint;
-	*b = uv_buf_init(c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
+	*b = uv_buf_init(c->in + c->inlen, sizeof c->in - 1 - c->inlen);
 }
 
 static void
@@ -306,7 +307,7 @@ check_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		c->inlen += n;
 	c->in[c->inlen] = '\0';
 	if (memchr(c->in, '\n', c->inlen) == NULL) {
-		if (n < 0 || c->inlen == sizeof(c->in) - 1)
+		if (n < 0 || c->inlen == sizeof c->in - 1)
 			check_end(c, 0,
 			    n < 0 ? "closed without a response" :
 			            "garbage instead of a status line");
@@ -319,7 +320,7 @@ check_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		check_end(c, 0, "garbage instead of a status line");
 		return;
 	}
-	snprintf(why, sizeof(why), "status %d", status);
+	snprintf(why, sizeof why, "status %d", status);
 	check_end(c, status >= 200 && status < 400, why);
 }
 
@@ -354,7 +355,7 @@ check_connected(uv_connect_t *req, int status)
 static void
 check_start(const struct route_conf *r, const struct backend_conf *b)
 {
-	struct check *c = xcalloc(1, sizeof(*c));
+	struct check *c = xcalloc(1, sizeof *c);
 	const char   *host =
             r->nhosts > 0 && r->hosts[0][0] != '*' ? r->hosts[0] : b->name;
 	uint64_t timeout =
@@ -362,8 +363,8 @@ check_start(const struct route_conf *r, const struct backend_conf *b)
 
 	c->id = b->id;
 	c->threshold = r->fail_threshold;
-	snprintf(c->name, sizeof(c->name), "%s", b->name);
-	snprintf(c->rname, sizeof(c->rname), "%s", r->name);
+	snprintf(c->name, sizeof c->name, "%s", b->name);
+	snprintf(c->rname, sizeof c->rname, "%s", r->name);
 	buf_init(&c->req, 0);
 	buf_printf(&c->req,
 	    "GET %s HTTP/1.1\r\nHost: %s\r\n"

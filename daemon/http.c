@@ -92,8 +92,8 @@ http_word(const char *p)
 {
 	uint64_t x;
 
-	memcpy(&x, p, sizeof(x));
-	return (x);
+	memcpy(&x, p, sizeof x);
+	return x;
 }
 
 /* Skip field-value bytes (HTAB, SP, VCHAR, obs-text). */
@@ -110,7 +110,7 @@ http_skip_value(const char *p, const char *end)
 	}
 	while (p < end && HTTP_IS(*p, HTTP_C_VALUE))
 		p++;
-	return (p);
+	return p;
 }
 
 /* Skip request-target bytes (VCHAR). */
@@ -127,7 +127,7 @@ http_skip_uri(const char *p, const char *end)
 	}
 	while (p < end && HTTP_IS(*p, HTTP_C_URI))
 		p++;
-	return (p);
+	return p;
 }
 
 /* Internal result for "need more bytes"; errors are negative statuses. */
@@ -172,13 +172,13 @@ static int
 http_bad(struct http_head *h, const char *err)
 {
 	h->err = err;
-	return (-400);
+	return -400;
 }
 
 static inline int
 http_lower(unsigned char c)
 {
-	return ((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
 }
 
 /* Case-insensitive compare of s[0, n) with the lower-case literal lit. */
@@ -188,12 +188,12 @@ http_ieq(const char *s, size_t n, const char *lit, size_t litlen)
 	size_t i;
 
 	if (n != litlen)
-		return (0);
+		return 0;
 	for (i = 0; i < n; i++) {
 		if (http_lower((unsigned char)s[i]) != (unsigned char)lit[i])
-			return (0);
+			return 0;
 	}
-	return (1);
+	return 1;
 }
 
 #define HTTP_IEQ(s, n, lit) http_ieq((s), (n), (lit), sizeof(lit) - 1)
@@ -214,7 +214,7 @@ http_list_next(const char **pp, const char *end, const char **elem,
 			p++;
 		if (p == end) {
 			*pp = p;
-			return (0);
+			return 0;
 		}
 		s = p;
 		while (p < end && *p != ',')
@@ -228,7 +228,7 @@ http_list_next(const char **pp, const char *end, const char **elem,
 	*pp = p;
 	*elem = s;
 	*elen = e - s;
-	return (1);
+	return 1;
 }
 
 static int
@@ -237,12 +237,12 @@ http_is_token(const char *s, size_t n)
 	size_t i;
 
 	if (n == 0)
-		return (0);
+		return 0;
 	for (i = 0; i < n; i++) {
 		if (!HTTP_IS(s[i], HTTP_C_TCHAR))
-			return (0);
+			return 0;
 	}
-	return (1);
+	return 1;
 }
 
 /*
@@ -260,14 +260,14 @@ http_host_valid(const char *s, size_t n)
 	unsigned char ch;
 
 	if (p == end)
-		return (0);
+		return 0;
 	if (*p == '[') {
 		for (p++; p < end && *p != ']'; p++) {
 			if (!HTTP_IS(*p, HTTP_C_HEX) && *p != ':' && *p != '.')
-				return (0);
+				return 0;
 		}
 		if (p == end || p == s + 1)
-			return (0);
+			return 0;
 		p++;
 	} else {
 		for (; p < end; p++) {
@@ -279,17 +279,17 @@ http_host_valid(const char *s, size_t n)
 				break;
 		}
 		if (p == s)
-			return (0);
+			return 0;
 	}
 	if (p == end)
-		return (1);
+		return 1;
 	if (*p++ != ':')
-		return (0);
+		return 0;
 	for (digits = 0; p < end; p++, digits++) {
 		if (!HTTP_IS(*p, HTTP_C_DIGIT))
-			return (0);
+			return 0;
 	}
-	return (digits >= 1 && digits <= 5);
+	return digits >= 1 && digits <= 5;
 }
 
 static enum http_method
@@ -298,105 +298,184 @@ http_method_id(const char *m, size_t n)
 	switch (n) {
 	case 3:
 		if (memcmp(m, "GET", 3) == 0)
-			return (HTTP_M_GET);
+			return HTTP_M_GET;
 		if (memcmp(m, "PUT", 3) == 0)
-			return (HTTP_M_PUT);
+			return HTTP_M_PUT;
 		break;
 	case 4:
 		if (memcmp(m, "HEAD", 4) == 0)
-			return (HTTP_M_HEAD);
+			return HTTP_M_HEAD;
 		if (memcmp(m, "POST", 4) == 0)
-			return (HTTP_M_POST);
+			return HTTP_M_POST;
 		break;
 	case 5:
 		if (memcmp(m, "PATCH", 5) == 0)
-			return (HTTP_M_PATCH);
+			return HTTP_M_PATCH;
 		if (memcmp(m, "TRACE", 5) == 0)
-			return (HTTP_M_TRACE);
+			return HTTP_M_TRACE;
 		break;
 	case 6:
 		if (memcmp(m, "DELETE", 6) == 0)
-			return (HTTP_M_DELETE);
+			return HTTP_M_DELETE;
 		break;
 	case 7:
 		if (memcmp(m, "OPTIONS", 7) == 0)
-			return (HTTP_M_OPTIONS);
+			return HTTP_M_OPTIONS;
 		if (memcmp(m, "CONNECT", 7) == 0)
-			return (HTTP_M_CONNECT);
+			return HTTP_M_CONNECT;
 		break;
 	}
-	return (HTTP_M_OTHER);
+	return HTTP_M_OTHER;
 }
 
-/* Header names by length first, so most names cost one switch. */
+/*
+ * The one table of the header fields frontdoor knows: name in lower case,
+ * and what the field is to a proxy.  Indexed by enum http_hdr.
+ */
+/* clang-format off */
+#define HTTP_HDR_DEF(n, f) { n, sizeof(n) - 1, f }
+/* clang-format on */
+static const struct http_hdr_def {
+	const char *name;
+	size_t      len;
+	unsigned    flags;
+} http_hdr_table[HTTP_HDR_COUNT] = {
+	[HTTP_HDR_OTHER] = HTTP_HDR_DEF("", 0),
+	[HTTP_HDR_HOST] = HTTP_HDR_DEF("host", HTTP_H_OURS),
+	[HTTP_HDR_CONTENT_LENGTH] =
+	    HTTP_HDR_DEF("content-length", HTTP_H_FRAMING),
+	[HTTP_HDR_TRANSFER_ENCODING] = HTTP_HDR_DEF("transfer-encoding",
+	    HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING),
+	[HTTP_HDR_CONNECTION] = HTTP_HDR_DEF("connection", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_KEEP_ALIVE] = HTTP_HDR_DEF("keep-alive", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_PROXY_CONNECTION] =
+	    HTTP_HDR_DEF("proxy-connection", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_TE] = HTTP_HDR_DEF("te", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_TRAILER] = HTTP_HDR_DEF("trailer", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_UPGRADE] = HTTP_HDR_DEF("upgrade", HTTP_H_HOP_BY_HOP),
+	[HTTP_HDR_EXPECT] = HTTP_HDR_DEF("expect", 0),
+	[HTTP_HDR_ACCEPT] = HTTP_HDR_DEF("accept", 0),
+	[HTTP_HDR_X_FORWARDED_FOR] =
+	    HTTP_HDR_DEF("x-forwarded-for", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_X_FORWARDED_PROTO] =
+	    HTTP_HDR_DEF("x-forwarded-proto", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_X_FORWARDED_HOST] =
+	    HTTP_HDR_DEF("x-forwarded-host", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_X_REAL_IP] =
+	    HTTP_HDR_DEF("x-real-ip", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_X_REQUEST_ID] =
+	    HTTP_HDR_DEF("x-request-id", HTTP_H_OURS | HTTP_H_IDENTITY),
+	[HTTP_HDR_PROXY_AUTHENTICATE] = HTTP_HDR_DEF("proxy-authenticate", 0),
+	[HTTP_HDR_PROXY_AUTHORIZATION] = HTTP_HDR_DEF("proxy-authorization", 0),
+	[HTTP_HDR_FORWARDED] = HTTP_HDR_DEF("forwarded", HTTP_H_PROXY),
+	/* The gate sets it for a route with auth_file. */
+	[HTTP_HDR_X_REMOTE_USER] =
+	    HTTP_HDR_DEF("x-remote-user", HTTP_H_IDENTITY),
+	[HTTP_HDR_SERVER_TIMING] =
+	    HTTP_HDR_DEF("server-timing", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_CONTENT_DIGEST] =
+	    HTTP_HDR_DEF("content-digest", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_REPR_DIGEST] = HTTP_HDR_DEF("repr-digest", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_DIGEST] = HTTP_HDR_DEF("digest", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_CONTENT_MD5] = HTTP_HDR_DEF("content-md5", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_GRPC_STATUS] = HTTP_HDR_DEF("grpc-status", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_GRPC_MESSAGE] =
+	    HTTP_HDR_DEF("grpc-message", HTTP_H_TRAILER_OK),
+	[HTTP_HDR_GRPC_STATUS_DETAILS_BIN] =
+	    HTTP_HDR_DEF("grpc-status-details-bin", HTTP_H_TRAILER_OK),
+};
+
+/* Return id from http_header_id() when s[0, n) is the table's name for it. */
+#define HTTP_HDR_TRY(id)                                                       \
+	do {                                                                   \
+		if (http_ieq(s, n, http_hdr_table[id].name,                    \
+		        http_hdr_table[id].len))                               \
+			return (id);                                           \
+	} while (0)
+
+/*
+ * A name's entry in the table: by length first, so most names cost one
+ * switch and at most three compares.  Every entry is under its length here
+ * (the unit test looks each one up).
+ */
 static enum http_hdr
 http_header_id(const char *s, size_t n)
 {
 	switch (n) {
 	case 2:
-		if (HTTP_IEQ(s, n, "te"))
-			return (HTTP_HDR_TE);
+		HTTP_HDR_TRY(HTTP_HDR_TE);
 		break;
 	case 4:
-		if (HTTP_IEQ(s, n, "host"))
-			return (HTTP_HDR_HOST);
+		HTTP_HDR_TRY(HTTP_HDR_HOST);
 		break;
 	case 6:
-		if (HTTP_IEQ(s, n, "accept"))
-			return (HTTP_HDR_ACCEPT);
-		if (HTTP_IEQ(s, n, "expect"))
-			return (HTTP_HDR_EXPECT);
+		HTTP_HDR_TRY(HTTP_HDR_ACCEPT);
+		HTTP_HDR_TRY(HTTP_HDR_EXPECT);
+		HTTP_HDR_TRY(HTTP_HDR_DIGEST);
 		break;
 	case 7:
-		if (HTTP_IEQ(s, n, "upgrade"))
-			return (HTTP_HDR_UPGRADE);
-		if (HTTP_IEQ(s, n, "trailer"))
-			return (HTTP_HDR_TRAILER);
+		HTTP_HDR_TRY(HTTP_HDR_UPGRADE);
+		HTTP_HDR_TRY(HTTP_HDR_TRAILER);
 		break;
 	case 9:
-		if (HTTP_IEQ(s, n, "x-real-ip"))
-			return (HTTP_HDR_X_REAL_IP);
+		HTTP_HDR_TRY(HTTP_HDR_X_REAL_IP);
+		HTTP_HDR_TRY(HTTP_HDR_FORWARDED);
 		break;
 	case 10:
-		if (HTTP_IEQ(s, n, "connection"))
-			return (HTTP_HDR_CONNECTION);
-		if (HTTP_IEQ(s, n, "keep-alive"))
-			return (HTTP_HDR_KEEP_ALIVE);
+		HTTP_HDR_TRY(HTTP_HDR_CONNECTION);
+		HTTP_HDR_TRY(HTTP_HDR_KEEP_ALIVE);
+		break;
+	case 11:
+		HTTP_HDR_TRY(HTTP_HDR_REPR_DIGEST);
+		HTTP_HDR_TRY(HTTP_HDR_CONTENT_MD5);
+		HTTP_HDR_TRY(HTTP_HDR_GRPC_STATUS);
 		break;
 	case 12:
-		if (HTTP_IEQ(s, n, "x-request-id"))
-			return (HTTP_HDR_X_REQUEST_ID);
+		HTTP_HDR_TRY(HTTP_HDR_X_REQUEST_ID);
+		HTTP_HDR_TRY(HTTP_HDR_GRPC_MESSAGE);
+		break;
+	case 13:
+		HTTP_HDR_TRY(HTTP_HDR_X_REMOTE_USER);
+		HTTP_HDR_TRY(HTTP_HDR_SERVER_TIMING);
 		break;
 	case 14:
-		if (HTTP_IEQ(s, n, "content-length"))
-			return (HTTP_HDR_CONTENT_LENGTH);
+		HTTP_HDR_TRY(HTTP_HDR_CONTENT_LENGTH);
+		HTTP_HDR_TRY(HTTP_HDR_CONTENT_DIGEST);
 		break;
 	case 15:
-		if (HTTP_IEQ(s, n, "x-forwarded-for"))
-			return (HTTP_HDR_X_FORWARDED_FOR);
+		HTTP_HDR_TRY(HTTP_HDR_X_FORWARDED_FOR);
 		break;
 	case 16:
-		if (HTTP_IEQ(s, n, "proxy-connection"))
-			return (HTTP_HDR_PROXY_CONNECTION);
-		if (HTTP_IEQ(s, n, "x-forwarded-host"))
-			return (HTTP_HDR_X_FORWARDED_HOST);
+		HTTP_HDR_TRY(HTTP_HDR_PROXY_CONNECTION);
+		HTTP_HDR_TRY(HTTP_HDR_X_FORWARDED_HOST);
 		break;
 	case 17:
-		if (HTTP_IEQ(s, n, "transfer-encoding"))
-			return (HTTP_HDR_TRANSFER_ENCODING);
-		if (HTTP_IEQ(s, n, "x-forwarded-proto"))
-			return (HTTP_HDR_X_FORWARDED_PROTO);
+		HTTP_HDR_TRY(HTTP_HDR_TRANSFER_ENCODING);
+		HTTP_HDR_TRY(HTTP_HDR_X_FORWARDED_PROTO);
 		break;
 	case 18:
-		if (HTTP_IEQ(s, n, "proxy-authenticate"))
-			return (HTTP_HDR_PROXY_AUTHENTICATE);
+		HTTP_HDR_TRY(HTTP_HDR_PROXY_AUTHENTICATE);
 		break;
 	case 19:
-		if (HTTP_IEQ(s, n, "proxy-authorization"))
-			return (HTTP_HDR_PROXY_AUTHORIZATION);
+		HTTP_HDR_TRY(HTTP_HDR_PROXY_AUTHORIZATION);
+		break;
+	case 23:
+		HTTP_HDR_TRY(HTTP_HDR_GRPC_STATUS_DETAILS_BIN);
 		break;
 	}
-	return (HTTP_HDR_OTHER);
+	return HTTP_HDR_OTHER;
+}
+
+unsigned
+http_header_flags(const char *name, size_t len)
+{
+	return http_hdr_table[http_header_id(name, len)].flags;
+}
+
+unsigned
+http_hdr_flags(enum http_hdr id)
+{
+	return (unsigned)id < HTTP_HDR_COUNT ? http_hdr_table[id].flags : 0;
 }
 
 /*
@@ -411,27 +490,26 @@ http_content_length(struct http_head *h, const char *v, size_t n)
 	unsigned    d;
 
 	if (n == 0)
-		return (http_bad(h, "empty Content-Length"));
+		return http_bad(h, "empty Content-Length");
 	for (;;) {
 		if (p == end || !HTTP_IS(*p, HTTP_C_DIGIT))
-			return (http_bad(h, "bad Content-Length"));
+			return http_bad(h, "bad Content-Length");
 		cl = 0;
 		while (p < end && HTTP_IS(*p, HTTP_C_DIGIT)) {
 			d = *p++ - '0';
 			if (cl > (HTTP_SIZE_MAX - d) / 10)
-				return (
-				    http_bad(h, "Content-Length overflows"));
+				return http_bad(h, "Content-Length overflows");
 			cl = cl * 10 + d;
 		}
 		if (h->ncl++ > 0 && cl != h->cl)
-			return (http_bad(h, "conflicting Content-Length"));
+			return http_bad(h, "conflicting Content-Length");
 		h->cl = cl;
 		while (p < end && HTTP_IS_WS(*p))
 			p++;
 		if (p == end)
-			return (0);
+			return 0;
 		if (*p++ != ',')
-			return (http_bad(h, "bad Content-Length"));
+			return http_bad(h, "bad Content-Length");
 		while (p < end && HTTP_IS_WS(*p))
 			p++;
 	}
@@ -458,9 +536,9 @@ http_codings_unchunked(const char *v, size_t n)
 		while (e > s && HTTP_IS_WS(e[-1]))
 			e--;
 		if (!http_is_token(s, e - s) || HTTP_IEQ(s, e - s, "chunked"))
-			return (0);
+			return 0;
 		if (p == end)
-			return (1);
+			return 1;
 		p++; /* the comma */
 	}
 }
@@ -476,16 +554,16 @@ static int
 http_transfer_encoding(struct http_head *h, const char *v, size_t n)
 {
 	if (h->te++ > 0)
-		return (http_bad(h, "repeated Transfer-Encoding"));
+		return http_bad(h, "repeated Transfer-Encoding");
 	if (HTTP_IEQ(v, n, "chunked")) {
 		h->te_chunked = 1;
-		return (0);
+		return 0;
 	}
 	if (!h->request && http_codings_unchunked(v, n)) {
 		h->te_other = 1;
-		return (0);
+		return 0;
 	}
-	return (http_bad(h, "Transfer-Encoding other than chunked"));
+	return http_bad(h, "Transfer-Encoding other than chunked");
 }
 
 static int
@@ -496,7 +574,7 @@ http_connection(struct http_head *h, const char *v, size_t n)
 
 	while (http_list_next(&p, end, &e, &elen)) {
 		if (!http_is_token(e, elen))
-			return (http_bad(h, "bad Connection"));
+			return http_bad(h, "bad Connection");
 		if (HTTP_IEQ(e, elen, "close"))
 			h->flags |= HTTP_F_CONN_CLOSE;
 		else if (HTTP_IEQ(e, elen, "keep-alive"))
@@ -504,7 +582,7 @@ http_connection(struct http_head *h, const char *v, size_t n)
 		else if (HTTP_IEQ(e, elen, "upgrade"))
 			h->flags |= HTTP_F_CONN_UPGRADE;
 	}
-	return (0);
+	return 0;
 }
 
 /* Whether the parameters of a media range (after its ';') say q=0. */
@@ -526,18 +604,18 @@ http_accept_q0(const char *p, const char *end)
 		if (elen < 3 || http_lower(e[0]) != 'q' || e[1] != '=')
 			continue;
 		if (e[2] != '0')
-			return (0);
+			return 0;
 		if (elen == 3)
-			return (1);
+			return 1;
 		if (e[3] != '.')
-			return (0);
+			return 0;
 		for (i = 4; i < elen; i++) {
 			if (e[i] != '0')
-				return (0);
+				return 0;
 		}
-		return (1);
+		return 1;
 	}
-	return (0);
+	return 0;
 }
 
 /* Accept names text/html, text/(any) or (any)/(any) with q above zero. */
@@ -575,10 +653,10 @@ http_header_apply(struct http_head *h, const struct http_header *hdr)
 		if (!h->request)
 			break;
 		if (h->nhost++ > 0)
-			return (http_bad(h, "duplicate Host"));
+			return http_bad(h, "duplicate Host");
 		if (hdr->value_len != 0 &&
 		    !http_host_valid(hdr->value, hdr->value_len))
-			return (http_bad(h, "bad Host"));
+			return http_bad(h, "bad Host");
 		h->host_hdr_len = hdr->value_len;
 		if (!h->absolute) {
 			h->host = hdr->value;
@@ -586,11 +664,11 @@ http_header_apply(struct http_head *h, const struct http_header *hdr)
 		}
 		break;
 	case HTTP_HDR_CONTENT_LENGTH:
-		return (http_content_length(h, hdr->value, hdr->value_len));
+		return http_content_length(h, hdr->value, hdr->value_len);
 	case HTTP_HDR_TRANSFER_ENCODING:
-		return (http_transfer_encoding(h, hdr->value, hdr->value_len));
+		return http_transfer_encoding(h, hdr->value, hdr->value_len);
 	case HTTP_HDR_CONNECTION:
-		return (http_connection(h, hdr->value, hdr->value_len));
+		return http_connection(h, hdr->value, hdr->value_len);
 	case HTTP_HDR_UPGRADE:
 		h->flags |= HTTP_F_UPGRADE;
 		break;
@@ -606,7 +684,7 @@ http_header_apply(struct http_head *h, const struct http_header *hdr)
 	default:
 		break;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -623,39 +701,39 @@ http_parse_headers(struct http_head *h)
 
 	for (;;) {
 		if (p == end)
-			return (HTTP_AGAIN);
+			return HTTP_AGAIN;
 		if (*p == '\r') {
 			if (p + 1 == end)
-				return (HTTP_AGAIN);
+				return HTTP_AGAIN;
 			if (p[1] != '\n')
-				return (http_bad(h, "bare CR"));
+				return http_bad(h, "bare CR");
 			h->p = p + 2;
-			return (0);
+			return 0;
 		}
 		if (*p == '\n') {
 			h->p = p + 1;
-			return (0);
+			return 0;
 		}
 		if (HTTP_IS_WS(*p))
-			return (http_bad(h,
-			    "obs-fold or whitespace before a field"));
+			return http_bad(h,
+			    "obs-fold or whitespace before a field");
 		if (h->nhdrs == h->max_headers) {
 			h->err = "too many header fields";
-			return (-431);
+			return -431;
 		}
 
 		name = p;
 		while (p < end && HTTP_IS(*p, HTTP_C_TCHAR))
 			p++;
 		if (p == end)
-			return (HTTP_AGAIN);
+			return HTTP_AGAIN;
 		if (*p != ':') {
 			if (HTTP_IS_WS(*p))
-				return (http_bad(h, "whitespace before colon"));
-			return (http_bad(h, "bad character in field name"));
+				return http_bad(h, "whitespace before colon");
+			return http_bad(h, "bad character in field name");
 		}
 		if (p == name)
-			return (http_bad(h, "empty field name"));
+			return http_bad(h, "empty field name");
 
 		hdr = &h->hdrs[h->nhdrs];
 		hdr->name = name;
@@ -666,19 +744,18 @@ http_parse_headers(struct http_head *h)
 		value = p;
 		p = http_skip_value(p, end);
 		if (p == end)
-			return (HTTP_AGAIN);
+			return HTTP_AGAIN;
 		vend = p;
 		if (*p == '\r') {
 			if (p + 1 == end)
-				return (HTTP_AGAIN);
+				return HTTP_AGAIN;
 			if (p[1] != '\n')
-				return (http_bad(h, "bare CR"));
+				return http_bad(h, "bare CR");
 			p += 2;
 		} else if (*p == '\n')
 			p++;
 		else
-			return (
-			    http_bad(h, "control character in field value"));
+			return http_bad(h, "control character in field value");
 		while (vend > value && HTTP_IS_WS(vend[-1]))
 			vend--;
 		hdr->value = value;
@@ -687,7 +764,7 @@ http_parse_headers(struct http_head *h)
 		h->nhdrs++;
 		if (hdr->id != HTTP_HDR_OTHER &&
 		    (rc = http_header_apply(h, hdr)) != 0)
-			return (rc);
+			return rc;
 	}
 }
 
@@ -697,14 +774,14 @@ http_head_finish(struct http_head *h)
 {
 	if (h->te) {
 		if (h->version == 10)
-			return (http_bad(h, "Transfer-Encoding in HTTP/1.0"));
+			return http_bad(h, "Transfer-Encoding in HTTP/1.0");
 		if (h->te_other) {
 			if (h->ncl > 0)
-				return (http_bad(h,
-				    "Content-Length with transfer codings"));
+				return http_bad(h,
+				    "Content-Length with transfer codings");
 			h->flags |= HTTP_F_TE_CLOSE | HTTP_F_CONN_CLOSE;
 		} else if (!h->te_chunked)
-			return (http_bad(h, "last coding is not chunked"));
+			return http_bad(h, "last coding is not chunked");
 		else
 			h->flags |= HTTP_F_CHUNKED;
 	}
@@ -713,7 +790,7 @@ http_head_finish(struct http_head *h)
 	if (!(h->flags & HTTP_F_CONN_CLOSE) &&
 	    (h->version == 11 || h->conn_keep_alive))
 		h->flags |= HTTP_F_KEEP_ALIVE;
-	return (0);
+	return 0;
 }
 
 /* Skip one line ending at *pp: 0, HTTP_AGAIN, or -400 on a bare CR. */
@@ -724,14 +801,14 @@ http_eol(struct http_head *h, const char **pp)
 
 	if (*p == '\n') {
 		*pp = p + 1;
-		return (0);
+		return 0;
 	}
 	if (p + 1 == h->end)
-		return (HTTP_AGAIN);
+		return HTTP_AGAIN;
 	if (p[1] != '\n')
-		return (http_bad(h, "bare CR"));
+		return http_bad(h, "bare CR");
 	*pp = p + 2;
-	return (0);
+	return 0;
 }
 
 /* The request target, once its end is known. */
@@ -746,7 +823,7 @@ http_request_target(struct http_head *h, struct http_request *req)
 		req->path_len = req->target_len;
 	} else if (req->target_len == 1 && *t == '*') {
 		if (req->meth != HTTP_M_OPTIONS)
-			return (http_bad(h, "asterisk-form outside OPTIONS"));
+			return http_bad(h, "asterisk-form outside OPTIONS");
 		req->path = t;
 		req->path_len = 1;
 	} else {
@@ -755,12 +832,12 @@ http_request_target(struct http_head *h, struct http_request *req)
 		else if (req->target_len > 8 && HTTP_IEQ(t, 8, "https://"))
 			skip = 8;
 		else
-			return (http_bad(h, "bad request target"));
+			return http_bad(h, "bad request target");
 		a = t + skip;
 		for (p = a; p < end && *p != '/' && *p != '?'; p++)
 			;
 		if (!http_host_valid(a, p - a))
-			return (http_bad(h, "bad authority in target"));
+			return http_bad(h, "bad authority in target");
 		h->absolute = 1;
 		h->host = a;
 		h->host_len = p - a;
@@ -769,7 +846,7 @@ http_request_target(struct http_head *h, struct http_request *req)
 			req->path = "/";
 			req->path_len = 1;
 		} else if (*p == '?')
-			return (http_bad(h, "query without a path in target"));
+			return http_bad(h, "query without a path in target");
 		else {
 			req->path = p;
 			req->path_len = end - p;
@@ -779,7 +856,7 @@ http_request_target(struct http_head *h, struct http_request *req)
 	p = memchr(req->path, '?', req->path_len);
 	req->path_only_len =
 	    p != NULL ? (size_t)(p - req->path) : req->path_len;
-	return (0);
+	return 0;
 }
 
 static int
@@ -791,22 +868,22 @@ http_request_line(struct http_head *h, struct http_request *req, size_t max_uri)
 	/* RFC 9112 2.2: empty lines before the request line are ignored. */
 	while (p < end && (*p == '\r' || *p == '\n')) {
 		if ((rc = http_eol(h, &p)) != 0)
-			return (rc);
+			return rc;
 	}
 
 	req->method = p;
 	while (p < end && HTTP_IS(*p, HTTP_C_TCHAR))
 		p++;
 	if (p == end)
-		return (HTTP_AGAIN);
+		return HTTP_AGAIN;
 	if (*p != ' ')
-		return (http_bad(h, "bad character in method"));
+		return http_bad(h, "bad character in method");
 	if (p == req->method)
-		return (http_bad(h, "empty method"));
+		return http_bad(h, "empty method");
 	req->method_len = p - req->method;
 	req->meth = http_method_id(req->method, req->method_len);
 	if (req->meth == HTTP_M_CONNECT)
-		return (http_bad(h, "CONNECT is not supported"));
+		return http_bad(h, "CONNECT is not supported");
 	p++;
 
 	/* Stop after max_uri bytes so a huge target is 414 at once. */
@@ -814,42 +891,42 @@ http_request_line(struct http_head *h, struct http_request *req, size_t max_uri)
 	uend = (size_t)(end - p) > max_uri ? p + max_uri : end;
 	p = http_skip_uri(p, uend);
 	if (p == end)
-		return (HTTP_AGAIN);
+		return HTTP_AGAIN;
 	if (*p != ' ') {
 		if (HTTP_IS(*p, HTTP_C_URI)) {
 			h->err = "request target too long";
-			return (-414);
+			return -414;
 		}
-		return (http_bad(h, "bad character in request target"));
+		return http_bad(h, "bad character in request target");
 	}
 	if (p == req->target)
-		return (http_bad(h, "empty request target"));
+		return http_bad(h, "empty request target");
 	req->target_len = p - req->target;
 	if ((rc = http_request_target(h, req)) != 0)
-		return (rc);
+		return rc;
 	p++;
 
 	v = p;
 	while (p < end && p - v < 8 && *p != '\r' && *p != '\n')
 		p++;
 	if (p == end)
-		return (HTTP_AGAIN);
+		return HTTP_AGAIN;
 	if (p - v == 8 && *p != '\r' && *p != '\n')
-		return (http_bad(h, "bad HTTP version"));
+		return http_bad(h, "bad HTTP version");
 	if (p - v != 8 || memcmp(v, "HTTP/", 5) != 0 ||
 	    !HTTP_IS(v[5], HTTP_C_DIGIT) || v[6] != '.' ||
 	    !HTTP_IS(v[7], HTTP_C_DIGIT))
-		return (http_bad(h, "bad HTTP version"));
+		return http_bad(h, "bad HTTP version");
 	/* A later 1.x is read as 1.1, the highest we have (RFC 9110 2.5). */
 	if (v[5] != '1') {
 		h->err = "unsupported HTTP version";
-		return (-505);
+		return -505;
 	}
 	h->version = req->version = v[7] == '0' ? 10 : 11;
 	if ((rc = http_eol(h, &p)) != 0)
-		return (rc);
+		return rc;
 	h->p = p;
-	return (0);
+	return 0;
 }
 
 static int
@@ -859,15 +936,14 @@ http_request_finish(struct http_head *h, struct http_request *req)
 
 	if (h->version == 11) {
 		if (h->nhost == 0)
-			return (http_bad(h, "missing Host"));
+			return http_bad(h, "missing Host");
 		if (h->host_hdr_len == 0)
-			return (http_bad(h, "empty Host"));
+			return http_bad(h, "empty Host");
 	}
 	if (h->te && h->ncl > 0)
-		return (
-		    http_bad(h, "both Content-Length and Transfer-Encoding"));
+		return http_bad(h, "both Content-Length and Transfer-Encoding");
 	if ((rc = http_head_finish(h)) != 0)
-		return (rc);
+		return rc;
 	if (!h->accept_seen)
 		h->flags |= HTTP_F_ACCEPT_HTML;
 	req->flags |= h->flags;
@@ -875,7 +951,7 @@ http_request_finish(struct http_head *h, struct http_request *req)
 	req->host_len = h->host_len;
 	req->content_length = h->cl;
 	req->nheaders = h->nhdrs;
-	return (0);
+	return 0;
 }
 
 /* Cap the scan at max bytes; the result must still fit an int. */
@@ -884,7 +960,7 @@ http_window(size_t len, size_t max)
 {
 	if (max > INT_MAX)
 		max = INT_MAX;
-	return (len < max ? len : max);
+	return len < max ? len : max;
 }
 
 int
@@ -895,9 +971,9 @@ http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
 	size_t           max = lim->max_head;
 	int              rc;
 
-	memset(req, 0, sizeof(*req));
+	memset(req, 0, sizeof *req);
 	req->headers = hdrs;
-	memset(&h, 0, sizeof(h));
+	memset(&h, 0, sizeof h);
 	h.request = 1;
 	h.p = buf;
 	h.end = buf + http_window(len, max);
@@ -909,16 +985,16 @@ http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
 		rc = http_request_finish(&h, req);
 	if (rc == HTTP_AGAIN) {
 		if (len == 0 || (len < max && len < INT_MAX))
-			return (0);
+			return 0;
 		h.err = "request head too large";
 		rc = -431;
 	}
 	if (rc < 0) {
 		if (errp != NULL)
 			*errp = h.err;
-		return (rc);
+		return rc;
 	}
-	return (h.p - buf);
+	return h.p - buf;
 }
 
 static int
@@ -929,53 +1005,53 @@ http_status_line(struct http_head *h, struct http_response *res)
 	size_t            avail = end - p, i;
 	int               rc;
 
-	for (i = 0; i < sizeof(proto) - 1; i++) {
+	for (i = 0; i < sizeof proto - 1; i++) {
 		if (i == avail)
-			return (HTTP_AGAIN);
+			return HTTP_AGAIN;
 		if (p[i] != proto[i])
-			return (http_bad(h, "bad HTTP version"));
+			return http_bad(h, "bad HTTP version");
 	}
 	p += i;
 	if (p == end)
-		return (HTTP_AGAIN);
+		return HTTP_AGAIN;
 	if (!HTTP_IS(*p, HTTP_C_DIGIT))
-		return (http_bad(h, "bad HTTP version"));
+		return http_bad(h, "bad HTTP version");
 	h->version = res->version = *p++ == '0' ? 10 : 11; /* 1.x: 1.1 */
 	if (p == end)
-		return (HTTP_AGAIN);
+		return HTTP_AGAIN;
 	if (*p++ != ' ')
-		return (http_bad(h, "bad status line"));
+		return http_bad(h, "bad status line");
 	for (i = 0; i < 3; i++, p++) {
 		if (p == end)
-			return (HTTP_AGAIN);
+			return HTTP_AGAIN;
 		if (!HTTP_IS(*p, HTTP_C_DIGIT))
-			return (http_bad(h, "bad status code"));
+			return http_bad(h, "bad status code");
 		res->status = res->status * 10 + (*p - '0');
 	}
 	/* Any three digits with a class (RFC 9110 15: an unknown code is
 	 * read as its class's x00 by the client); 0xx has none. */
 	if (res->status < 100)
-		return (http_bad(h, "bad status code"));
+		return http_bad(h, "bad status code");
 	if (p == end)
-		return (HTTP_AGAIN);
+		return HTTP_AGAIN;
 	if (*p == ' ')
 		p++;
 	else if (*p != '\r' && *p != '\n')
-		return (http_bad(h, "bad status code"));
+		return http_bad(h, "bad status code");
 	res->reason = p;
 	p = http_skip_value(p, end);
 	if (p == end)
-		return (HTTP_AGAIN);
+		return HTTP_AGAIN;
 	if (*p != '\r' && *p != '\n')
-		return (http_bad(h, "control character in reason"));
+		return http_bad(h, "control character in reason");
 	res->reason_len = p - res->reason;
 	while (
 	    res->reason_len > 0 && HTTP_IS_WS(res->reason[res->reason_len - 1]))
 		res->reason_len--;
 	if ((rc = http_eol(h, &p)) != 0)
-		return (rc);
+		return rc;
 	h->p = p;
-	return (0);
+	return 0;
 }
 
 int
@@ -986,9 +1062,9 @@ http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
 	size_t           max = lim->max_head;
 	int              rc, both = 0;
 
-	memset(res, 0, sizeof(*res));
+	memset(res, 0, sizeof *res);
 	res->headers = hdrs;
-	memset(&h, 0, sizeof(h));
+	memset(&h, 0, sizeof h);
 	h.p = buf;
 	h.end = buf + http_window(len, max);
 	h.hdrs = hdrs;
@@ -1007,62 +1083,32 @@ http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
 	}
 	if (rc == HTTP_AGAIN) {
 		if (len == 0 || (len < max && len < INT_MAX))
-			return (0);
+			return 0;
 		h.err = "response head too large";
 		rc = -502;
 	}
 	if (rc < 0) {
 		if (errp != NULL)
 			*errp = h.err;
-		return (-502);
+		return -502;
 	}
 	res->flags = h.flags;
 	res->content_length = h.flags & HTTP_F_CONTENT_LENGTH ? h.cl : 0;
 	res->nheaders = h.nhdrs;
-	return (h.p - buf);
+	return h.p - buf;
 }
 
 int
 http_hop_by_hop(enum http_hdr id)
 {
-	switch (id) {
-	case HTTP_HDR_CONNECTION:
-	case HTTP_HDR_KEEP_ALIVE:
-	case HTTP_HDR_PROXY_CONNECTION:
-	case HTTP_HDR_TE:
-	case HTTP_HDR_TRAILER:
-	case HTTP_HDR_UPGRADE:
-	case HTTP_HDR_TRANSFER_ENCODING:
-		return 1;
-	default:
-		return 0;
-	}
+	return (http_hdr_flags(id) & HTTP_H_HOP_BY_HOP) != 0;
 }
-
-/*
- * Trailer fields that may cross: they say something about the body and
- * nothing about where the message ends, where it goes or who sent it.
- * Names in lower case, for http_ieq().
- */
-static const struct {
-	const char *name;
-	size_t      len;
-} http_trailers_allowed[] = {
-	{ "server-timing", 13 },
-	{ "content-digest", 14 },
-	{ "repr-digest", 11 },
-	{ "digest", 6 },
-	{ "content-md5", 11 },
-	{ "grpc-status", 11 },
-	{ "grpc-message", 12 },
-	{ "grpc-status-details-bin", 23 },
-};
 
 size_t
 http_trailers_filter(const char *tr, size_t len, char *out)
 {
 	const char *p = tr, *end = tr + len, *eol, *colon;
-	size_t      n = 0, i, ll;
+	size_t      n = 0, ll;
 
 	for (; p < end; p = eol) {
 		eol = memchr(p, '\n', end - p);
@@ -1071,17 +1117,13 @@ http_trailers_filter(const char *tr, size_t len, char *out)
 		colon = memchr(p, ':', ll);
 		if (colon == NULL)
 			continue;
-		for (i = 0; i < nitems(http_trailers_allowed); i++) {
-			if (http_ieq(p, (size_t)(colon - p),
-			        http_trailers_allowed[i].name,
-			        http_trailers_allowed[i].len)) {
-				memmove(out + n, p, ll); /* out may be tr */
-				n += ll;
-				break;
-			}
+		if (http_header_flags(p, (size_t)(colon - p)) &
+		    HTTP_H_TRAILER_OK) {
+			memmove(out + n, p, ll); /* out may be tr */
+			n += ll;
 		}
 	}
-	return (n);
+	return n;
 }
 
 int
@@ -1104,19 +1146,19 @@ http_connection_names(const struct http_header *hdrs, size_t nhdrs,
 					break;
 			}
 			if (j == len)
-				return (1);
+				return 1;
 		}
 	}
-	return (0);
+	return 0;
 }
 
 int
 http_response_bodyless(enum http_method req_method, int status)
 {
 	if (req_method == HTTP_M_HEAD)
-		return (1);
-	return (
-	    (status >= 100 && status < 200) || status == 204 || status == 304);
+		return 1;
+	return (status >= 100 && status < 200) || status == 204 ||
+	    status == 304;
 }
 
 const char *
@@ -1124,117 +1166,117 @@ http_reason(int status)
 {
 	switch (status) {
 	case 100:
-		return ("Continue");
+		return "Continue";
 	case 101:
-		return ("Switching Protocols");
+		return "Switching Protocols";
 	case 102:
-		return ("Processing");
+		return "Processing";
 	case 103:
-		return ("Early Hints");
+		return "Early Hints";
 	case 200:
-		return ("OK");
+		return "OK";
 	case 201:
-		return ("Created");
+		return "Created";
 	case 202:
-		return ("Accepted");
+		return "Accepted";
 	case 203:
-		return ("Non-Authoritative Information");
+		return "Non-Authoritative Information";
 	case 204:
-		return ("No Content");
+		return "No Content";
 	case 205:
-		return ("Reset Content");
+		return "Reset Content";
 	case 206:
-		return ("Partial Content");
+		return "Partial Content";
 	case 207:
-		return ("Multi-Status");
+		return "Multi-Status";
 	case 300:
-		return ("Multiple Choices");
+		return "Multiple Choices";
 	case 301:
-		return ("Moved Permanently");
+		return "Moved Permanently";
 	case 302:
-		return ("Found");
+		return "Found";
 	case 303:
-		return ("See Other");
+		return "See Other";
 	case 304:
-		return ("Not Modified");
+		return "Not Modified";
 	case 305:
-		return ("Use Proxy");
+		return "Use Proxy";
 	case 307:
-		return ("Temporary Redirect");
+		return "Temporary Redirect";
 	case 308:
-		return ("Permanent Redirect");
+		return "Permanent Redirect";
 	case 400:
-		return ("Bad Request");
+		return "Bad Request";
 	case 401:
-		return ("Unauthorized");
+		return "Unauthorized";
 	case 402:
-		return ("Payment Required");
+		return "Payment Required";
 	case 403:
-		return ("Forbidden");
+		return "Forbidden";
 	case 404:
-		return ("Not Found");
+		return "Not Found";
 	case 405:
-		return ("Method Not Allowed");
+		return "Method Not Allowed";
 	case 406:
-		return ("Not Acceptable");
+		return "Not Acceptable";
 	case 407:
-		return ("Proxy Authentication Required");
+		return "Proxy Authentication Required";
 	case 408:
-		return ("Request Timeout");
+		return "Request Timeout";
 	case 409:
-		return ("Conflict");
+		return "Conflict";
 	case 410:
-		return ("Gone");
+		return "Gone";
 	case 411:
-		return ("Length Required");
+		return "Length Required";
 	case 412:
-		return ("Precondition Failed");
+		return "Precondition Failed";
 	case 413:
-		return ("Content Too Large");
+		return "Content Too Large";
 	case 414:
-		return ("URI Too Long");
+		return "URI Too Long";
 	case 415:
-		return ("Unsupported Media Type");
+		return "Unsupported Media Type";
 	case 416:
-		return ("Range Not Satisfiable");
+		return "Range Not Satisfiable";
 	case 417:
-		return ("Expectation Failed");
+		return "Expectation Failed";
 	case 418:
-		return ("I'm a teapot");
+		return "I'm a teapot";
 	case 421:
-		return ("Misdirected Request");
+		return "Misdirected Request";
 	case 422:
-		return ("Unprocessable Content");
+		return "Unprocessable Content";
 	case 425:
-		return ("Too Early");
+		return "Too Early";
 	case 426:
-		return ("Upgrade Required");
+		return "Upgrade Required";
 	case 428:
-		return ("Precondition Required");
+		return "Precondition Required";
 	case 429:
-		return ("Too Many Requests");
+		return "Too Many Requests";
 	case 431:
-		return ("Request Header Fields Too Large");
+		return "Request Header Fields Too Large";
 	case 451:
-		return ("Unavailable For Legal Reasons");
+		return "Unavailable For Legal Reasons";
 	case 500:
-		return ("Internal Server Error");
+		return "Internal Server Error";
 	case 501:
-		return ("Not Implemented");
+		return "Not Implemented";
 	case 502:
-		return ("Bad Gateway");
+		return "Bad Gateway";
 	case 503:
-		return ("Service Unavailable");
+		return "Service Unavailable";
 	case 504:
-		return ("Gateway Timeout");
+		return "Gateway Timeout";
 	case 505:
-		return ("HTTP Version Not Supported");
+		return "HTTP Version Not Supported";
 	case 507:
-		return ("Insufficient Storage");
+		return "Insufficient Storage";
 	case 511:
-		return ("Network Authentication Required");
+		return "Network Authentication Required";
 	}
-	return ("Unknown");
+	return "Unknown";
 }
 
 /* Chunked decoder states: one per place a byte can arrive in. */
@@ -1258,7 +1300,7 @@ enum {
 void
 http_chunked_init(struct http_chunked *c, size_t max_trailer)
 {
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, sizeof *c);
 	c->state = HTTP_CH_SIZE;
 	c->max_trailer = max_trailer;
 }
@@ -1267,8 +1309,8 @@ static int
 http_chunked_hex(unsigned char ch)
 {
 	if (ch >= '0' && ch <= '9')
-		return (ch - '0');
-	return (http_lower(ch) - 'a' + 10);
+		return ch - '0';
+	return http_lower(ch) - 'a' + 10;
 }
 
 /*
@@ -1305,7 +1347,7 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 
 	*done = 0;
 	if (c->state == HTTP_CH_ERROR)
-		return (-1);
+		return -1;
 	if (len > SSIZE_MAX)
 		len = SSIZE_MAX;
 	while (i < len) {
@@ -1431,7 +1473,7 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 		case HTTP_CH_DONE:
 			*done = 1;
 			*outlen = o;
-			return (i);
+			return i;
 		default:
 			goto error;
 		}
@@ -1440,17 +1482,17 @@ http_chunked_run(struct http_chunked *c, const char *in, size_t len, char *out,
 	if (c->state == HTTP_CH_DONE)
 		*done = 1;
 	*outlen = o;
-	return (i);
+	return i;
 
 finished:
 	c->state = HTTP_CH_DONE;
 	*done = 1;
 	*outlen = o;
-	return (i + 1);
+	return i + 1;
 
 error:
 	c->state = HTTP_CH_ERROR;
-	return (-1);
+	return -1;
 }
 
 ssize_t
@@ -1459,7 +1501,7 @@ http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 {
 	size_t outlen;
 
-	return (http_chunked_run(c, buf, len, NULL, &outlen, done));
+	return http_chunked_run(c, buf, len, NULL, &outlen, done);
 }
 
 ssize_t
@@ -1470,7 +1512,7 @@ http_chunked_decode(struct http_chunked *c, char *buf, size_t len,
 	ssize_t n;
 
 	if ((n = http_chunked_run(c, buf, len, buf, &outlen, done)) < 0)
-		return (-1);
+		return -1;
 	*consumed = n;
-	return (outlen);
+	return outlen;
 }

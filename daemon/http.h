@@ -7,9 +7,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Headers the proxy acts on, recognised once by the parser. */
+/*
+ * The header fields frontdoor knows, recognised once by the parser: each has
+ * one entry in http.c's table, with its name and its HTTP_H_* flags.
+ */
 enum http_hdr {
-	HTTP_HDR_OTHER = 0,
+	HTTP_HDR_OTHER = 0, /* a field the table does not know */
 	HTTP_HDR_HOST,
 	HTTP_HDR_CONTENT_LENGTH,
 	HTTP_HDR_TRANSFER_ENCODING,
@@ -28,7 +31,48 @@ enum http_hdr {
 	HTTP_HDR_X_REQUEST_ID,
 	HTTP_HDR_PROXY_AUTHENTICATE,
 	HTTP_HDR_PROXY_AUTHORIZATION,
+	HTTP_HDR_FORWARDED,
+	HTTP_HDR_X_REMOTE_USER,
+	HTTP_HDR_SERVER_TIMING,
+	HTTP_HDR_CONTENT_DIGEST,
+	HTTP_HDR_REPR_DIGEST,
+	HTTP_HDR_DIGEST,
+	HTTP_HDR_CONTENT_MD5,
+	HTTP_HDR_GRPC_STATUS,
+	HTTP_HDR_GRPC_MESSAGE,
+	HTTP_HDR_GRPC_STATUS_DETAILS_BIN,
+	HTTP_HDR_COUNT
 };
+
+/*
+ * What a field is to a proxy: the bits of http_header_flags().  Every
+ * rewrite of a head asks these instead of naming fields itself.
+ */
+/* For one connection only (RFC 9110 7.6.1): never forwarded. */
+#define HTTP_H_HOP_BY_HOP 0x01
+/* Where the body ends (RFC 9112 6): frontdoor frames what it sends. */
+#define HTTP_H_FRAMING 0x02
+/* The request to a backend carries frontdoor's own, never the client's. */
+#define HTTP_H_OURS 0x04
+/*
+ * Who the client is or which request this is (X-Forwarded-For, X-Real-IP,
+ * X-Request-Id, X-Remote-User): frontdoor's or the gate's to set, never a
+ * client's, in any spelling.
+ */
+#define HTTP_H_IDENTITY 0x08
+/* A proxy's account of the request (Forwarded): only a trusted one's. */
+#define HTTP_H_PROXY 0x10
+/* Describes the body, not its framing or route: may cross in a trailer. */
+#define HTTP_H_TRAILER_OK 0x20
+
+/*
+ * The flags of the field named name[0, len), compared without case; 0 for
+ * a name the table does not know.
+ */
+unsigned http_header_flags(const char *name, size_t len);
+
+/* The flags of a parsed field by its id: no second look at the name. */
+unsigned http_hdr_flags(enum http_hdr);
 
 struct http_header {
 	const char   *name;
@@ -130,25 +174,26 @@ int http_parse_response(const char *buf, size_t len, const struct http_limits *,
     struct http_response *, struct http_header *hdrs, const char **errp);
 
 /*
- * Whether a header (name, len) is named by a token of any Connection header
- * among hdrs.  Case-insensitive.
- */
-/*
  * Whether a recognised header is hop-by-hop (RFC 9110 7.6.1): Connection,
- * Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Transfer-Encoding.
- * Headers named in Connection are hop-by-hop too: http_connection_names().
+ * Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Transfer-Encoding,
+ * those with HTTP_H_HOP_BY_HOP in the table.  Headers named in Connection
+ * are hop-by-hop too: http_connection_names().
  */
 int http_hop_by_hop(enum http_hdr);
 
 /*
  * Append to out those of the trailer lines tr[0, len) (as kept by the
- * chunked decoder) that may cross a proxy: an allow-list of fields that
- * describe the body (Server-Timing, digests, gRPC status); never framing,
- * routing or identity fields.  out may be tr itself.  Returns the bytes
+ * chunked decoder) that may cross a proxy: the fields with
+ * HTTP_H_TRAILER_OK, which describe the body (Server-Timing, digests, gRPC
+ * status); never framing, routing or identity fields.  out may be tr itself.  Returns the bytes
  * appended (at most len).
  */
 size_t http_trailers_filter(const char *tr, size_t len, char *out);
 
+/*
+ * Whether a header (name, len) is named by a token of any Connection header
+ * among hdrs.  Case-insensitive.
+ */
 int http_connection_names(const struct http_header *hdrs, size_t nhdrs,
     const char *name, size_t len);
 

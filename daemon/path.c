@@ -88,28 +88,28 @@ static int
 path_hex(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
-		return (c - '0');
+		return c - '0';
 	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
+		return c - 'a' + 10;
 	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
+		return c - 'A' + 10;
+	return -1;
 }
 
 static int
 path_unreserved(unsigned char c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	    c == '~');
+	    c == '~';
 }
 
 /* A byte the fast path must not copy blindly. */
 static int
 path_special(unsigned char c)
 {
-	return (c < 0x21 || c >= 0x7f || c == '/' || c == '%' || c == ';' ||
-	    c == '\\' || c == '#' || c == '?');
+	return c < 0x21 || c >= 0x7f || c == '/' || c == '%' || c == ';' ||
+	    c == '\\' || c == '#' || c == '?';
 }
 
 /*
@@ -130,14 +130,14 @@ path_is_canonical(const char *in, size_t len, unsigned flags)
 		if (c == '/') {
 			if (i + 1 < len &&
 			    (in[i + 1] == '/' || in[i + 1] == '.'))
-				return (0);
+				return 0;
 			continue;
 		}
 		if (c == ';' && !(flags & PATH_PARAMS))
 			continue;
-		return (0);
+		return 0;
 	}
-	return (1);
+	return 1;
 }
 
 /*
@@ -148,12 +148,12 @@ static size_t
 path_separator(const char *in, size_t len, size_t i, unsigned flags)
 {
 	if (in[i] == '/')
-		return (1);
+		return 1;
 	if ((flags & PATH_SEPARATORS) && in[i] == '%' && len - i >= 3 &&
 	    ((in[i + 1] == '2' && (in[i + 2] | 0x20) == 'f') ||
 	        (in[i + 1] == '5' && (in[i + 2] | 0x20) == 'c')))
-		return (3);
-	return (0);
+		return 3;
+	return 0;
 }
 
 static ssize_t
@@ -161,7 +161,7 @@ path_error(const char **errp, const char *why)
 {
 	if (errp != NULL)
 		*errp = why;
-	return (-1);
+	return -1;
 }
 
 /*
@@ -179,11 +179,11 @@ path_normalise(const char *in, size_t len, char *out, unsigned flags,
 	int               hi, lo, params;
 
 	if (len == 0 || in[0] != '/')
-		return (path_error(errp, "path does not start with '/'"));
+		return path_error(errp, "path does not start with '/'");
 	if (path_is_canonical(in, len, flags)) {
 		if (out != in)
 			memcpy(out, in, len);
-		return ((ssize_t)len);
+		return (ssize_t)len;
 	}
 	out[0] = '/';
 	o = 1;
@@ -200,14 +200,14 @@ path_normalise(const char *in, size_t len, char *out, unsigned flags,
 		while (i < len && path_separator(in, len, i, flags) == 0) {
 			c = (unsigned char)in[i];
 			if (c < 0x21 || c >= 0x7f)
-				return (path_error(errp,
-				    "raw byte outside VCHAR in path"));
+				return path_error(errp,
+				    "raw byte outside VCHAR in path");
 			if (c == '\\')
-				return (path_error(errp, "backslash in path"));
+				return path_error(errp, "backslash in path");
 			if (c == '#')
-				return (path_error(errp, "fragment in path"));
+				return path_error(errp, "fragment in path");
 			if (c == '?')
-				return (path_error(errp, "query in path"));
+				return path_error(errp, "query in path");
 			if (c == ';' && (flags & PATH_PARAMS))
 				params = 1;
 			if (c != '%') {
@@ -219,12 +219,12 @@ path_normalise(const char *in, size_t len, char *out, unsigned flags,
 			if (len - i < 3 ||
 			    (hi = path_hex((unsigned char)in[i + 1])) < 0 ||
 			    (lo = path_hex((unsigned char)in[i + 2])) < 0)
-				return (path_error(errp,
-				    "bad percent-encoding in path"));
+				return path_error(errp,
+				    "bad percent-encoding in path");
 			c = (unsigned char)(hi << 4 | lo);
 			if (c < 0x20 || c == 0x7f)
-				return (path_error(errp,
-				    "encoded control character in path"));
+				return path_error(errp,
+				    "encoded control character in path");
 			i += 3;
 			if (params)
 				continue;
@@ -244,8 +244,8 @@ path_normalise(const char *in, size_t len, char *out, unsigned flags,
 		}
 		if (n == 2 && out[seg] == '.' && out[seg + 1] == '.') {
 			if (seg == 1)
-				return (path_error(errp,
-				    "path climbs above the root"));
+				return path_error(errp,
+				    "path climbs above the root");
 			/* Back over the previous segment, keep its '/'. */
 			for (p = seg - 1; p > 0 && out[p - 1] != '/'; p--)
 				;
@@ -259,7 +259,7 @@ path_normalise(const char *in, size_t len, char *out, unsigned flags,
 			i += n;
 		out[o++] = '/';
 	}
-	return ((ssize_t)o);
+	return (ssize_t)o;
 }
 
 unsigned
@@ -279,5 +279,5 @@ path_readings(const char *in, size_t len)
 		}
 		p++;
 	}
-	return (r);
+	return r;
 }

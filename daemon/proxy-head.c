@@ -25,38 +25,40 @@ enum {
 };
 
 /*
- * Fields that speak for frontdoor or for a proxy in front of it.  Names are
- * compared as backends compare them: without case, and with '_' read as '-'
- * (WSGI, CGI and PHP servers give X_Remote_User and X-Remote-User the same
- * variable), so no spelling of one slips past.
+ * Fields that speak for frontdoor or for a proxy in front of it: the table's
+ * HTTP_H_IDENTITY and HTTP_H_PROXY fields, and any other X-Forwarded-*.
+ * Names are compared as backends compare them: without case, and with '_'
+ * read as '-' (WSGI, CGI and PHP servers give X_Remote_User and
+ * X-Remote-User the same variable), so no spelling of one slips past.
  */
 static int
 proxy_head_identity(const char *name, size_t len)
 {
-	static const char *const ours[] = { "x-remote-user", "x-real-ip",
-		"x-request-id", "x-forwarded-for", "x-forwarded-proto",
-		"x-forwarded-host" };
-	char                     n[24];
-	size_t                   i, k;
+	char     n[24];
+	size_t   i, k;
+	unsigned flags;
 
-	/* Most fields start otherwise: one test for them. */
+	/*
+	 * Most fields start otherwise: one test for them.  Every identity or
+	 * proxy name is 9 bytes or longer and starts with x or f.
+	 */
 	if (len < 9 || ((name[0] | 0x20) != 'x' && (name[0] | 0x20) != 'f'))
-		return (IDENT_NONE);
-	k = MIN(len, sizeof(n));
+		return IDENT_NONE;
+	k = MIN(len, sizeof n);
 	for (i = 0; i < k; i++) {
 		n[i] = (char)(name[i] == '_'             ? '-' :
 		        name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 :
 		                                           name[i]);
 	}
-	for (i = 0; i < nitems(ours); i++) {
-		if (len == strlen(ours[i]) && memcmp(n, ours[i], len) == 0)
-			return (IDENT_OURS);
-	}
-	if (len == 9 && memcmp(n, "forwarded", 9) == 0)
-		return (IDENT_PROXY);
+	/* No name in the table is longer than n; X-Forwarded-* may be. */
+	flags = len <= sizeof n ? http_header_flags(n, len) : 0;
+	if (flags & HTTP_H_IDENTITY)
+		return IDENT_OURS;
+	if (flags & HTTP_H_PROXY)
+		return IDENT_PROXY;
 	if (len > 12 && memcmp(n, "x-forwarded-", 12) == 0)
-		return (IDENT_PROXY);
-	return (IDENT_NONE);
+		return IDENT_PROXY;
+	return IDENT_NONE;
 }
 
 void
@@ -89,21 +91,10 @@ proxy_head_build(struct buf *b, const struct http_request *req,
 
 	for (i = 0; i < req->nheaders; i++) {
 		h = &req->headers[i];
-		switch (h->id) {
-		case HTTP_HDR_HOST:
-		case HTTP_HDR_CONTENT_LENGTH:
-		case HTTP_HDR_TRANSFER_ENCODING:
-		case HTTP_HDR_X_FORWARDED_FOR:
-		case HTTP_HDR_X_FORWARDED_PROTO:
-		case HTTP_HDR_X_FORWARDED_HOST:
-		case HTTP_HDR_X_REAL_IP:
-		case HTTP_HDR_X_REQUEST_ID:
-			continue; /* ours: written below */
-		default:
-			if (http_hop_by_hop(h->id))
-				continue;
-			break;
-		}
+		/* This hop's, or ours: written below. */
+		if (http_hdr_flags(h->id) &
+		    (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING | HTTP_H_OURS))
+			continue;
 		/*
 		 * X-Remote-User is the gate's to set, never the client's, in
 		 * any spelling; a proxy's fields come only from a trusted one;
@@ -141,7 +132,7 @@ proxy_head_build(struct buf *b, const struct http_request *req,
 	buf_puts(b, hp->peer);
 	buf_append(b, "\r\n", 2);
 	if (hp->sized) {
-		snprintf(num, sizeof(num), "%llu",
+		snprintf(num, sizeof num, "%llu",
 		    (unsigned long long)hp->content_length);
 		proxy_head_field(b, "Content-Length", 14, num, strlen(num));
 	} else if (hp->chunked)

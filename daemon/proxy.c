@@ -17,6 +17,7 @@
 #include "proxy.h"
 #include "route.h"
 #include "stats.h"
+#include "switch.h"
 #include "util.h"
 #include "worker.h"
 
@@ -172,7 +173,7 @@ proxy_route_cut(const struct worker *w, const struct route_conf *r)
 {
 	const struct route_conf *now;
 
-	switch (stats_route_admin(r->id)) {
+	switch (switch_route_get(r->id)) {
 	case ROUTE_ADMIN_DISABLED:
 		return (1);
 	case ROUTE_ADMIN_NONE:
@@ -456,7 +457,7 @@ proxy_hrw(const char *client, const char *backend)
 static int
 proxy_backend_open(const struct exchange *x, size_t i)
 {
-	enum backend_admin a = stats_backend_admin(x->route->backends[i].id);
+	enum backend_admin a = switch_backend_get(x->route->backends[i].id);
 
 	return (a != BACKEND_ADMIN_DISABLED && a != BACKEND_ADMIN_DRAINING &&
 	    !(x->tried & (1ull << (i % 64))));
@@ -838,7 +839,7 @@ proxy_admit(struct exchange *x)
 	const struct route_conf *r = x->route;
 	int                      has_body = (x->flags & XF_HAS_BODY) != 0;
 
-	switch (stats_route_admin(r->id)) {
+	switch (switch_route_get(r->id)) {
 	case ROUTE_ADMIN_MAINTENANCE:
 		proxy_switched(x, "maintenance");
 		proxy_maintenance(x, has_body);

@@ -51,7 +51,7 @@ rate_init(void)
 
 	if (per < 1)
 		per = 1;
-	if (getrandom(&rt.seed, sizeof(rt.seed), 0) != sizeof(rt.seed))
+	if (getrandom(&rt.seed, sizeof rt.seed, 0) != sizeof rt.seed)
 		rt.seed = (uint64_t)(uintptr_t)&rt ^ 0x9e3779b97f4a7c15ull;
 	for (i = 0; i < RATE_SHARDS; i++) {
 		pthread_mutex_init(&rt.shards[i].lock, NULL);
@@ -62,7 +62,7 @@ rate_init(void)
 static uint64_t
 rate_hash(const uint8_t *key, uint32_t route)
 {
-	return (client_key_hash(rt.seed ^ route, key));
+	return client_key_hash(rt.seed ^ route, key);
 }
 
 #define E(s, i) (&(s)->e[(i)-1])
@@ -128,7 +128,7 @@ rate_slot(struct rate_shard *s, uint32_t nb)
 
 			if (ncap > s->max)
 				ncap = s->max;
-			s->e = xreallocarray(s->e, ncap, sizeof(*s->e));
+			s->e = xreallocarray(s->e, ncap, sizeof *s->e);
 			s->cap = ncap;
 		}
 		return ++s->n;
@@ -165,7 +165,7 @@ rate_take(unsigned route, int family, const uint8_t *addr, uint64_t interval_us,
 	pthread_mutex_lock(&s->lock);
 	nb = rate_nbuckets(s);
 	if (s->buckets == NULL)
-		s->buckets = xcalloc(nb, sizeof(*s->buckets));
+		s->buckets = xcalloc(nb, sizeof *s->buckets);
 	for (i = s->buckets[rate_bucket(h, nb)]; i != RATE_NONE;
 	     i = E(s, i)->hnext) {
 		x = E(s, i);
@@ -214,15 +214,15 @@ size_t
 rate_memory(void)
 {
 	struct rate_shard *s;
-	size_t             i, n = sizeof(rt);
+	size_t             i, n = sizeof rt;
 
 	pthread_once(&rt.once, rate_init);
 	for (i = 0; i < RATE_SHARDS; i++) {
 		s = &rt.shards[i];
 		pthread_mutex_lock(&s->lock);
-		n += (size_t)s->cap * sizeof(*s->e);
+		n += (size_t)s->cap * sizeof *s->e;
 		if (s->buckets != NULL)
-			n += (size_t)rate_nbuckets(s) * sizeof(*s->buckets);
+			n += (size_t)rate_nbuckets(s) * sizeof *s->buckets;
 		pthread_mutex_unlock(&s->lock);
 	}
 	return n;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Runtime state and statistics shared by the workers and the control socket. */
+/* Statistics shared by the workers and the control socket, and the ids. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +33,6 @@ static struct {
 	struct worker_stats *w;
 	struct stats_names   routes;
 	struct stats_names   backends;
-	uint8_t             *route_admin;
-	uint8_t             *backend_admin;
 	/* Request totals per route, one row per second, for rates. */
 	uint64_t (*samples)[RATE_SAMPLES];
 	unsigned nsamples; /* rows filled so far, capped */
@@ -49,14 +47,14 @@ stats_init(unsigned nworkers)
 	unsigned i;
 
 	st.nworkers = nworkers;
-	st.w = xcalloc(nworkers, sizeof(*st.w));
+	st.w = xcalloc(nworkers, sizeof *st.w);
 	for (i = 0; i < nworkers; i++) {
 		/* Large and zeroed: pages count only once a route uses them. */
 		st.w[i].routes =
-		    xcalloc(STATS_MAX_ROUTES, sizeof(*st.w[i].routes));
+		    xcalloc(STATS_MAX_ROUTES, sizeof *st.w[i].routes);
 		st.w[i].backends =
-		    xcalloc(STATS_MAX_BACKENDS, sizeof(*st.w[i].backends));
-		st.w[i].ring = xcalloc(1, sizeof(*st.w[i].ring));
+		    xcalloc(STATS_MAX_BACKENDS, sizeof *st.w[i].backends);
+		st.w[i].ring = xcalloc(1, sizeof *st.w[i].ring);
 	}
 	st.routes.max = STATS_MAX_ROUTES;
 	st.routes.names = xcalloc(STATS_MAX_ROUTES, sizeof(char *));
@@ -64,9 +62,7 @@ stats_init(unsigned nworkers)
 	st.backends.max = STATS_MAX_BACKENDS;
 	st.backends.names = xcalloc(STATS_MAX_BACKENDS, sizeof(char *));
 	st.backends.n = 1;
-	st.route_admin = xcalloc(STATS_MAX_ROUTES, 1);
-	st.backend_admin = xcalloc(STATS_MAX_BACKENDS, 1);
-	st.samples = xcalloc(STATS_MAX_ROUTES, sizeof(*st.samples));
+	st.samples = xcalloc(STATS_MAX_ROUTES, sizeof *st.samples);
 }
 
 void
@@ -86,10 +82,8 @@ stats_free(void)
 		free(st.backends.names[i]);
 	free(st.routes.names);
 	free(st.backends.names);
-	free(st.route_admin);
-	free(st.backend_admin);
 	free(st.samples);
-	memset(&st, 0, sizeof(st));
+	memset(&st, 0, sizeof st);
 }
 
 static unsigned
@@ -100,17 +94,17 @@ stats_name_id(struct stats_names *r, const char *name, const char *what)
 	/* Reloads are rare and names few: a linear search is enough. */
 	for (i = 1; i < r->n; i++) {
 		if (strcmp(r->names[i], name) == 0)
-			return (i);
+			return i;
 	}
 	if (r->n == r->max) {
 		if (!r->warned++)
 			log_warn("more than %u %s names since start: the rest "
 			         "share one slot of statistics",
 			    r->max - 1, what);
-		return (0);
+		return 0;
 	}
 	r->names[r->n] = xstrdup(name);
-	return (r->n++);
+	return r->n++;
 }
 
 void
@@ -124,7 +118,7 @@ stats_assign(struct config *cfg)
 		r = &cfg->routes[i];
 		r->id = stats_name_id(&st.routes, r->name, "route");
 		for (j = 0; j < r->nbackends; j++) {
-			snprintf(key, sizeof(key), "%s %s", r->name,
+			snprintf(key, sizeof key, "%s %s", r->name,
 			    r->backends[j].name);
 			r->backends[j].id =
 			    stats_name_id(&st.backends, key, "backend");
@@ -135,63 +129,37 @@ stats_assign(struct config *cfg)
 unsigned
 stats_route_ids(void)
 {
-	return (st.routes.n);
+	return st.routes.n;
 }
 
 unsigned
 stats_backend_ids(void)
 {
-	return (st.backends.n);
+	return st.backends.n;
 }
 
 const char *
 stats_route_name(unsigned id)
 {
-	return (id > 0 && id < st.routes.n ? st.routes.names[id] : "");
+	return id > 0 && id < st.routes.n ? st.routes.names[id] : "";
 }
 
 const char *
 stats_backend_name(unsigned id)
 {
-	return (id > 0 && id < st.backends.n ? st.backends.names[id] : "");
+	return id > 0 && id < st.backends.n ? st.backends.names[id] : "";
 }
 
 struct worker_stats *
 stats_worker(unsigned worker)
 {
-	return (&st.w[worker]);
+	return &st.w[worker];
 }
 
 unsigned
 stats_nworkers(void)
 {
-	return (st.nworkers);
-}
-
-enum route_admin
-stats_route_admin(unsigned id)
-{
-	return (__atomic_load_n(&st.route_admin[id], __ATOMIC_RELAXED));
-}
-
-enum backend_admin
-stats_backend_admin(unsigned id)
-{
-	return (__atomic_load_n(&st.backend_admin[id], __ATOMIC_RELAXED));
-}
-
-void
-stats_set_route_admin(unsigned id, enum route_admin a)
-{
-	if (id != 0)
-		__atomic_store_n(&st.route_admin[id], a, __ATOMIC_RELAXED);
-}
-
-void
-stats_set_backend_admin(unsigned id, enum backend_admin a)
-{
-	if (id != 0)
-		__atomic_store_n(&st.backend_admin[id], a, __ATOMIC_RELAXED);
+	return st.nworkers;
 }
 
 static unsigned
@@ -200,10 +168,10 @@ stats_lat_bucket(uint64_t us)
 	unsigned e, sub;
 
 	if (us < 4)
-		return ((unsigned)us);
+		return (unsigned)us;
 	e = 63 - __builtin_clzll(us);          /* us in [2^e, 2^(e+1)) */
 	sub = (unsigned)((us >> (e - 2)) & 3); /* quarter of that range */
-	return (MIN(e * 4 + sub - 4, STATS_LAT_BUCKETS - 1));
+	return MIN(e * 4 + sub - 4, STATS_LAT_BUCKETS - 1);
 }
 
 /* The lowest latency that falls in bucket b. */
@@ -213,9 +181,9 @@ stats_lat_floor(unsigned b)
 	unsigned e;
 
 	if (b < 4)
-		return (b);
+		return b;
 	e = (b + 4) / 4;
-	return (((uint64_t)4 + (b + 4) % 4) << (e - 2));
+	return ((uint64_t)4 + (b + 4) % 4) << (e - 2);
 }
 
 void
@@ -233,7 +201,7 @@ stats_percentile(const struct route_stats *rs, double pct)
 	for (b = 0; b < STATS_LAT_BUCKETS; b++)
 		total += rs->lat[b];
 	if (total == 0)
-		return (0);
+		return 0;
 	want = (uint64_t)(total * pct / 100.0 + 0.5);
 	if (want == 0)
 		want = 1;
@@ -245,7 +213,7 @@ stats_percentile(const struct route_stats *rs, double pct)
 	if (b >= STATS_LAT_BUCKETS)
 		b = STATS_LAT_BUCKETS - 1;
 	/* Report the middle of the bucket: within an eighth either way. */
-	return ((stats_lat_floor(b) + stats_lat_floor(b + 1)) / 2);
+	return (stats_lat_floor(b) + stats_lat_floor(b + 1)) / 2;
 }
 
 void
@@ -300,7 +268,7 @@ stats_route_sum(unsigned id, struct route_stats *out)
 	unsigned                  w, i;
 	uint64_t                  oldest;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof *out);
 	for (w = 0; w < st.nworkers; w++) {
 		rs = &st.w[w].routes[id];
 		out->requests += STATS_GET(rs->requests);
@@ -335,7 +303,7 @@ stats_backend_sum(unsigned id, struct backend_stats *out)
 	const struct backend_stats *bs;
 	unsigned                    w;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof *out);
 	for (w = 0; w < st.nworkers; w++) {
 		bs = &st.w[w].backends[id];
 		out->requests += STATS_GET(bs->requests);
@@ -387,9 +355,9 @@ stats_event_begin(struct worker_stats *ws)
 
 	if (r->head - tail >= RING_SIZE) {
 		STATS_ADD(r->dropped, 1);
-		return (NULL);
+		return NULL;
 	}
-	return (&r->ev[r->head % RING_SIZE]);
+	return &r->ev[r->head % RING_SIZE];
 }
 
 void
@@ -407,10 +375,10 @@ stats_event_take(unsigned worker, struct stats_event *ev)
 	uint64_t           head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
 
 	if (r->tail == head)
-		return (0);
+		return 0;
 	*ev = r->ev[r->tail % RING_SIZE];
 	__atomic_store_n(&r->tail, r->tail + 1, __ATOMIC_RELEASE);
-	return (1);
+	return 1;
 }
 
 uint64_t
@@ -421,5 +389,5 @@ stats_events_dropped(void)
 
 	for (w = 0; w < st.nworkers; w++)
 		n += STATS_GET(st.w[w].ring->dropped);
-	return (n);
+	return n;
 }

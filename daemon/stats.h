@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: ISC */
-/* Runtime state and statistics shared by the workers and the control socket. */
+/* Statistics shared by the workers and the control socket, and the ids. */
 #ifndef FD_STATS_H
 #define FD_STATS_H
 
+#include <netinet/in.h>
 #include <stdint.h>
+
+#include "parse.h"
 
 struct config;
 
 /*
  * Routes and backends get ids by name that survive reloads, so counters and
- * runtime switches follow "route cloud" and "backend cloud 10.0.0.2:80"
- * across configurations.  Id 0 is the overflow slot: a route or backend
- * beyond the capacity shares it (and a warning is logged).
+ * runtime switches (switch.h) follow "route cloud" and "backend cloud
+ * 10.0.0.2:80" across configurations.  Id 0 is the overflow slot: a route
+ * or backend beyond the capacity shares it (and a warning is logged).
  */
 #define STATS_MAX_ROUTES   1024
 #define STATS_MAX_BACKENDS 8192
@@ -86,21 +89,6 @@ struct worker_stats {
 	    __ATOMIC_RELAXED)
 #define STATS_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
-/* Runtime overrides of the INI; 0 means "as configured". */
-enum route_admin {
-	ROUTE_ADMIN_NONE = 0,
-	ROUTE_ADMIN_ENABLED,
-	ROUTE_ADMIN_DISABLED,
-	ROUTE_ADMIN_MAINTENANCE,
-	ROUTE_ADMIN_DRAINING, /* disabled, open tunnels left to finish */
-};
-enum backend_admin {
-	BACKEND_ADMIN_NONE = 0,
-	BACKEND_ADMIN_ENABLED,
-	BACKEND_ADMIN_DISABLED,
-	BACKEND_ADMIN_DRAINING,
-};
-
 /* Main thread, start-up: the tables.  stats_free at exit. */
 void stats_init(unsigned nworkers);
 void stats_free(void);
@@ -114,12 +102,6 @@ unsigned    stats_backend_ids(void);
 const char *stats_route_name(unsigned id);
 const char *stats_backend_name(unsigned id);
 unsigned    stats_nworkers(void);
-
-/* Read by workers per request; set by the main thread. */
-enum route_admin   stats_route_admin(unsigned id);
-enum backend_admin stats_backend_admin(unsigned id);
-void               stats_set_route_admin(unsigned id, enum route_admin);
-void               stats_set_backend_admin(unsigned id, enum backend_admin);
 
 /* Record a finished request's latency in microseconds. */
 void stats_latency(struct route_stats *, uint64_t us);
@@ -144,13 +126,13 @@ struct stats_event {
 	uint64_t bytes;
 	uint32_t ms;
 	int      status;
-	char     client[48];
+	char     client[INET6_ADDRSTRLEN];
 	char     country[4];
 	char     method[16];
 	char     host[96];
 	char     path[256];
 	char     route[64];
-	char     backend[72];
+	char     backend[ADDR_STRLEN];
 	char     rule[16]; /* what refused it, or "" */
 };
 

@@ -13,9 +13,9 @@ tq_list_of(struct tq *q, struct tq_entry *e)
 
 	for (i = 0; i < q->nlists; i++) {
 		if (q->lists[i].head == e || q->lists[i].tail == e)
-			return (&q->lists[i]);
+			return &q->lists[i];
 	}
-	return (&q->sorted);
+	return &q->sorted;
 }
 
 static void
@@ -100,9 +100,9 @@ tq_init(struct tq *q, uv_loop_t *loop)
 	q->sorted.head = q->sorted.tail = NULL;
 	q->sorted.duration = 0;
 	if ((error = uv_timer_init(loop, &q->timer)) != 0)
-		return (error);
+		return error;
 	q->timer.data = q;
-	return (0);
+	return 0;
 }
 
 void

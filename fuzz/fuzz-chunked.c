@@ -30,7 +30,7 @@ fuzz_scan(const char *in, size_t len, size_t step, size_t max_trailer,
 	ssize_t             rc;
 	int                 done = 0;
 
-	memset(res, 0, sizeof(*res));
+	memset(res, 0, sizeof *res);
 	http_chunked_init(&c, max_trailer);
 	if ((buf = malloc(step)) == NULL)
 		abort();
@@ -64,7 +64,7 @@ fuzz_decode(const char *in, size_t len, size_t step, size_t max_trailer,
 	ssize_t             rc;
 	int                 done = 0;
 
-	memset(res, 0, sizeof(*res));
+	memset(res, 0, sizeof *res);
 	http_chunked_init(&c, max_trailer);
 	if ((buf = malloc(step)) == NULL)
 		abort();
@@ -117,7 +117,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t             len, step, max_trailer;
 
 	if (size < 1)
-		return (0);
+		return 0;
 	len = size - 1;
 	max_trailer = (data[0] & 0x0f) * 16;
 	step = (data[0] >> 4) + 1;
@@ -145,5 +145,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(out);
 	free(out1);
-	return (0);
+	return 0;
 }

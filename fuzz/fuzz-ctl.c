@@ -32,12 +32,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(line);
 
 	/* What the client does with one reply or event line. */
-	if ((j = jsonr_parse((const char *)data, size, err, sizeof(err))) !=
+	if ((j = jsonr_parse((const char *)data, size, err, sizeof err)) !=
 	    NULL) {
 		(void)jsonr_str(j, "name", "");
 		(void)jsonr_int(j, "requests", 0);
 		(void)jsonr_arr(j, "hosts");
 		jsonr_free(j);
 	}
-	return (0);
+	return 0;
 }

@@ -20,7 +20,7 @@ fuzz_name_is(const struct http_header *h, const char *lit)
 	size_t i, n = strlen(lit);
 
 	if (h->name_len != n)
-		return (0);
+		return 0;
 	for (i = 0; i < n; i++) {
 		char c = h->name[i];
 
@@ -29,9 +29,9 @@ fuzz_name_is(const struct http_header *h, const char *lit)
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c | 0x20);
 		if (c != lit[i])
-			return (0);
+			return 0;
 	}
-	return (1);
+	return 1;
 }
 
 static size_t
@@ -41,7 +41,7 @@ fuzz_count(const struct http_request *r, const char *lit)
 
 	for (i = 0; i < r->nheaders; i++)
 		n += fuzz_name_is(&r->headers[i], lit);
-	return (n);
+	return n;
 }
 
 int
@@ -61,19 +61,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	int                 rc;
 
 	if (len < 1 || len > 16384)
-		return (0);
+		return 0;
 	fl = data[0];
 	rc = http_parse_request((const char *)data + 1, len - 1, &lim, &req,
 	    hdrs, &err);
 	if (rc <= 0 || (req.path_len == 1 && req.path[0] == '*'))
-		return (0);
+		return 0;
 	/* The canonical path, as the proxy puts it in place. */
 	buf_init(&canon, 0);
 	buf_reserve(&canon, req.path_len + 1);
 	n = path_normalise(req.path, req.path_only_len, canon.data, 0, &err);
 	if (n < 0) {
 		buf_free(&canon);
-		return (0);
+		return 0;
 	}
 	qlen = req.path_len - req.path_only_len;
 	memcpy(canon.data + n, req.path + req.path_only_len, qlen);
@@ -81,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	req.path_len = (size_t)n + qlen;
 	req.path_only_len = (size_t)n;
 
-	memset(&hp, 0, sizeof(hp));
+	memset(&hp, 0, sizeof hp);
 	hp.trusted = (fl & 1) != 0;
 	hp.auth = (fl & 2) != 0;
 	hp.tls = (fl & 4) != 0;
@@ -157,5 +157,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	buf_free(&b);
 	buf_free(&canon);
-	return (0);
+	return 0;
 }

@@ -12,19 +12,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static int
 fuzz_unreserved(unsigned char c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	    c == '~');
+	    c == '~';
 }
 
 static int
 fuzz_hex(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
-		return (c - '0');
+		return c - '0';
 	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return ((c | 0x20) - 'a' + 10);
-	return (-1);
+		return (c | 0x20) - 'a' + 10;
+	return -1;
 }
 
 /*
@@ -49,13 +49,13 @@ fuzz_decode_unreserved(const char *in, size_t len, char *out)
 		}
 		out[o++] = in[i];
 	}
-	return (o);
+	return o;
 }
 
 static int
 fuzz_has(const char *s, size_t n, const char *lit)
 {
-	return (memmem(s, n, lit, strlen(lit)) != NULL);
+	return memmem(s, n, lit, strlen(lit)) != NULL;
 }
 
 /* Every escape left is one that must stay, in upper case. */
@@ -70,15 +70,15 @@ fuzz_escapes_canonical(const char *s, size_t n)
 			continue;
 		if (n - i < 3 || (hi = fuzz_hex((unsigned char)s[i + 1])) < 0 ||
 		    (lo = fuzz_hex((unsigned char)s[i + 2])) < 0)
-			return (0);
+			return 0;
 		if ((s[i + 1] >= 'a' && s[i + 1] <= 'f') ||
 		    (s[i + 2] >= 'a' && s[i + 2] <= 'f'))
-			return (0);
+			return 0;
 		if (fuzz_unreserved((unsigned char)(hi << 4 | lo)) ||
 		    (hi << 4 | lo) < 0x20 || (hi << 4 | lo) == 0x7f)
-			return (0);
+			return 0;
 	}
-	return (1);
+	return 1;
 }
 
 int
@@ -91,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	unsigned    f;
 
 	if (len > 4096)
-		return (0);
+		return 0;
 	/* Exact-size buffers: a write past the result's bound hits a redzone. */
 	cap = len > 0 ? len : 1;
 	out = malloc(cap);
@@ -169,5 +169,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	free(dec);
 	free(out2);
 	free(dotted);
-	return (0);
+	return 0;
 }

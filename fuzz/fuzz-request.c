@@ -22,13 +22,13 @@ fuzz_split(const uint8_t *data, size_t size)
 
 	for (i = 0; i < size; i++)
 		h = (h ^ data[i]) * 16777619u;
-	return (h % (size + 1));
+	return h % (size + 1);
 }
 
 static int
 fuzz_within(const char *p, size_t n, const char *buf, size_t len)
 {
-	return (p >= buf && n <= len && (size_t)(p - buf) <= len - n);
+	return p >= buf && n <= len && (size_t)(p - buf) <= len - n;
 }
 
 /* Everything a complete head promises. */
@@ -132,5 +132,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(copy);
 	if (rc2 != 0 && rc2 != rc)
 		abort();
-	return (0);
+	return 0;
 }

@@ -17,7 +17,9 @@ FUZZ_CC	      ?= clang
 FUZZ_SANFLAGS  = -fsanitize=fuzzer,address,undefined \
 		 -fno-sanitize-recover=undefined
 FUZZ_CFLAGS    = -std=gnu11 $(WARN) -g -O1 $(FUZZ_SANFLAGS) -D_GNU_SOURCE \
-		 -Icommon -Idaemon
+		 $(FUZZ_INC)
+# The daemon's layers; a target of common/ code alone sees only common/.
+FUZZ_INC       = -Icommon -Idaemon
 FUZZ_TIME     ?= 60
 FUZZ_TARGETS  += fuzz-request fuzz-response fuzz-chunked
 FUZZ_BIN       = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
@@ -53,6 +55,7 @@ $(BUILD)/fuzz/fuzz-tls-hello: fuzz/fuzz-tls-hello.c daemon/tls.c daemon/tls.h \
 FUZZ_TARGETS  += fuzz-ctl
 $(BUILD)/fuzz/fuzz-ctl: common/ctlproto.c common/buf.c common/json-read.c \
     common/util.c
+$(BUILD)/fuzz/fuzz-ctl: FUZZ_INC = -Icommon
 
 # Prerequisites expand as read: these rules follow the last target above.
 fuzz: $(FUZZ_BIN)

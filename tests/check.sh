@@ -121,6 +121,7 @@ fi
 self=("$PWD/tests/check.sh" --run)
 
 suite format-check 60 make format-check
+suite layers 60 make layer-check
 
 built=0
 suite build 300 make "${MAKE_ARGS[@]}" all unit-build && built=1

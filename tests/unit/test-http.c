@@ -47,16 +47,16 @@ req_lim(const char *s, size_t len, const struct http_limits *lim,
 			assert_int_equal(rc, whole);
 			if (rc > 0)
 				assert_int_equal(rc, i);
-			return (whole);
+			return whole;
 		}
 	}
-	return (http_parse_request(s, len, lim, req, hdrs, &err));
+	return http_parse_request(s, len, lim, req, hdrs, &err);
 }
 
 static int
 req(const char *s, struct http_request *r)
 {
-	return (req_lim(s, strlen(s), &test_limits, r));
+	return req_lim(s, strlen(s), &test_limits, r);
 }
 
 static int
@@ -64,7 +64,7 @@ req_rc(const char *s)
 {
 	struct http_request r;
 
-	return (req(s, &r));
+	return req(s, &r);
 }
 
 static int
@@ -89,16 +89,16 @@ res_lim(const char *s, size_t len, const struct http_limits *lim,
 			assert_int_equal(rc, whole);
 			if (rc > 0)
 				assert_int_equal(rc, i);
-			return (whole);
+			return whole;
 		}
 	}
-	return (http_parse_response(s, len, lim, res, hdrs, &err));
+	return http_parse_response(s, len, lim, res, hdrs, &err);
 }
 
 static int
 res(const char *s, struct http_response *r)
 {
-	return (res_lim(s, strlen(s), &test_limits, r));
+	return res_lim(s, strlen(s), &test_limits, r);
 }
 
 static int
@@ -106,7 +106,7 @@ res_rc(const char *s)
 {
 	struct http_response r;
 
-	return (res(s, &r));
+	return res(s, &r);
 }
 
 static void
@@ -179,7 +179,7 @@ test_request_pipelined(void **state)
 	struct http_request r;
 
 	(void)state;
-	snprintf(s, sizeof(s), "%sGET /b HTTP/1.1\r\nHo", a);
+	snprintf(s, sizeof s, "%sGET /b HTTP/1.1\r\nHo", a);
 	assert_int_equal(http_parse_request(s, strlen(s), &test_limits, &r,
 	                     hdrs, NULL),
 	    strlen(a));
@@ -211,8 +211,8 @@ test_request_methods(void **state)
 	size_t              i;
 
 	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(s, sizeof(s), "%s / HTTP/1.1\r\nHost: h\r\n\r\n",
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		snprintf(s, sizeof s, "%s / HTTP/1.1\r\nHost: h\r\n\r\n",
 		    t[i].m);
 		assert_int_equal(req(s, &r), strlen(s));
 		assert_int_equal(r.meth, t[i].id);
@@ -409,7 +409,7 @@ test_request_field_syntax(void **state)
 	assert_int_equal(req_rc("GET / HTTP/1.1\r\nHost: a\r\nX: \x1b[0m\r\n"
 	                        "\r\n"),
 	    -400);
-	assert_int_equal(req_lim(nul, sizeof(nul) - 1, &test_limits, &r), -400);
+	assert_int_equal(req_lim(nul, sizeof nul - 1, &test_limits, &r), -400);
 
 	/* obs-text, HTAB, OWS trimming, empty values */
 	s = "GET / HTTP/1.1\r\nHost: a\r\nX: \t caf\xc3\xa9\tau lait \t \r\n"
@@ -435,8 +435,8 @@ test_request_byte_positions(void **state)
 
 	(void)state;
 	for (off = 0; off < 20; off++) {
-		for (i = 0; i < sizeof(bad_value); i++) {
-			n = (size_t)snprintf(s, sizeof(s),
+		for (i = 0; i < sizeof bad_value; i++) {
+			n = (size_t)snprintf(s, sizeof s,
 			    "GET / HTTP/1.1\r\nHost: a\r\nX: %.*s#%s\r\n\r\n",
 			    (int)off, "aaaaaaaaaaaaaaaaaaaaaaaaa",
 			    "bbbbbbbbbbbb");
@@ -448,8 +448,8 @@ test_request_byte_positions(void **state)
 			s[28 + off] = '\t';
 			assert_int_equal(req_lim(s, n, &test_limits, &r), n);
 		}
-		for (i = 0; i < sizeof(bad_target); i++) {
-			n = (size_t)snprintf(s, sizeof(s),
+		for (i = 0; i < sizeof bad_target; i++) {
+			n = (size_t)snprintf(s, sizeof s,
 			    "GET /%.*s#%s HTTP/1.1\r\nHost: a\r\n\r\n",
 			    (int)off, "aaaaaaaaaaaaaaaaaaaaaaaaa",
 			    "bbbbbbbbbbbb");
@@ -487,25 +487,31 @@ test_request_header_ids(void **state)
 		{ "X-Request-Id", HTTP_HDR_X_REQUEST_ID },
 		{ "Proxy-Authenticate", HTTP_HDR_PROXY_AUTHENTICATE },
 		{ "Proxy-Authorization", HTTP_HDR_PROXY_AUTHORIZATION },
+		{ "Forwarded", HTTP_HDR_FORWARDED },
+		{ "X-Remote-User", HTTP_HDR_X_REMOTE_USER },
+		{ "Server-Timing", HTTP_HDR_SERVER_TIMING },
+		{ "grpc-status-details-bin", HTTP_HDR_GRPC_STATUS_DETAILS_BIN },
 		{ "Hos", HTTP_HDR_OTHER },
 		{ "Hostx", HTTP_HDR_OTHER },
 		{ "Accept-Encoding", HTTP_HDR_OTHER },
 		{ "X-Forwarded-Fox", HTTP_HDR_OTHER },
 		{ "Te_", HTTP_HDR_OTHER },
+		{ "X_Real_IP", HTTP_HDR_OTHER },
+		{ "Forwardee", HTTP_HDR_OTHER },
 	};
 	struct http_request r;
 	char                s[256];
 	size_t              i;
 
 	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		if (t[i].id == HTTP_HDR_HOST)
-			snprintf(s, sizeof(s),
+			snprintf(s, sizeof s,
 			    "GET / HTTP/1.1\r\n%s: h\r\n"
 			    "\r\n",
 			    t[i].name);
 		else
-			snprintf(s, sizeof(s),
+			snprintf(s, sizeof s,
 			    "GET / HTTP/1.1\r\nHost: h\r\n"
 			    "%s: %s\r\n\r\n",
 			    t[i].name,
@@ -568,8 +574,8 @@ test_request_content_length(void **state)
 	                     "POST / HTTP/1.1\r\nHost: a\r\n"
 	                     "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"),
 	    -400);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(s, sizeof(s),
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(s, sizeof s,
 		    "POST / HTTP/1.1\r\nHost: a\r\n"
 		    "Content-Length: %s\r\n\r\n",
 		    bad[i]);
@@ -627,8 +633,8 @@ test_request_transfer_encoding(void **state)
 	size_t              i;
 
 	(void)state;
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		snprintf(s, sizeof(s),
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(s, sizeof s,
 		    "POST / HTTP/1.1\r\nHost: a\r\n"
 		    "Transfer-Encoding: %s\r\n\r\n",
 		    good[i]);
@@ -637,8 +643,8 @@ test_request_transfer_encoding(void **state)
 		        (HTTP_F_CHUNKED | HTTP_F_CONTENT_LENGTH),
 		    HTTP_F_CHUNKED);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(s, sizeof(s),
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(s, sizeof s,
 		    "POST / HTTP/1.1\r\nHost: a\r\n"
 		    "Transfer-Encoding: %s\r\n\r\n",
 		    bad[i]);
@@ -713,14 +719,14 @@ test_request_host(void **state)
 	size_t              i;
 
 	(void)state;
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(s, sizeof s, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
 		    good[i]);
 		assert_int_equal(req(s, &r), strlen(s));
 		assert_str(r.host, r.host_len, good[i]);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(s, sizeof s, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
 		    bad[i]);
 		assert_int_equal(req(s, &r), -400);
 	}
@@ -803,7 +809,7 @@ test_request_connection_names(void **state)
 	struct http_header h[3];
 
 	(void)state;
-	memset(h, 0, sizeof(h));
+	memset(h, 0, sizeof h);
 	h[0].id = HTTP_HDR_OTHER;
 	h[0].value = "X-Foo";
 	h[0].value_len = 5;
@@ -855,8 +861,8 @@ test_request_expect_accept(void **state)
 	assert_int_equal(req(p, &r), strlen(p));
 	assert_false(r.flags & HTTP_F_EXPECT_CONTINUE);
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(s, sizeof(s),
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		snprintf(s, sizeof s,
 		    "GET / HTTP/1.1\r\nHost: a\r\n"
 		    "Accept: %s\r\n\r\n",
 		    t[i].accept);
@@ -1016,8 +1022,8 @@ test_response_te_close(void **state)
 	size_t               i;
 
 	(void)state;
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		snprintf(s, sizeof(s),
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(s, sizeof s,
 		    "HTTP/1.1 200 OK\r\nTransfer-Encoding: %s\r\n\r\n",
 		    good[i]);
 		assert_int_equal(res(s, &r), strlen(s));
@@ -1068,7 +1074,7 @@ test_response_bad(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err = NULL;
 		assert_int_equal(res_rc(bad[i]), -502);
 		assert_non_null(err);
@@ -1133,15 +1139,15 @@ test_response_limits(void **state)
 	size_t               n;
 
 	(void)state;
-	n = (size_t)snprintf(s, sizeof(s),
+	n = (size_t)snprintf(s, sizeof s,
 	    "HTTP/1.1 200 OK\r\nA: 1\r\n"
 	    "B: 2\r\n\r\n");
 	assert_int_equal(res_lim(s, n, &lim, &r), n);
-	n = (size_t)snprintf(s, sizeof(s),
+	n = (size_t)snprintf(s, sizeof s,
 	    "HTTP/1.1 200 OK\r\nA: 1\r\n"
 	    "B: 2\r\nC: 3\r\n\r\n");
 	assert_int_equal(res_lim(s, n, &lim, &r), -502);
-	n = (size_t)snprintf(s, sizeof(s),
+	n = (size_t)snprintf(s, sizeof s,
 	    "HTTP/1.1 200 OK\r\nA: %060d\r\n"
 	    "\r\n",
 	    0);
@@ -1217,7 +1223,7 @@ test_bodyless_reason(void **state)
 	assert_false(http_response_bodyless(HTTP_M_GET, 205));
 	assert_false(http_response_bodyless(HTTP_M_OTHER, 404));
 
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
 		assert_string_not_equal(http_reason(codes[i]), "Unknown");
 	assert_string_equal(http_reason(200), "OK");
 	assert_string_equal(http_reason(404), "Not Found");
@@ -1245,6 +1251,114 @@ test_hop_by_hop(void **state)
 	assert_false(http_hop_by_hop(HTTP_HDR_CONTENT_LENGTH));
 	assert_false(http_hop_by_hop(HTTP_HDR_X_FORWARDED_FOR));
 	assert_false(http_hop_by_hop(HTTP_HDR_OTHER));
+}
+
+/* Every field of the table, as a client might spell it, and its flags. */
+static const struct {
+	const char   *name;
+	enum http_hdr id;
+	unsigned      flags;
+} known[] = {
+	{ "Host", HTTP_HDR_HOST, HTTP_H_OURS },
+	{ "Content-Length", HTTP_HDR_CONTENT_LENGTH, HTTP_H_FRAMING },
+	{ "Transfer-Encoding", HTTP_HDR_TRANSFER_ENCODING,
+	    HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING },
+	{ "Connection", HTTP_HDR_CONNECTION, HTTP_H_HOP_BY_HOP },
+	{ "keep-alive", HTTP_HDR_KEEP_ALIVE, HTTP_H_HOP_BY_HOP },
+	{ "PROXY-CONNECTION", HTTP_HDR_PROXY_CONNECTION, HTTP_H_HOP_BY_HOP },
+	{ "TE", HTTP_HDR_TE, HTTP_H_HOP_BY_HOP },
+	{ "Trailer", HTTP_HDR_TRAILER, HTTP_H_HOP_BY_HOP },
+	{ "Upgrade", HTTP_HDR_UPGRADE, HTTP_H_HOP_BY_HOP },
+	{ "Expect", HTTP_HDR_EXPECT, 0 },
+	{ "Accept", HTTP_HDR_ACCEPT, 0 },
+	{ "X-Forwarded-For", HTTP_HDR_X_FORWARDED_FOR,
+	    HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "X-Forwarded-Proto", HTTP_HDR_X_FORWARDED_PROTO,
+	    HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "X-Forwarded-Host", HTTP_HDR_X_FORWARDED_HOST,
+	    HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "X-Real-IP", HTTP_HDR_X_REAL_IP, HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "X-Request-ID", HTTP_HDR_X_REQUEST_ID,
+	    HTTP_H_OURS | HTTP_H_IDENTITY },
+	{ "Proxy-Authenticate", HTTP_HDR_PROXY_AUTHENTICATE, 0 },
+	{ "Proxy-Authorization", HTTP_HDR_PROXY_AUTHORIZATION, 0 },
+	{ "Forwarded", HTTP_HDR_FORWARDED, HTTP_H_PROXY },
+	{ "X-Remote-User", HTTP_HDR_X_REMOTE_USER, HTTP_H_IDENTITY },
+	{ "Server-Timing", HTTP_HDR_SERVER_TIMING, HTTP_H_TRAILER_OK },
+	{ "Content-Digest", HTTP_HDR_CONTENT_DIGEST, HTTP_H_TRAILER_OK },
+	{ "Repr-Digest", HTTP_HDR_REPR_DIGEST, HTTP_H_TRAILER_OK },
+	{ "Digest", HTTP_HDR_DIGEST, HTTP_H_TRAILER_OK },
+	{ "Content-MD5", HTTP_HDR_CONTENT_MD5, HTTP_H_TRAILER_OK },
+	{ "grpc-status", HTTP_HDR_GRPC_STATUS, HTTP_H_TRAILER_OK },
+	{ "Grpc-Message", HTTP_HDR_GRPC_MESSAGE, HTTP_H_TRAILER_OK },
+	{ "grpc-status-details-bin", HTTP_HDR_GRPC_STATUS_DETAILS_BIN,
+	    HTTP_H_TRAILER_OK },
+};
+
+static void
+test_header_flags(void **state)
+{
+	static const char *const unknown[] = { "", "H", "Hos", "Hostx",
+		"Content-Lengths", "Content-Type", "Authorization",
+		"Accept-Encoding", "X-Forwarded-Port", "X_Forwarded_For",
+		"X-Real-IP ", "Forwardex", "Keep-Alivf", "TF", "grpc-statuses",
+		"Digesu" };
+	char                     up[32];
+	int                      seen[HTTP_HDR_COUNT] = { 0 };
+	size_t                   i, j, len;
+	enum http_hdr            id;
+
+	(void)state;
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		len = strlen(known[i].name);
+		assert_int_equal(http_header_flags(known[i].name, len),
+		    known[i].flags);
+		assert_int_equal(http_hdr_flags(known[i].id), known[i].flags);
+		/* The name in any case, and not a byte more or less. */
+		for (j = 0; j < len; j++)
+			up[j] = (char)(known[i].name[j] >= 'a' &&
+			            known[i].name[j] <= 'z' ?
+			        known[i].name[j] - 32 :
+			        known[i].name[j]);
+		assert_int_equal(http_header_flags(up, len), known[i].flags);
+		up[len] = 'x';
+		if (known[i].flags != 0) {
+			assert_int_equal(http_header_flags(up, len + 1), 0);
+			assert_int_equal(http_header_flags(up, len - 1), 0);
+		}
+		seen[known[i].id]++;
+	}
+	/* Each entry of the table once above: none the lookup misses. */
+	for (id = HTTP_HDR_OTHER + 1; id < HTTP_HDR_COUNT; id++)
+		assert_int_equal(seen[id], 1);
+	assert_int_equal(http_hdr_flags(HTTP_HDR_OTHER), 0);
+	assert_int_equal(http_hdr_flags(HTTP_HDR_COUNT), 0);
+	for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+		assert_int_equal(http_header_flags(unknown[i],
+		                     strlen(unknown[i])),
+		    0);
+}
+
+/*
+ * proxy-head.c looks a name up as an identity or proxy field only when it
+ * is 9 to 24 bytes long and starts with x or f.
+ */
+static void
+test_header_flags_identity_names(void **state)
+{
+	size_t i, len;
+	int    n = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		if (!(known[i].flags & (HTTP_H_IDENTITY | HTTP_H_PROXY)))
+			continue;
+		len = strlen(known[i].name);
+		assert_true(len >= 9 && len <= 24);
+		assert_true(known[i].name[0] == 'X' || known[i].name[0] == 'F');
+		n++;
+	}
+	assert_int_equal(n, 7);
 }
 
 int
@@ -1278,7 +1392,9 @@ main(void)
 		cmocka_unit_test(test_response_limits),
 		cmocka_unit_test(test_bodyless_reason),
 		cmocka_unit_test(test_hop_by_hop),
+		cmocka_unit_test(test_header_flags),
+		cmocka_unit_test(test_header_flags_identity_names),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
