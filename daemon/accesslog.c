@@ -5,11 +5,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "accesslog.h"
 #include "config.h"
+#include "conn.h"
 #include "json.h"
 #include "log.h"
 #include "proxy.h"
-#include "tls.h"
 #include "util.h"
 #include "worker.h"
 
@@ -123,8 +124,7 @@ accesslog_write(struct exchange *x)
 		buf_puts(b, ",\"country\":");
 		json_cstr(b, x->country);
 		buf_puts(b, ",\"tls_version\":");
-		json_cstr(b,
-		    x->c->tls != NULL ? tls_conn_version(x->c->tls->tls) : "");
+		json_cstr(b, conn_tls_version(x->c));
 		buf_puts(b, "}\n");
 	} else {
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);

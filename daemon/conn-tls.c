@@ -5,14 +5,34 @@
 #include <string.h>
 
 #include "config.h"
+#include "conn.h"
 #include "log.h"
 #include "proxy.h"
+#include "stream.h"
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
 
 /* Plaintext encrypted at once is bounded by what a pump hands over. */
 #define CONN_TLS_CIPHER_MAX (4 * 1024 * 1024)
+
+/*
+ * TLS on a client connection: the mbedTLS side, and ciphertext on its way
+ * out.  Plaintext writes are encrypted whole into `cipher` and count as one
+ * write, finished when all of it is on the wire.
+ */
+struct conn_tls {
+	struct tls_conn *tls;
+	struct buf       cipher; /* waiting to be written */
+	struct buf       wbuf;   /* being written */
+	uv_write_t       wreq;
+	int              writing;
+	uv_write_t      *notify; /* a plaintext write waiting for the drain */
+	uv_write_cb      notify_cb;
+	struct conn     *dnext; /* worker->drain: plaintext left inside */
+	int              draining;
+	int              closing; /* close once the queue is on the wire */
+};
 
 static void conn_tls_flush(struct conn *);
 
@@ -332,4 +352,15 @@ conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 	if (c->tls != NULL)
 		return (conn_tls_write(c, req, b, n, cb));
 	return (stream_write((uv_stream_t *)&c->tcp, req, b, n, cb));
+}
+
+const char *
+conn_tls_version(const struct conn *c)
+{
+	const char *v;
+
+	if (c->tls == NULL)
+		return ("");
+	v = tls_conn_version(c->tls->tls);
+	return (v != NULL ? v : "");
 }

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "conn.h"
 #include "proxy.h"
 #include "util.h"
 #include "worker.h"

@@ -14,6 +14,7 @@
 #include "geoip.h"
 #include "log.h"
 #include "proxy.h"
+#include "stream.h"
 #include "rate.h"
 #include "util.h"
 #include "worker.h"

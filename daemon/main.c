@@ -28,7 +28,7 @@
 #include "health.h"
 #include "json.h"
 #include "log.h"
-#include "proxy.h"
+#include "accesslog.h"
 #include "stats.h"
 #include "tls.h"
 #include "util.h"

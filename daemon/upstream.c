@@ -9,8 +9,23 @@
 #include "config.h"
 #include "log.h"
 #include "proxy.h"
+#include "stream.h"
+#include "upstream.h"
 #include "util.h"
 #include "worker.h"
+
+/* Per-worker pool of idle connections to one backend address. */
+struct pool {
+	struct pool       *hnext;
+	union sockaddr_any addr;
+	socklen_t          addrlen;
+	char               name[72];
+	struct upconn     *idle;
+	unsigned           nidle;
+};
+
+#define POOL_MAX_IDLE 256
+#define POOL_IDLE_MS  (60 * 1000)
 
 static void upstream_close_cb(uv_handle_t *);
 

@@ -11,8 +11,11 @@
 
 #include "config.h"
 #include "log.h"
+#include "accesslog.h"
+#include "conn.h"
 #include "proxy.h"
 #include "stats.h"
+#include "upstream.h"
 #include "util.h"
 #include "worker.h"
 
