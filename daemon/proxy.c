@@ -44,6 +44,9 @@ static void
 proxy_answer(struct exchange *, int, int, const char *, const char *, size_t);
 static void proxy_account(struct exchange *);
 
+/* Below, beside the functions they name. */
+static const struct upstream_cb proxy_upstream_cb;
+
 uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
 {
@@ -945,7 +948,7 @@ proxy_connect(struct exchange *x, int fresh)
 {
 	struct upconn *u;
 
-	u = upstream_get(x->c->w, x->backend, fresh);
+	u = upstream_get(x->c->w, x->backend, fresh, &proxy_upstream_cb, x);
 	if (u == NULL) {
 		health_failure(x->route, x->backend, "cannot connect");
 		if (!proxy_retry(x, 1))
@@ -953,7 +956,6 @@ proxy_connect(struct exchange *x, int fresh)
 		return;
 	}
 	x->u = u;
-	u->x = x;
 	if (u->connected) {
 		upstream_set_timeout(u, proxy_backend_wait_ms(x));
 		(void)proxy_pump_request(x);
@@ -961,10 +963,11 @@ proxy_connect(struct exchange *x, int fresh)
 		upstream_set_timeout(u, x->route->connect_timeout_ms);
 }
 
-void
-proxy_up_connected(struct exchange *x, int status)
+static void
+proxy_up_connected(void *data, int status)
 {
-	char why[96];
+	struct exchange *x = data;
+	char             why[96];
 
 	if (status != 0) {
 		snprintf(why, sizeof(why), "connect: %s", uv_strerror(status));
@@ -979,10 +982,11 @@ proxy_up_connected(struct exchange *x, int status)
 		upstream_read_start(x->u);
 }
 
-void
-proxy_up_timeout(struct exchange *x)
+static void
+proxy_up_timeout(void *data)
 {
-	struct upconn *u = x->u;
+	struct exchange *x = data;
+	struct upconn   *u = x->u;
 
 	if (u != NULL && !u->connected) {
 		log_info("backend %s: connect timed out", x->backend->name);
@@ -1009,17 +1013,6 @@ proxy_up_timeout(struct exchange *x)
 		health_failure(x->route, x->backend, "no response in time");
 		proxy_fail(x, 504, "backend timeout");
 	}
-}
-
-static void
-up_write_cb(uv_write_t *req, int status)
-{
-	struct upconn *u = req->data;
-
-	u->writing = 0;
-	if (u->x == NULL || u->closing)
-		return;
-	proxy_up_written(u->x, status);
 }
 
 /*
@@ -1096,14 +1089,13 @@ proxy_pump_request(struct exchange *x)
 	x->flags |= XF_HEAD_SENT;
 	if (n > 0 || used > 0) /* an empty chunked body is sent too */
 		x->flags |= XF_BODY_SENT;
-	r = stream_write((uv_stream_t *)&u->tcp, &u->wreq, b, nb, up_write_cb);
+	r = upstream_write(u, b, nb);
 	if (r < 0) {
 		proxy_up_eof(x, r);
 		return (-1);
 	}
 	if (r == 1) {
 		/* The buffer fills while this is out: that is the back-pressure. */
-		u->writing = 1;
 		goto reading;
 	}
 	if (c->inoff == c->inlen)
@@ -1121,10 +1113,11 @@ reading:
 	return (0);
 }
 
-void
-proxy_up_written(struct exchange *x, int status)
+static void
+proxy_up_written(void *data, int status)
 {
-	struct conn *c = x->c;
+	struct exchange *x = data;
+	struct conn     *c = x->c;
 
 	if (status < 0) {
 		proxy_up_eof(x, status);
@@ -1646,6 +1639,27 @@ proxy_up_eof(struct exchange *x, int error)
 	proxy_abort(x);
 	conn_close(x->c);
 }
+
+static void
+proxy_up_data_cb(void *x)
+{
+	proxy_up_data(x);
+}
+
+static void
+proxy_up_eof_cb(void *x, int error)
+{
+	proxy_up_eof(x, error);
+}
+
+/* What the backend connection tells the exchange. */
+static const struct upstream_cb proxy_upstream_cb = {
+	.connected = proxy_up_connected,
+	.data = proxy_up_data_cb,
+	.written = proxy_up_written,
+	.eof = proxy_up_eof_cb,
+	.timeout = proxy_up_timeout,
+};
 
 /* Something went wrong on the way: answer with status if still possible. */
 static void

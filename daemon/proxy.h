@@ -210,11 +210,8 @@ void proxy_cache_free(struct exchange *);
 struct route_stats;
 void proxy_cache_account(struct exchange *, struct route_stats *);
 
-/* Callbacks from upstream.c into the exchange. */
-void proxy_up_connected(struct exchange *, int status);
+/* proxy.c: the backend's bytes, and its end (through struct upstream_cb). */
 void proxy_up_data(struct exchange *);
 void proxy_up_eof(struct exchange *, int error);
-void proxy_up_written(struct exchange *, int status);
-void proxy_up_timeout(struct exchange *);
 
 #endif
