@@ -46,6 +46,7 @@ static void proxy_account(struct exchange *);
 
 /* Below, beside the functions they name. */
 static const struct upstream_cb proxy_upstream_cb;
+static gate_done_cb             proxy_gate_done;
 
 uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
@@ -773,7 +774,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	 * readable: more body, a pipelined request or its close land in the
 	 * buffer, which bounds them.
 	 */
-	switch (gate_check(x, req)) {
+	switch (gate_check(x, req, proxy_gate_done, x)) {
 	case GATE_PASS:
 		proxy_admit(x);
 		break;
@@ -890,9 +891,12 @@ proxy_admit_backend(struct exchange *x)
 	proxy_connect(x, 0);
 }
 
-void
-proxy_gate_done(struct exchange *x, const char *user)
+/* The gate passed the request (user: the name a password proved, or NULL). */
+static void
+proxy_gate_done(void *data, const char *user)
 {
+	struct exchange *x = data;
+
 	x->flags &= ~XF_GATE_PENDING;
 	if (user != NULL)
 		proxy_add_header(x, "X-Remote-User", user);

@@ -133,14 +133,12 @@ void exchange_free(struct exchange *);
 void exchange_destroy(struct exchange *);
 /* A complete request head (head_len bytes at c->in + c->inoff). */
 void proxy_request(struct exchange *, struct http_request *, size_t head_len);
-/*
- * The gate's answers: the request may go on (user: the authenticated user
- * name for X-Remote-User, or NULL), or is refused with status and extra
- * header lines ("WWW-Authenticate: ...\r\n") by rule ("auth", "ip", ...).
- */
-void proxy_gate_done(struct exchange *, const char *user);
 /* Close this worker's tunnels whose route is switched off (not draining). */
 void proxy_cut_tunnels(struct worker *);
+/*
+ * The gate refused the request: answer status with extra header lines
+ * ("WWW-Authenticate: ...\r\n", or NULL), by rule ("auth", "ip", ...).
+ */
 void proxy_deny(struct exchange *, int status, const char *rule,
     const char *headers);
 /* Answer with an error page; closes the connection after when close. */
