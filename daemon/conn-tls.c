@@ -7,8 +7,6 @@
 #include "config.h"
 #include "conn.h"
 #include "log.h"
-#include "proxy.h"
-#include "stream.h"
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
@@ -35,6 +33,7 @@ struct conn_tls {
 };
 
 static void conn_tls_flush(struct conn *);
+static void conn_tls_input(struct conn *);
 
 int
 conn_tls_start(struct conn *c)
@@ -222,20 +221,13 @@ conn_tls_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 }
 
 /* Decrypt what is buffered into c->in, then hand the plaintext on. */
-void
-conn_input(struct conn *c)
+static void
+conn_tls_input(struct conn *c)
 {
 	struct conn_tls *t = c->tls;
 	ssize_t          r;
 	int              got = 0, eof = 0;
 
-	if (t == NULL) {
-		if (c->state == CS_EXCHANGE)
-			proxy_client_data(c->x);
-		else
-			conn_process_input(c);
-		return;
-	}
 	for (;;) {
 		if (c->in == NULL) {
 			c->in = worker_buf_get(c->w);
@@ -270,19 +262,10 @@ conn_input(struct conn *c)
 	conn_tls_flush(c);
 	if (c->closing)
 		return;
-	if (got) {
-		if (c->state == CS_EXCHANGE)
-			proxy_client_data(c->x);
-		else
-			conn_process_input(c);
-	}
-	if (eof && !c->closing) {
-		conn_read_stop(c);
-		if (c->x != NULL && c->state == CS_EXCHANGE)
-			proxy_client_eof(c->x, 0);
-		else
-			conn_close(c);
-	}
+	if (got)
+		conn_input(c);
+	if (eof && !c->closing)
+		conn_input_end(c, 0);
 }
 
 void
@@ -291,7 +274,7 @@ conn_tls_read(struct conn *c, ssize_t nread)
 	size_t room;
 
 	tls_conn_in_commit(c->tls->tls, (size_t)nread);
-	conn_input(c);
+	conn_tls_input(c);
 	/* The TLS input buffer is full: read again once it is drained. */
 	if (!c->closing && c->reading &&
 	    (tls_conn_inbuf(c->tls->tls, &room) == NULL || room == 0))
@@ -328,7 +311,7 @@ conn_tls_drain_all(struct worker *w)
 		c->tls->dnext = NULL;
 		/* A full c->in waits for conn_read_start() to call again. */
 		if (!c->closing && (c->in == NULL || c->inlen < WORKER_BUFSZ))
-			conn_input(c);
+			conn_tls_input(c);
 	}
 }
 
@@ -343,15 +326,6 @@ conn_tls_idle(struct conn *c)
 		buf_free(&c->tls->wbuf);
 		c->w->parked++;
 	}
-}
-
-int
-conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
-    uv_write_cb cb)
-{
-	if (c->tls != NULL)
-		return (conn_tls_write(c, req, b, n, cb));
-	return (stream_write((uv_stream_t *)&c->tcp, req, b, n, cb));
 }
 
 const char *

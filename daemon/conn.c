@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
 #include "conn.h"
-#include "proxy.h"
+#include "http.h"
+#include "log.h"
+#include "stream.h"
 #include "util.h"
 #include "worker.h"
 
@@ -33,7 +34,7 @@ conn_close_cb(uv_handle_t *h)
 	struct worker *w = c->w;
 
 	if (c->x != NULL) {
-		exchange_free(c->x);
+		w->conn_cb->free(c->x);
 		c->x = NULL;
 	}
 	if (c->in != NULL)
@@ -59,7 +60,7 @@ conn_close(struct conn *c)
 		return;
 	c->closing = 1;
 	if (c->x != NULL)
-		proxy_abort(c->x);
+		c->w->conn_cb->abort(c->x);
 	tq_del(&c->w->tq, &c->te);
 	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
@@ -71,8 +72,8 @@ conn_timeout(struct tq_entry *te)
 
 	if (c->state == CS_HEAD && c->x == NULL) {
 		/* Part of a head came, not all of it: say so. */
-		c->x = exchange_new(c);
-		proxy_error(c->x, 408, 1);
+		c->x = c->w->conn_cb->start(c);
+		c->w->conn_cb->refuse(c->x, 408);
 		return;
 	}
 	conn_close(c);
@@ -133,12 +134,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	}
 	if (nread < 0) {
-		conn_read_stop(c);
-		if (c->x != NULL && c->state == CS_EXCHANGE)
-			proxy_client_eof(c->x,
-			    nread == UV_EOF ? 0 : (int)nread);
-		else
-			conn_close(c);
+		conn_input_end(c, nread == UV_EOF ? 0 : (int)nread);
 		return;
 	}
 	if (c->tls != NULL) {
@@ -151,10 +147,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		c->inoff = c->inlen = c->scanned = 0;
 	}
 	c->inlen += nread;
-	if (c->state == CS_EXCHANGE)
-		proxy_client_data(c->x);
-	else
-		conn_process(c);
+	conn_input(c);
 	/* A full buffer is read again only once something is consumed. */
 	if (c->reading && c->in != NULL && c->inlen == WORKER_BUFSZ)
 		conn_read_stop(c);
@@ -287,15 +280,20 @@ conn_process_one(struct conn *c)
 	tq_del(&c->w->tq, &c->te);
 	c->state = CS_EXCHANGE;
 	c->fresh = 0;
-	c->x = exchange_new(c);
+	c->x = c->w->conn_cb->start(c);
 	if (r < 0) {
-		log_debug("client %s: bad request head: %s", c->x->client_ip,
-		    why != NULL ? why : "?");
+		if (log_get_level() >= LOG_LVL_DEBUG) {
+			char ip[64];
+
+			addr_format_ip(&c->peer.sa, ip, sizeof(ip));
+			log_debug("client %s: bad request head: %s", ip,
+			    why != NULL ? why : "?");
+		}
 		conn_read_stop(c);
-		proxy_error(c->x, -r, 1);
+		c->w->conn_cb->refuse(c->x, -r);
 		return;
 	}
-	proxy_request(c->x, &req, (size_t)r);
+	c->w->conn_cb->request(c->x, &req, (size_t)r);
 }
 
 static void
@@ -355,7 +353,7 @@ void
 conn_exchange_done(struct conn *c, int keepalive, int unread)
 {
 	if (c->x != NULL) {
-		exchange_free(c->x);
+		c->w->conn_cb->free(c->x);
 		c->x = NULL;
 	}
 	if (!keepalive || c->w->stopping) {
@@ -406,10 +404,35 @@ conn_stop_idle(struct conn *c)
 		conn_close(c);
 }
 
+/* Plaintext came into c->in, from the socket or out of TLS. */
 void
-conn_process_input(struct conn *c)
+conn_input(struct conn *c)
 {
-	conn_process(c);
+	if (c->state == CS_EXCHANGE)
+		c->w->conn_cb->data(c->x);
+	else
+		conn_process(c);
+}
+
+/* Nothing more comes from the client: error 0 when it shut its side. */
+void
+conn_input_end(struct conn *c, int error)
+{
+	conn_read_stop(c);
+	if (c->x != NULL && c->state == CS_EXCHANGE)
+		c->w->conn_cb->eof(c->x, error);
+	else
+		conn_close(c);
+}
+
+/* The plaintext goes to TLS, or straight to the socket. */
+int
+conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
+    uv_write_cb cb)
+{
+	if (c->tls != NULL)
+		return (conn_tls_write(c, req, b, n, cb));
+	return (stream_write((uv_stream_t *)&c->tcp, req, b, n, cb));
 }
 
 void

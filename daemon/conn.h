@@ -10,9 +10,34 @@
 #include "tq.h"
 
 struct config;
+struct conn;
 struct conn_tls;
 struct exchange;
+struct http_request;
 struct worker;
+
+/*
+ * What a client connection asks of the exchange that serves its request,
+ * which it holds as c->x and knows by nothing but this table (a worker's
+ * worker->conn_cb, the same for all its connections).
+ */
+struct conn_cb {
+	/* A request begins: the exchange for it, which becomes c->x. */
+	struct exchange *(*start)(struct conn *);
+	/* Its head is complete: head_len bytes at c->in + c->inoff, req. */
+	void (*request)(struct exchange *, struct http_request *,
+	    size_t head_len);
+	/* Its head is bad or late: answer status, then close. */
+	void (*refuse)(struct exchange *, int status);
+	/* More plaintext at c->in + c->inoff (the request body, or more). */
+	void (*data)(struct exchange *);
+	/* The client shut its side (error 0) or reading failed; reading stopped. */
+	void (*eof)(struct exchange *, int error);
+	/* The connection closes with the exchange under way. */
+	void (*abort)(struct exchange *);
+	/* The connection is done with the exchange (over, or closed). */
+	void (*free)(struct exchange *);
+};
 
 /* Client connection states. */
 enum conn_state {
@@ -56,27 +81,38 @@ struct conn {
 /* At most this long a closing connection reads and drops what comes. */
 #define CONN_LINGER_MS 5000
 
-/* conn.c */
+/* conn.c, for the worker. */
 void conn_accept(struct worker *, uv_stream_t *listener, int tls);
-/* Parse and dispatch plaintext waiting in c->in. */
-void conn_process_input(struct conn *);
-/* Write to the client over whatever transport it has (as stream_write). */
-int  conn_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
-void conn_input(struct conn *);
-void conn_close(struct conn *);
-/* All we send is on the wire: close, lingering if the client still sends. */
-void conn_end(struct conn *);
-/*
- * Called by the exchange when it is over; keepalive as decided, unread when
- * the request's body was not read to its end.
- */
-void conn_exchange_done(struct conn *, int keepalive, int unread);
-void conn_read_start(struct conn *);
-void conn_read_stop(struct conn *);
 /* The worker is stopping: close c if it is between requests or lingering. */
 void conn_stop_idle(struct conn *);
 
-/* conn-tls.c: TLS between the socket and the plaintext in c->in. */
+/*
+ * conn.c, for the exchange: what the client side offers it.  The request's
+ * body is read into c->in as the exchange takes it (cb->data tells of more):
+ * conn_read_stop() when it cannot take more, conn_read_start() again once
+ * it can.  The response goes out with conn_write(), TLS or not: when it
+ * returns 1, the write's cb says when it is on the wire, and until then no
+ * other write may start (the back-pressure).  conn_close() aborts;
+ * conn_exchange_done() ends the exchange, keepalive as decided (unread: the
+ * request's body was not read to its end).
+ */
+void conn_read_start(struct conn *);
+void conn_read_stop(struct conn *);
+/* Returns 0 written now, 1 queued (cb runs later), < 0 an error. */
+int  conn_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
+void conn_close(struct conn *);
+void conn_exchange_done(struct conn *, int keepalive, int unread);
+
+/* conn.c, for conn-tls.c: plaintext came into c->in; the input ended. */
+void conn_input(struct conn *);
+void conn_input_end(struct conn *, int error);
+/* All we send is on the wire: close, lingering if the client still sends. */
+void conn_end(struct conn *);
+
+/*
+ * conn-tls.c: TLS between the socket and the plaintext in c->in, for conn.c
+ * (and the worker's drain).
+ */
 int  conn_tls_start(struct conn *);
 void conn_tls_free(struct conn *);
 void conn_tls_alloc(struct conn *, uv_buf_t *);

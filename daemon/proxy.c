@@ -43,6 +43,8 @@ static void proxy_answer_headers(struct exchange *, int, int, const char *);
 static void
 proxy_answer(struct exchange *, int, int, const char *, const char *, size_t);
 static void proxy_account(struct exchange *);
+static void proxy_abort(struct exchange *);
+static void proxy_client_eof(struct exchange *, int);
 
 /* Below, beside the functions they name. */
 static const struct upstream_cb proxy_upstream_cb;
@@ -79,7 +81,7 @@ hex64(char *out, uint64_t v)
 	out[16] = '\0';
 }
 
-struct exchange *
+static struct exchange *
 exchange_new(struct conn *c)
 {
 	struct worker   *w = c->w;
@@ -215,7 +217,8 @@ proxy_cut_tunnels(struct worker *w)
 	}
 }
 
-void
+/* Back to the worker's free list (or freed); NULL is a no-op. */
+static void
 exchange_free(struct exchange *x)
 {
 	struct worker *w;
@@ -683,7 +686,8 @@ proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
 	return (r);
 }
 
-void
+/* A complete request head (head_len bytes at c->in + c->inoff). */
+static void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
 	struct conn             *c = x->c;
@@ -1133,7 +1137,7 @@ proxy_up_written(void *data, int status)
 	(void)proxy_pump_request(x);
 }
 
-void
+static void
 proxy_client_data(struct exchange *x)
 {
 	if (x->flags & XF_ERROR) {
@@ -1156,7 +1160,7 @@ proxy_client_data(struct exchange *x)
 	(void)proxy_pump_request(x);
 }
 
-void
+static void
 proxy_client_eof(struct exchange *x, int error)
 {
 	struct conn *c = x->c;
@@ -1192,6 +1196,23 @@ proxy_client_eof(struct exchange *x, int error)
 	proxy_abort(x);
 	conn_close(c);
 }
+
+/* A head that could not be read, or not in time: answer status, close. */
+static void
+proxy_refuse(struct exchange *x, int status)
+{
+	proxy_error(x, status, 1);
+}
+
+const struct conn_cb proxy_conn_cb = {
+	.start = exchange_new,
+	.request = proxy_request,
+	.refuse = proxy_refuse,
+	.data = proxy_client_data,
+	.eof = proxy_client_eof,
+	.abort = proxy_abort,
+	.free = exchange_free,
+};
 
 static int
 proxy_resp_has(const struct http_response *resp, const char *name)
@@ -1745,7 +1766,7 @@ proxy_maintenance(struct exchange *x, int close)
 }
 
 /* Give up on the backend side; the caller closes the client if needed. */
-void
+static void
 proxy_abort(struct exchange *x)
 {
 	proxy_cache_abort(x);

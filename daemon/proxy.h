@@ -127,12 +127,13 @@ struct exchange {
 #define MAX_TRAILER (8 * 1024)
 
 /* proxy.c */
-struct exchange *exchange_new(struct conn *);
-/* Back to the worker's free list (or freed); NULL is a no-op. */
-void exchange_free(struct exchange *);
+/*
+ * What client connections call (worker->conn_cb): a request begins, its
+ * head, its body, its end.
+ */
+extern const struct conn_cb proxy_conn_cb;
+/* Free a recycled exchange of worker->xfree for good. */
 void exchange_destroy(struct exchange *);
-/* A complete request head (head_len bytes at c->in + c->inoff). */
-void proxy_request(struct exchange *, struct http_request *, size_t head_len);
 /* Close this worker's tunnels whose route is switched off (not draining). */
 void proxy_cut_tunnels(struct worker *);
 /*
@@ -143,9 +144,6 @@ void proxy_deny(struct exchange *, int status, const char *rule,
     const char *headers);
 /* Answer with an error page; closes the connection after when close. */
 void        proxy_error(struct exchange *, int status, int close);
-void        proxy_client_data(struct exchange *);
-void        proxy_client_eof(struct exchange *, int error);
-void        proxy_abort(struct exchange *);
 const char *exchange_str(const struct exchange *, uint32_t);
 /* Copy s (at most 4 KiB of it) into x's strings: its offset, 0 ("") if not. */
 uint32_t exchange_stradd(struct exchange *, const char *s, size_t len);

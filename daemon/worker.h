@@ -12,6 +12,7 @@
 
 struct config;
 struct conn;
+struct conn_cb;
 struct exchange;
 struct pool;
 struct worker_stats;
@@ -58,6 +59,8 @@ struct worker {
 	struct conn *drain; /* TLS connections with plaintext left inside */
 	uv_idle_t    drain_idle;
 	uint64_t     nconns;
+	/* What the connections call: the exchange (proxy_conn_cb). */
+	const struct conn_cb *conn_cb;
 
 	char    *scratch; /* reads of connections between requests */
 	unsigned parked;  /* TLS connections parked since the last trim */
