@@ -1798,6 +1798,33 @@ event_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* The access log's line (proxy_account, when the log is on). */
+static void
+proxy_log(struct exchange *x)
+{
+	struct worker        *w = x->c->w;
+	struct accesslog_line l;
+
+	l.cfg = x->c->cfg;
+	l.client_ip = x->client_ip;
+	l.method = x->s_method != 0 ? exchange_str(x, x->s_method) : NULL;
+	l.uri = exchange_str(x, x->s_uri);
+	l.proto = exchange_str(x, x->s_proto);
+	l.host = exchange_str(x, x->s_host);
+	l.referer = exchange_str(x, x->s_referer);
+	l.ua = exchange_str(x, x->s_ua);
+	l.route = x->route != NULL ? x->route->name : NULL;
+	l.backend = x->backend != NULL ? x->backend->name : NULL;
+	l.id = x->id;
+	l.country = x->country;
+	l.tls_version = conn_tls_version(x->c);
+	l.status = x->status;
+	l.bytes_sent = x->bytes_sent;
+	l.start_us = x->start_us;
+	l.ms = uv_now(&w->loop) - x->start_ms;
+	accesslog_write(w, &l);
+}
+
 /* Once per exchange: counters, the access log, the live event. */
 static void
 proxy_account(struct exchange *x)
@@ -1835,7 +1862,8 @@ proxy_account(struct exchange *x)
 		if (x->flags & XF_BACKEND_FAIL)
 			STATS_ADD(bs->failures, 1);
 	}
-	accesslog_write(x);
+	if (accesslog_fd >= 0)
+		proxy_log(x);
 	if (!__atomic_load_n(&stats_subscribed, __ATOMIC_RELAXED) ||
 	    (ev = stats_event_begin(ws)) == NULL)
 		return;
