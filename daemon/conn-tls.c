@@ -27,8 +27,7 @@ struct conn_tls {
 	int              writing;
 	uv_write_t      *notify; /* a plaintext write waiting for the drain */
 	uv_write_cb      notify_cb;
-	struct conn     *dnext; /* worker->drain: plaintext left inside */
-	int              draining;
+	struct list      dlink;   /* worker->drain: plaintext left inside */
 	int              closing; /* close once the queue is on the wire */
 };
 
@@ -50,6 +49,7 @@ conn_tls_start(struct conn *c)
 	buf_init(&t->cipher, CONN_TLS_CIPHER_MAX);
 	buf_init(&t->wbuf, 0);
 	t->wreq.data = c;
+	list_init(&t->dlink);
 	c->tls = t;
 	return (0);
 }
@@ -59,18 +59,10 @@ void
 conn_tls_free(struct conn *c)
 {
 	struct conn_tls *t = c->tls;
-	struct conn    **pp;
 
 	if (t == NULL)
 		return;
-	if (t->draining) {
-		for (pp = &c->w->drain; *pp != NULL; pp = &(*pp)->tls->dnext) {
-			if (*pp == c) {
-				*pp = t->dnext;
-				break;
-			}
-		}
-	}
+	list_remove(&t->dlink);
 	tls_conn_free(t->tls);
 	buf_free(&t->cipher);
 	buf_free(&t->wbuf);
@@ -291,24 +283,28 @@ conn_tls_want_drain(struct conn *c)
 {
 	struct conn_tls *t = c->tls;
 
-	if (t == NULL || t->draining || !tls_conn_pending(t->tls))
+	if (t == NULL || list_linked(&t->dlink) || !tls_conn_pending(t->tls))
 		return;
-	t->draining = 1;
-	t->dnext = c->w->drain;
-	c->w->drain = c;
+	list_insert_tail(&c->w->drain, &t->dlink);
 	worker_drain_start(c->w);
 }
 
 void
 conn_tls_drain_all(struct worker *w)
 {
-	struct conn *c, *next, *list = w->drain;
+	struct list      now = LIST_HEAD_INIT(now), *e, *n;
+	struct conn_tls *t;
+	struct conn     *c;
 
-	w->drain = NULL;
-	for (c = list; c != NULL; c = next) {
-		next = c->tls->dnext;
-		c->tls->draining = 0;
-		c->tls->dnext = NULL;
+	/* Those this run puts on the list again wait for the next one. */
+	list_for_each_safe(e, n, &w->drain)
+	{
+		list_remove(e);
+		list_insert_tail(&now, e);
+	}
+	while ((t = list_first(&now, struct conn_tls, dlink)) != NULL) {
+		list_remove(&t->dlink);
+		c = t->wreq.data; /* its connection, from conn_tls_start() */
 		/* A full c->in waits for conn_read_start() to call again. */
 		if (!c->closing && (c->in == NULL || c->inlen < WORKER_BUFSZ))
 			conn_tls_input(c);

@@ -21,12 +21,6 @@ uint64_t worker_total_conns;
 static void conn_process(struct conn *);
 static void conn_process_one(struct conn *);
 
-static struct conn *
-conn_of_te(struct tq_entry *te)
-{
-	return ((struct conn *)((char *)te - offsetof(struct conn, te)));
-}
-
 static void
 conn_close_cb(uv_handle_t *h)
 {
@@ -40,12 +34,7 @@ conn_close_cb(uv_handle_t *h)
 	if (c->in != NULL)
 		worker_buf_put(w, c->in);
 	conn_tls_free(c);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	list_remove(&c->link);
 	config_unref(c->cfg);
 	free(c);
 	w->nconns--;
@@ -68,7 +57,7 @@ conn_close(struct conn *c)
 static void
 conn_timeout(struct tq_entry *te)
 {
-	struct conn *c = conn_of_te(te);
+	struct conn *c = container_of(te, struct conn, te);
 
 	if (c->state == CS_HEAD && c->x == NULL) {
 		/* Part of a head came, not all of it: say so. */
@@ -83,7 +72,7 @@ conn_timeout(struct tq_entry *te)
 static void
 conn_park_timeout(struct tq_entry *te)
 {
-	struct conn *c = conn_of_te(te);
+	struct conn *c = container_of(te, struct conn, te);
 
 	if (c->state != CS_IDLE || c->x != NULL || c->in != NULL) {
 		conn_timeout(te);
@@ -299,7 +288,7 @@ conn_process_one(struct conn *c)
 static void
 conn_linger_timeout(struct tq_entry *te)
 {
-	conn_close(conn_of_te(te));
+	conn_close(container_of(te, struct conn, te));
 }
 
 /* Whether the client may still be sending: bytes we have not read. */
@@ -451,10 +440,7 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 	}
 	c->cfg = config_ref(w->config);
 	c->fresh = 1;
-	c->next = w->conns;
-	if (c->next != NULL)
-		c->next->prev = c;
-	w->conns = c;
+	list_insert_head(&w->conns, &c->link);
 	w->nconns++;
 	w->open_handles++;
 	n = __atomic_add_fetch(&worker_total_conns, 1, __ATOMIC_RELAXED);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "list.h"
 #include "stream.h"
 #include "tq.h"
 
@@ -56,10 +57,9 @@ enum conn_state {
 struct conn {
 	uv_tcp_t           tcp;
 	struct worker     *w;
-	struct config     *cfg;  /* reference held */
-	struct tq_entry    te;   /* idle and header timeouts */
-	struct conn       *prev; /* worker->conns */
-	struct conn       *next;
+	struct config     *cfg;   /* reference held */
+	struct tq_entry    te;    /* idle and header timeouts */
+	struct list        link;  /* worker->conns */
 	char              *in;    /* WORKER_BUFSZ or NULL */
 	uint32_t           inoff; /* unread bytes: [inoff, inlen) */
 	uint32_t           inlen;

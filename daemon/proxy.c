@@ -105,6 +105,7 @@ exchange_new(struct conn *c)
 		buf_init(&x->strs, 0);
 		buf_init(&x->path, 0);
 	}
+	list_init(&x->tlink);
 	x->c = c;
 	x->wreq.data = x;
 	buf_append(&x->strs, "", 1); /* offset 0 is "" */
@@ -127,23 +128,17 @@ proxy_tunnel_open(struct exchange *x)
 {
 	struct worker      *w = x->c->w;
 	struct route_stats *rs = &w->stats->routes[x->route->id];
-	unsigned            id = x->route->id;
+	unsigned            id = x->route->id, i;
 
 	if (w->tunnels == NULL) {
 		w->tunnels = xcalloc(STATS_MAX_ROUTES, sizeof(*w->tunnels));
-		w->tunnels_tail =
-		    xcalloc(STATS_MAX_ROUTES, sizeof(*w->tunnels_tail));
+		for (i = 0; i < STATS_MAX_ROUTES; i++)
+			list_init(&w->tunnels[i]);
 	}
-	x->tnext = NULL;
-	x->tprev = w->tunnels_tail[id];
-	if (x->tprev != NULL)
-		x->tprev->tnext = x;
-	else {
-		w->tunnels[id] = x;
+	if (list_empty(&w->tunnels[id]))
 		__atomic_store_n(&rs->tunnel_oldest_us, x->start_us,
 		    __ATOMIC_RELAXED);
-	}
-	w->tunnels_tail[id] = x;
+	list_insert_tail(&w->tunnels[id], &x->tlink);
 	x->flags |= XF_TUNNEL;
 	STATS_ADD(rs->tunnels, 1);
 }
@@ -153,6 +148,7 @@ proxy_tunnel_close(struct exchange *x)
 {
 	struct worker      *w;
 	struct route_stats *rs;
+	struct exchange    *first;
 	unsigned            id;
 
 	if (!(x->flags & XF_TUNNEL))
@@ -161,19 +157,13 @@ proxy_tunnel_close(struct exchange *x)
 	id = x->route->id;
 	rs = &w->stats->routes[id];
 	x->flags &= ~XF_TUNNEL;
-	if (x->tnext != NULL)
-		x->tnext->tprev = x->tprev;
-	else
-		w->tunnels_tail[id] = x->tprev;
-	if (x->tprev != NULL)
-		x->tprev->tnext = x->tnext;
-	else {
-		w->tunnels[id] = x->tnext;
+	first = list_first(&w->tunnels[id], struct exchange, tlink);
+	list_remove(&x->tlink);
+	if (first == x) {
+		first = list_first(&w->tunnels[id], struct exchange, tlink);
 		__atomic_store_n(&rs->tunnel_oldest_us,
-		    x->tnext != NULL ? x->tnext->start_us : 0,
-		    __ATOMIC_RELAXED);
+		    first != NULL ? first->start_us : 0, __ATOMIC_RELAXED);
 	}
-	x->tprev = x->tnext = NULL;
 	STATS_ADD(rs->tunnels_closed, 1);
 }
 
@@ -197,21 +187,25 @@ proxy_route_cut(const struct worker *w, const struct route_conf *r)
 void
 proxy_cut_tunnels(struct worker *w)
 {
-	struct exchange *x, *next;
+	struct exchange *x;
+	struct list     *e, *next;
 	unsigned         id, n;
 	char             name[64];
 
 	if (w->tunnels == NULL)
 		return;
 	for (id = 0; id < STATS_MAX_ROUTES; id++) {
-		if ((x = w->tunnels[id]) == NULL ||
-		    !proxy_route_cut(w, x->route))
+		x = list_first(&w->tunnels[id], struct exchange, tlink);
+		if (x == NULL || !proxy_route_cut(w, x->route))
 			continue;
 		snprintf(name, sizeof(name), "%s", x->route->name);
-		for (n = 0; x != NULL; x = next, n++) {
-			next = x->tnext;
+		n = 0;
+		list_for_each_safe(e, next, &w->tunnels[id])
+		{
+			x = container_of(e, struct exchange, tlink);
 			proxy_abort(x); /* unlinks it */
 			conn_close(x->c);
+			n++;
 		}
 		log_info("route %s: disabled, %u tunnel(s) closed", name, n);
 	}

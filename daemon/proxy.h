@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "http.h"
+#include "list.h"
 #include "tq.h"
 
 struct route_conf;
@@ -57,8 +58,7 @@ enum body_mode {
 /* One request and its response. */
 struct exchange {
 	struct exchange           *next_free; /* worker->xfree */
-	struct exchange           *tprev; /* worker->tunnels, oldest first */
-	struct exchange           *tnext;
+	struct list                tlink;     /* worker->tunnels[route id] */
 	struct conn               *c;
 	struct upconn             *u;
 	const struct route_conf   *route;

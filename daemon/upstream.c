@@ -19,7 +19,7 @@ struct pool {
 	union sockaddr_any addr;
 	socklen_t          addrlen;
 	char               name[72];
-	struct upconn     *idle;
+	struct list        idle; /* most recently used first */
 	unsigned           nidle;
 };
 
@@ -75,6 +75,7 @@ pool_find(struct worker *w, const struct backend_conf *b)
 		w->pools_size = nsize;
 	}
 	p = xcalloc(1, sizeof(*p));
+	list_init(&p->idle);
 	p->addr = a;
 	p->addrlen = b->addr.len;
 	snprintf(p->name, sizeof(p->name), "%s", b->name);
@@ -87,23 +88,14 @@ pool_find(struct worker *w, const struct backend_conf *b)
 static void
 pool_unlink(struct upconn *u)
 {
-	struct pool *p = u->pool;
-
-	if (u->prev != NULL)
-		u->prev->next = u->next;
-	else
-		p->idle = u->next;
-	if (u->next != NULL)
-		u->next->prev = u->prev;
-	u->prev = u->next = NULL;
-	p->nidle--;
+	list_remove(&u->link);
+	u->pool->nidle--;
 }
 
 static void
 upstream_timeout(struct tq_entry *te)
 {
-	struct upconn *u =
-	    (struct upconn *)((char *)te - offsetof(struct upconn, te));
+	struct upconn *u = container_of(te, struct upconn, te);
 
 	if (u->cb != NULL)
 		u->cb->timeout(u->data);
@@ -204,7 +196,7 @@ upstream_get(struct worker *w, const struct backend_conf *b, int fresh,
 	struct upconn *u;
 	int            error;
 
-	if (!fresh && (u = p->idle) != NULL) {
+	if (!fresh && (u = list_first(&p->idle, struct upconn, link)) != NULL) {
 		pool_unlink(u);
 		tq_del(&w->tq, &u->te);
 		u->reused = 1;
@@ -216,6 +208,7 @@ upstream_get(struct worker *w, const struct backend_conf *b, int fresh,
 	u = xcalloc(1, sizeof(*u));
 	u->w = w;
 	u->pool = p;
+	list_init(&u->link);
 	u->tcp.data = u;
 	u->creq.data = u;
 	u->wreq.data = u;
@@ -255,11 +248,7 @@ upstream_release(struct upconn *u)
 		upstream_close(u);
 		return;
 	}
-	u->prev = NULL;
-	u->next = p->idle;
-	if (p->idle != NULL)
-		p->idle->prev = u;
-	p->idle = u;
+	list_insert_head(&p->idle, &u->link);
 	p->nidle++;
 	upstream_read_start(u);
 	tq_set(&w->tq, &u->te, POOL_IDLE_MS, upstream_timeout);
@@ -327,7 +316,8 @@ upstream_pools_close(struct worker *w)
 
 	for (i = 0; i < w->pools_size; i++) {
 		for (p = w->pools[i]; p != NULL; p = p->hnext) {
-			while ((u = p->idle) != NULL) {
+			while ((u = list_first(&p->idle, struct upconn,
+			            link)) != NULL) {
 				pool_unlink(u);
 				upstream_close(u);
 			}

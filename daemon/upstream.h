@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "list.h"
 #include "tq.h"
 
 struct backend_conf;
@@ -37,8 +38,7 @@ struct upconn {
 	uv_write_t                wreq;
 	struct worker            *w;
 	struct pool              *pool;
-	struct upconn            *prev; /* pool idle list */
-	struct upconn            *next;
+	struct list               link; /* pool->idle */
 	struct tq_entry           te;
 	const struct upstream_cb *cb; /* the owner's; NULL while pooled */
 	void                     *data;
