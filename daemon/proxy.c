@@ -1,6 +1,48 @@
 /* SPDX-License-Identifier: ISC */
 /* The exchange: forward one request to a backend and its response back. */
 
+/*
+ * Who owns what.  A worker (worker.c) owns its client connections and its
+ * pools of idle backend connections.  A client connection (conn.c, with TLS
+ * below it in conn-tls.c and plaintext above it) owns the exchange of the
+ * request it carries, c->x; the exchange owns the backend connection it
+ * uses, x->u (upstream.c), until it goes back to a pool or is closed.
+ *
+ * Neither kind of connection knows what an exchange is: each calls up
+ * through a table of callbacks, and the exchange calls down by name.
+ *
+ *   client connection -> exchange: worker->conn_cb, proxy_conn_cb below
+ *     start, request, refuse   a request begins; its head; a bad or late
+ *                              head (400, 408, 414, 431)
+ *     data, eof                more of its body in c->in; the client's end
+ *     abort, free              the connection closes; it is done with x
+ *   exchange -> client connection: conn.h
+ *     conn_read_start/stop     read more of the body, or not yet
+ *     conn_write               the response head and body; its callback
+ *                              says when they are on the wire, and no
+ *                              other write starts before (back-pressure)
+ *     conn_close               abort
+ *     conn_exchange_done       the exchange is over: keep-alive or close
+ *
+ *   backend connection -> exchange: proxy_upstream_cb, data x
+ *     connected, data, written, eof, timeout
+ *   exchange -> backend connection: upstream.h
+ *     upstream_get, upstream_write, upstream_read_start/stop,
+ *     upstream_set_timeout, upstream_release, upstream_close
+ *
+ *   exchange -> gate: gate_check(x, req, proxy_gate_done, x); a password
+ *     check that passes later calls proxy_gate_done, a refusal
+ *     proxy_deny(); gate_cancel() when the exchange ends first.  The gate
+ *     reads the exchange it checks (route, addresses, id): it includes
+ *     proxy.h, the one lower layer that does.
+ *   exchange -> proxy-cache.c (compression, the response cache),
+ *     errpage.c (its own answers), accesslog.c (a struct accesslog_line),
+ *     stats.c
+ *
+ * Headers follow the layers: conn.h, upstream.h, stream.h, accesslog.h and
+ * errpage.h include no header above them; proxy.h includes conn.h.
+ */
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
