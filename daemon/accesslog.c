@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /* The access log: format one line per request, write it off the loop. */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "accesslog.h"
 #include "config.h"
 #include "json-write.h"
 #include "log.h"
-#include "proxy.h"
-#include "tls.h"
 #include "util.h"
 #include "worker.h"
 
@@ -75,17 +76,17 @@ accesslog_flush(struct worker *w)
 }
 
 void
-accesslog_write(struct exchange *x)
+accesslog_write(struct worker *w, const struct accesslog_line *l)
 {
-	struct worker *w = x->c->w;
-	struct buf    *b = &w->logbuf;
-	const char    *route = x->route != NULL ? x->route->name : "-";
-	const char    *backend = x->backend != NULL ? x->backend->name : "-";
-	uint64_t       ms = uv_now(&w->loop) - x->start_ms;
-	time_t         t = (time_t)(x->start_us / 1000000);
-	struct tm      tm;
-	char           when[64];
-	size_t         mark = b->len;
+	struct buf *b = &w->logbuf;
+	const char *route = l->route != NULL ? l->route : "-";
+	const char *backend = l->backend != NULL ? l->backend : "-";
+	const char *method = l->method != NULL ? l->method : "";
+	uint64_t    ms = l->ms;
+	time_t      t = (time_t)(l->start_us / 1000000);
+	struct tm   tm;
+	char        when[64];
+	size_t      mark = b->len;
 
 	if (accesslog_fd < 0)
 		return;
@@ -95,54 +96,53 @@ accesslog_write(struct exchange *x)
 		return;
 	}
 	gmtime_r(&t, &tm);
-	if (x->c->cfg->access_log_format == LOG_FORMAT_JSON) {
+	if (l->cfg->access_log_format == LOG_FORMAT_JSON) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		buf_printf(b, "{\"time\":\"%s.%03uZ\",\"remote_addr\":", when,
-		    (unsigned)(x->start_us / 1000 % 1000));
-		json_cstr(b, x->client_ip);
+		    (unsigned)(l->start_us / 1000 % 1000));
+		json_cstr(b, l->client_ip);
 		buf_puts(b, ",\"method\":");
-		json_cstr(b, exchange_str(x, x->s_method));
+		json_cstr(b, method);
 		buf_puts(b, ",\"uri\":");
-		json_cstr(b, exchange_str(x, x->s_uri));
+		json_cstr(b, l->uri);
 		buf_puts(b, ",\"protocol\":");
-		json_cstr(b, exchange_str(x, x->s_proto));
+		json_cstr(b, l->proto);
 		buf_puts(b, ",\"host\":");
-		json_cstr(b, exchange_str(x, x->s_host));
+		json_cstr(b, l->host);
 		buf_printf(b, ",\"status\":%d,\"bytes_sent\":%llu,\"referer\":",
-		    x->status, (unsigned long long)x->bytes_sent);
-		json_cstr(b, exchange_str(x, x->s_referer));
+		    l->status, (unsigned long long)l->bytes_sent);
+		json_cstr(b, l->referer);
 		buf_puts(b, ",\"user_agent\":");
-		json_cstr(b, exchange_str(x, x->s_ua));
+		json_cstr(b, l->ua);
 		buf_printf(b,
 		    ",\"request_ms\":%llu,\"route\":", (unsigned long long)ms);
-		json_cstr(b, x->route != NULL ? route : "");
+		json_cstr(b, l->route != NULL ? route : "");
 		buf_puts(b, ",\"backend\":");
-		json_cstr(b, x->backend != NULL ? backend : "");
+		json_cstr(b, l->backend != NULL ? backend : "");
 		buf_puts(b, ",\"request_id\":");
-		json_cstr(b, x->id);
+		json_cstr(b, l->id);
 		buf_puts(b, ",\"country\":");
-		json_cstr(b, x->country);
+		json_cstr(b, l->country);
 		buf_puts(b, ",\"tls_version\":");
-		json_cstr(b,
-		    x->c->tls != NULL ? tls_conn_version(x->c->tls->tls) : "");
+		json_cstr(b, l->tls_version);
 		buf_puts(b, "}\n");
 	} else {
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-		buf_printf(b, "%s - - [%s] \"", x->client_ip, when);
-		if (x->s_method == 0) {
+		buf_printf(b, "%s - - [%s] \"", l->client_ip, when);
+		if (l->method == NULL) {
 			buf_puts(b, "-"); /* no request line was parsed */
 		} else {
-			esc_combined(b, exchange_str(x, x->s_method));
+			esc_combined(b, l->method);
 			buf_append(b, " ", 1);
-			esc_combined(b, exchange_str(x, x->s_uri));
+			esc_combined(b, l->uri);
 			buf_append(b, " ", 1);
-			esc_combined(b, exchange_str(x, x->s_proto));
+			esc_combined(b, l->proto);
 		}
-		buf_printf(b, "\" %d %llu \"", x->status,
-		    (unsigned long long)x->bytes_sent);
-		esc_combined(b, exchange_str(x, x->s_referer));
+		buf_printf(b, "\" %d %llu \"", l->status,
+		    (unsigned long long)l->bytes_sent);
+		esc_combined(b, l->referer);
 		buf_puts(b, "\" \"");
-		esc_combined(b, exchange_str(x, x->s_ua));
+		esc_combined(b, l->ua);
 		buf_printf(b, "\" %llu %s %s\n", (unsigned long long)ms, route,
 		    backend);
 	}
@@ -152,4 +152,60 @@ accesslog_write(struct exchange *x)
 		return;
 	}
 	accesslog_flush(w);
+}
+
+/* Open the access log as configured; -1 when off. */
+static int
+accesslog_open(const struct config *cfg)
+{
+	int fd;
+
+	if (cfg->access_log == NULL)
+		return (-1);
+	if (strcmp(cfg->access_log, "-") == 0) {
+		fd = dup(STDOUT_FILENO);
+		return (fd < 0 ? -errno : fd);
+	}
+	return (log_file_open(cfg->access_log));
+}
+
+int
+accesslog_reopen(const struct config *cfg)
+{
+	int fd;
+
+	fd = accesslog_open(cfg);
+	if (fd < -1)
+		return (fd);
+	if (fd == -1) {
+		/* Turned off: workers see -1 from now on. */
+		if (accesslog_fd >= 0) {
+			int old = accesslog_fd;
+
+			__atomic_store_n(&accesslog_fd, -1, __ATOMIC_RELEASE);
+			close(old);
+		}
+		return (0);
+	}
+	if (accesslog_fd < 0) {
+		__atomic_store_n(&accesslog_fd, fd, __ATOMIC_RELEASE);
+		return (0);
+	}
+	/* dup2 is atomic: a write in flight lands in the old or new file. */
+	if (dup2(fd, accesslog_fd) < 0) {
+		int error = -errno;
+
+		close(fd);
+		return (error);
+	}
+	close(fd);
+	return (0);
+}
+
+void
+accesslog_close(void)
+{
+	if (accesslog_fd >= 0)
+		close(accesslog_fd);
+	accesslog_fd = -1;
 }

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "conn.h"
 #include "log.h"
-#include "proxy.h"
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
@@ -14,7 +14,25 @@
 /* Plaintext encrypted at once is bounded by what a pump hands over. */
 #define CONN_TLS_CIPHER_MAX (4 * 1024 * 1024)
 
+/*
+ * TLS on a client connection: the mbedTLS side, and ciphertext on its way
+ * out.  Plaintext writes are encrypted whole into `cipher` and count as one
+ * write, finished when all of it is on the wire.
+ */
+struct conn_tls {
+	struct tls_conn *tls;
+	struct buf       cipher; /* waiting to be written */
+	struct buf       wbuf;   /* being written */
+	uv_write_t       wreq;
+	int              writing;
+	uv_write_t      *notify; /* a plaintext write waiting for the drain */
+	uv_write_cb      notify_cb;
+	struct list      dlink;   /* worker->drain: plaintext left inside */
+	int              closing; /* close once the queue is on the wire */
+};
+
 static void conn_tls_flush(struct conn *);
+static void conn_tls_input(struct conn *);
 
 int
 conn_tls_start(struct conn *c)
@@ -31,6 +49,7 @@ conn_tls_start(struct conn *c)
 	buf_init(&t->cipher, CONN_TLS_CIPHER_MAX);
 	buf_init(&t->wbuf, 0);
 	t->wreq.data = c;
+	list_init(&t->dlink);
 	c->tls = t;
 	return (0);
 }
@@ -40,18 +59,10 @@ void
 conn_tls_free(struct conn *c)
 {
 	struct conn_tls *t = c->tls;
-	struct conn    **pp;
 
 	if (t == NULL)
 		return;
-	if (t->draining) {
-		for (pp = &c->w->drain; *pp != NULL; pp = &(*pp)->tls->dnext) {
-			if (*pp == c) {
-				*pp = t->dnext;
-				break;
-			}
-		}
-	}
+	list_remove(&t->dlink);
 	tls_conn_free(t->tls);
 	buf_free(&t->cipher);
 	buf_free(&t->wbuf);
@@ -202,20 +213,13 @@ conn_tls_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 }
 
 /* Decrypt what is buffered into c->in, then hand the plaintext on. */
-void
-conn_input(struct conn *c)
+static void
+conn_tls_input(struct conn *c)
 {
 	struct conn_tls *t = c->tls;
 	ssize_t          r;
 	int              got = 0, eof = 0;
 
-	if (t == NULL) {
-		if (c->state == CS_EXCHANGE)
-			proxy_client_data(c->x);
-		else
-			conn_process_input(c);
-		return;
-	}
 	for (;;) {
 		if (c->in == NULL) {
 			c->in = worker_buf_get(c->w);
@@ -250,19 +254,10 @@ conn_input(struct conn *c)
 	conn_tls_flush(c);
 	if (c->closing)
 		return;
-	if (got) {
-		if (c->state == CS_EXCHANGE)
-			proxy_client_data(c->x);
-		else
-			conn_process_input(c);
-	}
-	if (eof && !c->closing) {
-		conn_read_stop(c);
-		if (c->x != NULL && c->state == CS_EXCHANGE)
-			proxy_client_eof(c->x, 0);
-		else
-			conn_close(c);
-	}
+	if (got)
+		conn_input(c);
+	if (eof && !c->closing)
+		conn_input_end(c, 0);
 }
 
 void
@@ -271,7 +266,7 @@ conn_tls_read(struct conn *c, ssize_t nread)
 	size_t room;
 
 	tls_conn_in_commit(c->tls->tls, (size_t)nread);
-	conn_input(c);
+	conn_tls_input(c);
 	/* The TLS input buffer is full: read again once it is drained. */
 	if (!c->closing && c->reading &&
 	    (tls_conn_inbuf(c->tls->tls, &room) == NULL || room == 0))
@@ -288,27 +283,31 @@ conn_tls_want_drain(struct conn *c)
 {
 	struct conn_tls *t = c->tls;
 
-	if (t == NULL || t->draining || !tls_conn_pending(t->tls))
+	if (t == NULL || list_linked(&t->dlink) || !tls_conn_pending(t->tls))
 		return;
-	t->draining = 1;
-	t->dnext = c->w->drain;
-	c->w->drain = c;
+	list_insert_tail(&c->w->drain, &t->dlink);
 	worker_drain_start(c->w);
 }
 
 void
 conn_tls_drain_all(struct worker *w)
 {
-	struct conn *c, *next, *list = w->drain;
+	struct list      now = LIST_HEAD_INIT(now), *e, *n;
+	struct conn_tls *t;
+	struct conn     *c;
 
-	w->drain = NULL;
-	for (c = list; c != NULL; c = next) {
-		next = c->tls->dnext;
-		c->tls->draining = 0;
-		c->tls->dnext = NULL;
+	/* Those this run puts on the list again wait for the next one. */
+	list_for_each_safe(e, n, &w->drain)
+	{
+		list_remove(e);
+		list_insert_tail(&now, e);
+	}
+	while ((t = list_first(&now, struct conn_tls, dlink)) != NULL) {
+		list_remove(&t->dlink);
+		c = t->wreq.data; /* its connection, from conn_tls_start() */
 		/* A full c->in waits for conn_read_start() to call again. */
 		if (!c->closing && (c->in == NULL || c->inlen < WORKER_BUFSZ))
-			conn_input(c);
+			conn_tls_input(c);
 	}
 }
 
@@ -325,11 +324,13 @@ conn_tls_idle(struct conn *c)
 	}
 }
 
-int
-conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
-    uv_write_cb cb)
+const char *
+conn_tls_version(const struct conn *c)
 {
-	if (c->tls != NULL)
-		return (conn_tls_write(c, req, b, n, cb));
-	return (stream_write((uv_stream_t *)&c->tcp, req, b, n, cb));
+	const char *v;
+
+	if (c->tls == NULL)
+		return ("");
+	v = tls_conn_version(c->tls->tls);
+	return (v != NULL ? v : "");
 }

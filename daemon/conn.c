@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "conn.h"
+#include "http.h"
 #include "log.h"
-#include "proxy.h"
+#include "stream.h"
 #include "util.h"
 #include "worker.h"
 
@@ -19,12 +21,6 @@ uint64_t worker_total_conns;
 static void conn_process(struct conn *);
 static void conn_process_one(struct conn *);
 
-static struct conn *
-conn_of_te(struct tq_entry *te)
-{
-	return ((struct conn *)((char *)te - offsetof(struct conn, te)));
-}
-
 static void
 conn_close_cb(uv_handle_t *h)
 {
@@ -32,18 +28,13 @@ conn_close_cb(uv_handle_t *h)
 	struct worker *w = c->w;
 
 	if (c->x != NULL) {
-		exchange_free(c->x);
+		w->conn_cb->free(c->x);
 		c->x = NULL;
 	}
 	if (c->in != NULL)
 		worker_buf_put(w, c->in);
 	conn_tls_free(c);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	list_remove(&c->link);
 	config_unref(c->cfg);
 	free(c);
 	w->nconns--;
@@ -58,7 +49,7 @@ conn_close(struct conn *c)
 		return;
 	c->closing = 1;
 	if (c->x != NULL)
-		proxy_abort(c->x);
+		c->w->conn_cb->abort(c->x);
 	tq_del(&c->w->tq, &c->te);
 	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
@@ -66,12 +57,12 @@ conn_close(struct conn *c)
 static void
 conn_timeout(struct tq_entry *te)
 {
-	struct conn *c = conn_of_te(te);
+	struct conn *c = container_of(te, struct conn, te);
 
 	if (c->state == CS_HEAD && c->x == NULL) {
 		/* Part of a head came, not all of it: say so. */
-		c->x = exchange_new(c);
-		proxy_error(c->x, 408, 1);
+		c->x = c->w->conn_cb->start(c);
+		c->w->conn_cb->refuse(c->x, 408);
 		return;
 	}
 	conn_close(c);
@@ -81,7 +72,7 @@ conn_timeout(struct tq_entry *te)
 static void
 conn_park_timeout(struct tq_entry *te)
 {
-	struct conn *c = conn_of_te(te);
+	struct conn *c = container_of(te, struct conn, te);
 
 	if (c->state != CS_IDLE || c->x != NULL || c->in != NULL) {
 		conn_timeout(te);
@@ -132,12 +123,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	}
 	if (nread < 0) {
-		conn_read_stop(c);
-		if (c->x != NULL && c->state == CS_EXCHANGE)
-			proxy_client_eof(c->x,
-			    nread == UV_EOF ? 0 : (int)nread);
-		else
-			conn_close(c);
+		conn_input_end(c, nread == UV_EOF ? 0 : (int)nread);
 		return;
 	}
 	if (c->tls != NULL) {
@@ -150,10 +136,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		c->inoff = c->inlen = c->scanned = 0;
 	}
 	c->inlen += nread;
-	if (c->state == CS_EXCHANGE)
-		proxy_client_data(c->x);
-	else
-		conn_process(c);
+	conn_input(c);
 	/* A full buffer is read again only once something is consumed. */
 	if (c->reading && c->in != NULL && c->inlen == WORKER_BUFSZ)
 		conn_read_stop(c);
@@ -286,21 +269,26 @@ conn_process_one(struct conn *c)
 	tq_del(&c->w->tq, &c->te);
 	c->state = CS_EXCHANGE;
 	c->fresh = 0;
-	c->x = exchange_new(c);
+	c->x = c->w->conn_cb->start(c);
 	if (r < 0) {
-		log_debug("client %s: bad request head: %s", c->x->client_ip,
-		    why != NULL ? why : "?");
+		if (log_get_level() >= LOG_LVL_DEBUG) {
+			char ip[64];
+
+			addr_format_ip(&c->peer.sa, ip, sizeof(ip));
+			log_debug("client %s: bad request head: %s", ip,
+			    why != NULL ? why : "?");
+		}
 		conn_read_stop(c);
-		proxy_error(c->x, -r, 1);
+		c->w->conn_cb->refuse(c->x, -r);
 		return;
 	}
-	proxy_request(c->x, &req, (size_t)r);
+	c->w->conn_cb->request(c->x, &req, (size_t)r);
 }
 
 static void
 conn_linger_timeout(struct tq_entry *te)
 {
-	conn_close(conn_of_te(te));
+	conn_close(container_of(te, struct conn, te));
 }
 
 /* Whether the client may still be sending: bytes we have not read. */
@@ -354,7 +342,7 @@ void
 conn_exchange_done(struct conn *c, int keepalive, int unread)
 {
 	if (c->x != NULL) {
-		exchange_free(c->x);
+		c->w->conn_cb->free(c->x);
 		c->x = NULL;
 	}
 	if (!keepalive || c->w->stopping) {
@@ -405,10 +393,35 @@ conn_stop_idle(struct conn *c)
 		conn_close(c);
 }
 
+/* Plaintext came into c->in, from the socket or out of TLS. */
 void
-conn_process_input(struct conn *c)
+conn_input(struct conn *c)
 {
-	conn_process(c);
+	if (c->state == CS_EXCHANGE)
+		c->w->conn_cb->data(c->x);
+	else
+		conn_process(c);
+}
+
+/* Nothing more comes from the client: error 0 when it shut its side. */
+void
+conn_input_end(struct conn *c, int error)
+{
+	conn_read_stop(c);
+	if (c->x != NULL && c->state == CS_EXCHANGE)
+		c->w->conn_cb->eof(c->x, error);
+	else
+		conn_close(c);
+}
+
+/* The plaintext goes to TLS, or straight to the socket. */
+int
+conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
+    uv_write_cb cb)
+{
+	if (c->tls != NULL)
+		return (conn_tls_write(c, req, b, n, cb));
+	return (stream_write((uv_stream_t *)&c->tcp, req, b, n, cb));
 }
 
 void
@@ -427,10 +440,7 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 	}
 	c->cfg = config_ref(w->config);
 	c->fresh = 1;
-	c->next = w->conns;
-	if (c->next != NULL)
-		c->next->prev = c;
-	w->conns = c;
+	list_insert_head(&w->conns, &c->link);
 	w->nconns++;
 	w->open_handles++;
 	n = __atomic_add_fetch(&worker_total_conns, 1, __ATOMIC_RELAXED);

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errpage.h"
 #include "http.h"
-#include "proxy.h"
 
 static const char *
 errpage_text(int status)

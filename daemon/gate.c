@@ -14,6 +14,7 @@
 #include "geoip.h"
 #include "log.h"
 #include "proxy.h"
+#include "stream.h"
 #include "rate.h"
 #include "util.h"
 #include "worker.h"
@@ -46,6 +47,8 @@ struct gate_job {
 	uint8_t                  addr[16];
 	int                      ok;
 	struct gate_job         *next; /* waiting for a pool thread */
+	gate_done_cb            *done; /* a pass, with data */
+	void                    *data;
 };
 
 /* Each worker's loop runs on its own thread: its jobs, and those waiting. */
@@ -251,7 +254,7 @@ gate_work_done(uv_work_t *req, int status)
 		x->gate = NULL;
 		if (status == 0 && j->ok) {
 			auth_cache_put(j->af, &j->cred, uv_now(&x->c->w->loop));
-			proxy_gate_done(x, j->cred.user);
+			j->done(j->data, j->cred.user);
 		} else
 			gate_auth_failed(x, j->family, j->addr, j->cred.user);
 	}
@@ -263,7 +266,7 @@ gate_work_done(uv_work_t *req, int status)
 /* Basic auth: at once from the cache, else on the thread pool. */
 static enum gate_result
 gate_auth(struct exchange *x, const struct http_request *req, int family,
-    const uint8_t *addr)
+    const uint8_t *addr, gate_done_cb *done, void *data)
 {
 	const struct route_conf  *r = x->route;
 	const struct http_header *h = NULL;
@@ -292,7 +295,7 @@ gate_auth(struct exchange *x, const struct http_request *req, int family,
 	e = auth_find(r->auth, j->cred.user, j->cred.user_len);
 	if (e != NULL &&
 	    auth_cache_get(r->auth, &j->cred, uv_now(&x->c->w->loop))) {
-		proxy_gate_done(x, j->cred.user);
+		done(data, j->cred.user);
 		auth_cred_wipe(&j->cred);
 		free(j);
 		return GATE_DONE;
@@ -307,6 +310,8 @@ gate_auth(struct exchange *x, const struct http_request *req, int family,
 		return GATE_DENY;
 	}
 	j->x = x;
+	j->done = done;
+	j->data = data;
 	j->cfg = config_ref(x->c->cfg);
 	j->af = r->auth;
 	j->entry = e;
@@ -324,7 +329,8 @@ gate_auth(struct exchange *x, const struct http_request *req, int family,
 }
 
 enum gate_result
-gate_check(struct exchange *x, const struct http_request *req)
+gate_check(struct exchange *x, const struct http_request *req,
+    gate_done_cb *done, void *data)
 {
 	const struct route_conf *r = x->route;
 	const struct config     *cfg = x->c->cfg;
@@ -363,7 +369,7 @@ gate_check(struct exchange *x, const struct http_request *req)
 		return GATE_DENY;
 	}
 	if (r->auth != NULL)
-		return gate_auth(x, req, family, addr);
+		return gate_auth(x, req, family, addr, done, data);
 	return GATE_PASS;
 }
 

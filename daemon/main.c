@@ -28,7 +28,7 @@
 #include "health.h"
 #include "json-write.h"
 #include "log.h"
-#include "proxy.h"
+#include "accesslog.h"
 #include "stats.h"
 #include "tls.h"
 #include "util.h"
@@ -71,55 +71,6 @@ print_errors(FILE *f, const struct config_errors *errs)
 
 	for (i = 0; i < errs->n; i++)
 		fprintf(f, "%s\n", errs->msgs[i]);
-}
-
-/* Open the access log as configured; -1 when off. */
-static int
-accesslog_open(const struct config *cfg)
-{
-	int fd;
-
-	if (cfg->access_log == NULL)
-		return (-1);
-	if (strcmp(cfg->access_log, "-") == 0) {
-		fd = dup(STDOUT_FILENO);
-		return (fd < 0 ? -errno : fd);
-	}
-	return (log_file_open(cfg->access_log));
-}
-
-/* Swap a newly opened log file in under the same descriptor number. */
-static int
-accesslog_reopen(const struct config *cfg)
-{
-	int fd;
-
-	fd = accesslog_open(cfg);
-	if (fd < -1)
-		return (fd);
-	if (fd == -1) {
-		/* Turned off: workers see -1 from now on. */
-		if (accesslog_fd >= 0) {
-			int old = accesslog_fd;
-
-			__atomic_store_n(&accesslog_fd, -1, __ATOMIC_RELEASE);
-			close(old);
-		}
-		return (0);
-	}
-	if (accesslog_fd < 0) {
-		__atomic_store_n(&accesslog_fd, fd, __ATOMIC_RELEASE);
-		return (0);
-	}
-	/* dup2 is atomic: a write in flight lands in the old or new file. */
-	if (dup2(fd, accesslog_fd) < 0) {
-		int error = -errno;
-
-		close(fd);
-		return (error);
-	}
-	close(fd);
-	return (0);
 }
 
 /*
@@ -874,8 +825,7 @@ main(int argc, char *argv[])
 	uv_loop_close(srv.loop);
 	log_info("stopped");
 	config_unref(srv.config);
-	if (accesslog_fd >= 0)
-		close(accesslog_fd);
+	accesslog_close();
 	log_close();
 	return (0);
 }

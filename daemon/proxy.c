@@ -1,14 +1,59 @@
 /* SPDX-License-Identifier: ISC */
 /* The exchange: forward one request to a backend and its response back. */
 
+/*
+ * Who owns what.  A worker (worker.c) owns its client connections and its
+ * pools of idle backend connections.  A client connection (conn.c, with TLS
+ * below it in conn-tls.c and plaintext above it) owns the exchange of the
+ * request it carries, c->x; the exchange owns the backend connection it
+ * uses, x->u (upstream.c), until it goes back to a pool or is closed.
+ *
+ * Neither kind of connection knows what an exchange is: each calls up
+ * through a table of callbacks, and the exchange calls down by name.
+ *
+ *   client connection -> exchange: worker->conn_cb, proxy_conn_cb below
+ *     start, request, refuse   a request begins; its head; a bad or late
+ *                              head (400, 408, 414, 431)
+ *     data, eof                more of its body in c->in; the client's end
+ *     abort, free              the connection closes; it is done with x
+ *   exchange -> client connection: conn.h
+ *     conn_read_start/stop     read more of the body, or not yet
+ *     conn_write               the response head and body; its callback
+ *                              says when they are on the wire, and no
+ *                              other write starts before (back-pressure)
+ *     conn_close               abort
+ *     conn_exchange_done       the exchange is over: keep-alive or close
+ *
+ *   backend connection -> exchange: proxy_upstream_cb, data x
+ *     connected, data, written, eof, timeout
+ *   exchange -> backend connection: upstream.h
+ *     upstream_get, upstream_write, upstream_read_start/stop,
+ *     upstream_set_timeout, upstream_release, upstream_close
+ *
+ *   exchange -> gate: gate_check(x, req, proxy_gate_done, x); a password
+ *     check that passes later calls proxy_gate_done, a refusal
+ *     proxy_deny(); gate_cancel() when the exchange ends first.  The gate
+ *     reads the exchange it checks (route, addresses, id): it includes
+ *     proxy.h, the one lower layer that does.
+ *   exchange -> proxy-cache.c (compression, the response cache),
+ *     errpage.c (its own answers), accesslog.c (a struct accesslog_line),
+ *     stats.c
+ *
+ * Headers follow the layers: conn.h, upstream.h, stream.h, accesslog.h and
+ * errpage.h include no header above them; proxy.h includes conn.h.
+ */
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "accesslog.h"
 #include "cache.h"
 #include "config.h"
+#include "conn.h"
+#include "errpage.h"
 #include "gate.h"
 #include "health.h"
 #include "log.h"
@@ -17,7 +62,9 @@
 #include "proxy.h"
 #include "route.h"
 #include "stats.h"
+#include "stream.h"
 #include "switch.h"
+#include "upstream.h"
 #include "util.h"
 #include "worker.h"
 
@@ -39,6 +86,12 @@ static void proxy_answer_headers(struct exchange *, int, int, const char *);
 static void
 proxy_answer(struct exchange *, int, int, const char *, const char *, size_t);
 static void proxy_account(struct exchange *);
+static void proxy_abort(struct exchange *);
+static void proxy_client_eof(struct exchange *, int);
+
+/* Below, beside the functions they name. */
+static const struct upstream_cb proxy_upstream_cb;
+static gate_done_cb             proxy_gate_done;
 
 uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
@@ -71,7 +124,7 @@ hex64(char *out, uint64_t v)
 	out[16] = '\0';
 }
 
-struct exchange *
+static struct exchange *
 exchange_new(struct conn *c)
 {
 	struct worker   *w = c->w;
@@ -95,6 +148,7 @@ exchange_new(struct conn *c)
 		buf_init(&x->strs, 0);
 		buf_init(&x->path, 0);
 	}
+	list_init(&x->tlink);
 	x->c = c;
 	x->wreq.data = x;
 	buf_append(&x->strs, "", 1); /* offset 0 is "" */
@@ -117,23 +171,17 @@ proxy_tunnel_open(struct exchange *x)
 {
 	struct worker      *w = x->c->w;
 	struct route_stats *rs = &w->stats->routes[x->route->id];
-	unsigned            id = x->route->id;
+	unsigned            id = x->route->id, i;
 
 	if (w->tunnels == NULL) {
 		w->tunnels = xcalloc(STATS_MAX_ROUTES, sizeof(*w->tunnels));
-		w->tunnels_tail =
-		    xcalloc(STATS_MAX_ROUTES, sizeof(*w->tunnels_tail));
+		for (i = 0; i < STATS_MAX_ROUTES; i++)
+			list_init(&w->tunnels[i]);
 	}
-	x->tnext = NULL;
-	x->tprev = w->tunnels_tail[id];
-	if (x->tprev != NULL)
-		x->tprev->tnext = x;
-	else {
-		w->tunnels[id] = x;
+	if (list_empty(&w->tunnels[id]))
 		__atomic_store_n(&rs->tunnel_oldest_us, x->start_us,
 		    __ATOMIC_RELAXED);
-	}
-	w->tunnels_tail[id] = x;
+	list_insert_tail(&w->tunnels[id], &x->tlink);
 	x->flags |= XF_TUNNEL;
 	STATS_ADD(rs->tunnels, 1);
 }
@@ -143,6 +191,7 @@ proxy_tunnel_close(struct exchange *x)
 {
 	struct worker      *w;
 	struct route_stats *rs;
+	struct exchange    *first;
 	unsigned            id;
 
 	if (!(x->flags & XF_TUNNEL))
@@ -151,19 +200,13 @@ proxy_tunnel_close(struct exchange *x)
 	id = x->route->id;
 	rs = &w->stats->routes[id];
 	x->flags &= ~XF_TUNNEL;
-	if (x->tnext != NULL)
-		x->tnext->tprev = x->tprev;
-	else
-		w->tunnels_tail[id] = x->tprev;
-	if (x->tprev != NULL)
-		x->tprev->tnext = x->tnext;
-	else {
-		w->tunnels[id] = x->tnext;
+	first = list_first(&w->tunnels[id], struct exchange, tlink);
+	list_remove(&x->tlink);
+	if (first == x) {
+		first = list_first(&w->tunnels[id], struct exchange, tlink);
 		__atomic_store_n(&rs->tunnel_oldest_us,
-		    x->tnext != NULL ? x->tnext->start_us : 0,
-		    __ATOMIC_RELAXED);
+		    first != NULL ? first->start_us : 0, __ATOMIC_RELAXED);
 	}
-	x->tprev = x->tnext = NULL;
 	STATS_ADD(rs->tunnels_closed, 1);
 }
 
@@ -187,27 +230,32 @@ proxy_route_cut(const struct worker *w, const struct route_conf *r)
 void
 proxy_cut_tunnels(struct worker *w)
 {
-	struct exchange *x, *next;
+	struct exchange *x;
+	struct list     *e, *next;
 	unsigned         id, n;
 	char             name[64];
 
 	if (w->tunnels == NULL)
 		return;
 	for (id = 0; id < STATS_MAX_ROUTES; id++) {
-		if ((x = w->tunnels[id]) == NULL ||
-		    !proxy_route_cut(w, x->route))
+		x = list_first(&w->tunnels[id], struct exchange, tlink);
+		if (x == NULL || !proxy_route_cut(w, x->route))
 			continue;
 		snprintf(name, sizeof(name), "%s", x->route->name);
-		for (n = 0; x != NULL; x = next, n++) {
-			next = x->tnext;
+		n = 0;
+		list_for_each_safe(e, next, &w->tunnels[id])
+		{
+			x = container_of(e, struct exchange, tlink);
 			proxy_abort(x); /* unlinks it */
 			conn_close(x->c);
+			n++;
 		}
 		log_info("route %s: disabled, %u tunnel(s) closed", name, n);
 	}
 }
 
-void
+/* Back to the worker's free list (or freed); NULL is a no-op. */
+static void
 exchange_free(struct exchange *x)
 {
 	struct worker *w;
@@ -675,7 +723,8 @@ proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
 	return (r);
 }
 
-void
+/* A complete request head (head_len bytes at c->in + c->inoff). */
+static void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
 	struct conn             *c = x->c;
@@ -766,7 +815,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	 * readable: more body, a pipelined request or its close land in the
 	 * buffer, which bounds them.
 	 */
-	switch (gate_check(x, req)) {
+	switch (gate_check(x, req, proxy_gate_done, x)) {
 	case GATE_PASS:
 		proxy_admit(x);
 		break;
@@ -883,9 +932,12 @@ proxy_admit_backend(struct exchange *x)
 	proxy_connect(x, 0);
 }
 
-void
-proxy_gate_done(struct exchange *x, const char *user)
+/* The gate passed the request (user: the name a password proved, or NULL). */
+static void
+proxy_gate_done(void *data, const char *user)
 {
+	struct exchange *x = data;
+
 	x->flags &= ~XF_GATE_PENDING;
 	if (user != NULL)
 		proxy_add_header(x, "X-Remote-User", user);
@@ -941,7 +993,7 @@ proxy_connect(struct exchange *x, int fresh)
 {
 	struct upconn *u;
 
-	u = upstream_get(x->c->w, x->backend, fresh);
+	u = upstream_get(x->c->w, x->backend, fresh, &proxy_upstream_cb, x);
 	if (u == NULL) {
 		health_failure(x->route, x->backend, "cannot connect");
 		if (!proxy_retry(x, 1))
@@ -949,7 +1001,6 @@ proxy_connect(struct exchange *x, int fresh)
 		return;
 	}
 	x->u = u;
-	u->x = x;
 	if (u->connected) {
 		upstream_set_timeout(u, proxy_backend_wait_ms(x));
 		(void)proxy_pump_request(x);
@@ -957,10 +1008,11 @@ proxy_connect(struct exchange *x, int fresh)
 		upstream_set_timeout(u, x->route->connect_timeout_ms);
 }
 
-void
-proxy_up_connected(struct exchange *x, int status)
+static void
+proxy_up_connected(void *data, int status)
 {
-	char why[96];
+	struct exchange *x = data;
+	char             why[96];
 
 	if (status != 0) {
 		snprintf(why, sizeof(why), "connect: %s", uv_strerror(status));
@@ -975,10 +1027,11 @@ proxy_up_connected(struct exchange *x, int status)
 		upstream_read_start(x->u);
 }
 
-void
-proxy_up_timeout(struct exchange *x)
+static void
+proxy_up_timeout(void *data)
 {
-	struct upconn *u = x->u;
+	struct exchange *x = data;
+	struct upconn   *u = x->u;
 
 	if (u != NULL && !u->connected) {
 		log_info("backend %s: connect timed out", x->backend->name);
@@ -1005,44 +1058,6 @@ proxy_up_timeout(struct exchange *x)
 		health_failure(x->route, x->backend, "no response in time");
 		proxy_fail(x, 504, "backend timeout");
 	}
-}
-
-static void
-up_write_cb(uv_write_t *req, int status)
-{
-	struct upconn *u = req->data;
-
-	u->writing = 0;
-	if (u->x == NULL || u->closing)
-		return;
-	proxy_up_written(u->x, status);
-}
-
-int
-stream_write(uv_stream_t *s, uv_write_t *req, uv_buf_t *b, unsigned n,
-    uv_write_cb cb)
-{
-	size_t   total = 0;
-	unsigned i;
-	int      r;
-
-	for (i = 0; i < n; i++)
-		total += b[i].len;
-	if (total == 0)
-		return (0);
-	r = uv_try_write(s, b, n);
-	if (r == UV_EAGAIN || r == UV_ENOSYS)
-		r = 0;
-	else if (r < 0)
-		return (r);
-	if ((size_t)r == total)
-		return (0);
-	for (i = 0; i < n && (size_t)r >= b[i].len; i++)
-		r -= b[i].len;
-	b[i].base += r;
-	b[i].len -= r;
-	r = uv_write(req, s, b + i, n - i, cb);
-	return (r < 0 ? r : 1);
 }
 
 /*
@@ -1119,14 +1134,13 @@ proxy_pump_request(struct exchange *x)
 	x->flags |= XF_HEAD_SENT;
 	if (n > 0 || used > 0) /* an empty chunked body is sent too */
 		x->flags |= XF_BODY_SENT;
-	r = stream_write((uv_stream_t *)&u->tcp, &u->wreq, b, nb, up_write_cb);
+	r = upstream_write(u, b, nb);
 	if (r < 0) {
 		proxy_up_eof(x, r);
 		return (-1);
 	}
 	if (r == 1) {
 		/* The buffer fills while this is out: that is the back-pressure. */
-		u->writing = 1;
 		goto reading;
 	}
 	if (c->inoff == c->inlen)
@@ -1144,10 +1158,11 @@ reading:
 	return (0);
 }
 
-void
-proxy_up_written(struct exchange *x, int status)
+static void
+proxy_up_written(void *data, int status)
 {
-	struct conn *c = x->c;
+	struct exchange *x = data;
+	struct conn     *c = x->c;
 
 	if (status < 0) {
 		proxy_up_eof(x, status);
@@ -1159,7 +1174,7 @@ proxy_up_written(struct exchange *x, int status)
 	(void)proxy_pump_request(x);
 }
 
-void
+static void
 proxy_client_data(struct exchange *x)
 {
 	if (x->flags & XF_ERROR) {
@@ -1182,7 +1197,7 @@ proxy_client_data(struct exchange *x)
 	(void)proxy_pump_request(x);
 }
 
-void
+static void
 proxy_client_eof(struct exchange *x, int error)
 {
 	struct conn *c = x->c;
@@ -1218,6 +1233,23 @@ proxy_client_eof(struct exchange *x, int error)
 	proxy_abort(x);
 	conn_close(c);
 }
+
+/* A head that could not be read, or not in time: answer status, close. */
+static void
+proxy_refuse(struct exchange *x, int status)
+{
+	proxy_error(x, status, 1);
+}
+
+const struct conn_cb proxy_conn_cb = {
+	.start = exchange_new,
+	.request = proxy_request,
+	.refuse = proxy_refuse,
+	.data = proxy_client_data,
+	.eof = proxy_client_eof,
+	.abort = proxy_abort,
+	.free = exchange_free,
+};
 
 static int
 proxy_resp_has(const struct http_response *resp, const char *name)
@@ -1670,6 +1702,27 @@ proxy_up_eof(struct exchange *x, int error)
 	conn_close(x->c);
 }
 
+static void
+proxy_up_data_cb(void *x)
+{
+	proxy_up_data(x);
+}
+
+static void
+proxy_up_eof_cb(void *x, int error)
+{
+	proxy_up_eof(x, error);
+}
+
+/* What the backend connection tells the exchange. */
+static const struct upstream_cb proxy_upstream_cb = {
+	.connected = proxy_up_connected,
+	.data = proxy_up_data_cb,
+	.written = proxy_up_written,
+	.eof = proxy_up_eof_cb,
+	.timeout = proxy_up_timeout,
+};
+
 /* Something went wrong on the way: answer with status if still possible. */
 static void
 proxy_fail(struct exchange *x, int status, const char *why)
@@ -1750,7 +1803,7 @@ proxy_maintenance(struct exchange *x, int close)
 }
 
 /* Give up on the backend side; the caller closes the client if needed. */
-void
+static void
 proxy_abort(struct exchange *x)
 {
 	proxy_cache_abort(x);
@@ -1780,6 +1833,33 @@ event_copy(char *dst, size_t size, const char *src)
 		n = size - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+/* The access log's line (proxy_account, when the log is on). */
+static void
+proxy_log(struct exchange *x)
+{
+	struct worker        *w = x->c->w;
+	struct accesslog_line l;
+
+	l.cfg = x->c->cfg;
+	l.client_ip = x->client_ip;
+	l.method = x->s_method != 0 ? exchange_str(x, x->s_method) : NULL;
+	l.uri = exchange_str(x, x->s_uri);
+	l.proto = exchange_str(x, x->s_proto);
+	l.host = exchange_str(x, x->s_host);
+	l.referer = exchange_str(x, x->s_referer);
+	l.ua = exchange_str(x, x->s_ua);
+	l.route = x->route != NULL ? x->route->name : NULL;
+	l.backend = x->backend != NULL ? x->backend->name : NULL;
+	l.id = x->id;
+	l.country = x->country;
+	l.tls_version = conn_tls_version(x->c);
+	l.status = x->status;
+	l.bytes_sent = x->bytes_sent;
+	l.start_us = x->start_us;
+	l.ms = uv_now(&w->loop) - x->start_ms;
+	accesslog_write(w, &l);
 }
 
 /* Once per exchange: counters, the access log, the live event. */
@@ -1819,7 +1899,8 @@ proxy_account(struct exchange *x)
 		if (x->flags & XF_BACKEND_FAIL)
 			STATS_ADD(bs->failures, 1);
 	}
-	accesslog_write(x);
+	if (accesslog_fd >= 0)
+		proxy_log(x);
 	if (!__atomic_load_n(&stats_subscribed, __ATOMIC_RELAXED) ||
 	    (ev = stats_event_begin(ws)) == NULL)
 		return;

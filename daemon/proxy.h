@@ -1,116 +1,21 @@
 /* SPDX-License-Identifier: ISC */
-/* Client connections, backend connections and the exchange that joins them. */
+/* The exchange: one request, the backend it goes to, and its response. */
 #ifndef FD_PROXY_H
 #define FD_PROXY_H
 
-#include <netinet/in.h>
 #include <stdint.h>
 #include <uv.h>
 
 #include "buf.h"
+#include "conn.h"
 #include "http.h"
+#include "list.h"
 #include "tq.h"
 
-struct config;
 struct route_conf;
 struct backend_conf;
+struct upconn;
 struct worker;
-struct exchange;
-
-union sockaddr_any {
-	struct sockaddr     sa;
-	struct sockaddr_in  sin;
-	struct sockaddr_in6 sin6;
-};
-
-/* Client connection states. */
-enum conn_state {
-	CS_IDLE = 0, /* between requests, nothing of the next one yet */
-	CS_HEAD,     /* part of a request head has arrived */
-	CS_EXCHANGE, /* a request is being proxied (c->x) */
-	CS_LINGER,   /* our side is shut; what the client sends is dropped */
-};
-
-/*
- * A client connection.  Kept small: an idle keep-alive connection costs this
- * struct and nothing else (its input buffer goes back to the worker).
- */
-struct conn {
-	uv_tcp_t           tcp;
-	struct worker     *w;
-	struct config     *cfg;  /* reference held */
-	struct tq_entry    te;   /* idle and header timeouts */
-	struct conn       *prev; /* worker->conns */
-	struct conn       *next;
-	char              *in;    /* WORKER_BUFSZ or NULL */
-	uint32_t           inoff; /* unread bytes: [inoff, inlen) */
-	uint32_t           inlen;
-	uint32_t           scanned; /* head bytes already searched */
-	uint8_t            state;   /* enum conn_state */
-	uint8_t            reading;
-	uint8_t            closing;
-	uint8_t            fresh;      /* no request seen yet */
-	uint8_t            processing; /* in conn_process */
-	uint8_t            again;      /* pipelined request to parse */
-	uint8_t            eof;    /* the client shut its side: what is buffered
-				   is answered, then the connection closes */
-	uint8_t            unread; /* closing with a request body unread */
-	struct exchange   *x;
-	struct conn_tls   *tls; /* NULL on plain HTTP */
-	union sockaddr_any peer;
-};
-
-/*
- * TLS on a client connection (conn-tls.c): the mbedTLS side, and ciphertext
- * on its way out.  Plaintext writes are encrypted whole into `cipher` and
- * count as one write, finished when all of it is on the wire.
- */
-struct conn_tls {
-	struct tls_conn *tls;
-	struct buf       cipher; /* waiting to be written */
-	struct buf       wbuf;   /* being written */
-	uv_write_t       wreq;
-	int              writing;
-	uv_write_t      *notify; /* a plaintext write waiting for the drain */
-	uv_write_cb      notify_cb;
-	struct conn     *dnext; /* worker->drain: plaintext left inside */
-	int              draining;
-	int              closing; /* close once the queue is on the wire */
-};
-
-/* A connection to a backend, owned by an exchange or idle in a pool. */
-struct upconn {
-	uv_tcp_t         tcp;
-	uv_connect_t     creq;
-	uv_write_t       wreq;
-	struct worker   *w;
-	struct pool     *pool;
-	struct upconn   *prev; /* pool idle list */
-	struct upconn   *next;
-	struct tq_entry  te;
-	struct exchange *x;
-	char            *in;
-	uint32_t         inoff;
-	uint32_t         inlen;
-	uint8_t          connected;
-	uint8_t          reading;
-	uint8_t          writing;
-	uint8_t          reused; /* came from the pool */
-	uint8_t          closing;
-};
-
-/* Per-worker pool of idle connections to one backend address. */
-struct pool {
-	struct pool       *hnext;
-	union sockaddr_any addr;
-	socklen_t          addrlen;
-	char               name[72];
-	struct upconn     *idle;
-	unsigned           nidle;
-};
-
-#define POOL_MAX_IDLE 256
-#define POOL_IDLE_MS  (60 * 1000)
 
 enum body_mode {
 	BODY_NONE = 0,
@@ -153,8 +58,7 @@ enum body_mode {
 /* One request and its response. */
 struct exchange {
 	struct exchange           *next_free; /* worker->xfree */
-	struct exchange           *tprev; /* worker->tunnels, oldest first */
-	struct exchange           *tnext;
+	struct list                tlink;     /* worker->tunnels[route id] */
 	struct conn               *c;
 	struct upconn             *u;
 	const struct route_conf   *route;
@@ -222,68 +126,24 @@ struct exchange {
 /* The bytes of a trailer section we keep, each direction. */
 #define MAX_TRAILER (8 * 1024)
 
-/* conn.c */
-void conn_accept(struct worker *, uv_stream_t *listener, int tls);
-/* conn-tls.c */
-int  conn_tls_start(struct conn *);
-void conn_tls_free(struct conn *);
-void conn_tls_alloc(struct conn *, uv_buf_t *);
-void conn_tls_read(struct conn *, ssize_t nread);
-/* Write plaintext: 0 done, 1 cb runs later, < 0 error (as stream_write). */
-int
-conn_tls_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
-void conn_tls_idle(struct conn *);
-/* Send close_notify, then conn_end once it is on the wire. */
-void conn_tls_close(struct conn *);
-/* A TLS connection idle this long has its state parked (saved, freed). */
-#define CONN_TLS_PARK_MS 1000
-/* At most this long a closing connection reads and drops what comes. */
-#define CONN_LINGER_MS 5000
-void conn_tls_drain_all(struct worker *);
-void conn_tls_want_drain(struct conn *);
-/* conn.c: parse and dispatch plaintext waiting in c->in. */
-void conn_process_input(struct conn *);
-/* Write bufs to a stream: 0 all written now, 1 queued (cb runs), < 0. */
-int
-stream_write(uv_stream_t *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
-/* Write to the client over whatever transport it has. */
-int  conn_write(struct conn *, uv_write_t *, uv_buf_t *, unsigned, uv_write_cb);
-void conn_input(struct conn *);
-void conn_close(struct conn *);
-/* All we send is on the wire: close, lingering if the client still sends. */
-void conn_end(struct conn *);
-/*
- * Called by the exchange when it is over; keepalive as decided, unread when
- * the request's body was not read to its end.
- */
-void conn_exchange_done(struct conn *, int keepalive, int unread);
-void conn_read_start(struct conn *);
-void conn_read_stop(struct conn *);
-/* The worker is stopping: close c if it is between requests or lingering. */
-void conn_stop_idle(struct conn *);
-
 /* proxy.c */
-struct exchange *exchange_new(struct conn *);
-/* Back to the worker's free list (or freed); NULL is a no-op. */
-void exchange_free(struct exchange *);
-void exchange_destroy(struct exchange *);
-/* A complete request head (head_len bytes at c->in + c->inoff). */
-void proxy_request(struct exchange *, struct http_request *, size_t head_len);
 /*
- * The gate's answers: the request may go on (user: the authenticated user
- * name for X-Remote-User, or NULL), or is refused with status and extra
- * header lines ("WWW-Authenticate: ...\r\n") by rule ("auth", "ip", ...).
+ * What client connections call (worker->conn_cb): a request begins, its
+ * head, its body, its end.
  */
-void proxy_gate_done(struct exchange *, const char *user);
+extern const struct conn_cb proxy_conn_cb;
+/* Free a recycled exchange of worker->xfree for good. */
+void exchange_destroy(struct exchange *);
 /* Close this worker's tunnels whose route is switched off (not draining). */
 void proxy_cut_tunnels(struct worker *);
+/*
+ * The gate refused the request: answer status with extra header lines
+ * ("WWW-Authenticate: ...\r\n", or NULL), by rule ("auth", "ip", ...).
+ */
 void proxy_deny(struct exchange *, int status, const char *rule,
     const char *headers);
 /* Answer with an error page; closes the connection after when close. */
 void        proxy_error(struct exchange *, int status, int close);
-void        proxy_client_data(struct exchange *);
-void        proxy_client_eof(struct exchange *, int error);
-void        proxy_abort(struct exchange *);
 const char *exchange_str(const struct exchange *, uint32_t);
 /* Copy s (at most 4 KiB of it) into x's strings: its offset, 0 ("") if not. */
 uint32_t exchange_stradd(struct exchange *, const char *s, size_t len);
@@ -346,37 +206,8 @@ void proxy_cache_free(struct exchange *);
 struct route_stats;
 void proxy_cache_account(struct exchange *, struct route_stats *);
 
-/* upstream.c */
-/* A connected idle connection from the pool or a new one being connected. */
-struct upconn      *
-upstream_get(struct worker *, const struct backend_conf *, int fresh);
-void upstream_release(struct upconn *); /* back to the pool */
-void upstream_close(struct upconn *);
-void upstream_read_start(struct upconn *);
-void upstream_read_stop(struct upconn *);
-void upstream_pools_close(struct worker *);
-void upstream_pools_free(struct worker *);
-void upstream_set_timeout(struct upconn *, uint64_t ms);
-
-/* Callbacks from upstream.c into the exchange. */
-void proxy_up_connected(struct exchange *, int status);
+/* proxy.c: the backend's bytes, and its end (through struct upstream_cb). */
 void proxy_up_data(struct exchange *);
 void proxy_up_eof(struct exchange *, int error);
-void proxy_up_written(struct exchange *, int status);
-void proxy_up_timeout(struct exchange *);
-
-/* errpage.c */
-/* Append a complete error response (head and page) to out. */
-/* text: the page's sentence, or NULL for the usual one for status. */
-void errpage_build(struct buf *out, int status, const char *request_id,
-    int html, int close, const char *text, const char *headers);
-/* A response whose body is page (an HTML file of the configuration). */
-void errpage_custom(struct buf *out, int status, const char *request_id,
-    const char *page, size_t len, int close);
-
-/* accesslog.c */
-extern int accesslog_fd;
-void       accesslog_write(struct exchange *);
-void       accesslog_flush(struct worker *);
 
 #endif

@@ -8,9 +8,23 @@
 
 #include "config.h"
 #include "log.h"
-#include "proxy.h"
+#include "stream.h"
+#include "upstream.h"
 #include "util.h"
 #include "worker.h"
+
+/* Per-worker pool of idle connections to one backend address. */
+struct pool {
+	struct pool       *hnext;
+	union sockaddr_any addr;
+	socklen_t          addrlen;
+	char               name[72];
+	struct list        idle; /* most recently used first */
+	unsigned           nidle;
+};
+
+#define POOL_MAX_IDLE 256
+#define POOL_IDLE_MS  (60 * 1000)
 
 static void upstream_close_cb(uv_handle_t *);
 
@@ -61,6 +75,7 @@ pool_find(struct worker *w, const struct backend_conf *b)
 		w->pools_size = nsize;
 	}
 	p = xcalloc(1, sizeof(*p));
+	list_init(&p->idle);
 	p->addr = a;
 	p->addrlen = b->addr.len;
 	snprintf(p->name, sizeof(p->name), "%s", b->name);
@@ -73,26 +88,17 @@ pool_find(struct worker *w, const struct backend_conf *b)
 static void
 pool_unlink(struct upconn *u)
 {
-	struct pool *p = u->pool;
-
-	if (u->prev != NULL)
-		u->prev->next = u->next;
-	else
-		p->idle = u->next;
-	if (u->next != NULL)
-		u->next->prev = u->prev;
-	u->prev = u->next = NULL;
-	p->nidle--;
+	list_remove(&u->link);
+	u->pool->nidle--;
 }
 
 static void
 upstream_timeout(struct tq_entry *te)
 {
-	struct upconn *u =
-	    (struct upconn *)((char *)te - offsetof(struct upconn, te));
+	struct upconn *u = container_of(te, struct upconn, te);
 
-	if (u->x != NULL)
-		proxy_up_timeout(u->x);
+	if (u->cb != NULL)
+		u->cb->timeout(u->data);
 	else {
 		/* Idle in the pool for too long: out of the list, then gone. */
 		pool_unlink(u);
@@ -107,7 +113,7 @@ upstream_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	static char    scratch[64]; /* pooled: anything read is the end */
 
 	(void)hint;
-	if (u->x == NULL) {
+	if (u->cb == NULL) {
 		*b = uv_buf_init(scratch, sizeof(scratch));
 		return;
 	}
@@ -124,7 +130,7 @@ upstream_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	struct upconn *u = s->data;
 
 	(void)b;
-	if (u->x == NULL) {
+	if (u->cb == NULL) {
 		/* Idle in the pool: data or EOF both end it. */
 		if (nread != 0) {
 			pool_unlink(u);
@@ -136,11 +142,11 @@ upstream_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	if (nread < 0) {
 		upstream_read_stop(u);
-		proxy_up_eof(u->x, nread == UV_EOF ? 0 : (int)nread);
+		u->cb->eof(u->data, nread == UV_EOF ? 0 : (int)nread);
 		return;
 	}
 	u->inlen += nread;
-	proxy_up_data(u->x);
+	u->cb->data(u->data);
 	if (u->reading && !u->closing && u->in != NULL &&
 	    u->inlen == WORKER_BUFSZ)
 		upstream_read_stop(u);
@@ -176,32 +182,38 @@ upstream_connect_cb(uv_connect_t *req, int status)
 		u->connected = 1;
 		uv_tcp_nodelay(&u->tcp, 1);
 	}
-	if (u->x != NULL)
-		proxy_up_connected(u->x, status);
+	if (u->cb != NULL)
+		u->cb->connected(u->data, status);
 	else
 		upstream_close(u);
 }
 
 struct upconn *
-upstream_get(struct worker *w, const struct backend_conf *b, int fresh)
+upstream_get(struct worker *w, const struct backend_conf *b, int fresh,
+    const struct upstream_cb *cb, void *data)
 {
 	struct pool   *p = pool_find(w, b);
 	struct upconn *u;
 	int            error;
 
-	if (!fresh && (u = p->idle) != NULL) {
+	if (!fresh && (u = list_first(&p->idle, struct upconn, link)) != NULL) {
 		pool_unlink(u);
 		tq_del(&w->tq, &u->te);
 		u->reused = 1;
+		u->cb = cb;
+		u->data = data;
 		/* Still reading: EOF from the backend shows up at once. */
 		return (u);
 	}
 	u = xcalloc(1, sizeof(*u));
 	u->w = w;
 	u->pool = p;
+	list_init(&u->link);
 	u->tcp.data = u;
 	u->creq.data = u;
 	u->wreq.data = u;
+	u->cb = cb;
+	u->data = data;
 	if ((error = uv_tcp_init(&w->loop, &u->tcp)) != 0) {
 		free(u);
 		return (NULL);
@@ -225,7 +237,8 @@ upstream_release(struct upconn *u)
 	struct pool   *p = u->pool;
 	struct worker *w = u->w;
 
-	u->x = NULL;
+	u->cb = NULL;
+	u->data = NULL;
 	if (u->in != NULL) {
 		worker_buf_put(w, u->in);
 		u->in = NULL;
@@ -235,11 +248,7 @@ upstream_release(struct upconn *u)
 		upstream_close(u);
 		return;
 	}
-	u->prev = NULL;
-	u->next = p->idle;
-	if (p->idle != NULL)
-		p->idle->prev = u;
-	p->idle = u;
+	list_insert_head(&p->idle, &u->link);
 	p->nidle++;
 	upstream_read_start(u);
 	tq_set(&w->tq, &u->te, POOL_IDLE_MS, upstream_timeout);
@@ -263,9 +272,33 @@ upstream_close(struct upconn *u)
 	if (u->closing)
 		return;
 	u->closing = 1;
-	u->x = NULL;
+	u->cb = NULL;
+	u->data = NULL;
 	tq_del(&u->w->tq, &u->te);
 	uv_close((uv_handle_t *)&u->tcp, upstream_close_cb);
+}
+
+static void
+upstream_write_cb(uv_write_t *req, int status)
+{
+	struct upconn *u = req->data;
+
+	u->writing = 0;
+	if (u->cb == NULL || u->closing)
+		return;
+	u->cb->written(u->data, status);
+}
+
+int
+upstream_write(struct upconn *u, uv_buf_t *b, unsigned n)
+{
+	int r;
+
+	r = stream_write((uv_stream_t *)&u->tcp, &u->wreq, b, n,
+	    upstream_write_cb);
+	if (r == 1)
+		u->writing = 1;
+	return (r);
 }
 
 void
@@ -283,7 +316,8 @@ upstream_pools_close(struct worker *w)
 
 	for (i = 0; i < w->pools_size; i++) {
 		for (p = w->pools[i]; p != NULL; p = p->hnext) {
-			while ((u = p->idle) != NULL) {
+			while ((u = list_first(&p->idle, struct upconn,
+			            link)) != NULL) {
 				pool_unlink(u);
 				upstream_close(u);
 			}

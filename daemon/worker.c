@@ -11,8 +11,11 @@
 
 #include "config.h"
 #include "log.h"
+#include "accesslog.h"
+#include "conn.h"
 #include "proxy.h"
 #include "stats.h"
+#include "upstream.h"
 #include "util.h"
 #include "worker.h"
 
@@ -66,7 +69,7 @@ worker_drain_cb(uv_idle_t *h)
 	struct worker *w = h->data;
 
 	conn_tls_drain_all(w);
-	if (w->drain == NULL)
+	if (list_empty(&w->drain))
 		uv_idle_stop(&w->drain_idle);
 }
 
@@ -105,7 +108,7 @@ worker_async_cb(uv_async_t *a)
 {
 	struct worker *w = a->data;
 	struct config *next;
-	struct conn   *c, *cn;
+	struct list   *e, *n;
 	int            stop, cut;
 	size_t         i;
 
@@ -130,15 +133,15 @@ worker_async_cb(uv_async_t *a)
 			    listener_closed);
 		}
 		upstream_pools_close(w);
-		for (c = w->conns; c != NULL; c = cn) {
-			cn = c->next;
-			conn_stop_idle(c);
+		list_for_each_safe(e, n, &w->conns)
+		{
+			conn_stop_idle(container_of(e, struct conn, link));
 		}
 	}
 	if (stop == 2) {
-		for (c = w->conns; c != NULL; c = cn) {
-			cn = c->next;
-			conn_close(c);
+		list_for_each_safe(e, n, &w->conns)
+		{
+			conn_close(container_of(e, struct conn, link));
 		}
 	}
 	worker_maybe_done(w);
@@ -162,8 +165,7 @@ worker_close_all(struct worker *w)
 static void
 worker_idle_check(struct tq_entry *te)
 {
-	struct worker *w =
-	    (struct worker *)((char *)te - offsetof(struct worker, check));
+	struct worker *w = container_of(te, struct worker, check);
 
 	if (w->closing)
 		return;
@@ -192,8 +194,11 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->config = config_ref(cfg);
+	w->conn_cb = &proxy_conn_cb;
 	w->stats = stats_worker(id);
 	pthread_mutex_init(&w->lock, NULL);
+	list_init(&w->conns);
+	list_init(&w->drain);
 	buf_init(&w->logbuf, 0);
 	buf_init(&w->logbuf_busy, 0);
 	w->freebufs = xcalloc(WORKER_FREEBUFS, sizeof(*w->freebufs));
@@ -311,7 +316,6 @@ worker_join(struct worker *w)
 	free(w->listeners);
 	free(w->rr);
 	free(w->tunnels);
-	free(w->tunnels_tail);
 	buf_free(&w->logbuf);
 	buf_free(&w->logbuf_busy);
 	config_unref(w->config);

@@ -8,10 +8,12 @@
 #include <uv.h>
 
 #include "buf.h"
+#include "list.h"
 #include "tq.h"
 
 struct config;
 struct conn;
+struct conn_cb;
 struct exchange;
 struct pool;
 struct worker_stats;
@@ -54,10 +56,12 @@ struct worker {
 	int            done;    /* loop ended (atomic) */
 	unsigned       open_handles;
 
-	struct conn *conns; /* every client connection */
-	struct conn *drain; /* TLS connections with plaintext left inside */
-	uv_idle_t    drain_idle;
-	uint64_t     nconns;
+	struct list conns; /* every client connection (conn.link) */
+	struct list drain; /* TLS connections with plaintext left inside */
+	uv_idle_t   drain_idle;
+	uint64_t    nconns;
+	/* What the connections call: the exchange (proxy_conn_cb). */
+	const struct conn_cb *conn_cb;
 
 	char    *scratch; /* reads of connections between requests */
 	unsigned parked;  /* TLS connections parked since the last trim */
@@ -74,9 +78,11 @@ struct worker {
 	uint64_t *rr; /* round-robin per route index */
 	size_t    nrr;
 
-	/* Open tunnels by route id, oldest first; NULL until the first. */
-	struct exchange **tunnels;
-	struct exchange **tunnels_tail;
+	/*
+	 * Open tunnels by route id, oldest first (exchange.tlink); NULL
+	 * until the first.
+	 */
+	struct list *tunnels;
 
 	uint64_t rng[2];
 
