@@ -297,8 +297,7 @@ conn_tls_drain_all(struct worker *w)
 	struct conn     *c;
 
 	/* Those this run puts on the list again wait for the next one. */
-	list_for_each_safe(e, n, &w->drain)
-	{
+	list_for_each_safe (e, n, &w->drain) {
 		list_remove(e);
 		list_insert_tail(&now, e);
 	}

@@ -243,8 +243,7 @@ proxy_cut_tunnels(struct worker *w)
 			continue;
 		snprintf(name, sizeof(name), "%s", x->route->name);
 		n = 0;
-		list_for_each_safe(e, next, &w->tunnels[id])
-		{
+		list_for_each_safe (e, next, &w->tunnels[id]) {
 			x = container_of(e, struct exchange, tlink);
 			proxy_abort(x); /* unlinks it */
 			conn_close(x->c);

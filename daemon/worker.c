@@ -133,14 +133,12 @@ worker_async_cb(uv_async_t *a)
 			    listener_closed);
 		}
 		upstream_pools_close(w);
-		list_for_each_safe(e, n, &w->conns)
-		{
+		list_for_each_safe (e, n, &w->conns) {
 			conn_stop_idle(container_of(e, struct conn, link));
 		}
 	}
 	if (stop == 2) {
-		list_for_each_safe(e, n, &w->conns)
-		{
+		list_for_each_safe (e, n, &w->conns) {
 			conn_close(container_of(e, struct conn, link));
 		}
 	}
