@@ -64,7 +64,7 @@ struct ban_info {
 	uint64_t until_ms;
 };
 /*
- * The bans in force, the soonest to end first (ties in address order),
+ * The bans in force, the last to end first (ties in address order),
  * from the offset'th, at most count of them.  *out is malloc'ed (free
  * it); *total (when not NULL) gets how many there are in all.  Returns
  * the count in *out.
