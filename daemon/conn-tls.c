@@ -6,9 +6,11 @@
 
 #include "config.h"
 #include "conn.h"
+#include "list.h"
 #include "log.h"
 #include "tls.h"
 #include "util.h"
+#include "wbuf.h"
 #include "worker.h"
 
 /* Plaintext encrypted at once is bounded by what a pump hands over. */
@@ -16,15 +18,13 @@
 
 /*
  * TLS on a client connection: the mbedTLS side, and ciphertext on its way
- * out.  Plaintext writes are encrypted whole into `cipher` and count as one
- * write, finished when all of it is on the wire.
+ * out.  Plaintext writes are encrypted whole into out's pending bytes and
+ * count as one write, finished when all of it is on the wire.
  */
 struct conn_tls {
 	struct tls_conn *tls;
-	struct buf       cipher; /* waiting to be written */
-	struct buf       wbuf;   /* being written */
-	uv_write_t       wreq;
-	int              writing;
+	struct conn     *c;
+	struct wbuf      out; /* ciphertext: queued, and the write under way */
 	uv_write_t      *notify; /* a plaintext write waiting for the drain */
 	uv_write_cb      notify_cb;
 	struct list      dlink;   /* worker->drain: plaintext left inside */
@@ -32,6 +32,7 @@ struct conn_tls {
 };
 
 static void conn_tls_flush(struct conn *);
+static void conn_tls_write_done(struct wbuf *, int);
 static void conn_tls_input(struct conn *);
 
 int
@@ -46,9 +47,9 @@ conn_tls_start(struct conn *c)
 		free(t);
 		return (-1);
 	}
-	buf_init(&t->cipher, CONN_TLS_CIPHER_MAX);
-	buf_init(&t->wbuf, 0);
-	t->wreq.data = c;
+	t->c = c;
+	wbuf_init(&t->out, (uv_stream_t *)&c->tcp, CONN_TLS_CIPHER_MAX,
+	    conn_tls_write_done);
 	list_init(&t->dlink);
 	c->tls = t;
 	return (0);
@@ -64,8 +65,7 @@ conn_tls_free(struct conn *c)
 		return;
 	list_remove(&t->dlink);
 	tls_conn_free(t->tls);
-	buf_free(&t->cipher);
-	buf_free(&t->wbuf);
+	wbuf_free(&t->out);
 	free(t);
 	c->tls = NULL;
 }
@@ -80,15 +80,13 @@ conn_tls_alloc(struct conn *c, uv_buf_t *b)
 }
 
 static void
-conn_tls_write_cb(uv_write_t *req, int status)
+conn_tls_write_done(struct wbuf *w, int status)
 {
-	struct conn     *c = req->data;
-	struct conn_tls *t = c->tls;
+	struct conn_tls *t = container_of(w, struct conn_tls, out);
+	struct conn     *c = t->c;
 	uv_write_t      *nreq;
 	uv_write_cb      ncb;
 
-	t->writing = 0;
-	buf_reset(&t->wbuf);
 	if (c->closing)
 		return;
 	if (status < 0) {
@@ -112,23 +110,24 @@ static void
 conn_tls_flush(struct conn *c)
 {
 	struct conn_tls *t = c->tls;
+	struct buf      *q = &t->out.pending;
 	const char      *p;
 	size_t           len;
 	uv_buf_t         b;
-	struct buf       tmp;
 	int              r;
 	uv_write_t      *nreq;
 	uv_write_cb      ncb;
 
 	while ((p = tls_conn_out(t->tls, &len)) != NULL && len > 0) {
-		if (buf_append(&t->cipher, p, len) != 0)
+		if (buf_append(q, p, len) != 0)
 			break;
 		tls_conn_out_consume(t->tls, len);
 	}
-	if (t->writing)
+	if (wbuf_busy(&t->out))
 		return;
-	if (t->cipher.len > 0) {
-		b = uv_buf_init(t->cipher.data, t->cipher.len);
+	if (q->len > 0) {
+		/* Most writes fit the socket's buffer: no write request. */
+		b = uv_buf_init(q->data, q->len);
 		r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
 		if (r == UV_EAGAIN || r == UV_ENOSYS)
 			r = 0;
@@ -136,18 +135,10 @@ conn_tls_flush(struct conn *c)
 			conn_close(c);
 			return;
 		}
-		buf_consume(&t->cipher, (size_t)r);
-		if (t->cipher.len > 0) {
-			tmp = t->wbuf;
-			t->wbuf = t->cipher;
-			t->cipher = tmp;
-			b = uv_buf_init(t->wbuf.data, t->wbuf.len);
-			if (uv_write(&t->wreq, (uv_stream_t *)&c->tcp, &b, 1,
-			        conn_tls_write_cb) != 0) {
+		buf_consume(q, (size_t)r);
+		if (q->len > 0) {
+			if (wbuf_flush(&t->out) != 0)
 				conn_close(c);
-				return;
-			}
-			t->writing = 1;
 			return;
 		}
 	}
@@ -196,7 +187,7 @@ conn_tls_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 
 				p = tls_conn_out(t->tls, &len);
 				if (p == NULL || len == 0 ||
-				    buf_append(&t->cipher, p, len) != 0)
+				    buf_append(&t->out.pending, p, len) != 0)
 					return (UV_ENOBUFS);
 				tls_conn_out_consume(t->tls, len);
 			}
@@ -205,7 +196,7 @@ conn_tls_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 	conn_tls_flush(c);
 	if (c->closing)
 		return (UV_ECANCELED);
-	if (!t->writing && t->cipher.len == 0)
+	if (wbuf_idle(&t->out))
 		return (0);
 	t->notify = req;
 	t->notify_cb = cb;
@@ -241,7 +232,7 @@ conn_tls_input(struct conn *c)
 			break;
 		}
 		if (log_get_level() >= LOG_LVL_DEBUG) {
-			char ip[64];
+			char ip[INET6_ADDRSTRLEN];
 
 			addr_format_ip(&c->peer.sa, ip, sizeof(ip));
 			log_debug("client %s: TLS: %s", ip,
@@ -303,7 +294,7 @@ conn_tls_drain_all(struct worker *w)
 	}
 	while ((t = list_first(&now, struct conn_tls, dlink)) != NULL) {
 		list_remove(&t->dlink);
-		c = t->wreq.data; /* its connection, from conn_tls_start() */
+		c = t->c;
 		/* A full c->in waits for conn_read_start() to call again. */
 		if (!c->closing && (c->in == NULL || c->inlen < WORKER_BUFSZ))
 			conn_tls_input(c);
@@ -314,11 +305,10 @@ conn_tls_drain_all(struct worker *w)
 void
 conn_tls_idle(struct conn *c)
 {
-	if (c->tls != NULL && !c->tls->writing && c->tls->cipher.len == 0 &&
+	if (c->tls != NULL && wbuf_idle(&c->tls->out) &&
 	    !tls_conn_pending(c->tls->tls) && tls_conn_park(c->tls->tls) == 0) {
 		/* Our ciphertext queues go too; they grow again on demand. */
-		buf_free(&c->tls->cipher);
-		buf_free(&c->tls->wbuf);
+		wbuf_free(&c->tls->out);
 		c->w->parked++;
 	}
 }

@@ -272,7 +272,7 @@ conn_process_one(struct conn *c)
 	c->x = c->w->conn_cb->start(c);
 	if (r < 0) {
 		if (log_get_level() >= LOG_LVL_DEBUG) {
-			char ip[64];
+			char ip[INET6_ADDRSTRLEN];
 
 			addr_format_ip(&c->peer.sa, ip, sizeof(ip));
 			log_debug("client %s: bad request head: %s", ip,
