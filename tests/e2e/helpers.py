@@ -17,12 +17,21 @@ SANITIZER_MARKS = ("AddressSanitizer", "runtime error:", "LeakSanitizer",
                    "ThreadSanitizer")
 
 
+_ports_given = set()
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A free port on 127.0.0.1, never one this process was given before:
+    the kernel may hand a just-closed port out again, and a test that asks
+    for several (one per listener) needs them distinct."""
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def wait_until(pred, timeout=10.0, interval=0.05):
