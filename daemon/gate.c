@@ -13,15 +13,13 @@
 #include "gate.h"
 #include "geoip.h"
 #include "log.h"
-#include "proxy.h"
 #include "stream.h"
 #include "rate.h"
 #include "util.h"
-#include "worker.h"
 
 /*
  * The order of the checks is fixed (frontdoor.ini(5)): IP rules, country,
- * ban, rate limit, auth; proxy_admit() then looks at the route's state.
+ * ban, rate limit, auth; the exchange then looks at the route's state.
  * Cheap refusals come first, so that a banned or limited client never
  * costs a password check.
  */
@@ -38,7 +36,7 @@
 /* A password check on the thread pool. */
 struct gate_job {
 	uv_work_t                req;
-	struct exchange         *x;   /* NULL once the exchange is gone */
+	struct gate_req         *g;   /* NULL once the request is gone */
 	struct config           *cfg; /* held: af lives in it */
 	struct auth_file        *af;
 	const struct auth_entry *entry; /* NULL: unknown user */
@@ -47,8 +45,6 @@ struct gate_job {
 	uint8_t                  addr[16];
 	int                      ok;
 	struct gate_job         *next; /* waiting for a pool thread */
-	gate_done_cb            *done; /* a pass, with data */
-	void                    *data;
 };
 
 /* Each worker's loop runs on its own thread: its jobs, and those waiting. */
@@ -57,22 +53,22 @@ static __thread struct gate_job *gate_wait_head, **gate_wait_tail;
 
 /* The client address (frontdoor.ini(5), trusted_proxies) as bytes and as a socket address. */
 static void
-gate_client(const struct exchange *x, union sockaddr_any *sa, int *family,
+gate_client(const struct gate_req *g, union sockaddr_any *sa, int *family,
     uint8_t *addr)
 {
 	memset(sa, 0, sizeof(*sa));
-	if (inet_pton(AF_INET, x->client_ip, &sa->sin.sin_addr) == 1) {
+	if (inet_pton(AF_INET, g->client_ip, &sa->sin.sin_addr) == 1) {
 		sa->sin.sin_family = AF_INET;
 		*family = AF_INET;
 		memcpy(addr, &sa->sin.sin_addr, 4);
-	} else if (inet_pton(AF_INET6, x->client_ip, &sa->sin6.sin6_addr) ==
+	} else if (inet_pton(AF_INET6, g->client_ip, &sa->sin6.sin6_addr) ==
 	    1) {
 		sa->sin6.sin6_family = AF_INET6;
 		*family = AF_INET6;
 		memcpy(addr, &sa->sin6.sin6_addr, 16);
 	} else {
 		/* client_ip always parses; the peer is the fallback anyway. */
-		*sa = x->c->peer;
+		*sa = *g->peer;
 		if (sa->sa.sa_family == AF_INET) {
 			*family = AF_INET;
 			memcpy(addr, &sa->sin.sin_addr, 4);
@@ -156,25 +152,25 @@ gate_user_text(const char *user, char *out, size_t len)
 
 /* A wrong or malformed credential: 401, and one more toward a ban. */
 static void
-gate_auth_failed(struct exchange *x, int family, const uint8_t *addr,
+gate_auth_failed(struct gate_req *g, int family, const uint8_t *addr,
     const char *user)
 {
-	const struct config *cfg = x->c->cfg;
+	const struct config *cfg = g->cfg;
 	char                 text[AUTH_MAX_USER * 4 + 8];
 	int                  banned;
 
 	if (user != NULL)
 		gate_user_text(user, text, sizeof text);
-	log_info("request %s: client %s: wrong credentials%s%s", x->id,
-	    x->client_ip, user != NULL ? " for user " : "",
+	log_info("request %s: client %s: wrong credentials%s%s", g->id,
+	    g->client_ip, user != NULL ? " for user " : "",
 	    user != NULL ? text : "");
 	banned = ban_fail(family, addr, cfg->ban_after, cfg->ban_window_ms,
 	    cfg->ban_time_ms, fd_wall_us() / 1000);
 	if (banned != 0)
 		log_warn("client %s banned%s for %llu s after %u failed auth "
 		         "attempts",
-		    x->client_ip,
-		    family == AF_INET6 && strchr(x->client_ip, '.') == NULL ?
+		    g->client_ip,
+		    family == AF_INET6 && strchr(g->client_ip, '.') == NULL ?
 		        " (its /64)" :
 		        "",
 		    (unsigned long long)(cfg->ban_time_ms / 1000),
@@ -182,10 +178,10 @@ gate_auth_failed(struct exchange *x, int family, const uint8_t *addr,
 	if (banned == 48 || banned == 32)
 		log_warn("client %s: %d of the /%d networks of its /%d are "
 		         "banned; the /%d is banned for %llu s",
-		    x->client_ip, BAN_WIDEN_AFTER, banned == 48 ? 64 : 48,
+		    g->client_ip, BAN_WIDEN_AFTER, banned == 48 ? 64 : 48,
 		    banned, banned,
 		    (unsigned long long)(cfg->ban_time_ms / 1000));
-	proxy_deny(x, 401, "auth", x->route->auth_header);
+	g->deny(g->data, 401, "auth", g->route->auth_header);
 }
 
 static void
@@ -211,12 +207,12 @@ static void
 gate_run(uv_loop_t *loop)
 {
 	struct gate_job *j;
-	struct exchange *x;
+	struct gate_req *g;
 
 	while (gate_running < GATE_POOL_SHARE && (j = gate_wait_head) != NULL) {
 		if ((gate_wait_head = j->next) == NULL)
 			gate_wait_tail = &gate_wait_head;
-		if ((x = j->x) == NULL) {
+		if ((g = j->g) == NULL) {
 			gate_pending--; /* its client left while it waited */
 			gate_job_free(j);
 			continue;
@@ -224,17 +220,17 @@ gate_run(uv_loop_t *loop)
 		/* Banned while it waited (a check before it failed): no hash. */
 		if (ban_check(j->family, j->addr, fd_wall_us() / 1000) != 0) {
 			gate_pending--;
-			x->gate = NULL;
+			g->job = NULL;
 			gate_job_free(j);
-			proxy_deny(x, 403, "ban", NULL);
+			g->deny(g->data, 403, "ban", NULL);
 			continue;
 		}
 		if (uv_queue_work(loop, &j->req, gate_work, gate_work_done) !=
 		    0) {
 			gate_pending--;
-			x->gate = NULL;
+			g->job = NULL;
 			gate_job_free(j);
-			proxy_deny(x, 503, "busy", "Retry-After: 1\r\n");
+			g->deny(g->data, 503, "busy", "Retry-After: 1\r\n");
 			continue;
 		}
 		gate_running++;
@@ -245,18 +241,18 @@ static void
 gate_work_done(uv_work_t *req, int status)
 {
 	struct gate_job *j = req->data;
-	struct exchange *x = j->x;
+	struct gate_req *g = j->g;
 	uv_loop_t       *loop = req->loop;
 
 	gate_pending--;
 	gate_running--;
-	if (x != NULL) {
-		x->gate = NULL;
+	if (g != NULL) {
+		g->job = NULL;
 		if (status == 0 && j->ok) {
-			auth_cache_put(j->af, &j->cred, uv_now(&x->c->w->loop));
-			j->done(j->data, j->cred.user);
+			auth_cache_put(j->af, &j->cred, uv_now(loop));
+			g->done(g->data, j->cred.user);
 		} else
-			gate_auth_failed(x, j->family, j->addr, j->cred.user);
+			gate_auth_failed(g, j->family, j->addr, j->cred.user);
 	}
 	gate_job_free(j);
 	/* After this answer: a ban it made spares the checks waiting. */
@@ -265,10 +261,10 @@ gate_work_done(uv_work_t *req, int status)
 
 /* Basic auth: at once from the cache, else on the thread pool. */
 static enum gate_result
-gate_auth(struct exchange *x, const struct http_request *req, int family,
-    const uint8_t *addr, gate_done_cb *done, void *data)
+gate_auth(struct gate_req *g, const struct http_request *req, int family,
+    const uint8_t *addr)
 {
-	const struct route_conf  *r = x->route;
+	const struct route_conf  *r = g->route;
 	const struct http_header *h = NULL;
 	const struct auth_entry  *e;
 	struct gate_job          *j;
@@ -283,19 +279,18 @@ gate_auth(struct exchange *x, const struct http_request *req, int family,
 	}
 	if (n == 0) {
 		/* A browser's first try: asking is no failure. */
-		proxy_deny(x, 401, "auth", r->auth_header);
+		g->deny(g->data, 401, "auth", r->auth_header);
 		return GATE_DENY;
 	}
 	j = xcalloc(1, sizeof(*j));
 	if (n > 1 || auth_basic_parse(h->value, h->value_len, &j->cred) != 0) {
 		free(j);
-		gate_auth_failed(x, family, addr, NULL);
+		gate_auth_failed(g, family, addr, NULL);
 		return GATE_DENY;
 	}
 	e = auth_find(r->auth, j->cred.user, j->cred.user_len);
-	if (e != NULL &&
-	    auth_cache_get(r->auth, &j->cred, uv_now(&x->c->w->loop))) {
-		done(data, j->cred.user);
+	if (e != NULL && auth_cache_get(r->auth, &j->cred, uv_now(g->loop))) {
+		g->done(g->data, j->cred.user);
 		auth_cred_wipe(&j->cred);
 		free(j);
 		return GATE_DONE;
@@ -305,14 +300,12 @@ gate_auth(struct exchange *x, const struct http_request *req, int family,
 		free(j);
 		log_warn(
 		    "request %s: %u password checks waiting; answering 503",
-		    x->id, gate_pending);
-		proxy_deny(x, 503, "busy", "Retry-After: 1\r\n");
+		    g->id, gate_pending);
+		g->deny(g->data, 503, "busy", "Retry-After: 1\r\n");
 		return GATE_DENY;
 	}
-	j->x = x;
-	j->done = done;
-	j->data = data;
-	j->cfg = config_ref(x->c->cfg);
+	j->g = g;
+	j->cfg = config_ref(g->cfg);
 	j->af = r->auth;
 	j->entry = e;
 	j->family = family;
@@ -323,17 +316,16 @@ gate_auth(struct exchange *x, const struct http_request *req, int family,
 	*gate_wait_tail = j;
 	gate_wait_tail = &j->next;
 	gate_pending++;
-	x->gate = j;
-	gate_run(&x->c->w->loop);
-	return x->gate == j ? GATE_PENDING : GATE_DENY;
+	g->job = j;
+	gate_run(g->loop);
+	return g->job == j ? GATE_PENDING : GATE_DENY;
 }
 
 enum gate_result
-gate_check(struct exchange *x, const struct http_request *req,
-    gate_done_cb *done, void *data)
+gate_check(struct gate_req *g, const struct http_request *req)
 {
-	const struct route_conf *r = x->route;
-	const struct config     *cfg = x->c->cfg;
+	const struct route_conf *r = g->route;
+	const struct config     *cfg = g->cfg;
 	static __thread char     retry[48];
 	union sockaddr_any       sa;
 	uint8_t                  addr[16];
@@ -341,21 +333,21 @@ gate_check(struct exchange *x, const struct http_request *req,
 	char                     cc[3];
 	int                      family;
 
-	gate_client(x, &sa, &family, addr);
+	gate_client(g, &sa, &family, addr);
 	if (cfg->geoip != NULL) {
 		geoip_country(cfg->geoip, &sa.sa, cc);
-		memcpy(x->country, cc, sizeof(cc));
+		memcpy(g->country, cc, sizeof(cc));
 	}
 	if (!gate_ip_ok(r, family, addr)) {
-		proxy_deny(x, 403, "ip", NULL);
+		g->deny(g->data, 403, "ip", NULL);
 		return GATE_DENY;
 	}
-	if (!gate_country_ok(r, x->country)) {
-		proxy_deny(x, 403, "country", NULL);
+	if (!gate_country_ok(r, g->country)) {
+		g->deny(g->data, 403, "country", NULL);
 		return GATE_DENY;
 	}
 	if (ban_check(family, addr, fd_wall_us() / 1000) != 0) {
-		proxy_deny(x, 403, "ban", NULL);
+		g->deny(g->data, 403, "ban", NULL);
 		return GATE_DENY;
 	}
 	if (r->rate_interval_us != 0 &&
@@ -365,21 +357,21 @@ gate_check(struct exchange *x, const struct http_request *req,
 		secs = (wait_us + 999999) / 1000000;
 		snprintf(retry, sizeof(retry), "Retry-After: %llu\r\n",
 		    (unsigned long long)(secs < 1 ? 1 : secs));
-		proxy_deny(x, 429, "rate", retry);
+		g->deny(g->data, 429, "rate", retry);
 		return GATE_DENY;
 	}
 	if (r->auth != NULL)
-		return gate_auth(x, req, family, addr, done, data);
+		return gate_auth(g, req, family, addr);
 	return GATE_PASS;
 }
 
 void
-gate_cancel(struct exchange *x)
+gate_cancel(struct gate_req *g)
 {
-	struct gate_job *j = x->gate;
+	struct gate_job *j = g->job;
 
-	/* The job runs on; its answer finds no exchange and is dropped. */
+	/* The job runs on; its answer finds no request and is dropped. */
 	if (j != NULL)
-		j->x = NULL;
-	x->gate = NULL;
+		j->g = NULL;
+	g->job = NULL;
 }

@@ -30,11 +30,11 @@
  *     upstream_get, upstream_write, upstream_read_start/stop,
  *     upstream_set_timeout, upstream_release, upstream_close
  *
- *   exchange -> gate: gate_check(x, req, proxy_gate_done, x); a password
- *     check that passes later calls proxy_gate_done, a refusal
- *     proxy_deny(); gate_cancel() when the exchange ends first.  The gate
- *     reads the exchange it checks (route, addresses, id): it includes
- *     proxy.h, the one lower layer that does.
+ *   exchange -> gate: gate_check(&x->gate, req), a struct gate_req that
+ *     names the route, the addresses and the id, and the calls back: a
+ *     password check that passes calls proxy_gate_done later, a refusal
+ *     proxy_gate_deny; gate_cancel() when the exchange ends first.  The
+ *     gate knows nothing of the exchange.
  *   exchange -> proxy-cache.c (compression, the response cache),
  *     errpage.c (its own answers), accesslog.c (a struct accesslog_line),
  *     stats.c
@@ -92,6 +92,7 @@ static void proxy_client_eof(struct exchange *, int);
 /* Below, beside the functions they name. */
 static const struct upstream_cb proxy_upstream_cb;
 static gate_done_cb             proxy_gate_done;
+static gate_deny_cb             proxy_gate_deny;
 
 uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
@@ -814,7 +815,19 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	 * readable: more body, a pipelined request or its close land in the
 	 * buffer, which bounds them.
 	 */
-	switch (gate_check(x, req, proxy_gate_done, x)) {
+	x->gate = (struct gate_req){
+		.route = x->route,
+		.cfg = c->cfg,
+		.loop = &c->w->loop,
+		.peer = &c->peer,
+		.client_ip = x->client_ip,
+		.id = x->id,
+		.country = x->country,
+		.done = proxy_gate_done,
+		.deny = proxy_gate_deny,
+		.data = x,
+	};
+	switch (gate_check(&x->gate, req)) {
 	case GATE_PASS:
 		proxy_admit(x);
 		break;
@@ -941,6 +954,12 @@ proxy_gate_done(void *data, const char *user)
 	if (user != NULL)
 		proxy_add_header(x, "X-Remote-User", user);
 	proxy_admit(x);
+}
+
+static void
+proxy_gate_deny(void *data, int status, const char *rule, const char *headers)
+{
+	proxy_deny(data, status, rule, headers);
 }
 
 void
@@ -1808,7 +1827,7 @@ proxy_abort(struct exchange *x)
 	proxy_cache_abort(x);
 	if (x->flags & XF_GATE_PENDING) {
 		x->flags &= ~XF_GATE_PENDING;
-		gate_cancel(x);
+		gate_cancel(&x->gate);
 	}
 	if (x->u != NULL) {
 		upstream_close(x->u);

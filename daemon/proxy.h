@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "conn.h"
+#include "gate.h"
 #include "http.h"
 #include "list.h"
 #include "tq.h"
@@ -90,7 +91,7 @@ struct exchange {
 	uint64_t            content_length;
 	const char         *rule;          /* the rule that refused it */
 	const char         *extra_headers; /* for the error page: CRLF lines */
-	void               *gate;          /* the gate's own state */
+	struct gate_req     gate;          /* what the gate knows of it */
 	uint32_t            flags;
 	uint8_t             req_mode; /* enum body_mode */
 	uint8_t             resp_mode;
