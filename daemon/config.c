@@ -214,7 +214,7 @@ cfg_listen_item(const char *item, size_t len, void *arg)
 {
 	struct cfg_loader *l = arg;
 	struct fd_addr     a;
-	char              *s = cfg_item(item, len), text[72];
+	char              *s = cfg_item(item, len), text[ADDR_STRLEN];
 	size_t             i;
 
 	if (parse_hostport(s, 1, &a) != 0) {
@@ -927,7 +927,7 @@ cfg_backend_item(const char *item, size_t len, void *arg)
 	struct route_conf   *r = cfg_route(l);
 	struct backend_conf *b;
 	struct fd_addr       a;
-	char                *s = cfg_item(item, len), name[72];
+	char                *s = cfg_item(item, len), name[ADDR_STRLEN];
 	size_t               i;
 
 	if (parse_hostport(s, 0, &a) != 0) {

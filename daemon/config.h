@@ -26,7 +26,7 @@ enum balance {
 
 struct listen_conf {
 	struct fd_addr addr;
-	char           text[72]; /* as formatted by addr_format */
+	char           text[ADDR_STRLEN]; /* as formatted by addr_format */
 };
 
 /*
@@ -42,8 +42,8 @@ struct tls_file_conf {
 
 struct backend_conf {
 	struct fd_addr addr;
-	char           name[72]; /* "127.0.0.1:8080", "[::1]:8080" */
-	unsigned       id;       /* stats and runtime state: stats_assign() */
+	char           name[ADDR_STRLEN]; /* "127.0.0.1:8080", "[::1]:8080" */
+	unsigned       id; /* stats and runtime state: stats_assign() */
 };
 
 struct route_conf {
