@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* frontdoor.ini: read through inih, check every key, build one config. */
 
-#include <sys/stat.h>
-
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <grp.h>
 #include <limits.h>
@@ -22,8 +19,8 @@
 
 #include "auth.h"
 #include "ban.h"
-#include "buf.h"
 #include "config.h"
+#include "file.h"
 #include "geoip.h"
 #include "log.h"
 #include "parse.h"
@@ -55,7 +52,8 @@ struct cfg_seen {
 /* One file being read; files nest through include. */
 struct cfg_file {
 	const char      *path; /* owned by cfg_loader.paths */
-	struct buf       text;
+	char            *text; /* the whole file, NUL-terminated */
+	size_t           len;
 	size_t           off;
 	int              line;
 	int              depth;
@@ -165,6 +163,22 @@ cfg_expect(struct cfg_loader *l, const char *value, const char *expected)
 	snprintf(l->why, sizeof l->why, "bad value \"%.100s\", expected %s",
 	    value, expected);
 	return -1;
+}
+
+/* What file_read() refused, for "expected a regular file of at most ...". */
+static const char *
+cfg_file_refused(int rv)
+{
+	switch (rv) {
+	case -EFBIG:
+		return "file too large";
+	case -EISDIR:
+		return "a directory";
+	case -EINVAL:
+		return "not a regular file";
+	default:
+		return NULL;
+	}
 }
 
 static void
@@ -1066,46 +1080,35 @@ cfg_set_fail_threshold(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
+#define CFG_MAX_PAGE (1024 * 1024)
+
 /* The page is read now, so a reload that cannot read it fails whole. */
 static int
 cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
 {
 	struct route_conf *r = cfg_route(l);
-	struct stat        sb;
 	char              *data;
-	ssize_t            n;
-	int                fd;
+	size_t             len;
+	int                rv;
 
-	if ((fd = open(v, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(l->why, sizeof l->why,
-		    "\"%.200s\": %s, expected a "
-		    "readable HTML file",
-		    v, strerror(errno));
+	if ((rv = file_read(v, CFG_MAX_PAGE, &data, &len, NULL)) != 0) {
+		if (cfg_file_refused(rv) != NULL)
+			snprintf(l->why, sizeof l->why,
+			    "\"%.200s\": expected a regular "
+			    "file of at most %d MiB",
+			    v, CFG_MAX_PAGE >> 20);
+		else
+			snprintf(l->why, sizeof l->why,
+			    "\"%.200s\": %s, expected a "
+			    "readable HTML file",
+			    v, strerror(-rv));
 		return -1;
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > 1024 * 1024) {
-		close(fd);
-		snprintf(l->why, sizeof l->why,
-		    "\"%.200s\": expected a regular "
-		    "file of at most 1 MiB",
-		    v);
-		return -1;
-	}
-	data = xmalloc((size_t)sb.st_size + 1);
-	n = read(fd, data, (size_t)sb.st_size);
-	close(fd);
-	if (n != sb.st_size) {
-		free(data);
-		snprintf(l->why, sizeof l->why, "\"%.200s\": short read", v);
-		return -1;
-	}
-	data[n] = '\0';
 	free(r->maintenance_page);
 	free(r->maintenance_body);
 	r->maintenance_page = xstrdup(v);
 	r->maintenance_body = data;
-	r->maintenance_len = (size_t)n;
+	r->maintenance_len = len;
 	return 0;
 }
 
@@ -1613,11 +1616,11 @@ cfg_reader(char *str, int num, void *arg)
 	char              *s, *p, *end;
 	size_t             len;
 
-	if (l->stop || f->off >= f->text.len)
+	if (l->stop || f->off >= f->len)
 		return NULL;
-	start = f->text.data + f->off;
-	nl = memchr(start, '\n', f->text.len - f->off);
-	len = nl != NULL ? (size_t)(nl - start) : f->text.len - f->off;
+	start = f->text + f->off;
+	nl = memchr(start, '\n', f->len - f->off);
+	len = nl != NULL ? (size_t)(nl - start) : f->len - f->off;
 	f->off += len + (nl != NULL);
 	f->line++;
 	snprintf(str, (size_t)num, "\n");
@@ -1686,32 +1689,6 @@ out:
 	return str;
 }
 
-static int
-cfg_read_file(const char *path, struct buf *b)
-{
-	char    chunk[8192];
-	ssize_t n;
-	int     fd, rv = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			rv = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((rv = buf_append(b, chunk, (size_t)n)) != 0)
-			break;
-	}
-	close(fd);
-	return rv;
-}
-
 /* Read one file (the main one at depth 0) as if it stood at the include. */
 static void
 cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
@@ -1729,20 +1706,23 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 		return;
 	}
 	memset(&f, 0, sizeof f);
-	buf_init(&f.text, CONFIG_MAX_FILE);
-	if ((rv = cfg_read_file(path, &f.text)) != 0) {
-		if (rv == -ENOBUFS)
+	if ((rv = file_read(path, CONFIG_MAX_FILE, &f.text, &f.len, NULL)) !=
+	    0) {
+		if (cfg_file_refused(rv) != NULL && l->cur != NULL)
+			cfg_error(l,
+			    "include: \"%s\": %s, expected a regular file "
+			    "of at most %d MiB",
+			    path, cfg_file_refused(rv), CONFIG_MAX_FILE >> 20);
+		else if (cfg_file_refused(rv) != NULL)
 			cfg_error_at(l, path, 0,
-			    "file too large, expected "
-			    "at most %d bytes",
-			    CONFIG_MAX_FILE);
+			    "%s, expected a regular file of at most %d MiB",
+			    cfg_file_refused(rv), CONFIG_MAX_FILE >> 20);
 		else if (l->cur != NULL)
 			cfg_error(l, "include: \"%s\": cannot open: %s", path,
 			    strerror(-rv));
 		else
 			cfg_error_at(l, path, 0, "cannot open: %s",
 			    strerror(-rv));
-		buf_free(&f.text);
 		return;
 	}
 	if ((real = realpath(path, NULL)) == NULL)
@@ -1754,7 +1734,7 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 			    "expected each file once",
 			    path, l->paths[i]);
 			free(real);
-			buf_free(&f.text);
+			free(f.text);
 			return;
 		}
 	}
@@ -1778,7 +1758,7 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 		    rv == -2 ? "out of memory" : "read error");
 
 	l->cur = f.parent;
-	buf_free(&f.text);
+	free(f.text);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,83 @@ test_missing_file(void **state)
 	config_errors_free(&e);
 	assert_int_equal(e.n, 0);
 	assert_null(e.msgs);
+}
+
+/*
+ * The configuration and a maintenance page are read whole, up to a cap; a
+ * directory, a device or a larger file is reported where it is named.
+ */
+static void
+test_file_limits(void **state)
+{
+	struct config_errors e;
+	struct config       *cf;
+	char                *big, *dir, *text;
+	FILE                *f;
+
+	(void)state;
+	dir = path_of("limits.d");
+	assert_int_equal(mkdir(dir, 0700) == 0 || errno == EEXIST, 1);
+	cf = load("limits.d", &e);
+	expect_fail(cf, &e, 1);
+	assert_true(has_err(&e, "limits.d", 0,
+	    "a directory, expected a regular file of at most 16 MiB"));
+	config_errors_free(&e);
+
+	text = xasprintf("[frontdoor]\ninclude = %s\n", dir);
+	cf = load_text(text, &e);
+	free(text);
+	expect_fail(cf, &e, 1);
+	assert_true(has_err(&e, "main.ini", 2,
+	    "a directory, expected a regular file of at most 16 MiB"));
+	config_errors_free(&e);
+
+	cf = load_text("[frontdoor]\ninclude = /dev/null\n", &e);
+	expect_fail(cf, &e, 1);
+	assert_true(has_err(&e, "main.ini", 2,
+	    "include: \"/dev/null\": not a regular file, expected a "
+	    "regular file of at most 16 MiB"));
+	config_errors_free(&e);
+
+	big = path_of("big.html");
+	f = fopen(big, "w");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 1024 * 1024, SEEK_SET), 0);
+	assert_int_equal(fputc('x', f), 'x');
+	assert_int_equal(fclose(f), 0);
+	text = xasprintf("[route a]\nbackends = 127.0.0.1:1\n"
+	                 "maintenance_page = %s\n"
+	                 "[route b]\nhost = b\nbackends = 127.0.0.1:1\n"
+	                 "maintenance_page = %s\n",
+	    big, dir);
+	cf = load_text(text, &e);
+	free(text);
+	expect_fail(cf, &e, 2);
+	text = xasprintf("[route a] maintenance_page: \"%s\": expected a "
+	                 "regular file of at most 1 MiB",
+	    big);
+	assert_true(has_err(&e, "main.ini", 3, text));
+	free(text);
+	text = xasprintf("[route b] maintenance_page: \"%s\": expected a "
+	                 "regular file of at most 1 MiB",
+	    dir);
+	assert_true(has_err(&e, "main.ini", 7, text));
+	free(text);
+	config_errors_free(&e);
+
+	/* At the cap exactly, the page is taken whole. */
+	assert_int_equal(truncate(big, 1024 * 1024), 0);
+	text = xasprintf(
+	    "[route a]\nbackends = 127.0.0.1:1\nmaintenance_page = %s\n", big);
+	cf = expect_ok(text);
+	free(text);
+	assert_int_equal(cf->routes[0].maintenance_len, 1024 * 1024);
+	assert_int_equal(cf->routes[0].maintenance_body[1024 * 1024], '\0');
+	config_unref(cf);
+	unlink(big);
+	free(big);
+	rmdir(dir);
+	free(dir);
 }
 
 /* Route paths must be written as requests are routed: canonical. */
@@ -1017,6 +1095,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_file_limits),
 		cmocka_unit_test(test_route_path_canonical),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_structure_errors),
