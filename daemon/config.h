@@ -175,4 +175,13 @@ void           config_unref(struct config *);
 /* Look a route up by name; NULL if none. */
 const struct route_conf *config_route(const struct config *, const char *name);
 
+/*
+ * Call cb with each key the configuration takes and its section
+ * ("frontdoor", "tls" or "route"), in the order of the key table: what
+ * frontdoor.ini(5) must describe.
+ */
+void
+config_keys_each(void (*cb)(const char *section, const char *key, void *arg),
+    void *arg);
+
 #endif
