@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* frontdoor.ini: read through inih, check every key, build one config. */
 
-#include <sys/stat.h>
-
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <grp.h>
 #include <limits.h>
@@ -22,8 +19,8 @@
 
 #include "auth.h"
 #include "ban.h"
-#include "buf.h"
 #include "config.h"
+#include "file.h"
 #include "geoip.h"
 #include "log.h"
 #include "parse.h"
@@ -36,7 +33,7 @@
 #define CONFIG_MAX_DEPTH   8 /* include nesting */
 #define CONFIG_MAX_FILE    (16 * 1024 * 1024)
 #define CONFIG_MAX_HEADERS 100
-#define CONFIG_MAX_KEYS    40 /* per section kind */
+#define CONFIG_MAX_ROWS    80 /* of cfg_keys, all sections */
 
 enum cfg_section {
 	CFG_SEC_NONE, /* before the first header */
@@ -55,7 +52,8 @@ struct cfg_seen {
 /* One file being read; files nest through include. */
 struct cfg_file {
 	const char      *path; /* owned by cfg_loader.paths */
-	struct buf       text;
+	char            *text; /* the whole file, NUL-terminated */
+	size_t           len;
 	size_t           off;
 	int              line;
 	int              depth;
@@ -64,7 +62,7 @@ struct cfg_file {
 
 /* Per-route bookkeeping that the finished config does not keep. */
 struct cfg_route_state {
-	struct cfg_seen seen[CONFIG_MAX_KEYS];
+	struct cfg_seen seen[CONFIG_MAX_ROWS]; /* parallel to cfg_keys */
 };
 
 struct cfg_loader {
@@ -80,8 +78,8 @@ struct cfg_loader {
 
 	enum cfg_section        sec;
 	size_t                  route; /* index when CFG_SEC_ROUTE */
-	struct cfg_seen         fd_seen[CONFIG_MAX_KEYS];
-	struct cfg_seen         tls_seen[CONFIG_MAX_KEYS];
+	struct cfg_seen         seen[CONFIG_MAX_ROWS]; /* [frontdoor], [tls] */
+	const struct cfg_key   *key;                   /* the row being set */
 	struct listen_conf    **listen; /* the list cfg_listen_item fills */
 	size_t                 *nlisten;
 	struct cfg_route_state *rstate; /* parallel to cf->routes */
@@ -93,13 +91,44 @@ struct cfg_loader {
 /* A setter stores the value, or fills why and returns -1. */
 typedef int (*cfg_setter)(struct cfg_loader *, const char *);
 
+/* What a key's value is, and what its offset in cfg_keys points at. */
+enum cfg_type {
+	CFG_BOOL,     /* int: yes/no, true/false, on/off, 1/0 */
+	CFG_UINT,     /* unsigned, from min to max */
+	CFG_UINT64,   /* uint64_t, from min to max */
+	CFG_DURATION, /* uint64_t milliseconds, from min to max */
+	CFG_SIZE,     /* uint64_t bytes, from min to max */
+	CFG_STRING,   /* char *, not empty; freed with the config */
+	CFG_CHOICE,   /* int: the index of the value in choices */
+	CFG_PEM,      /* struct tls_file_conf: a certificate or key file */
+	CFG_CUSTOM,   /* the setter alone knows where the value goes */
+};
+
 #define CFG_KEY_LATER  0x1 /* belongs to a later version: rejected */
 #define CFG_KEY_REPEAT 0x2 /* may appear more than once */
+#define CFG_KEY_CERT   0x4 /* setting it configures a certificate */
 
+/*
+ * One key of frontdoor.ini (nginx's ngx_command_t, tmux's options table).
+ * The value lands at off in its section's struct: struct config for
+ * [frontdoor] and [tls], struct route_conf for [route NAME].  A row with a
+ * setter is parsed by it (a CFG_CUSTOM row only by it); any other by its
+ * type's, within min and max.  def is the default as frontdoor.ini would
+ * spell it, set through the same parser before the section is read; NULL
+ * leaves the field zero.  expected ends "bad value ..., expected ..."
+ * errors; a setter that words its own errors may leave it NULL.
+ */
 struct cfg_key {
-	const char *name;
-	cfg_setter  set;
-	int         flags;
+	const char        *name;
+	enum cfg_section   sec;
+	enum cfg_type      type;
+	size_t             off;
+	uint64_t           min, max;
+	const char        *def;
+	const char        *expected;
+	cfg_setter         set;
+	const char *const *choices; /* CFG_CHOICE: NULL-terminated */
+	int                flags;
 };
 
 static void cfg_parse_file(struct cfg_loader *, const char *, int);
@@ -167,6 +196,29 @@ cfg_expect(struct cfg_loader *l, const char *value, const char *expected)
 	return -1;
 }
 
+/* The same with the expected text of the row being set. */
+static int
+cfg_bad(struct cfg_loader *l, const char *value)
+{
+	return cfg_expect(l, value, l->key->expected);
+}
+
+/* What file_read() refused, for "expected a regular file of at most ...". */
+static const char *
+cfg_file_refused(int rv)
+{
+	switch (rv) {
+	case -EFBIG:
+		return "file too large";
+	case -EISDIR:
+		return "a directory";
+	case -EINVAL:
+		return "not a regular file";
+	default:
+		return NULL;
+	}
+}
+
 static void
 cfg_section_name(struct cfg_loader *l, char *buf, size_t len)
 {
@@ -214,7 +266,7 @@ cfg_listen_item(const char *item, size_t len, void *arg)
 {
 	struct cfg_loader *l = arg;
 	struct fd_addr     a;
-	char              *s = cfg_item(item, len), text[72];
+	char              *s = cfg_item(item, len), text[ADDR_STRLEN];
 	size_t             i;
 
 	if (parse_hostport(s, 1, &a) != 0) {
@@ -245,28 +297,33 @@ cfg_listen_item(const char *item, size_t len, void *arg)
 	return 0;
 }
 
+/* The value replaces the list, the default included. */
+static int
+cfg_listen(struct cfg_loader *l, struct listen_conf **list, size_t *n,
+    const char *v)
+{
+	free(*list);
+	*list = NULL;
+	*n = 0;
+	l->listen = list;
+	l->nlisten = n;
+	if (parse_list(v, cfg_listen_item, l) != 0)
+		return -1;
+	if (*n == 0)
+		return cfg_bad(l, v);
+	return 0;
+}
+
 static int
 cfg_set_listen_http(struct cfg_loader *l, const char *v)
 {
-	l->listen = &l->cf->listen_http;
-	l->nlisten = &l->cf->nlisten_http;
-	if (parse_list(v, cfg_listen_item, l) != 0)
-		return -1;
-	if (l->cf->nlisten_http == 0)
-		return cfg_expect(l, v, "a list of [addr]:port");
-	return 0;
+	return cfg_listen(l, &l->cf->listen_http, &l->cf->nlisten_http, v);
 }
 
 static int
 cfg_set_listen_https(struct cfg_loader *l, const char *v)
 {
-	l->listen = &l->cf->listen_https;
-	l->nlisten = &l->cf->nlisten_https;
-	if (parse_list(v, cfg_listen_item, l) != 0)
-		return -1;
-	if (l->cf->nlisten_https == 0)
-		return cfg_expect(l, v, "a list of [addr]:port such as :443");
-	return 0;
+	return cfg_listen(l, &l->cf->listen_https, &l->cf->nlisten_https, v);
 }
 
 static int
@@ -278,7 +335,7 @@ cfg_set_user(struct cfg_loader *l, const char *v)
 	int           rc;
 
 	if (*v == '\0')
-		return cfg_expect(l, v, "a user name");
+		return cfg_bad(l, v);
 	if ((sz = sysconf(_SC_GETPW_R_SIZE_MAX)) < 16384)
 		sz = 16384;
 	tmp = xmalloc((size_t)sz);
@@ -309,7 +366,7 @@ cfg_set_workers(struct cfg_loader *l, const char *v)
 		return 0;
 	}
 	if (parse_uint(v, 1, 256, &n) != 0)
-		return cfg_expect(l, v, "auto or a number from 1 to 256");
+		return cfg_bad(l, v);
 	l->cf->workers = (unsigned)n;
 	return 0;
 }
@@ -339,7 +396,7 @@ cfg_set_control_group(struct cfg_loader *l, const char *v)
 	int          rc;
 
 	if (*v == '\0')
-		return cfg_expect(l, v, "a group name");
+		return cfg_bad(l, v);
 	if ((sz = sysconf(_SC_GETGR_R_SIZE_MAX)) < 65536)
 		sz = 65536;
 	tmp = xmalloc((size_t)sz);
@@ -357,42 +414,12 @@ cfg_set_control_group(struct cfg_loader *l, const char *v)
 }
 
 static int
-cfg_set_state_file(struct cfg_loader *l, const char *v)
-{
-	if (*v == '\0')
-		return cfg_expect(l, v, "a file path");
-	cfg_setstr(&l->cf->state_file, v);
-	return 0;
-}
-
-static int
 cfg_set_access_log(struct cfg_loader *l, const char *v)
 {
 	if (*v == '\0')
-		return cfg_expect(l, v, "a file path, \"-\" or \"off\"");
+		return cfg_bad(l, v);
 	free(l->cf->access_log);
 	l->cf->access_log = strcmp(v, "off") == 0 ? NULL : xstrdup(v);
-	return 0;
-}
-
-static int
-cfg_set_access_log_format(struct cfg_loader *l, const char *v)
-{
-	if (strcmp(v, "combined") == 0)
-		l->cf->access_log_format = LOG_FORMAT_COMBINED;
-	else if (strcmp(v, "json") == 0)
-		l->cf->access_log_format = LOG_FORMAT_JSON;
-	else
-		return cfg_expect(l, v, "combined or json");
-	return 0;
-}
-
-static int
-cfg_set_error_log(struct cfg_loader *l, const char *v)
-{
-	if (*v == '\0')
-		return cfg_expect(l, v, "stderr, syslog or a file path");
-	cfg_setstr(&l->cf->error_log, v);
 	return 0;
 }
 
@@ -402,7 +429,7 @@ cfg_set_log_level(struct cfg_loader *l, const char *v)
 	int level;
 
 	if ((level = log_level_parse(v)) == -1)
-		return cfg_expect(l, v, "error, warn, info or debug");
+		return cfg_bad(l, v);
 	l->cf->log_level = level;
 	return 0;
 }
@@ -416,9 +443,7 @@ cfg_trusted_item(const char *item, size_t len, void *arg)
 	char              *s = cfg_item(item, len);
 
 	if (parse_cidr(s, &c) != 0) {
-		cfg_expect(l, s,
-		    "an address or CIDR prefix such as "
-		    "10.0.0.0/8 or ::1/128");
+		cfg_bad(l, s);
 		free(s);
 		return -1;
 	}
@@ -439,71 +464,6 @@ cfg_set_trusted_proxies(struct cfg_loader *l, const char *v)
 	return parse_list(v, cfg_trusted_item, l) != 0 ? -1 : 0;
 }
 
-static int
-cfg_set_max_connections(struct cfg_loader *l, const char *v)
-{
-	if (parse_uint(v, 1, 1000000, &l->cf->max_connections) != 0)
-		return cfg_expect(l, v, "a number from 1 to 1000000");
-	return 0;
-}
-
-static int
-cfg_duration(struct cfg_loader *l, const char *v, uint64_t *out)
-{
-	uint64_t ms;
-
-	if (parse_duration_ms(v, &ms) != 0 || ms == 0)
-		return cfg_expect(l, v,
-		    "a duration above zero such as "
-		    "500ms, 10s, 5m or 1h");
-	*out = ms;
-	return 0;
-}
-
-static int
-cfg_set_header_timeout(struct cfg_loader *l, const char *v)
-{
-	return cfg_duration(l, v, &l->cf->header_timeout_ms);
-}
-
-static int
-cfg_set_idle_timeout(struct cfg_loader *l, const char *v)
-{
-	return cfg_duration(l, v, &l->cf->idle_timeout_ms);
-}
-
-static int
-cfg_set_shutdown_timeout(struct cfg_loader *l, const char *v)
-{
-	if (parse_duration_ms(v, &l->cf->shutdown_timeout_ms) != 0)
-		return cfg_expect(l, v, "a duration such as 500ms, 30s or 5m");
-	return 0;
-}
-
-static int
-cfg_set_max_header_size(struct cfg_loader *l, const char *v)
-{
-	uint64_t n;
-
-	if (parse_size(v, &n) != 0 || n < 1024 || n > 1024 * 1024)
-		return cfg_expect(l, v, "a size from 1k to 1m");
-	l->cf->max_header_size = n;
-	return 0;
-}
-
-static int
-cfg_set_max_uri_size(struct cfg_loader *l, const char *v)
-{
-	uint64_t n;
-
-	if (parse_size(v, &n) != 0 || n == 0 || n > 1024 * 1024)
-		return cfg_expect(l, v,
-		    "a size from 1 to 1m, "
-		    "at most max_header_size");
-	l->cf->max_uri_size = n;
-	return 0;
-}
-
 /* The database is opened here, so -t and a reload report it at its line. */
 static int
 cfg_set_geoip_db(struct cfg_loader *l, const char *v)
@@ -511,7 +471,7 @@ cfg_set_geoip_db(struct cfg_loader *l, const char *v)
 	char why[256];
 
 	if (*v == '\0')
-		return cfg_expect(l, v, "a MaxMind DB (.mmdb) file path");
+		return cfg_bad(l, v);
 	if ((l->cf->geoip = geoip_open(v, why, sizeof why)) == NULL) {
 		snprintf(l->why, sizeof l->why,
 		    "\"%.200s\": %.150s, expected a readable MaxMind DB (.mmdb) "
@@ -520,36 +480,6 @@ cfg_set_geoip_db(struct cfg_loader *l, const char *v)
 		return -1;
 	}
 	cfg_setstr(&l->cf->geoip_db, v);
-	return 0;
-}
-
-static int
-cfg_set_ban_after(struct cfg_loader *l, const char *v)
-{
-	uint64_t n;
-
-	if (parse_uint(v, 0, 1000000, &n) != 0)
-		return cfg_expect(l, v, "a number from 0 (no bans) to 1000000");
-	l->cf->ban_after = (unsigned)n;
-	return 0;
-}
-
-static int
-cfg_set_ban_window(struct cfg_loader *l, const char *v)
-{
-	return cfg_duration(l, v, &l->cf->ban_window_ms);
-}
-
-static int
-cfg_set_ban_time(struct cfg_loader *l, const char *v)
-{
-	uint64_t ms;
-
-	if (parse_duration_ms(v, &ms) != 0 || ms == 0 || ms > BAN_MAX_MS)
-		return cfg_expect(l, v,
-		    "a duration above zero up to 3650d, such as 10m, 1h or "
-		    "1d");
-	l->cf->ban_time_ms = ms;
 	return 0;
 }
 
@@ -581,7 +511,7 @@ cfg_set_include(struct cfg_loader *l, const char *v)
 	int              rc;
 
 	if (*v == '\0')
-		return cfg_expect(l, v, "a file name or glob pattern");
+		return cfg_bad(l, v);
 	/* A relative pattern is relative to the including file. */
 	if (*v != '/' && (slash = strrchr(f->path, '/')) != NULL)
 		pattern =
@@ -635,33 +565,14 @@ cfg_set_include(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
-static const struct cfg_key cfg_frontdoor_keys[] = {
-	{ "listen_http", cfg_set_listen_http, 0 },
-	{ "user", cfg_set_user, 0 },
-	{ "workers", cfg_set_workers, 0 },
-	{ "control_socket", cfg_set_control_socket, 0 },
-	{ "control_group", cfg_set_control_group, 0 },
-	{ "state_file", cfg_set_state_file, 0 },
-	{ "access_log", cfg_set_access_log, 0 },
-	{ "access_log_format", cfg_set_access_log_format, 0 },
-	{ "error_log", cfg_set_error_log, 0 },
-	{ "log_level", cfg_set_log_level, 0 },
-	{ "trusted_proxies", cfg_set_trusted_proxies, 0 },
-	{ "max_connections", cfg_set_max_connections, 0 },
-	{ "header_timeout", cfg_set_header_timeout, 0 },
-	{ "idle_timeout", cfg_set_idle_timeout, 0 },
-	{ "shutdown_timeout", cfg_set_shutdown_timeout, 0 },
-	{ "max_header_size", cfg_set_max_header_size, 0 },
-	{ "max_uri_size", cfg_set_max_uri_size, 0 },
-	{ "include", cfg_set_include, CFG_KEY_REPEAT },
-	{ "listen_https", cfg_set_listen_https, 0 },
-	{ "geoip_db", cfg_set_geoip_db, 0 },
-	{ "ban_after", cfg_set_ban_after, 0 },
-	{ "ban_window", cfg_set_ban_window, 0 },
-	{ "ban_time", cfg_set_ban_time, 0 },
-};
-
 /* [tls] and the TLS keys of routes: names and values only, no file I/O. */
+
+static void
+cfg_tls_file_free(struct tls_file_conf *t)
+{
+	free(t->path);
+	free(t->file);
+}
 
 /* A certificate or key path; a relative one is taken from the setting file. */
 static int
@@ -670,7 +581,7 @@ cfg_tls_file(struct cfg_loader *l, struct tls_file_conf *t, const char *v)
 	const char *slash;
 
 	if (*v == '\0')
-		return cfg_expect(l, v, "a PEM file path");
+		return cfg_bad(l, v);
 	free(t->path);
 	free(t->file);
 	if (*v != '/' && (slash = strrchr(l->cur->path, '/')) != NULL)
@@ -684,19 +595,6 @@ cfg_tls_file(struct cfg_loader *l, struct tls_file_conf *t, const char *v)
 }
 
 static int
-cfg_set_tls_cert(struct cfg_loader *l, const char *v)
-{
-	l->cf->tls_any_cert = 1;
-	return cfg_tls_file(l, &l->cf->tls_cert, v);
-}
-
-static int
-cfg_set_tls_key(struct cfg_loader *l, const char *v)
-{
-	return cfg_tls_file(l, &l->cf->tls_key, v);
-}
-
-static int
 cfg_set_tls_min_version(struct cfg_loader *l, const char *v)
 {
 	struct config *cf = l->cf;
@@ -706,10 +604,7 @@ cfg_set_tls_min_version(struct cfg_loader *l, const char *v)
 	else if (strcmp(v, "1.3") == 0)
 		cf->tls_min_version = 13;
 	else
-		return cfg_expect(l, v, "1.2 or 1.3");
-	free(cf->tls_min_version_file);
-	cf->tls_min_version_file = xstrdup(l->cur->path);
-	cf->tls_min_version_line = l->cur->line;
+		return cfg_bad(l, v);
 	return 0;
 }
 
@@ -721,19 +616,10 @@ cfg_set_hsts(struct cfg_loader *l, const char *v)
 
 	if (parse_duration_ms(v, &ms) != 0 || ms % 1000 != 0 ||
 	    ms / 1000 > 0x7fffffff)
-		return cfg_expect(l, v,
-		    "a number of seconds such as 31536000 "
-		    "(or 365d), 0 for no Strict-Transport-Security header");
+		return cfg_bad(l, v);
 	l->cf->hsts_max_age = ms / 1000;
 	return 0;
 }
-
-static const struct cfg_key cfg_tls_keys[] = {
-	{ "cert", cfg_set_tls_cert, 0 },
-	{ "key", cfg_set_tls_key, 0 },
-	{ "min_version", cfg_set_tls_min_version, 0 },
-	{ "hsts", cfg_set_hsts, 0 },
-};
 
 /* [route NAME] setters. */
 
@@ -851,7 +737,7 @@ cfg_set_path(struct cfg_loader *l, const char *v)
 	int                rc;
 
 	if (*v != '/')
-		return cfg_expect(l, v, "a path starting with '/'");
+		return cfg_bad(l, v);
 	for (p = v; *p != '\0'; p++) {
 		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' ||
 		    *p == '#')
@@ -889,45 +775,13 @@ cfg_set_path(struct cfg_loader *l, const char *v)
 }
 
 static int
-cfg_bool(struct cfg_loader *l, const char *v, int *out)
-{
-	if (parse_bool(v, out) != 0)
-		return cfg_expect(l, v, "yes/no, true/false, on/off or 1/0");
-	return 0;
-}
-
-static int
-cfg_set_strip_path(struct cfg_loader *l, const char *v)
-{
-	return cfg_bool(l, v, &cfg_route(l)->strip_path);
-}
-
-static int
-cfg_set_preserve_host(struct cfg_loader *l, const char *v)
-{
-	return cfg_bool(l, v, &cfg_route(l)->preserve_host);
-}
-
-static int
-cfg_set_websocket(struct cfg_loader *l, const char *v)
-{
-	return cfg_bool(l, v, &cfg_route(l)->websocket);
-}
-
-static int
-cfg_set_enabled(struct cfg_loader *l, const char *v)
-{
-	return cfg_bool(l, v, &cfg_route(l)->enabled);
-}
-
-static int
 cfg_backend_item(const char *item, size_t len, void *arg)
 {
 	struct cfg_loader   *l = arg;
 	struct route_conf   *r = cfg_route(l);
 	struct backend_conf *b;
 	struct fd_addr       a;
-	char                *s = cfg_item(item, len), name[72];
+	char                *s = cfg_item(item, len), name[ADDR_STRLEN];
 	size_t               i;
 
 	if (parse_hostport(s, 0, &a) != 0) {
@@ -962,70 +816,7 @@ cfg_set_backends(struct cfg_loader *l, const char *v)
 	if (parse_list(v, cfg_backend_item, l) != 0)
 		return -1;
 	if (cfg_route(l)->nbackends == 0)
-		return cfg_expect(l, v, "a list of host:port, at least one");
-	return 0;
-}
-
-static int
-cfg_set_connect_timeout(struct cfg_loader *l, const char *v)
-{
-	return cfg_duration(l, v, &cfg_route(l)->connect_timeout_ms);
-}
-
-static int
-cfg_set_backend_timeout(struct cfg_loader *l, const char *v)
-{
-	return cfg_duration(l, v, &cfg_route(l)->backend_timeout_ms);
-}
-
-static int
-cfg_set_backend_read_timeout(struct cfg_loader *l, const char *v)
-{
-	return cfg_duration(l, v, &cfg_route(l)->backend_read_timeout_ms);
-}
-
-static int
-cfg_set_max_body_size(struct cfg_loader *l, const char *v)
-{
-	if (parse_size(v, &cfg_route(l)->max_body_size) != 0)
-		return cfg_expect(l, v,
-		    "a size such as 512, 64k, 100m or 1g "
-		    "(0 = unlimited)");
-	return 0;
-}
-
-static int
-cfg_set_route_tls_cert(struct cfg_loader *l, const char *v)
-{
-	l->cf->tls_any_cert = 1;
-	return cfg_tls_file(l, &cfg_route(l)->tls_cert, v);
-}
-
-static int
-cfg_set_route_tls_key(struct cfg_loader *l, const char *v)
-{
-	return cfg_tls_file(l, &cfg_route(l)->tls_key, v);
-}
-
-static int
-cfg_set_https_redirect(struct cfg_loader *l, const char *v)
-{
-	return cfg_bool(l, v, &cfg_route(l)->https_redirect);
-}
-
-static int
-cfg_set_balance(struct cfg_loader *l, const char *v)
-{
-	struct route_conf *r = cfg_route(l);
-
-	if (strcmp(v, "round_robin") == 0)
-		r->balance = BALANCE_ROUND_ROBIN;
-	else if (strcmp(v, "least_conn") == 0)
-		r->balance = BALANCE_LEAST_CONN;
-	else if (strcmp(v, "ip_hash") == 0)
-		r->balance = BALANCE_IP_HASH;
-	else
-		return cfg_expect(l, v, "round_robin, least_conn or ip_hash");
+		return cfg_bad(l, v);
 	return 0;
 }
 
@@ -1036,7 +827,7 @@ cfg_set_health_path(struct cfg_loader *l, const char *v)
 	const char        *p;
 
 	if (*v != '/')
-		return cfg_expect(l, v, "a path starting with '/'");
+		return cfg_bad(l, v);
 	for (p = v; *p != '\0'; p++) {
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return cfg_expect(l, v,
@@ -1049,63 +840,35 @@ cfg_set_health_path(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
-static int
-cfg_set_health_interval(struct cfg_loader *l, const char *v)
-{
-	return cfg_duration(l, v, &cfg_route(l)->health_interval_ms);
-}
-
-static int
-cfg_set_fail_threshold(struct cfg_loader *l, const char *v)
-{
-	uint64_t n;
-
-	if (parse_uint(v, 1, 100, &n) != 0)
-		return cfg_expect(l, v, "a number from 1 to 100");
-	cfg_route(l)->fail_threshold = (unsigned)n;
-	return 0;
-}
+#define CFG_MAX_PAGE (1024 * 1024)
 
 /* The page is read now, so a reload that cannot read it fails whole. */
 static int
 cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
 {
 	struct route_conf *r = cfg_route(l);
-	struct stat        sb;
 	char              *data;
-	ssize_t            n;
-	int                fd;
+	size_t             len;
+	int                rv;
 
-	if ((fd = open(v, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(l->why, sizeof l->why,
-		    "\"%.200s\": %s, expected a "
-		    "readable HTML file",
-		    v, strerror(errno));
+	if ((rv = file_read(v, CFG_MAX_PAGE, &data, &len, NULL)) != 0) {
+		if (cfg_file_refused(rv) != NULL)
+			snprintf(l->why, sizeof l->why,
+			    "\"%.200s\": expected a regular "
+			    "file of at most %d MiB",
+			    v, CFG_MAX_PAGE >> 20);
+		else
+			snprintf(l->why, sizeof l->why,
+			    "\"%.200s\": %s, expected a "
+			    "readable HTML file",
+			    v, strerror(-rv));
 		return -1;
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > 1024 * 1024) {
-		close(fd);
-		snprintf(l->why, sizeof l->why,
-		    "\"%.200s\": expected a regular "
-		    "file of at most 1 MiB",
-		    v);
-		return -1;
-	}
-	data = xmalloc((size_t)sb.st_size + 1);
-	n = read(fd, data, (size_t)sb.st_size);
-	close(fd);
-	if (n != sb.st_size) {
-		free(data);
-		snprintf(l->why, sizeof l->why, "\"%.200s\": short read", v);
-		return -1;
-	}
-	data[n] = '\0';
 	free(r->maintenance_page);
 	free(r->maintenance_body);
 	r->maintenance_page = xstrdup(v);
 	r->maintenance_body = data;
-	r->maintenance_len = (size_t)n;
+	r->maintenance_len = len;
 	return 0;
 }
 
@@ -1121,9 +884,7 @@ cfg_cidr_item(const char *item, size_t len, void *arg)
 	char              *s = cfg_item(item, len);
 
 	if (parse_cidr(s, &c) != 0) {
-		cfg_expect(l, s,
-		    "an address or CIDR prefix such as 192.168.1.0/24 or "
-		    "2001:db8::/32");
+		cfg_bad(l, s);
 		free(s);
 		return -1;
 	}
@@ -1211,19 +972,7 @@ cfg_set_rate_limit(struct cfg_loader *l, const char *v)
 	r->rate_interval_us = per / n > 0 ? per / n : 1;
 	return 0;
 bad:
-	return cfg_expect(l, v,
-	    "N/s or N/m with N from 1 to 1000000, such as 10/s or 30/m");
-}
-
-static int
-cfg_set_rate_burst(struct cfg_loader *l, const char *v)
-{
-	uint64_t n;
-
-	if (parse_uint(v, 1, 1000000, &n) != 0)
-		return cfg_expect(l, v, "a number from 1 to 1000000");
-	cfg_route(l)->rate_burst = (unsigned)n;
-	return 0;
+	return cfg_bad(l, v);
 }
 
 /* Problems in an htpasswd file name its own FILE:LINE. */
@@ -1256,7 +1005,7 @@ cfg_set_auth_file(struct cfg_loader *l, const char *v)
 	char              *path;
 
 	if (*v == '\0')
-		return cfg_expect(l, v, "an htpasswd file path");
+		return cfg_bad(l, v);
 	if (*v != '/' && (slash = strrchr(l->cur->path, '/')) != NULL)
 		path = xasprintf("%.*s/%s", (int)(slash - l->cur->path),
 		    l->cur->path, v);
@@ -1284,18 +1033,10 @@ cfg_set_auth_realm(struct cfg_loader *l, const char *v)
 	cfg_setstr(&cfg_route(l)->auth_realm, v);
 	return 0;
 bad:
-	return cfg_expect(l, v,
-	    "a name of 1 to 200 characters without quotes, backslashes or "
-	    "control characters");
+	return cfg_bad(l, v);
 }
 
 /* Compression and the cache. */
-
-static int
-cfg_set_compress(struct cfg_loader *l, const char *v)
-{
-	return cfg_bool(l, v, &cfg_route(l)->compress);
-}
 
 /* Media types, kept as one lower-case list such as "text/html,image/svg+xml". */
 static int
@@ -1344,15 +1085,7 @@ cfg_set_compress_types(struct cfg_loader *l, const char *v)
 	if (parse_list(v, cfg_type_item, l) != 0)
 		return -1;
 	if (r->compress_types == NULL)
-		return cfg_expect(l, v, "a list of media types");
-	return 0;
-}
-
-static int
-cfg_set_compress_min_size(struct cfg_loader *l, const char *v)
-{
-	if (parse_size(v, &cfg_route(l)->compress_min_size) != 0)
-		return cfg_expect(l, v, "a size such as 256, 1k or 16k");
+		return cfg_bad(l, v);
 	return 0;
 }
 
@@ -1364,68 +1097,592 @@ cfg_set_cache(struct cfg_loader *l, const char *v)
 
 	if (parse_size(v, &n) != 0 || (n != 0 && n < 64 * 1024) ||
 	    n > (uint64_t)64 * 1024 * 1024 * 1024)
-		return cfg_expect(l, v,
-		    "0 (off) or a size from 64k to 64g such as 64m");
+		return cfg_bad(l, v);
 	cfg_route(l)->cache_size = n;
 	return 0;
 }
 
-static int
-cfg_set_cache_ignore_cookies(struct cfg_loader *l, const char *v)
-{
-	return cfg_bool(l, v, &cfg_route(l)->cache_ignore_cookies);
-}
+#define CF(field) offsetof(struct config, field)
+#define RC(field) offsetof(struct route_conf, field)
 
-static const struct cfg_key cfg_route_keys[] = {
-	{ "host", cfg_set_host, 0 },
-	{ "path", cfg_set_path, 0 },
-	{ "strip_path", cfg_set_strip_path, 0 },
-	{ "backends", cfg_set_backends, 0 },
-	{ "connect_timeout", cfg_set_connect_timeout, 0 },
-	{ "backend_timeout", cfg_set_backend_timeout, 0 },
-	{ "backend_read_timeout", cfg_set_backend_read_timeout, 0 },
-	{ "max_body_size", cfg_set_max_body_size, 0 },
-	{ "preserve_host", cfg_set_preserve_host, 0 },
-	{ "websocket", cfg_set_websocket, 0 },
-	{ "enabled", cfg_set_enabled, 0 },
-	{ "tls_cert", cfg_set_route_tls_cert, 0 },
-	{ "tls_key", cfg_set_route_tls_key, 0 },
-	{ "https_redirect", cfg_set_https_redirect, 0 },
-	{ "balance", cfg_set_balance, 0 },
-	{ "health_path", cfg_set_health_path, 0 },
-	{ "health_interval", cfg_set_health_interval, 0 },
-	{ "fail_threshold", cfg_set_fail_threshold, 0 },
-	{ "auth_file", cfg_set_auth_file, 0 },
-	{ "auth_realm", cfg_set_auth_realm, 0 },
-	{ "rate_limit", cfg_set_rate_limit, 0 },
-	{ "rate_burst", cfg_set_rate_burst, 0 },
-	{ "allow", cfg_set_allow, 0 },
-	{ "deny", cfg_set_deny, 0 },
-	{ "allow_countries", cfg_set_allow_countries, 0 },
-	{ "deny_countries", cfg_set_deny_countries, 0 },
-	{ "maintenance_page", cfg_set_maintenance_page, 0 },
-	{ "compress", cfg_set_compress, 0 },
-	{ "compress_types", cfg_set_compress_types, 0 },
-	{ "compress_min_size", cfg_set_compress_min_size, 0 },
-	{ "cache", cfg_set_cache, 0 },
-	{ "cache_ignore_cookies", cfg_set_cache_ignore_cookies, 0 },
+#define CFG_EXPECT_BOOL     "yes/no, true/false, on/off or 1/0"
+#define CFG_EXPECT_DURATION "a duration above zero such as 500ms, 10s, 5m or 1h"
+#define CFG_EXPECT_PEM      "a PEM file path"
+#define CFG_EXPECT_CIDR                                                        \
+	"an address or CIDR prefix such as 192.168.1.0/24 or 2001:db8::/32"
+
+/* CFG_CHOICE stores an enum through an int. */
+_Static_assert(sizeof(enum log_format) == sizeof(int), "enum log_format");
+_Static_assert(sizeof(enum balance) == sizeof(int), "enum balance");
+
+static const char *const cfg_log_formats[] = {
+	[LOG_FORMAT_COMBINED] = "combined",
+	[LOG_FORMAT_JSON] = "json",
+	NULL,
 };
 
-#define CFG_ROUTE_BACKENDS 3 /* index of "backends" above */
+static const char *const cfg_balances[] = {
+	[BALANCE_ROUND_ROBIN] = "round_robin",
+	[BALANCE_LEAST_CONN] = "least_conn",
+	[BALANCE_IP_HASH] = "ip_hash",
+	NULL,
+};
+
+/*
+ * Every key, in the order "unknown key, expected one of" lists a section's
+ * keys.  Defaults and bounds are those of frontdoor.ini(5).
+ */
+static const struct cfg_key cfg_keys[] = {
+	/* [frontdoor] */
+	{ .name = "listen_http",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_CUSTOM,
+	    .def = ":80",
+	    .expected = "a list of [addr]:port",
+	    .set = cfg_set_listen_http },
+	{ .name = "user",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_STRING,
+	    .off = CF(user),
+	    .expected = "a user name",
+	    .set = cfg_set_user },
+	{ .name = "workers",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_CUSTOM,
+	    .def = "auto",
+	    .expected = "auto or a number from 1 to 256",
+	    .set = cfg_set_workers },
+	/* The setter words its error: the length limit is the platform's. */
+	{ .name = "control_socket",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_STRING,
+	    .off = CF(control_socket),
+	    .def = "/run/frontdoor/control.sock",
+	    .set = cfg_set_control_socket },
+	{ .name = "control_group",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_STRING,
+	    .off = CF(control_group),
+	    .expected = "a group name",
+	    .set = cfg_set_control_group },
+	{ .name = "state_file",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_STRING,
+	    .off = CF(state_file),
+	    .def = "/var/lib/frontdoor/state.ini",
+	    .expected = "a file path" },
+	{ .name = "access_log",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_STRING,
+	    .off = CF(access_log),
+	    .def = "/var/log/frontdoor/access.log",
+	    .expected = "a file path, \"-\" or \"off\"",
+	    .set = cfg_set_access_log },
+	{ .name = "access_log_format",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_CHOICE,
+	    .off = CF(access_log_format),
+	    .def = "combined",
+	    .expected = "combined or json",
+	    .choices = cfg_log_formats },
+	{ .name = "error_log",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_STRING,
+	    .off = CF(error_log),
+	    .def = "stderr",
+	    .expected = "stderr, syslog or a file path" },
+	{ .name = "log_level",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_CUSTOM,
+	    .def = "info",
+	    .expected = "error, warn, info or debug",
+	    .set = cfg_set_log_level },
+	/*
+	 * Nobody is trusted unless configured (frontdoor.ini(5)): a default of
+	 * loopback would let any local process name any client address, and
+	 * pass allow rules with it.
+	 */
+	{ .name = "trusted_proxies",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_CUSTOM,
+	    .expected = "an address or CIDR prefix such as 10.0.0.0/8 or "
+	                "::1/128",
+	    .set = cfg_set_trusted_proxies },
+	{ .name = "max_connections",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_UINT64,
+	    .off = CF(max_connections),
+	    .min = 1,
+	    .max = 1000000,
+	    .def = "10000",
+	    .expected = "a number from 1 to 1000000" },
+	{ .name = "header_timeout",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_DURATION,
+	    .off = CF(header_timeout_ms),
+	    .min = 1,
+	    .max = UINT64_MAX,
+	    .def = "10s",
+	    .expected = CFG_EXPECT_DURATION },
+	{ .name = "idle_timeout",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_DURATION,
+	    .off = CF(idle_timeout_ms),
+	    .min = 1,
+	    .max = UINT64_MAX,
+	    .def = "75s",
+	    .expected = CFG_EXPECT_DURATION },
+	{ .name = "shutdown_timeout",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_DURATION,
+	    .off = CF(shutdown_timeout_ms),
+	    .min = 0,
+	    .max = UINT64_MAX,
+	    .def = "30s",
+	    .expected = "a duration such as 500ms, 30s or 5m" },
+	{ .name = "max_header_size",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_SIZE,
+	    .off = CF(max_header_size),
+	    .min = 1024,
+	    .max = 1024 * 1024,
+	    .def = "16k",
+	    .expected = "a size from 1k to 1m" },
+	{ .name = "max_uri_size",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_SIZE,
+	    .off = CF(max_uri_size),
+	    .min = 1,
+	    .max = 1024 * 1024,
+	    .def = "8k",
+	    .expected = "a size from 1 to 1m, at most max_header_size" },
+	{ .name = "include",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_CUSTOM,
+	    .expected = "a file name or glob pattern",
+	    .set = cfg_set_include,
+	    .flags = CFG_KEY_REPEAT },
+	{ .name = "listen_https",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_CUSTOM,
+	    .expected = "a list of [addr]:port such as :443",
+	    .set = cfg_set_listen_https },
+	{ .name = "geoip_db",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_STRING,
+	    .off = CF(geoip_db),
+	    .expected = "a MaxMind DB (.mmdb) file path",
+	    .set = cfg_set_geoip_db },
+	{ .name = "ban_after",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_UINT,
+	    .off = CF(ban_after),
+	    .min = 0,
+	    .max = 1000000,
+	    .def = "10",
+	    .expected = "a number from 0 (no bans) to 1000000" },
+	{ .name = "ban_window",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_DURATION,
+	    .off = CF(ban_window_ms),
+	    .min = 1,
+	    .max = UINT64_MAX,
+	    .def = "10m",
+	    .expected = CFG_EXPECT_DURATION },
+	{ .name = "ban_time",
+	    .sec = CFG_SEC_FRONTDOOR,
+	    .type = CFG_DURATION,
+	    .off = CF(ban_time_ms),
+	    .min = 1,
+	    .max = BAN_MAX_MS,
+	    .def = "1h",
+	    .expected = "a duration above zero up to 3650d, such as 10m, 1h or "
+	                "1d" },
+
+	/* [tls]: names and values only, no file I/O. */
+	{ .name = "cert",
+	    .sec = CFG_SEC_TLS,
+	    .type = CFG_PEM,
+	    .off = CF(tls_cert),
+	    .expected = CFG_EXPECT_PEM,
+	    .flags = CFG_KEY_CERT },
+	{ .name = "key",
+	    .sec = CFG_SEC_TLS,
+	    .type = CFG_PEM,
+	    .off = CF(tls_key),
+	    .expected = CFG_EXPECT_PEM },
+	{ .name = "min_version",
+	    .sec = CFG_SEC_TLS,
+	    .type = CFG_CUSTOM,
+	    .def = "1.2",
+	    .expected = "1.2 or 1.3",
+	    .set = cfg_set_tls_min_version },
+	{ .name = "hsts",
+	    .sec = CFG_SEC_TLS,
+	    .type = CFG_CUSTOM,
+	    .expected = "a number of seconds such as 31536000 (or 365d), 0 "
+	                "for no Strict-Transport-Security header",
+	    .set = cfg_set_hsts },
+
+	/* [route NAME] */
+	{ .name = "host",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .set = cfg_set_host },
+	{ .name = "path",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .def = "/",
+	    .expected = "a path starting with '/'",
+	    .set = cfg_set_path },
+	{ .name = "strip_path",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_BOOL,
+	    .off = RC(strip_path),
+	    .def = "no",
+	    .expected = CFG_EXPECT_BOOL },
+	{ .name = "backends",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .expected = "a list of host:port, at least one",
+	    .set = cfg_set_backends },
+	{ .name = "connect_timeout",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_DURATION,
+	    .off = RC(connect_timeout_ms),
+	    .min = 1,
+	    .max = UINT64_MAX,
+	    .def = "5s",
+	    .expected = CFG_EXPECT_DURATION },
+	{ .name = "backend_timeout",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_DURATION,
+	    .off = RC(backend_timeout_ms),
+	    .min = 1,
+	    .max = UINT64_MAX,
+	    .def = "60s",
+	    .expected = CFG_EXPECT_DURATION },
+	{ .name = "backend_read_timeout",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_DURATION,
+	    .off = RC(backend_read_timeout_ms),
+	    .min = 1,
+	    .max = UINT64_MAX,
+	    .def = "10m",
+	    .expected = CFG_EXPECT_DURATION },
+	{ .name = "max_body_size",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_SIZE,
+	    .off = RC(max_body_size),
+	    .min = 0,
+	    .max = UINT64_MAX,
+	    .def = "100m",
+	    .expected = "a size such as 512, 64k, 100m or 1g (0 = unlimited)" },
+	{ .name = "preserve_host",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_BOOL,
+	    .off = RC(preserve_host),
+	    .def = "yes",
+	    .expected = CFG_EXPECT_BOOL },
+	{ .name = "websocket",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_BOOL,
+	    .off = RC(websocket),
+	    .def = "yes",
+	    .expected = CFG_EXPECT_BOOL },
+	{ .name = "enabled",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_BOOL,
+	    .off = RC(enabled),
+	    .def = "yes",
+	    .expected = CFG_EXPECT_BOOL },
+	{ .name = "tls_cert",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_PEM,
+	    .off = RC(tls_cert),
+	    .expected = CFG_EXPECT_PEM,
+	    .flags = CFG_KEY_CERT },
+	{ .name = "tls_key",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_PEM,
+	    .off = RC(tls_key),
+	    .expected = CFG_EXPECT_PEM },
+	{ .name = "https_redirect",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_BOOL,
+	    .off = RC(https_redirect),
+	    .def = "no",
+	    .expected = CFG_EXPECT_BOOL },
+	{ .name = "balance",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CHOICE,
+	    .off = RC(balance),
+	    .def = "round_robin",
+	    .expected = "round_robin, least_conn or ip_hash",
+	    .choices = cfg_balances },
+	{ .name = "health_path",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_STRING,
+	    .off = RC(health_path),
+	    .expected = "a path starting with '/'",
+	    .set = cfg_set_health_path },
+	{ .name = "health_interval",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_DURATION,
+	    .off = RC(health_interval_ms),
+	    .min = 1,
+	    .max = UINT64_MAX,
+	    .def = "5s",
+	    .expected = CFG_EXPECT_DURATION },
+	{ .name = "fail_threshold",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_UINT,
+	    .off = RC(fail_threshold),
+	    .min = 1,
+	    .max = 100,
+	    .def = "3",
+	    .expected = "a number from 1 to 100" },
+	{ .name = "auth_file",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_STRING,
+	    .off = RC(auth_file),
+	    .expected = "an htpasswd file path",
+	    .set = cfg_set_auth_file },
+	{ .name = "auth_realm",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_STRING,
+	    .off = RC(auth_realm),
+	    .expected = "a name of 1 to 200 characters without quotes, "
+	                "backslashes or control characters",
+	    .set = cfg_set_auth_realm },
+	{ .name = "rate_limit",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .expected = "N/s or N/m with N from 1 to 1000000, such as 10/s or "
+	                "30/m",
+	    .set = cfg_set_rate_limit },
+	{ .name = "rate_burst",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_UINT,
+	    .off = RC(rate_burst),
+	    .min = 1,
+	    .max = 1000000,
+	    .expected = "a number from 1 to 1000000" },
+	{ .name = "allow",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .expected = CFG_EXPECT_CIDR,
+	    .set = cfg_set_allow },
+	{ .name = "deny",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .expected = CFG_EXPECT_CIDR,
+	    .set = cfg_set_deny },
+	{ .name = "allow_countries",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .set = cfg_set_allow_countries },
+	{ .name = "deny_countries",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .set = cfg_set_deny_countries },
+	{ .name = "maintenance_page",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_STRING,
+	    .off = RC(maintenance_page),
+	    .set = cfg_set_maintenance_page },
+	{ .name = "compress",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_BOOL,
+	    .off = RC(compress),
+	    .def = "no",
+	    .expected = CFG_EXPECT_BOOL },
+	{ .name = "compress_types",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_STRING,
+	    .off = RC(compress_types),
+	    .expected = "a list of media types",
+	    .set = cfg_set_compress_types },
+	{ .name = "compress_min_size",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_SIZE,
+	    .off = RC(compress_min_size),
+	    .min = 0,
+	    .max = UINT64_MAX,
+	    .def = "256", /* COMPRESS_DEFAULT_MIN_SIZE */
+	    .expected = "a size such as 256, 1k or 16k" },
+	{ .name = "cache",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .expected = "0 (off) or a size from 64k to 64g such as 64m",
+	    .set = cfg_set_cache },
+	{ .name = "cache_ignore_cookies",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_BOOL,
+	    .off = RC(cache_ignore_cookies),
+	    .def = "yes",
+	    .expected = CFG_EXPECT_BOOL },
+};
+
+_Static_assert(nitems(cfg_keys) <= CONFIG_MAX_ROWS, "CONFIG_MAX_ROWS");
+
+static const char *const cfg_section_names[] = {
+	[CFG_SEC_FRONTDOOR] = "frontdoor",
+	[CFG_SEC_TLS] = "tls",
+	[CFG_SEC_ROUTE] = "route",
+};
+
+/* The row of section sec named name, or NULL. */
+static const struct cfg_key *
+cfg_key_find(enum cfg_section sec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(cfg_keys); i++) {
+		if (cfg_keys[i].sec == sec &&
+		    strcmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	}
+	return NULL;
+}
+
+/* Where a section set the key name (line 0: nowhere); seen is its record. */
+static const struct cfg_seen *
+cfg_seen_of(const struct cfg_seen *seen, enum cfg_section sec, const char *name)
+{
+	return &seen[cfg_key_find(sec, name) - cfg_keys];
+}
+
+/* The field a row names in the section being read. */
+static void *
+cfg_field(struct cfg_loader *l, const struct cfg_key *k)
+{
+	char *base =
+	    k->sec == CFG_SEC_ROUTE ? (char *)cfg_route(l) : (char *)l->cf;
+
+	return base + k->off;
+}
+
+/* The parser of a row's type, within its bounds. */
+static int
+cfg_set_typed(struct cfg_loader *l, const struct cfg_key *k, void *field,
+    const char *v)
+{
+	uint64_t n = 0;
+	size_t   i;
+
+	switch (k->type) {
+	case CFG_BOOL:
+		return parse_bool(v, field) != 0 ? cfg_bad(l, v) : 0;
+	case CFG_UINT:
+	case CFG_UINT64:
+		if (parse_uint(v, k->min, k->max, &n) != 0)
+			return cfg_bad(l, v);
+		break;
+	case CFG_DURATION:
+		if (parse_duration_ms(v, &n) != 0 || n < k->min || n > k->max)
+			return cfg_bad(l, v);
+		break;
+	case CFG_SIZE:
+		if (parse_size(v, &n) != 0 || n < k->min || n > k->max)
+			return cfg_bad(l, v);
+		break;
+	case CFG_STRING:
+		if (*v == '\0')
+			return cfg_bad(l, v);
+		cfg_setstr(field, v);
+		return 0;
+	case CFG_CHOICE:
+		for (i = 0; k->choices[i] != NULL; i++) {
+			if (strcmp(v, k->choices[i]) == 0) {
+				*(int *)field = (int)i;
+				return 0;
+			}
+		}
+		return cfg_bad(l, v);
+	case CFG_PEM:
+		if (k->flags & CFG_KEY_CERT)
+			l->cf->tls_any_cert = 1;
+		return cfg_tls_file(l, field, v);
+	case CFG_CUSTOM:
+		return cfg_bad(l, v); /* every such row has a setter */
+	}
+	if (k->type == CFG_UINT)
+		*(unsigned *)field = (unsigned)n;
+	else
+		*(uint64_t *)field = n;
+	return 0;
+}
+
+/* Parse and store one value; on failure why says what was wrong. */
+static int
+cfg_set(struct cfg_loader *l, const struct cfg_key *k, const char *v)
+{
+	l->key = k;
+	l->why[0] = '\0';
+	if (k->set != NULL)
+		return k->set(l, v);
+	return cfg_set_typed(l, k, cfg_field(l, k), v);
+}
+
+/* Give the section being started the defaults of its keys. */
+static void
+cfg_defaults(struct cfg_loader *l, enum cfg_section sec)
+{
+	const struct cfg_key *k;
+
+	for (k = cfg_keys; k < cfg_keys + nitems(cfg_keys); k++) {
+		if (k->sec == sec && k->def != NULL &&
+		    cfg_set(l, k, k->def) != 0)
+			cfg_error_at(l, l->cf->path, 0,
+			    "[%s] %s: bad default \"%s\": %s",
+			    cfg_section_names[sec], k->name, k->def, l->why);
+	}
+}
+
+/* Free what the rows of one section's struct own. */
+static void
+cfg_free_keys(void *base, enum cfg_section sec)
+{
+	const struct cfg_key *k;
+	void                 *field;
+
+	for (k = cfg_keys; k < cfg_keys + nitems(cfg_keys); k++) {
+		if (k->sec != sec)
+			continue;
+		field = (char *)base + k->off;
+		if (k->type == CFG_STRING)
+			free(*(char **)field);
+		else if (k->type == CFG_PEM)
+			cfg_tls_file_free(field);
+	}
+}
+
+void
+config_keys_each(void (*cb)(const char *, const char *, void *), void *arg)
+{
+	const struct cfg_key *k;
+
+	for (k = cfg_keys; k < cfg_keys + nitems(cfg_keys); k++) {
+		if (!(k->flags & CFG_KEY_LATER))
+			cb(cfg_section_names[k->sec], k->name, arg);
+	}
+}
 
 /* The names of the keys this version takes, for "expected one of". */
 static void
-cfg_key_names(const struct cfg_key *keys, size_t n, char *buf, size_t len)
+cfg_key_names(enum cfg_section sec, char *buf, size_t len)
 {
 	size_t i, off = 0;
 	int    w;
 
 	buf[0] = '\0';
-	for (i = 0; i < n && off < len; i++) {
-		if (keys[i].flags & CFG_KEY_LATER)
+	for (i = 0; i < nitems(cfg_keys) && off < len; i++) {
+		if (cfg_keys[i].sec != sec ||
+		    (cfg_keys[i].flags & CFG_KEY_LATER))
 			continue;
 		w = snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
-		    keys[i].name);
+		    cfg_keys[i].name);
 		if (w < 0)
 			break;
 		off += (size_t)w;
@@ -1433,31 +1690,29 @@ cfg_key_names(const struct cfg_key *keys, size_t n, char *buf, size_t len)
 }
 
 static void
-cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
-    struct cfg_seen *seen, const char *name, const char *value)
+cfg_key(struct cfg_loader *l, struct cfg_seen *seen, const char *name,
+    const char *value)
 {
-	char   sec[300], names[600];
-	size_t i;
+	const struct cfg_key *k;
+	char                  sec[300], names[600];
+	size_t                i;
 
 	cfg_section_name(l, sec, sizeof sec);
-	for (i = 0; i < n; i++) {
-		if (strcmp(keys[i].name, name) == 0)
-			break;
-	}
-	if (i == n) {
-		cfg_key_names(keys, n, names, sizeof names);
+	if ((k = cfg_key_find(l->sec, name)) == NULL) {
+		cfg_key_names(l->sec, names, sizeof names);
 		/* Quoted: it may be any line's text (a key file's), which the
 		 * control socket does not repeat. */
 		cfg_error(l, "%s \"%.100s\": unknown key, expected one of: %s",
 		    sec, name, names);
 		return;
 	}
-	if (keys[i].flags & CFG_KEY_LATER) {
+	if (k->flags & CFG_KEY_LATER) {
 		cfg_error(l, "%s %s: not supported yet by this version", sec,
 		    name);
 		return;
 	}
-	if (!(keys[i].flags & CFG_KEY_REPEAT) && seen[i].line != 0) {
+	i = (size_t)(k - cfg_keys);
+	if (!(k->flags & CFG_KEY_REPEAT) && seen[i].line != 0) {
 		cfg_error(l,
 		    "%s %s: duplicate key (first set at %s:%d), "
 		    "expected each key once per section",
@@ -1466,8 +1721,7 @@ cfg_key(struct cfg_loader *l, const struct cfg_key *keys, size_t n,
 	}
 	seen[i].file = l->cur->path;
 	seen[i].line = l->cur->line;
-	l->why[0] = '\0';
-	if (keys[i].set(l, value) != 0)
+	if (cfg_set(l, k, value) != 0)
 		cfg_error(l, "%s %s: %s", sec, name, l->why);
 }
 
@@ -1489,17 +1743,12 @@ cfg_handler(void *arg, const char *section, const char *name, const char *value)
 		break;
 	case CFG_SEC_SKIP:
 		break;
-	case CFG_SEC_TLS:
-		cfg_key(l, cfg_tls_keys, nitems(cfg_tls_keys), l->tls_seen,
-		    name, value);
-		break;
 	case CFG_SEC_FRONTDOOR:
-		cfg_key(l, cfg_frontdoor_keys, nitems(cfg_frontdoor_keys),
-		    l->fd_seen, name, value);
+	case CFG_SEC_TLS:
+		cfg_key(l, l->seen, name, value);
 		break;
 	case CFG_SEC_ROUTE:
-		cfg_key(l, cfg_route_keys, nitems(cfg_route_keys),
-		    l->rstate[l->route].seen, name, value);
+		cfg_key(l, l->rstate[l->route].seen, name, value);
 		break;
 	}
 	return 1;
@@ -1541,25 +1790,12 @@ cfg_route_new(struct cfg_loader *l, const char *name)
 	r = &cf->routes[cf->nroutes];
 	memset(r, 0, sizeof *r);
 	r->name = xstrdup(name);
-	r->path = xstrdup("/");
-	r->path_len = 1;
-	r->connect_timeout_ms = 5 * 1000;
-	r->backend_timeout_ms = 60 * 1000;
-	r->backend_read_timeout_ms = 10 * 60 * 1000;
-	r->max_body_size = 100 * 1024 * 1024;
-	r->preserve_host = 1;
-	r->websocket = 1;
-	r->enabled = 1;
-	r->balance = BALANCE_ROUND_ROBIN;
-	r->health_interval_ms = 5 * 1000;
-	r->fail_threshold = 3;
-	r->compress_min_size = 256; /* COMPRESS_DEFAULT_MIN_SIZE */
-	r->cache_ignore_cookies = 1;
 	r->file = xstrdup(l->cur->path);
 	r->line = l->cur->line;
 	r->index = cf->nroutes;
 	l->route = cf->nroutes++;
 	l->sec = CFG_SEC_ROUTE;
+	cfg_defaults(l, CFG_SEC_ROUTE);
 }
 
 static void
@@ -1613,11 +1849,11 @@ cfg_reader(char *str, int num, void *arg)
 	char              *s, *p, *end;
 	size_t             len;
 
-	if (l->stop || f->off >= f->text.len)
+	if (l->stop || f->off >= f->len)
 		return NULL;
-	start = f->text.data + f->off;
-	nl = memchr(start, '\n', f->text.len - f->off);
-	len = nl != NULL ? (size_t)(nl - start) : f->text.len - f->off;
+	start = f->text + f->off;
+	nl = memchr(start, '\n', f->len - f->off);
+	len = nl != NULL ? (size_t)(nl - start) : f->len - f->off;
 	f->off += len + (nl != NULL);
 	f->line++;
 	snprintf(str, (size_t)num, "\n");
@@ -1686,32 +1922,6 @@ out:
 	return str;
 }
 
-static int
-cfg_read_file(const char *path, struct buf *b)
-{
-	char    chunk[8192];
-	ssize_t n;
-	int     fd, rv = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			rv = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((rv = buf_append(b, chunk, (size_t)n)) != 0)
-			break;
-	}
-	close(fd);
-	return rv;
-}
-
 /* Read one file (the main one at depth 0) as if it stood at the include. */
 static void
 cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
@@ -1729,20 +1939,23 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 		return;
 	}
 	memset(&f, 0, sizeof f);
-	buf_init(&f.text, CONFIG_MAX_FILE);
-	if ((rv = cfg_read_file(path, &f.text)) != 0) {
-		if (rv == -ENOBUFS)
+	if ((rv = file_read(path, CONFIG_MAX_FILE, &f.text, &f.len, NULL)) !=
+	    0) {
+		if (cfg_file_refused(rv) != NULL && l->cur != NULL)
+			cfg_error(l,
+			    "include: \"%s\": %s, expected a regular file "
+			    "of at most %d MiB",
+			    path, cfg_file_refused(rv), CONFIG_MAX_FILE >> 20);
+		else if (cfg_file_refused(rv) != NULL)
 			cfg_error_at(l, path, 0,
-			    "file too large, expected "
-			    "at most %d bytes",
-			    CONFIG_MAX_FILE);
+			    "%s, expected a regular file of at most %d MiB",
+			    cfg_file_refused(rv), CONFIG_MAX_FILE >> 20);
 		else if (l->cur != NULL)
 			cfg_error(l, "include: \"%s\": cannot open: %s", path,
 			    strerror(-rv));
 		else
 			cfg_error_at(l, path, 0, "cannot open: %s",
 			    strerror(-rv));
-		buf_free(&f.text);
 		return;
 	}
 	if ((real = realpath(path, NULL)) == NULL)
@@ -1754,7 +1967,7 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 			    "expected each file once",
 			    path, l->paths[i]);
 			free(real);
-			buf_free(&f.text);
+			free(f.text);
 			return;
 		}
 	}
@@ -1778,52 +1991,7 @@ cfg_parse_file(struct cfg_loader *l, const char *path, int depth)
 		    rv == -2 ? "out of memory" : "read error");
 
 	l->cur = f.parent;
-	buf_free(&f.text);
-}
-
-static void
-cfg_defaults(struct config *cf, const char *path)
-{
-	long ncpu;
-
-	cf->refs = 1;
-	cf->path = xstrdup(path);
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	cf->workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (unsigned)ncpu;
-	cf->control_socket = xstrdup("/run/frontdoor/control.sock");
-	cf->state_file = xstrdup("/var/lib/frontdoor/state.ini");
-	cf->access_log = xstrdup("/var/log/frontdoor/access.log");
-	cf->access_log_format = LOG_FORMAT_COMBINED;
-	cf->error_log = xstrdup("stderr");
-	cf->log_level = LOG_LVL_INFO;
-	/*
-	 * Nobody is trusted unless configured (frontdoor.ini(5)): a default of
-	 * loopback would let any local process name any client address, and
-	 * pass allow rules with it.
-	 */
-	cf->trusted_proxies = NULL;
-	cf->ntrusted_proxies = 0;
-	cf->max_connections = 10000;
-	cf->header_timeout_ms = 10 * 1000;
-	cf->idle_timeout_ms = 75 * 1000;
-	cf->shutdown_timeout_ms = 30 * 1000;
-	cf->max_header_size = 16 * 1024;
-	cf->max_uri_size = 8 * 1024;
-	cf->max_headers = CONFIG_MAX_HEADERS;
-	cf->tls_min_version = 12;
-	cf->ban_after = 10;
-	cf->ban_window_ms = 10 * 60 * 1000;
-	cf->ban_time_ms = 60 * 60 * 1000;
-}
-
-static size_t
-cfg_key_index(const struct cfg_key *keys, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n && strcmp(keys[i].name, name) != 0; i++)
-		;
-	return i;
+	free(f.text);
 }
 
 /* A cert without its key or the reverse, reported where the one is set. */
@@ -1846,11 +2014,11 @@ cfg_tls_pair(struct cfg_loader *l, const char *sec, const char *cname,
 static void
 cfg_finish_tls(struct cfg_loader *l)
 {
-	struct config     *cf = l->cf;
-	struct route_conf *r;
-	struct cfg_seen   *hs;
-	char               sec[300];
-	size_t             i, j;
+	struct config         *cf = l->cf;
+	struct route_conf     *r;
+	const struct cfg_seen *hs;
+	char                   sec[300];
+	size_t                 i, j;
 
 	cfg_tls_pair(l, "[tls]", "cert", &cf->tls_cert, "key", &cf->tls_key);
 	for (i = 0; i < cf->nroutes; i++) {
@@ -1860,8 +2028,7 @@ cfg_finish_tls(struct cfg_loader *l)
 		    &r->tls_key);
 	}
 
-	hs = &l->fd_seen[cfg_key_index(cfg_frontdoor_keys,
-	    nitems(cfg_frontdoor_keys), "listen_https")];
+	hs = cfg_seen_of(l->seen, CFG_SEC_FRONTDOOR, "listen_https");
 	if (cf->nlisten_https != 0 && !cf->tls_any_cert)
 		cfg_error_at(l, hs->file, hs->line,
 		    "[frontdoor] listen_https: no certificate is configured, "
@@ -1891,8 +2058,8 @@ cfg_finish_tls(struct cfg_loader *l)
 	for (i = 0; i < cf->nroutes; i++) {
 		r = &cf->routes[i];
 		if (r->https_redirect && cf->nlisten_https == 0) {
-			hs = &l->rstate[i].seen[cfg_key_index(cfg_route_keys,
-			    nitems(cfg_route_keys), "https_redirect")];
+			hs = cfg_seen_of(l->rstate[i].seen, CFG_SEC_ROUTE,
+			    "https_redirect");
 			cfg_error_at(l, hs->file, hs->line,
 			    "[route %s] https_redirect: no listen_https is "
 			    "configured, expected listen_https in "
@@ -1906,14 +2073,12 @@ cfg_finish_tls(struct cfg_loader *l)
 static void
 cfg_finish_gate(struct cfg_loader *l)
 {
-	struct config     *cf = l->cf;
-	struct route_conf *r;
-	struct cfg_seen   *s;
-	size_t             i;
+	struct config         *cf = l->cf;
+	struct route_conf     *r;
+	const struct cfg_seen *s;
+	size_t                 i;
 
-#define SEEN(name)                                                             \
-	(&l->rstate[i].seen[cfg_key_index(cfg_route_keys,                      \
-	    nitems(cfg_route_keys), (name))])
+#define SEEN(name) cfg_seen_of(l->rstate[i].seen, CFG_SEC_ROUTE, (name))
 	for (i = 0; i < cf->nroutes; i++) {
 		r = &cf->routes[i];
 		s = SEEN("auth_realm");
@@ -1961,25 +2126,20 @@ cfg_finish_gate(struct cfg_loader *l)
 static void
 cfg_finish(struct cfg_loader *l)
 {
-	struct config   *cf = l->cf;
-	struct cfg_seen *hs, *us;
-	struct fd_addr   a;
-	size_t           i;
-	char             err[1024];
+	struct config         *cf = l->cf;
+	const struct cfg_seen *hs, *us, *vs;
+	size_t                 i;
+	char                   err[1024];
 
-	if (cf->nlisten_http == 0 && l->fd_seen[0].line == 0 &&
-	    parse_hostport(":80", 1, &a) == 0) {
-		cf->listen_http = xcalloc(1, sizeof *cf->listen_http);
-		cf->listen_http[0].addr = a;
-		addr_format((struct sockaddr *)&a.ss, cf->listen_http[0].text,
-		    sizeof cf->listen_http[0].text);
-		cf->nlisten_http = 1;
+	/* For tls_server_new(), which may find 1.3 beyond the library. */
+	vs = cfg_seen_of(l->seen, CFG_SEC_TLS, "min_version");
+	if (vs->line != 0) {
+		cf->tls_min_version_file = xstrdup(vs->file);
+		cf->tls_min_version_line = vs->line;
 	}
 
-	hs = &l->fd_seen[cfg_key_index(cfg_frontdoor_keys,
-	    nitems(cfg_frontdoor_keys), "max_header_size")];
-	us = &l->fd_seen[cfg_key_index(cfg_frontdoor_keys,
-	    nitems(cfg_frontdoor_keys), "max_uri_size")];
+	hs = cfg_seen_of(l->seen, CFG_SEC_FRONTDOOR, "max_header_size");
+	us = cfg_seen_of(l->seen, CFG_SEC_FRONTDOOR, "max_uri_size");
 	if (cf->max_uri_size > cf->max_header_size) {
 		if (us->line != 0)
 			cfg_error_at(l, us->file, us->line,
@@ -2003,7 +2163,8 @@ cfg_finish(struct cfg_loader *l)
 
 	for (i = 0; i < cf->nroutes; i++) {
 		if (cf->routes[i].nbackends == 0 &&
-		    l->rstate[i].seen[CFG_ROUTE_BACKENDS].line == 0)
+		    cfg_seen_of(l->rstate[i].seen, CFG_SEC_ROUTE, "backends")
+		            ->line == 0)
 			cfg_error_at(l, cf->routes[i].file, cf->routes[i].line,
 			    "[route %s] backends: missing required key, "
 			    "expected a list of host:port",
@@ -2017,13 +2178,6 @@ cfg_finish(struct cfg_loader *l)
 	 */
 	if (l->nerrs == 0 && route_build(cf, err, sizeof err) != 0)
 		cfg_error_raw(l, err);
-}
-
-static void
-cfg_tls_file_free(struct tls_file_conf *t)
-{
-	free(t->path);
-	free(t->file);
 }
 
 static void
@@ -2042,38 +2196,25 @@ cfg_free(struct config *cf)
 		free(r->hosts);
 		free(r->path);
 		free(r->backends);
-		cfg_tls_file_free(&r->tls_cert);
-		cfg_tls_file_free(&r->tls_key);
-		free(r->health_path);
-		free(r->maintenance_page);
 		free(r->maintenance_body);
 		free(r->allow);
 		free(r->deny);
 		free(r->allow_countries);
 		free(r->deny_countries);
 		auth_file_free(r->auth);
-		free(r->auth_file);
-		free(r->auth_realm);
 		free(r->auth_header);
-		free(r->compress_types);
 		free(r->file);
+		cfg_free_keys(r, CFG_SEC_ROUTE);
 	}
 	free(cf->routes);
 	free(cf->path);
 	free(cf->listen_http);
 	free(cf->listen_https);
-	cfg_tls_file_free(&cf->tls_cert);
-	cfg_tls_file_free(&cf->tls_key);
 	free(cf->tls_min_version_file);
-	free(cf->user);
-	free(cf->control_socket);
-	free(cf->control_group);
-	free(cf->state_file);
-	free(cf->access_log);
-	free(cf->error_log);
 	free(cf->trusted_proxies);
 	geoip_close(cf->geoip);
-	free(cf->geoip_db);
+	cfg_free_keys(cf, CFG_SEC_FRONTDOOR);
+	cfg_free_keys(cf, CFG_SEC_TLS);
 	free(cf);
 }
 
@@ -2086,9 +2227,13 @@ config_load(const char *path, struct config_errors *errs)
 
 	memset(&l, 0, sizeof l);
 	cf = xcalloc(1, sizeof *cf);
-	cfg_defaults(cf, path);
+	cf->refs = 1;
+	cf->path = xstrdup(path);
+	cf->max_headers = CONFIG_MAX_HEADERS;
 	l.cf = cf;
 	l.errs = errs;
+	cfg_defaults(&l, CFG_SEC_FRONTDOOR);
+	cfg_defaults(&l, CFG_SEC_TLS);
 	l.sec = CFG_SEC_NONE;
 
 	cfg_parse_file(&l, path, 0);

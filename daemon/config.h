@@ -26,7 +26,7 @@ enum balance {
 
 struct listen_conf {
 	struct fd_addr addr;
-	char           text[72]; /* as formatted by addr_format */
+	char           text[ADDR_STRLEN]; /* as formatted by addr_format */
 };
 
 /*
@@ -42,8 +42,8 @@ struct tls_file_conf {
 
 struct backend_conf {
 	struct fd_addr addr;
-	char           name[72]; /* "127.0.0.1:8080", "[::1]:8080" */
-	unsigned       id;       /* stats and runtime state: stats_assign() */
+	char           name[ADDR_STRLEN]; /* "127.0.0.1:8080", "[::1]:8080" */
+	unsigned       id; /* stats and runtime state: stats_assign() */
 };
 
 struct route_conf {
@@ -174,5 +174,14 @@ void           config_unref(struct config *);
 
 /* Look a route up by name; NULL if none. */
 const struct route_conf *config_route(const struct config *, const char *name);
+
+/*
+ * Call cb with each key the configuration takes and its section
+ * ("frontdoor", "tls" or "route"), in the order of the key table: what
+ * frontdoor.ini(5) must describe.
+ */
+void
+config_keys_each(void (*cb)(const char *section, const char *key, void *arg),
+    void *arg);
 
 #endif

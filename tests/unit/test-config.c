@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "ban.h"
 #include "config.h"
+#include "file.h"
 #include "log.h"
 #include "route.h"
 #include "util.h"
@@ -320,6 +322,83 @@ test_missing_file(void **state)
 	config_errors_free(&e);
 	assert_int_equal(e.n, 0);
 	assert_null(e.msgs);
+}
+
+/*
+ * The configuration and a maintenance page are read whole, up to a cap; a
+ * directory, a device or a larger file is reported where it is named.
+ */
+static void
+test_file_limits(void **state)
+{
+	struct config_errors e;
+	struct config       *cf;
+	char                *big, *dir, *text;
+	FILE                *f;
+
+	(void)state;
+	dir = path_of("limits.d");
+	assert_int_equal(mkdir(dir, 0700) == 0 || errno == EEXIST, 1);
+	cf = load("limits.d", &e);
+	expect_fail(cf, &e, 1);
+	assert_true(has_err(&e, "limits.d", 0,
+	    "a directory, expected a regular file of at most 16 MiB"));
+	config_errors_free(&e);
+
+	text = xasprintf("[frontdoor]\ninclude = %s\n", dir);
+	cf = load_text(text, &e);
+	free(text);
+	expect_fail(cf, &e, 1);
+	assert_true(has_err(&e, "main.ini", 2,
+	    "a directory, expected a regular file of at most 16 MiB"));
+	config_errors_free(&e);
+
+	cf = load_text("[frontdoor]\ninclude = /dev/null\n", &e);
+	expect_fail(cf, &e, 1);
+	assert_true(has_err(&e, "main.ini", 2,
+	    "include: \"/dev/null\": not a regular file, expected a "
+	    "regular file of at most 16 MiB"));
+	config_errors_free(&e);
+
+	big = path_of("big.html");
+	f = fopen(big, "w");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 1024 * 1024, SEEK_SET), 0);
+	assert_int_equal(fputc('x', f), 'x');
+	assert_int_equal(fclose(f), 0);
+	text = xasprintf("[route a]\nbackends = 127.0.0.1:1\n"
+	                 "maintenance_page = %s\n"
+	                 "[route b]\nhost = b\nbackends = 127.0.0.1:1\n"
+	                 "maintenance_page = %s\n",
+	    big, dir);
+	cf = load_text(text, &e);
+	free(text);
+	expect_fail(cf, &e, 2);
+	text = xasprintf("[route a] maintenance_page: \"%s\": expected a "
+	                 "regular file of at most 1 MiB",
+	    big);
+	assert_true(has_err(&e, "main.ini", 3, text));
+	free(text);
+	text = xasprintf("[route b] maintenance_page: \"%s\": expected a "
+	                 "regular file of at most 1 MiB",
+	    dir);
+	assert_true(has_err(&e, "main.ini", 7, text));
+	free(text);
+	config_errors_free(&e);
+
+	/* At the cap exactly, the page is taken whole. */
+	assert_int_equal(truncate(big, 1024 * 1024), 0);
+	text = xasprintf(
+	    "[route a]\nbackends = 127.0.0.1:1\nmaintenance_page = %s\n", big);
+	cf = expect_ok(text);
+	free(text);
+	assert_int_equal(cf->routes[0].maintenance_len, 1024 * 1024);
+	assert_int_equal(cf->routes[0].maintenance_body[1024 * 1024], '\0');
+	config_unref(cf);
+	unlink(big);
+	free(big);
+	rmdir(dir);
+	free(dir);
 }
 
 /* Route paths must be written as requests are routed: canonical. */
@@ -1010,6 +1089,191 @@ teardown(void **state)
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * The documents name what the loader has: each key of the key table is
+ * described in its section of frontdoor.ini(5) (a ".BI key \" = \"" line)
+ * and shown in the same section of config/frontdoor.ini, and each key either
+ * of them names is in the table.  Run from the source tree, as make unit
+ * does.
+ */
+#define DOC_MAX_KEYS 200
+
+struct doc_keys {
+	const char *sec[DOC_MAX_KEYS];
+	char       *key[DOC_MAX_KEYS];
+	size_t      n;
+};
+
+static void
+doc_add(struct doc_keys *d, const char *sec, const char *key, size_t len)
+{
+	assert_true(d->n < DOC_MAX_KEYS);
+	d->sec[d->n] = sec;
+	d->key[d->n++] = xstrndup(key, len);
+}
+
+static void
+doc_table_key(const char *sec, const char *key, void *arg)
+{
+	doc_add(arg, sec, key, strlen(key));
+}
+
+static int
+doc_has(const struct doc_keys *d, const char *sec, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		if (strcmp(d->sec[i], sec) == 0 && strcmp(d->key[i], key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+doc_free(struct doc_keys *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->key[i]);
+	d->n = 0;
+}
+
+static size_t
+doc_word(const char *p)
+{
+	return strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+}
+
+static char *
+doc_read(const char *path)
+{
+	char  *text;
+	size_t len;
+
+	if (file_read(path, 1024 * 1024, &text, &len, NULL) != 0) {
+		fprintf(stderr, "cannot read %s: run from the source tree\n",
+		    path);
+		fail();
+	}
+	return text;
+}
+
+/* The ".BI key \" = \"" lines of each key section of the man page. */
+static void
+doc_man_keys(struct doc_keys *d)
+{
+	char       *text = doc_read("man/frontdoor.ini.5"), *line, *save;
+	const char *sec = NULL;
+	size_t      n;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, ".SH ", 4) == 0) {
+			line += strspn(line + 4, " \"") + 4;
+			sec =
+			    strncmp(line, "THE [frontdoor] SECTION", 23) == 0 ?
+			    "frontdoor" :
+			    strncmp(line, "THE [tls] SECTION", 17) == 0 ?
+			    "tls" :
+			    strncmp(line, "ROUTE SECTIONS", 14) == 0 ? "route" :
+			                                               NULL;
+			continue;
+		}
+		if (sec == NULL || strncmp(line, ".BI ", 4) != 0)
+			continue;
+		n = doc_word(line + 4);
+		if (n > 0 && strncmp(line + 4 + n, " \" = \"", 6) == 0)
+			doc_add(d, sec, line + 4, n);
+	}
+	free(text);
+}
+
+/* The "key =" lines, commented out or not, of each section of the example. */
+static void
+doc_example_keys(struct doc_keys *d)
+{
+	char       *text = doc_read("config/frontdoor.ini"), *line, *save, *p;
+	const char *sec = NULL;
+	size_t      n;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		p = line + (*line == ';');
+		p += strspn(p, " \t");
+		if (*p == '[') {
+			n = doc_word(p + 1);
+			sec = n == 9 && strncmp(p + 1, "frontdoor", 9) == 0 ?
+			    "frontdoor" :
+			    n == 3 && strncmp(p + 1, "tls", 3) == 0 ? "tls" :
+			    n == 5 && strncmp(p + 1, "route", 5) == 0 ?
+			                                              "route" :
+			                                              NULL;
+			assert_non_null(sec);
+			continue;
+		}
+		n = doc_word(p);
+		if (n > 0 && p[n + strspn(p + n, " \t")] == '=') {
+			if (sec == NULL) {
+				fprintf(stderr,
+				    "config/frontdoor.ini: %.*s "
+				    "outside any section\n",
+				    (int)n, p);
+				fail();
+			}
+			doc_add(d, sec, p, n);
+		}
+	}
+	free(text);
+}
+
+/* Each key of a in b; what is missing is printed as "what: [sec] key". */
+static size_t
+doc_missing(const struct doc_keys *a, const struct doc_keys *b,
+    const char *what)
+{
+	size_t i, missing = 0;
+
+	for (i = 0; i < a->n; i++) {
+		if (!doc_has(b, a->sec[i], a->key[i])) {
+			fprintf(stderr, "%s: [%s] %s\n", what, a->sec[i],
+			    a->key[i]);
+			missing++;
+		}
+	}
+	return missing;
+}
+
+static void
+test_keys_documented(void **state)
+{
+	static struct doc_keys table, man, example;
+	size_t                 missing = 0;
+
+	(void)state;
+	config_keys_each(doc_table_key, &table);
+	doc_man_keys(&man);
+	doc_example_keys(&example);
+	/* Each reading found keys of every section. */
+	assert_true(doc_has(&table, "frontdoor", "listen_http"));
+	assert_true(doc_has(&table, "tls", "cert"));
+	assert_true(doc_has(&table, "route", "backends"));
+	assert_true(table.n > 50);
+	assert_true(man.n > 50);
+	assert_true(example.n > 50);
+
+	missing += doc_missing(&table, &man, "not in frontdoor.ini(5)");
+	missing += doc_missing(&table, &example, "not in config/frontdoor.ini");
+	missing += doc_missing(&man, &table, "frontdoor.ini(5) names no key");
+	missing +=
+	    doc_missing(&example, &table, "config/frontdoor.ini names no key");
+	assert_int_equal(missing, 0);
+	doc_free(&table);
+	doc_free(&man);
+	doc_free(&example);
+}
+
 int
 main(void)
 {
@@ -1017,6 +1281,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_file_limits),
 		cmocka_unit_test(test_route_path_canonical),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_structure_errors),
@@ -1029,6 +1294,7 @@ main(void)
 		cmocka_unit_test(test_include_depth),
 		cmocka_unit_test(test_duplicate_route),
 		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_keys_documented),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
