@@ -894,8 +894,22 @@ test_body_backpressure(void **state)
 	assert_int_equal(up->got.len, hl + 30000);
 	assert_true(f.c.reading);
 
-	/* The second piece: the last 10000 bytes. */
-	client_send_n('b', 10000);
+	/*
+	 * The second piece, the last 10000 bytes, in two parts: the second
+	 * part comes while the first is being written, and waits.
+	 */
+	writes = up->writes;
+	client_send_n('b', 4000);
+	assert_true(up->u.writing);
+	assert_int_equal(up->writes, writes + 1);
+	writes = up->writes;
+	client_send_n('b', 6000);
+	assert_int_equal(up->writes, writes);
+	assert_int_equal(f.c_pending.len, 0);
+	assert_true(f.c.reading); /* the buffer is not full */
+	assert_int_equal(up->got.len, hl + 30000);
+	backend_written(up);
+	assert_int_equal(up->writes, writes + 1);
 	assert_true(up->u.writing);
 	backend_written(up);
 	assert_false(up->u.writing);
@@ -1238,6 +1252,69 @@ test_keepalive(void **state)
 	}
 }
 
+/*
+ * frontdoord(8): a pooled connection that turns out to be dead before any
+ * byte of the response came is retried once on a fresh connection.
+ */
+static void
+test_pooled_dead(void **state)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	                           "\r\nok";
+	struct fake_up   *up, *fresh;
+
+	(void)state;
+	client_send("GET / HTTP/1.1\r\nHost: site.example\r\n\r\n");
+	up = backend(0);
+	backend_connect(up);
+	backend_send(up, resp);
+	assert_int_equal(up->state, UP_POOLED);
+	buf_reset(&f.c_got);
+
+	client_send("GET /next HTTP/1.1\r\nHost: site.example\r\n\r\n");
+	assert_true(up->u.reused);
+	backend_close(up);
+	assert_int_equal(up->state, UP_CLOSED);
+	assert_int_equal(f.gets, 3);
+	assert_int_equal(f.health_failures, 0);
+	fresh = backend(1);
+	assert_false(fresh->u.reused);
+	backend_connect(fresh);
+	assert_memory_equal(str(&fresh->got), "GET /next HTTP/1.1\r\n", 20);
+	backend_send(fresh, resp);
+	assert_string_equal(str(&f.c_got), resp);
+	assert_int_equal(f.c_done, 2);
+	assert_int_equal(f.c_keepalive, 1);
+	assert_int_equal(fresh->state, UP_POOLED);
+	assert_settled();
+}
+
+/*
+ * frontdoord(8): a client that shuts its sending side after its request
+ * gets the answer, with "Connection: close", and the connection ends.
+ */
+static void
+test_client_shut(void **state)
+{
+	struct fake_up *up;
+
+	(void)state;
+	client_send("GET / HTTP/1.1\r\nHost: site.example\r\n\r\n");
+	up = backend(0);
+	backend_connect(up);
+	client_end(0);
+	assert_int_equal(f.c_closes, 0);
+	backend_send(up, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	assert_string_equal(str(&f.c_got),
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	    "Connection: close\r\n\r\nok");
+	assert_int_equal(f.c_done, 1);
+	assert_int_equal(f.c_keepalive, 0);
+	assert_int_equal(f.c_closes, 0);
+	assert_int_equal(f.releases, 1);
+	assert_settled();
+}
+
 int
 main(void)
 {
@@ -1258,6 +1335,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_client_abort, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pooled_dead, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_client_shut, setup,
 		    teardown),
 	};
 
