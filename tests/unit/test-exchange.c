@@ -638,6 +638,7 @@ group_setup(void **state)
 	                             "[route raw]\n"
 	                             "host = raw.example\n"
 	                             "preserve_host = no\n"
+	                             "max_body_size = 10\n"
 	                             "backends = 127.0.0.1:9001\n";
 	struct config_errors e;
 	FILE                *fp;
@@ -1315,6 +1316,35 @@ test_client_shut(void **state)
 	assert_settled();
 }
 
+/*
+ * frontdoord(8), 413: a Content-Length over max_body_size is refused before
+ * the backend is contacted, and the connection is closed, its body unread.
+ */
+static void
+test_body_too_large(void **state)
+{
+	(void)state;
+	client_send("POST / HTTP/1.1\r\nHost: raw.example\r\n"
+	            "Accept: text/plain\r\nContent-Length: 11\r\n\r\n"
+	            "hello");
+	assert_int_equal(f.gets, 0);
+	assert_string_equal(str(&f.c_got),
+	    "HTTP/1.1 413 Content Too Large\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: 92\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Request-Id: " ID "\r\n"
+	    "Connection: close\r\n"
+	    "\r\n"
+	    "413 Content Too Large\n"
+	    "The request body is larger than allowed.\n"
+	    "Request ID: " ID "\n");
+	assert_int_equal(f.c_done, 1);
+	assert_int_equal(f.c_keepalive, 0);
+	assert_int_equal(f.c_unread, 1);
+	assert_settled();
+}
+
 int
 main(void)
 {
@@ -1339,6 +1369,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pooled_dead, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_client_shut, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_body_too_large, setup,
 		    teardown),
 	};
 
