@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for daemon/proxy.c: the exchange between a fake client and a fake backend. */
+/* Unit tests for daemon/proxy.c: an exchange with a fake client and backend. */
 
 /*
  * The exchange is driven through the tables it is known by: the client side
@@ -91,7 +91,7 @@ static struct fixture {
 	int            gets, releases, closes;
 
 	int health_failures, health_successes;
-	int gate_checks, gate_cancels;
+	int gate_checks;
 } f;
 
 static struct config *cfg;
@@ -125,7 +125,7 @@ void
 gate_cancel(struct exchange *x)
 {
 	(void)x;
-	f.gate_cancels++;
+	fail_msg("no check was left pending");
 }
 
 int
@@ -743,9 +743,11 @@ teardown(void **state)
 static void
 test_get(void **state)
 {
-	struct fake_up *up;
+	const struct route_conf *r = config_route(cfg, "app");
+	struct fake_up          *up;
 
 	(void)state;
+	assert_non_null(r);
 	client_send("GET /a/b?q=1 HTTP/1.1\r\n"
 	            "Host: site.example\r\n"
 	            "User-Agent: t/1\r\n"
@@ -768,7 +770,10 @@ test_get(void **state)
 	up = backend(0);
 	/* Nothing is written before the connection is up. */
 	assert_int_equal(up->writes, 0);
+	assert_int_equal(up->timeout_ms, r->connect_timeout_ms);
 	backend_connect(up);
+	/* backend_timeout until the response head, backend_read_timeout after. */
+	assert_int_equal(up->timeout_ms, r->backend_timeout_ms);
 	assert_string_equal(str(&up->got),
 	    "GET /a/b?q=1 HTTP/1.1\r\n"
 	    "Host: site.example\r\n"
@@ -793,6 +798,8 @@ test_get(void **state)
 	    "X-App: 1\r\n"
 	    "\r\n"
 	    "hello");
+	assert_int_not_equal(r->backend_read_timeout_ms, r->backend_timeout_ms);
+	assert_int_equal(up->timeout_ms, r->backend_read_timeout_ms);
 	assert_string_equal(str(&f.c_got),
 	    "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/plain\r\n"
