@@ -110,21 +110,27 @@ worker_random(struct worker *w)
 }
 
 enum gate_result
-gate_check(struct exchange *x, const struct http_request *req,
-    gate_done_cb *done, void *data)
+gate_check(struct gate_req *g, const struct http_request *req)
 {
-	(void)x;
 	(void)req;
-	(void)done;
-	(void)data;
+	/* What the gate is given to decide with, and to answer through. */
+	assert_non_null(g->route);
+	assert_ptr_equal(g->cfg, f.c.cfg);
+	assert_non_null(g->peer);
+	assert_string_equal(g->client_ip, "127.0.0.1");
+	assert_non_null(g->id);
+	assert_non_null(g->country);
+	assert_non_null(g->done);
+	assert_non_null(g->deny);
+	assert_null(g->job);
 	f.gate_checks++;
 	return GATE_PASS;
 }
 
 void
-gate_cancel(struct exchange *x)
+gate_cancel(struct gate_req *g)
 {
-	(void)x;
+	(void)g;
 	fail_msg("no check was left pending");
 }
 
