@@ -10,6 +10,7 @@
 #include "health.h"
 #include "json-write.h"
 #include "log.h"
+#include "parse.h"
 #include "stats.h"
 #include "switch.h"
 #include "util.h"
@@ -38,7 +39,7 @@ struct check {
 	uv_timer_t   timer;
 	unsigned     id;
 	const char  *route; /* names copied for the log */
-	char         name[72];
+	char         name[ADDR_STRLEN];
 	char         rname[64];
 	unsigned     threshold;
 	struct buf   req;

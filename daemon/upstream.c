@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "parse.h"
 #include "stream.h"
 #include "upstream.h"
 #include "util.h"
@@ -18,7 +19,7 @@ struct pool {
 	struct pool       *hnext;
 	union sockaddr_any addr;
 	socklen_t          addrlen;
-	char               name[72];
+	char               name[ADDR_STRLEN];
 	struct list        idle; /* most recently used first */
 	unsigned           nidle;
 };
