@@ -2,6 +2,7 @@
 /* The access log: format one line per request, write it off the loop. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,14 @@
 #define ACCESSLOG_BACKLOG (1024 * 1024)
 
 int accesslog_fd = -1;
+/*
+ * The descriptor number the log has had since it was first opened.  A
+ * worker's write queued on the thread pool names the number; so it is
+ * never closed before exit, and a log turned off leaves it on /dev/null:
+ * a write still in flight lands there, not in a socket or file that got
+ * the number meanwhile.
+ */
+static int accesslog_slot = -1;
 
 /* Combined log: nginx escapes '"', '\' and bytes outside printable ASCII. */
 static void
@@ -179,33 +188,34 @@ accesslog_reopen(const struct config *cfg)
 		return (fd);
 	if (fd == -1) {
 		/* Turned off: workers see -1 from now on. */
-		if (accesslog_fd >= 0) {
-			int old = accesslog_fd;
-
-			__atomic_store_n(&accesslog_fd, -1, __ATOMIC_RELEASE);
-			close(old);
-		}
-		return (0);
-	}
-	if (accesslog_fd < 0) {
+		if (accesslog_fd < 0)
+			return (0);
+		if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+			return (-errno);
+		__atomic_store_n(&accesslog_fd, -1, __ATOMIC_RELEASE);
+	} else if (accesslog_slot < 0) {
+		accesslog_slot = fd;
 		__atomic_store_n(&accesslog_fd, fd, __ATOMIC_RELEASE);
 		return (0);
 	}
-	/* dup2 is atomic: a write in flight lands in the old or new file. */
-	if (dup2(fd, accesslog_fd) < 0) {
+	/* dup3 is atomic: a write in flight lands in the old or new file. */
+	if (dup3(fd, accesslog_slot, O_CLOEXEC) < 0) {
 		int error = -errno;
 
 		close(fd);
 		return (error);
 	}
 	close(fd);
+	if (cfg->access_log != NULL)
+		__atomic_store_n(&accesslog_fd, accesslog_slot,
+		    __ATOMIC_RELEASE);
 	return (0);
 }
 
 void
 accesslog_close(void)
 {
-	if (accesslog_fd >= 0)
-		close(accesslog_fd);
-	accesslog_fd = -1;
+	if (accesslog_slot >= 0)
+		close(accesslog_slot);
+	accesslog_fd = accesslog_slot = -1;
 }

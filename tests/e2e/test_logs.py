@@ -172,3 +172,39 @@ def test_reopen_meets_a_symlink_and_keeps_the_old_file(fd, workdir):
     assert wait_until(lambda: any("after=1" in l for l in fd.access_lines(rotated)), 5), \
         "after a refused reopen the log must go on in the file open before"
     assert_untouched(target, st)
+
+
+def test_access_log_turned_off_and_on_by_reload(start_fd, backend, workdir):
+    """A reload that turns the log off lets go of the file (a write still in
+    flight lands on /dev/null, never in a descriptor reused meanwhile); one
+    that turns it on again writes to the file it names."""
+    routes = {"app": {"path": "/", "backends": backend.addr}}
+    fd = start_fd(routes)
+    assert fd.get("/echo?first=1").status == 200
+    assert any("first=1" in l for l in fd.wait_access_lines(1))
+    old = fd.access_log.resolve()
+
+    def held():
+        names = []
+        for e in os.listdir("/proc/%d/fd" % fd.pid):
+            try:
+                names.append(os.readlink("/proc/%d/fd/%s" % (fd.pid, e)))
+            except OSError:
+                pass
+        return names
+    nulls = held().count("/dev/null")
+    fd.reload(routes, main={"access_log": "off"})
+    assert fd.wait_stderr(r"reloaded .*generation 2"), fd.stderr()[-2000:]
+    assert wait_until(lambda: str(old) not in held(), 5), "the log turned off is still open"
+    assert held().count("/dev/null") == nulls + 1, \
+        "the log's descriptor number was let go instead of kept on /dev/null"
+    assert fd.get("/echo?while_off=1").status == 200
+    new = workdir / "access-again.log"
+    fd.reload(routes, main={"access_log": str(new)})
+    assert fd.wait_stderr(r"reloaded .*generation 3"), fd.stderr()[-2000:]
+    assert fd.get("/echo?again=1").status == 200
+    assert wait_until(lambda: any("again=1" in l for l in fd.access_lines(new)), 5), \
+        "the log turned on again does not reach its file"
+    lines = fd.access_lines(old) + fd.access_lines(new)
+    assert not any("while_off=1" in l for l in lines), "a request was logged while the log was off"
+    assert not any("again=1" in l for l in fd.access_lines(old)), "the old file got a line"
