@@ -295,8 +295,13 @@ conn_tls_drain_all(struct worker *w)
 	while ((t = list_first(&now, struct conn_tls, dlink)) != NULL) {
 		list_remove(&t->dlink);
 		c = t->c;
-		/* A full c->in waits for conn_read_start() to call again. */
-		if (!c->closing && (c->in == NULL || c->inlen < WORKER_BUFSZ))
+		/*
+		 * A full c->in waits for conn_read_start() to call again, as
+		 * does one whose reading stopped meanwhile; one shutting down
+		 * (close_notify on its way, or lingering) takes nothing more.
+		 */
+		if (!c->closing && c->reading && c->state != CS_LINGER &&
+		    !t->closing && (c->in == NULL || c->inlen < WORKER_BUFSZ))
 			conn_tls_input(c);
 	}
 }

@@ -89,6 +89,9 @@ pool_find(struct worker *w, const struct backend_conf *b)
 static void
 pool_unlink(struct upconn *u)
 {
+	/* Only an idle connection is counted: nidle bounds the pool. */
+	if (!list_linked(&u->link))
+		return;
 	list_remove(&u->link);
 	u->pool->nidle--;
 }
