@@ -399,7 +399,8 @@ proxy_cache_store_head(const struct http_response *resp, struct buf *b)
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
-		if (http_hop_by_hop(h->id) || h->id == HTTP_HDR_CONTENT_LENGTH)
+		if (http_hdr_flags(h->id) &
+		    (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING))
 			continue;
 		if (fd_strncaseeq(h->name, h->name_len, "Age", 3) ||
 		    fd_strncaseeq(h->name, h->name_len, "X-Cache", 7) ||
@@ -646,7 +647,7 @@ notmod_updates(const struct http_response *nm, const struct http_header *h)
 		"Content-Encoding", "Content-Range" };
 	size_t                   i;
 
-	if (http_hop_by_hop(h->id) || h->id == HTTP_HDR_CONTENT_LENGTH ||
+	if ((http_hdr_flags(h->id) & (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING)) ||
 	    http_connection_names(nm->headers, nm->nheaders, h->name,
 	        h->name_len))
 		return 0;

@@ -319,7 +319,7 @@ proxy_client_addr(struct exchange *x, const struct http_request *req,
     int trusted)
 {
 	const struct config *cfg = x->c->cfg;
-	char                 tok[64];
+	char                 tok[INET6_ADDRSTRLEN];
 	uint8_t              addr[16];
 	const char          *v, *p, *e;
 	size_t               i, len;
@@ -422,7 +422,7 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 {
 	const struct route_conf *r = x->route;
 	struct head_params       hp;
-	char                     peer[48];
+	char                     peer[INET6_ADDRSTRLEN];
 
 	addr_format_ip(&x->c->peer.sa, peer, sizeof(peer));
 	memset(&hp, 0, sizeof(hp));
@@ -1281,10 +1281,9 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
-		if (http_hop_by_hop(h->id))
-			continue;
-		/* One Content-Length, ours, whatever came: below. */
-		if (h->id == HTTP_HDR_CONTENT_LENGTH)
+		/* Framing is ours (one Content-Length, whatever came: below). */
+		if (http_hdr_flags(h->id) &
+		    (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING))
 			continue;
 		if (http_connection_names(resp->headers, resp->nheaders,
 		        h->name, h->name_len))

@@ -3,6 +3,7 @@
 #ifndef FD_PROXY_H
 #define FD_PROXY_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -103,8 +104,8 @@ struct exchange {
 	uint32_t s_proto;
 	size_t   cwrite_in; /* bytes of u->in in flight */
 	size_t   cwrite_consume;
-	char     id[65]; /* request id */
-	char     client_ip[64];
+	char     id[65];                      /* request id */
+	char     client_ip[INET6_ADDRSTRLEN]; /* the address alone */
 	char     country[4]; /* ISO 3166 code set by the gate, or "" */
 	/* Compression and the response cache: proxy-cache.c. */
 	struct compress    *z;      /* this response's compressor, or NULL */
