@@ -140,6 +140,9 @@ $(BUILD)/tests/test-ban: $(BUILD)/daemon/ban.o
 $(BUILD)/tests/test-compress: $(BUILD)/daemon/compress.o
 $(BUILD)/tests/test-cache: $(BUILD)/daemon/cache.o
 $(BUILD)/tests/test-wbuf: $(BUILD)/daemon/wbuf.o
+$(BUILD)/tests/test-filter: $(BUILD)/daemon/filter.o \
+    $(BUILD)/daemon/filter-compress.o $(BUILD)/daemon/filter-cache.o \
+    $(BUILD)/daemon/compress.o $(BUILD)/daemon/cache.o $(BUILD)/daemon/http.o
 # Its read(2) is wrapped to fail with EINTR and return short counts.
 $(BUILD)/tests/test-file: ALL_LDFLAGS += -Wl,--wrap=read
 
