@@ -15,7 +15,7 @@
 #include "filter.h"
 #include "log.h"
 #include "proxy-head.h"
-#include "proxy.h"
+#include "exchange.h"
 #include "stats.h"
 #include "util.h"
 #include "worker.h"

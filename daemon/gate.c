@@ -13,7 +13,7 @@
 #include "gate.h"
 #include "geoip.h"
 #include "log.h"
-#include "proxy.h"
+#include "exchange.h"
 #include "stream.h"
 #include "rate.h"
 #include "util.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The exchange: one request, the backend it goes to, and its response. */
-#ifndef FD_PROXY_H
-#define FD_PROXY_H
+#ifndef FD_EXCHANGE_H
+#define FD_EXCHANGE_H
 
 #include <netinet/in.h>
 #include <stdint.h>
@@ -126,7 +126,7 @@ struct exchange {
 
 /*
  * Bits of exchange.cflags: what the request and the response head tell the
- * cache (cache-serve.c) and the response body's filters (proxy.c).
+ * cache (cache-serve.c) and the response body's filters (exchange.c).
  */
 #define PXC_AUTH   0x01  /* Authorization in the request */
 #define PXC_RANGE  0x02  /* a Range request */
@@ -142,7 +142,7 @@ struct exchange {
 /* The bytes of a trailer section we keep, each direction. */
 #define MAX_TRAILER (8 * 1024)
 
-/* proxy.c */
+/* exchange.c */
 /*
  * What client connections call (worker->conn_cb): a request begins, its
  * head, its body, its end.
@@ -173,7 +173,7 @@ uint32_t exchange_stradd(struct exchange *, const char *s, size_t len);
 	(((x)->flags & XF_CLIENT_EOF) ||                                       \
 	    ((x)->c->eof && (x)->c->inoff == (x)->c->inlen))
 
-/* proxy.c, for cache-serve.c */
+/* exchange.c, for cache-serve.c */
 void proxy_pump_response(struct exchange *);
 void proxy_build_response(struct exchange *, const struct http_response *);
 void proxy_admit_backend(struct exchange *);
@@ -209,7 +209,7 @@ void cache_serve_free(struct exchange *);
 struct route_stats;
 void cache_serve_account(struct exchange *, struct route_stats *);
 
-/* proxy.c: the backend's bytes, and its end (through struct upstream_cb). */
+/* exchange.c: the backend's bytes, and its end (through struct upstream_cb). */
 void proxy_up_data(struct exchange *);
 void proxy_up_eof(struct exchange *, int error);
 

@@ -34,7 +34,7 @@
  *     check that passes later calls proxy_gate_done, a refusal
  *     proxy_deny(); gate_cancel() when the exchange ends first.  The gate
  *     reads the exchange it checks (route, addresses, id): it includes
- *     proxy.h, the one lower layer that does.
+ *     exchange.h, the one lower layer that does.
  *   exchange -> cache-serve.c (the response cache: look-ups, hits,
  *     revalidation, what to store), errpage.c (its own answers),
  *     accesslog.c (a struct accesslog_line), stats.c
@@ -46,7 +46,7 @@
  * client.  proxy_body_setup() chooses them once the head is known.
  *
  * Headers follow the layers: conn.h, upstream.h, stream.h, accesslog.h and
- * errpage.h include no header above them; proxy.h includes conn.h and
+ * errpage.h include no header above them; exchange.h includes conn.h and
  * filter.h.
  */
 
@@ -68,7 +68,7 @@
 #include "log.h"
 #include "path.h"
 #include "proxy-head.h"
-#include "proxy.h"
+#include "exchange.h"
 #include "route.h"
 #include "stats.h"
 #include "stream.h"
