@@ -140,13 +140,17 @@ $(BUILD)/tests/test-ban: $(BUILD)/daemon/ban.o
 $(BUILD)/tests/test-compress: $(BUILD)/daemon/compress.o
 $(BUILD)/tests/test-cache: $(BUILD)/daemon/cache.o
 $(BUILD)/tests/test-wbuf: $(BUILD)/daemon/wbuf.o
+$(BUILD)/tests/test-filter: $(BUILD)/daemon/filter.o \
+    $(BUILD)/daemon/filter-compress.o $(BUILD)/daemon/filter-cache.o \
+    $(BUILD)/daemon/compress.o $(BUILD)/daemon/cache.o $(BUILD)/daemon/http.o
 # Its read(2) is wrapped to fail with EINTR and return short counts.
 $(BUILD)/tests/test-file: ALL_LDFLAGS += -Wl,--wrap=read
 # The exchange with all it calls that has no I/O: the body pump, its
 # filters and the cache whatever files they live in; the client and backend
 # connections, the gate and passive health are fakes in the test.
-EXCHANGE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/proxy*.c \
-    daemon/filter*.c daemon/cache*.c)) $(BUILD)/daemon/http.o \
+EXCHANGE_OBJ = $(patsubst %.c,$(BUILD)/%.o,daemon/exchange.c \
+    daemon/proxy-head.c $(wildcard daemon/filter*.c daemon/cache*.c)) \
+    $(BUILD)/daemon/http.o \
     $(BUILD)/daemon/route.o $(BUILD)/daemon/path.o $(BUILD)/daemon/config.o \
     $(BUILD)/daemon/errpage.o $(BUILD)/daemon/stats.o \
     $(BUILD)/daemon/switch.o $(BUILD)/daemon/compress.o \

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "accesslog.h"
 #include "conn.h"
-#include "proxy.h"
+#include "exchange.h"
 #include "stats.h"
 #include "upstream.h"
 #include "util.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for daemon/proxy.c: an exchange with a fake client and backend. */
+/* Unit tests for daemon/exchange.c: an exchange with a fake client and backend. */
 
 /*
  * The exchange is driven through the tables it is known by: the client side
@@ -34,7 +34,7 @@
 #include "health.h"
 #include "http.h"
 #include "log.h"
-#include "proxy.h"
+#include "exchange.h"
 #include "stats.h"
 #include "upstream.h"
 #include "util.h"

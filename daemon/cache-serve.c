@@ -1,30 +1,24 @@
 /* SPDX-License-Identifier: ISC */
-/* The exchange's side of compression and the response cache. */
+/*
+ * The exchange's side of the response cache: the look-up, a hit served from
+ * a stored response, waiting for another exchange's fill, revalidation, and
+ * the decision to store a backend's response (its body is then stored by the
+ * cache fill filter, filter-cache.c).
+ */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
-#include "compress.h"
 #include "config.h"
+#include "filter.h"
 #include "log.h"
 #include "proxy-head.h"
-#include "proxy.h"
+#include "exchange.h"
 #include "stats.h"
 #include "util.h"
 #include "worker.h"
-
-/* Bits of exchange.cflags. */
-#define PXC_AUTH   0x01  /* Authorization in the request */
-#define PXC_RANGE  0x02  /* a Range request */
-#define PXC_FILL   0x04  /* x->centry is this exchange's to fill */
-#define PXC_WAIT   0x08  /* x->centry is filled by another exchange */
-#define PXC_HIT    0x10  /* x->centry is being served */
-#define PXC_VARY   0x20  /* the response varies on Accept-Encoding */
-#define PXC_NOTMOD 0x40  /* a 304 answered from the cache */
-#define PXC_COOKIE 0x80  /* Cookie, and the route does not ignore it */
-#define PXC_COND   0x100 /* the client's conditionals moved to s_inm, s_ims */
 
 /*
  * Waiting for another exchange's fill, possibly on another worker: poll the
@@ -36,36 +30,10 @@
 
 #define RESP_MAX_HEADERS 128
 
-static char crlf[] = "\r\n";
-
 static uint64_t
 now_s(void)
 {
 	return fd_wall_us() / 1000000;
-}
-
-void
-proxy_cache_note(struct exchange *x, const struct http_request *req)
-{
-	const struct http_header *h;
-	size_t                    i;
-
-	for (i = 0; i < req->nheaders; i++) {
-		h = &req->headers[i];
-		if (fd_strncaseeq(h->name, h->name_len, "Accept-Encoding",
-		        15)) {
-			if (x->route->compress && x->enc == COMPRESS_NONE)
-				x->enc = (uint8_t)compress_choose(h->value,
-				    h->value_len);
-		} else if (fd_strncaseeq(h->name, h->name_len, "Authorization",
-		               13))
-			x->cflags |= PXC_AUTH;
-		else if (fd_strncaseeq(h->name, h->name_len, "Cookie", 6) &&
-		    !x->route->cache_ignore_cookies)
-			x->cflags |= PXC_COOKIE;
-		else if (fd_strncaseeq(h->name, h->name_len, "Range", 5))
-			x->cflags |= PXC_RANGE;
-	}
 }
 
 /*
@@ -74,7 +42,7 @@ proxy_cache_note(struct exchange *x, const struct http_request *req)
  * target as the client sent it.
  */
 static int
-proxy_cache_req(struct exchange *x, struct cache_req *cr)
+cache_serve_req(struct exchange *x, struct cache_req *cr)
 {
 	const char *uri = exchange_str(x, x->s_uri), *p;
 	size_t      len = strlen(uri);
@@ -101,11 +69,11 @@ proxy_cache_req(struct exchange *x, struct cache_req *cr)
 	return 0;
 }
 
-static int  proxy_cache_lookup(struct exchange *);
-static void proxy_cache_serve(struct exchange *);
-static void proxy_cache_revalidate(struct exchange *, struct cache_entry *);
+static int  cache_serve_lookup(struct exchange *);
+static void cache_serve_hit(struct exchange *);
+static void cache_serve_revalidate(struct exchange *, struct cache_entry *);
 static int
-proxy_cache_refreshed(struct exchange *, const struct http_response *);
+cache_serve_refreshed(struct exchange *, const struct http_response *);
 
 static struct exchange *
 exchange_of_cwait(struct tq_entry *te)
@@ -115,7 +83,7 @@ exchange_of_cwait(struct tq_entry *te)
 }
 
 static void
-proxy_cache_poll(struct tq_entry *te)
+cache_serve_poll(struct tq_entry *te)
 {
 	struct exchange    *x = exchange_of_cwait(te);
 	struct cache_entry *e = x->centry;
@@ -123,14 +91,14 @@ proxy_cache_poll(struct tq_entry *te)
 
 	if (st == CACHE_FILLING && uv_now(&x->c->w->loop) < x->cwait_until) {
 		tq_set(&x->c->w->tq, &x->cwait, CACHE_POLL_MS,
-		    proxy_cache_poll);
+		    cache_serve_poll);
 		return;
 	}
 	cache_entry_release(e);
 	x->centry = NULL;
 	x->cflags &= ~PXC_WAIT;
 	if (st == CACHE_READY) {
-		if (!proxy_cache_lookup(x))
+		if (!cache_serve_lookup(x))
 			proxy_admit_backend(x);
 		return;
 	}
@@ -143,13 +111,13 @@ proxy_cache_poll(struct tq_entry *te)
 
 /* 1 when answered (a hit) or waiting; 0: on to a backend. */
 static int
-proxy_cache_lookup(struct exchange *x)
+cache_serve_lookup(struct exchange *x)
 {
 	struct cache_req    cr;
 	struct cache_entry *e, *stale = NULL;
 	int                 get = x->meth == HTTP_M_GET;
 
-	if (proxy_cache_req(x, &cr) != 0) {
+	if (cache_serve_req(x, &cr) != 0) {
 		x->xcache = 1 + STATS_CACHE_BYPASS;
 		return 0;
 	}
@@ -159,14 +127,14 @@ proxy_cache_lookup(struct exchange *x)
 		x->centry = e;
 		x->cflags |= PXC_HIT;
 		x->xcache = 1 + STATS_CACHE_HIT;
-		proxy_cache_serve(x);
+		cache_serve_hit(x);
 		return 1;
 	case CACHE_FILL:
 		x->centry = e;
 		x->cflags |= PXC_FILL;
 		x->xcache = 1 + STATS_CACHE_MISS;
 		if (stale != NULL)
-			proxy_cache_revalidate(x, stale);
+			cache_serve_revalidate(x, stale);
 		return 0;
 	case CACHE_WAIT:
 		x->centry = e;
@@ -175,7 +143,7 @@ proxy_cache_lookup(struct exchange *x)
 			x->cwait_until = uv_now(&x->c->w->loop) +
 			    x->route->backend_timeout_ms;
 		tq_set(&x->c->w->tq, &x->cwait, CACHE_POLL_MS,
-		    proxy_cache_poll);
+		    cache_serve_poll);
 		return 1;
 	case CACHE_NONE:
 		x->xcache = 1 + STATS_CACHE_MISS;
@@ -228,11 +196,11 @@ head_add(struct buf *b, const char *name, const char *v, size_t vl)
 /*
  * This fill revalidates stale (its reference taken over): the backend is
  * asked with the stored validators instead of the client's own If-None-Match
- * and If-Modified-Since, which are kept aside for proxy_cache_not_modified()
+ * and If-Modified-Since, which are kept aside for cache_serve_not_modified()
  * (RFC 9111 4.3.1; frontdoor.ini(5), cache).
  */
 static void
-proxy_cache_revalidate(struct exchange *x, struct cache_entry *stale)
+cache_serve_revalidate(struct exchange *x, struct cache_entry *stale)
 {
 	const char *v;
 	size_t      vl;
@@ -260,7 +228,7 @@ proxy_cache_revalidate(struct exchange *x, struct cache_entry *stale)
 
 /* A conditional header of the client's, where it is kept; NULL: none. */
 static const char *
-proxy_cache_cond(struct exchange *x, const char *name, uint32_t kept,
+cache_serve_cond(struct exchange *x, const char *name, uint32_t kept,
     size_t *len)
 {
 	const char *v;
@@ -275,7 +243,7 @@ proxy_cache_cond(struct exchange *x, const char *name, uint32_t kept,
 }
 
 int
-proxy_cache_admit(struct exchange *x)
+cache_serve_admit(struct exchange *x)
 {
 	if (x->route->cache_size == 0)
 		return 0;
@@ -285,7 +253,7 @@ proxy_cache_admit(struct exchange *x)
 		x->xcache = 1 + STATS_CACHE_BYPASS;
 		return 0;
 	}
-	return proxy_cache_lookup(x);
+	return cache_serve_lookup(x);
 }
 
 static const char *
@@ -324,59 +292,9 @@ list_has(const char *v, size_t len, const char *tok)
 	return 0;
 }
 
-/*
- * Compression for this response (frontdoor.ini(5), compress): never
- * for a coded body, event streams, partial content, small or empty bodies,
- * bodiless responses, HEAD, or a client that did not ask.  has_len: the
- * body's length is known to be len.
- */
-static void
-proxy_cache_compress(struct exchange *x, const struct http_response *resp,
-    int has_len, uint64_t len)
-{
-	const struct route_conf *r = x->route;
-	const char              *v;
-	size_t                   vl, i;
-	int                      status = resp->status;
-
-	if (!r->compress || status < 200 || status == 204 || status == 206 ||
-	    status == 304 || (x->cflags & (PXC_RANGE | PXC_NOTMOD)) ||
-	    x->resp_mode == BODY_TUNNEL ||
-	    (x->resp_mode == BODY_NONE && x->meth != HTTP_M_HEAD))
-		return;
-	for (i = 0; i < resp->nheaders; i++) {
-		const struct http_header *h = &resp->headers[i];
-
-		if (fd_strncaseeq(h->name, h->name_len, "Content-Encoding",
-		        16) &&
-		    !fd_strncaseeq(h->value, h->value_len, "identity", 8))
-			return;
-		if (fd_strncaseeq(h->name, h->name_len, "Content-Range", 13))
-			return;
-		if (fd_strncaseeq(h->name, h->name_len, "Cache-Control", 13) &&
-		    list_has(h->value, h->value_len, "no-transform"))
-			return;
-	}
-	if ((v = resp_value(resp, "Content-Type", &vl)) == NULL ||
-	    fd_strncaseeq(v, MIN(vl, 17), "text/event-stream", 17) ||
-	    !compress_type_ok(r->compress_types, v, vl))
-		return;
-	if (has_len && (len == 0 || len < r->compress_min_size))
-		return;
-	x->cflags |= PXC_VARY;
-	if (x->meth == HTTP_M_HEAD || x->enc == COMPRESS_NONE)
-		return;
-	if ((x->z = compress_new((enum compress_enc)x->enc)) == NULL) {
-		log_warn("request %s: cannot start %s compression", x->id,
-		    compress_name((enum compress_enc)x->enc));
-		return;
-	}
-	buf_init(&x->zout, 0);
-}
-
 /* Let go of the entry being filled; abandon: it will not be complete. */
 static void
-proxy_cache_fill_end(struct exchange *x, int abandon)
+cache_serve_fill_end(struct exchange *x, int abandon)
 {
 	if (!(x->cflags & PXC_FILL))
 		return;
@@ -389,7 +307,7 @@ proxy_cache_fill_end(struct exchange *x, int abandon)
 
 /* The head to store: the backend's, less framing and hop-by-hop. */
 static void
-proxy_cache_store_head(const struct http_response *resp, struct buf *b)
+cache_serve_store_head(const struct http_response *resp, struct buf *b)
 {
 	const struct http_header *h;
 	size_t                    i;
@@ -399,7 +317,8 @@ proxy_cache_store_head(const struct http_response *resp, struct buf *b)
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
-		if (http_hop_by_hop(h->id) || h->id == HTTP_HDR_CONTENT_LENGTH)
+		if (http_hdr_flags(h->id) &
+		    (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING))
 			continue;
 		if (fd_strncaseeq(h->name, h->name_len, "Age", 3) ||
 		    fd_strncaseeq(h->name, h->name_len, "X-Cache", 7) ||
@@ -421,7 +340,7 @@ proxy_cache_store_head(const struct http_response *resp, struct buf *b)
  * resolved.
  */
 void
-proxy_cache_invalidate(struct exchange *x, const struct http_response *resp)
+cache_serve_invalidate(struct exchange *x, const struct http_response *resp)
 {
 	static const char *const names[] = { "Location", "Content-Location" };
 	struct cache_req         cr, lr;
@@ -432,7 +351,7 @@ proxy_cache_invalidate(struct exchange *x, const struct http_response *resp)
 	if (x->route->cache_size == 0 || x->meth == HTTP_M_GET ||
 	    x->meth == HTTP_M_HEAD || x->meth == HTTP_M_OPTIONS ||
 	    x->meth == HTTP_M_TRACE || resp->status < 200 ||
-	    resp->status >= 400 || proxy_cache_req(x, &cr) != 0)
+	    resp->status >= 400 || cache_serve_req(x, &cr) != 0)
 		return;
 	n = cache_invalidate(x->route->id, &cr);
 	for (i = 0; i < nitems(names); i++) {
@@ -484,7 +403,7 @@ proxy_cache_invalidate(struct exchange *x, const struct http_response *resp)
 }
 
 int
-proxy_cache_response(struct exchange *x, const struct http_response *resp)
+cache_serve_response(struct exchange *x, const struct http_response *resp)
 {
 	struct cache_meta meta;
 	struct cache_req  cr;
@@ -492,46 +411,45 @@ proxy_cache_response(struct exchange *x, const struct http_response *resp)
 	int               keep = 0;
 
 	memset(&meta, 0, sizeof meta);
-	proxy_cache_invalidate(x, resp);
+	cache_serve_invalidate(x, resp);
 	if (x->cstale != NULL) {
 		if (resp->status == 304 && (x->cflags & PXC_FILL))
-			return proxy_cache_refreshed(x, resp);
+			return cache_serve_refreshed(x, resp);
 		/* A full response (or an error): the usual fill, if any. */
 		cache_entry_release(x->cstale);
 		x->cstale = NULL;
 	}
 	if (x->cflags & PXC_FILL) {
-		if (proxy_cache_req(x, &cr) == 0 &&
+		if (cache_serve_req(x, &cr) == 0 &&
 		    cache_storable(x->meth, resp->status, resp->headers,
 		        resp->nheaders, cr.restricted, now_s(), &meta)) {
 			buf_init(&head, 0);
-			proxy_cache_store_head(resp, &head);
+			cache_serve_store_head(resp, &head);
 			keep = cache_fill_head(x->centry, &cr, resp->status,
 			           head.data, head.len, &meta) == 0;
 			buf_free(&head);
 		}
 		free(meta.vary_names);
 		if (!keep)
-			proxy_cache_fill_end(x, 1);
+			cache_serve_fill_end(x, 1);
 		else if (x->resp_mode == BODY_LENGTH && x->resp_left == 0) {
 			/* An empty body is complete already. */
 			cache_fill_done(x->centry);
-			proxy_cache_fill_end(x, 0);
+			cache_serve_fill_end(x, 0);
+		} else {
+			/* The body is stored as it passes: the fill filter's. */
+			body_chain_add(&x->body,
+			    filter_cache_new(x->centry, x->id));
+			x->centry = NULL;
+			x->cflags &= ~PXC_FILL;
 		}
 	}
-	proxy_cache_compress(x, resp, x->resp_mode == BODY_LENGTH,
-	    x->resp_left);
-	/* A chunked body is decoded already (proxy.c); compressed: framed. */
-	if (x->z != NULL && x->version == 11)
-		x->out_chunked = 1;
-	if (x->z != NULL && x->version == 10)
-		x->flags &= ~XF_KEEPALIVE; /* ends when the connection does */
 	return 0;
 }
 
 /* If-None-Match (weak comparison), else If-Modified-Since, against e. */
 static int
-proxy_cache_not_modified(struct exchange *x, const struct http_response *resp)
+cache_serve_not_modified(struct exchange *x, const struct http_response *resp)
 {
 	const char *inm, *ims, *etag, *lm, *p, *end, *t;
 	size_t      inml, imsl, el, lml, tl;
@@ -539,7 +457,7 @@ proxy_cache_not_modified(struct exchange *x, const struct http_response *resp)
 
 	if (resp->status != 200)
 		return 0;
-	inm = proxy_cache_cond(x, "If-None-Match", x->s_inm, &inml);
+	inm = cache_serve_cond(x, "If-None-Match", x->s_inm, &inml);
 	if (inm != NULL) {
 		if ((etag = resp_value(resp, "ETag", &el)) == NULL)
 			return list_has(inm, inml, "*");
@@ -564,7 +482,7 @@ proxy_cache_not_modified(struct exchange *x, const struct http_response *resp)
 		}
 		return 0;
 	}
-	ims = proxy_cache_cond(x, "If-Modified-Since", x->s_ims, &imsl);
+	ims = cache_serve_cond(x, "If-Modified-Since", x->s_ims, &imsl);
 	lm = resp_value(resp, "Last-Modified", &lml);
 	if (ims == NULL || lm == NULL)
 		return 0;
@@ -578,7 +496,7 @@ proxy_cache_not_modified(struct exchange *x, const struct http_response *resp)
  * and resp_mode for its body; -1 if the stored head does not parse.
  */
 static int
-proxy_cache_serve_head(struct exchange *x)
+cache_serve_head(struct exchange *x)
 {
 	struct cache_entry  *e = x->centry;
 	struct http_header   hdrs[RESP_MAX_HEADERS];
@@ -596,7 +514,7 @@ proxy_cache_serve_head(struct exchange *x)
 		    why != NULL ? why : "?");
 		return -1;
 	}
-	if (proxy_cache_not_modified(x, &resp)) {
+	if (cache_serve_not_modified(x, &resp)) {
 		x->cflags |= PXC_NOTMOD;
 		resp.status = 304;
 		resp.reason = "Not Modified";
@@ -608,11 +526,12 @@ proxy_cache_serve_head(struct exchange *x)
 		x->resp_mode = BODY_CACHE;
 	x->status = resp.status;
 	x->hit_off = 0;
-	proxy_cache_compress(x, &resp, 1, e->body_len);
-	if (x->z != NULL && x->version == 11)
-		x->out_chunked = 1;
-	else if (x->z != NULL)
-		x->flags &= ~XF_KEEPALIVE;
+	/* The stored body's length, as a backend's Content-Length gives it. */
+	if (!(x->cflags & PXC_NOTMOD)) {
+		resp.flags |= HTTP_F_CONTENT_LENGTH;
+		resp.content_length = e->body_len;
+	}
+	proxy_body_setup(x, &resp, 1, e->body_len);
 	if (PROXY_LAST(x))
 		x->flags &= ~XF_KEEPALIVE;
 	proxy_build_response(x, &resp);
@@ -624,9 +543,9 @@ proxy_cache_serve_head(struct exchange *x)
 
 /* A hit: the head from the entry, then its body through the pump. */
 static void
-proxy_cache_serve(struct exchange *x)
+cache_serve_hit(struct exchange *x)
 {
-	if (proxy_cache_serve_head(x) != 0) {
+	if (cache_serve_head(x) != 0) {
 		proxy_error(x, 502, 0);
 		return;
 	}
@@ -646,7 +565,7 @@ notmod_updates(const struct http_response *nm, const struct http_header *h)
 		"Content-Encoding", "Content-Range" };
 	size_t                   i;
 
-	if (http_hop_by_hop(h->id) || h->id == HTTP_HDR_CONTENT_LENGTH ||
+	if ((http_hdr_flags(h->id) & (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING)) ||
 	    http_connection_names(nm->headers, nm->nheaders, h->name,
 	        h->name_len))
 		return 0;
@@ -681,7 +600,7 @@ notmod_replaces(const struct http_response *nm, const struct http_header *h)
  * cache was purged, too many fields), the stale entry answers as it is.
  */
 static int
-proxy_cache_refreshed(struct exchange *x, const struct http_response *nm)
+cache_serve_refreshed(struct exchange *x, const struct http_response *nm)
 {
 	struct cache_entry       *old = x->cstale;
 	struct http_header        hdrs[RESP_MAX_HEADERS];
@@ -724,7 +643,7 @@ proxy_cache_refreshed(struct exchange *x, const struct http_response *nm)
 		n++;
 	}
 	buf_append(&head, "\r\n", 2);
-	if (n > RESP_MAX_HEADERS || proxy_cache_req(x, &cr) != 0)
+	if (n > RESP_MAX_HEADERS || cache_serve_req(x, &cr) != 0)
 		goto stored;
 	lim.max_head = lim.max_uri = head.len;
 	if (http_parse_response(head.data, head.len, &lim, &sr, hdrs, NULL) <=
@@ -749,13 +668,13 @@ stored:
 		x->cflags &= ~PXC_FILL;
 		cache_entry_release(old);
 	} else {
-		proxy_cache_fill_end(x, 1);
+		cache_serve_fill_end(x, 1);
 		x->centry = old;
 	}
 	x->cflags |= PXC_HIT;
 	log_debug("request %s: revalidated (304)%s", x->id,
 	    ok ? "" : "; the stored response not renewed");
-	return proxy_cache_serve_head(x) == 0 ? 1 : -1;
+	return cache_serve_head(x) == 0 ? 1 : -1;
 }
 
 /* Headers a 304 carries (RFC 9110 15.4.5). */
@@ -775,142 +694,33 @@ notmod_keeps(const struct http_header *h)
 }
 
 int
-proxy_cache_header(struct exchange *x, const struct http_header *h,
-    struct buf *b)
+cache_serve_header(struct exchange *x, const struct http_header *h)
 {
 	if (x->cflags & PXC_NOTMOD && !notmod_keeps(h))
 		return 1;
-	if (h->id == HTTP_HDR_CONTENT_LENGTH &&
-	    (x->z != NULL || x->out_chunked))
-		return 1;
-	if (x->z != NULL && h->value_len > 0 && h->value[0] == '"' &&
-	    fd_strncaseeq(h->name, h->name_len, "ETag", 4)) {
-		/* Other bytes than the app's: the same only weakly. */
-		buf_puts(b, "ETag: W/");
-		buf_append(b, h->value, h->value_len);
-		buf_puts(b, "\r\n");
-		return 1;
-	}
 	if (x->xcache != 0 && fd_strncaseeq(h->name, h->name_len, "X-Cache", 7))
 		return 1;
 	return 0;
 }
 
 void
-proxy_cache_headers(struct exchange *x, const struct http_response *resp,
-    struct buf *b)
+cache_serve_headers(struct exchange *x, struct buf *b)
 {
 	static const char *const what[] = { "HIT", "MISS", "BYPASS" };
-	size_t                   i;
-	int                      varies = 0;
 
 	if (x->xcache != 0)
 		buf_printf(b, "X-Cache: %s\r\n", what[x->xcache - 1]);
 	if (x->cflags & PXC_HIT)
 		buf_printf(b, "Age: %llu\r\n",
 		    (unsigned long long)cache_entry_age(x->centry, now_s()));
-	if (x->z != NULL)
-		buf_printf(b, "Content-Encoding: %s\r\n",
-		    compress_name((enum compress_enc)x->enc));
-	if (x->cflags & PXC_VARY) {
-		for (i = 0; i < resp->nheaders; i++) {
-			if (fd_strncaseeq(resp->headers[i].name,
-			        resp->headers[i].name_len, "Vary", 4) &&
-			    (list_has(resp->headers[i].value,
-			         resp->headers[i].value_len,
-			         "accept-encoding") ||
-			        list_has(resp->headers[i].value,
-			            resp->headers[i].value_len, "*")))
-				varies = 1;
-		}
-		if (!varies)
-			buf_puts(b, "Vary: Accept-Encoding\r\n");
-	}
-	if (x->out_chunked)
-		buf_puts(b, "Transfer-Encoding: chunked\r\n");
-	else if ((x->cflags & (PXC_HIT | PXC_NOTMOD)) == PXC_HIT &&
-	    x->z == NULL)
-		buf_printf(b, "Content-Length: %zu\r\n", x->centry->body_len);
-}
-
-ssize_t
-proxy_cache_emit(struct exchange *x, char *data, size_t n, int done,
-    uv_buf_t *b, unsigned *nb)
-{
-	enum compress_mode mode;
-	size_t             start = 0, clen, hl;
-	char               hdr[20];
-
-	if (n == 0 && !done)
-		return 0;
-	if (x->cflags & PXC_FILL) {
-		if (n > 0 && cache_fill_body(x->centry, data, n) != 0) {
-			log_debug("request %s: not cached: too large or purged",
-			    x->id);
-			proxy_cache_fill_end(x, 1);
-		} else if (done) {
-			cache_fill_done(x->centry);
-			proxy_cache_fill_end(x, 0);
-		}
-	}
-	if (x->z != NULL) {
-		/* A flush per step: what came is sent (SSE, long polls). */
-		mode = done                    ? COMPRESS_FINISH :
-		    x->resp_mode == BODY_CACHE ? COMPRESS_RUN :
-		                                 COMPRESS_FLUSH;
-		buf_reset(&x->zout);
-		if (x->out_chunked)
-			buf_append(&x->zout, "0123456789", 10); /* size line */
-		if (compress_data(x->z, data, n, mode, &x->zout) != 0) {
-			log_warn("request %s: %s compression failed", x->id,
-			    compress_name((enum compress_enc)x->enc));
-			return -1;
-		}
-		if (x->out_chunked) {
-			clen = x->zout.len - 10;
-			start = 10;
-			if (clen > 0) {
-				hl = (size_t)snprintf(hdr, sizeof(hdr),
-				    "%zx\r\n", clen);
-				start = 10 - hl;
-				memcpy(x->zout.data + start, hdr, hl);
-				buf_append(&x->zout, "\r\n", 2);
-			}
-			if (done)
-				buf_append(&x->zout, "0\r\n\r\n", 5);
-		}
-		if (x->zout.len > start)
-			b[(*nb)++] = uv_buf_init(x->zout.data + start,
-			    x->zout.len - start);
-		return (ssize_t)(x->zout.len - start);
-	}
-	if (x->out_chunked) {
-		clen = 0;
-		if (n > 0) {
-			hl = (size_t)snprintf(x->chunk, sizeof(x->chunk),
-			    "%zx\r\n", n);
-			b[(*nb)++] = uv_buf_init(x->chunk, hl);
-			b[(*nb)++] = uv_buf_init(data, n);
-			b[(*nb)++] = uv_buf_init(crlf, 2);
-			clen = hl + n + 2;
-		}
-		if (done)
-			clen += proxy_last_chunk(x,
-			    x->resp_mode == BODY_DECODE ? &x->resp_ch : NULL, b,
-			    nb);
-		return (ssize_t)clen;
-	}
-	if (n > 0)
-		b[(*nb)++] = uv_buf_init(data, n);
-	return (ssize_t)n;
 }
 
 void
-proxy_cache_abort(struct exchange *x)
+cache_serve_abort(struct exchange *x)
 {
 	if (x->cwait.deadline != 0)
 		tq_del(&x->c->w->tq, &x->cwait);
-	proxy_cache_fill_end(x, 1);
+	cache_serve_fill_end(x, 1);
 	cache_entry_release(x->cstale);
 	x->cstale = NULL;
 	if (x->cflags & PXC_WAIT) {
@@ -921,22 +731,18 @@ proxy_cache_abort(struct exchange *x)
 }
 
 void
-proxy_cache_free(struct exchange *x)
+cache_serve_free(struct exchange *x)
 {
-	proxy_cache_abort(x);
+	cache_serve_abort(x);
 	if (x->centry != NULL) {
 		cache_entry_release(x->centry);
 		x->centry = NULL;
 	}
-	compress_free(x->z);
-	x->z = NULL;
-	buf_free(&x->zout);
 	x->cflags = 0;
-	x->out_chunked = 0;
 }
 
 void
-proxy_cache_account(struct exchange *x, struct route_stats *rs)
+cache_serve_account(struct exchange *x, struct route_stats *rs)
 {
 	if (x->xcache == 0)
 		return;

@@ -35,12 +35,19 @@
  *     password check that passes calls proxy_gate_done later, a refusal
  *     proxy_gate_deny; gate_cancel() when the exchange ends first.  The
  *     gate knows nothing of the exchange.
- *   exchange -> proxy-cache.c (compression, the response cache),
- *     errpage.c (its own answers), accesslog.c (a struct accesslog_line),
- *     stats.c
+ *   exchange -> cache-serve.c (the response cache: look-ups, hits,
+ *     revalidation, what to store), errpage.c (its own answers),
+ *     accesslog.c (a struct accesslog_line), stats.c
+ *
+ * A response body flows source -> filters -> sink (filter.h), a step per
+ * write to the client: proxy_body_source() takes the backend's bytes as its
+ * framing delimits them, or a stored body's; x->body's filters (the cache
+ * fill, the compressor) change or keep them; x->sink frames them for the
+ * client.  proxy_body_setup() chooses them once the head is known.
  *
  * Headers follow the layers: conn.h, upstream.h, stream.h, accesslog.h and
- * errpage.h include no header above them; proxy.h includes conn.h.
+ * errpage.h include no header above them; exchange.h includes conn.h,
+ * filter.h and gate.h.
  */
 
 #include <arpa/inet.h>
@@ -51,15 +58,17 @@
 
 #include "accesslog.h"
 #include "cache.h"
+#include "compress.h"
 #include "config.h"
 #include "conn.h"
 #include "errpage.h"
+#include "filter.h"
 #include "gate.h"
 #include "health.h"
 #include "log.h"
 #include "path.h"
 #include "proxy-head.h"
-#include "proxy.h"
+#include "exchange.h"
 #include "route.h"
 #include "stats.h"
 #include "stream.h"
@@ -70,7 +79,6 @@
 
 /* A response head from a backend may use this many header lines. */
 #define RESP_MAX_HEADERS 128
-/* Trailers of a chunked body may add up to this much. */
 
 static int  proxy_pump_request(struct exchange *);
 static void proxy_connect(struct exchange *, int fresh);
@@ -263,7 +271,8 @@ exchange_free(struct exchange *x)
 	if (x == NULL)
 		return;
 	proxy_tunnel_close(x);
-	proxy_cache_free(x);
+	cache_serve_free(x);
+	body_chain_free(&x->body);
 	w = x->c->w;
 	if (w->nxfree < EXCHANGE_FREE_MAX && x->head.cap <= 8192 &&
 	    x->out.cap <= 8192 && x->strs.cap <= 8192 && x->path.cap <= 8192) {
@@ -278,7 +287,8 @@ exchange_free(struct exchange *x)
 void
 exchange_destroy(struct exchange *x)
 {
-	proxy_cache_free(x);
+	cache_serve_free(x);
+	body_chain_free(&x->body);
 	free(x->tbuf);
 	buf_free(&x->head);
 	buf_free(&x->out);
@@ -320,7 +330,7 @@ proxy_client_addr(struct exchange *x, const struct http_request *req,
     int trusted)
 {
 	const struct config *cfg = x->c->cfg;
-	char                 tok[64];
+	char                 tok[INET6_ADDRSTRLEN];
 	uint8_t              addr[16];
 	const char          *v, *p, *e;
 	size_t               i, len;
@@ -395,27 +405,6 @@ proxy_chunked_init(struct exchange *x, struct http_chunked *ch, int resp)
 	ch->trailers = x->tbuf + (resp ? MAX_TRAILER : 0);
 }
 
-size_t
-proxy_last_chunk(struct exchange *x, struct http_chunked *ch, uv_buf_t *b,
-    unsigned *nb)
-{
-	static char last[] = "0\r\n", crlf[] = "\r\n";
-	size_t      n = 0;
-
-	(void)x;
-	b[(*nb)++] = uv_buf_init(last, 3);
-	if (ch != NULL && ch->trailers != NULL && ch->trailers_len > 0) {
-		/* Filtered in place: what is kept never passes what is read. */
-		n = http_trailers_filter(ch->trailers, ch->trailers_len,
-		    ch->trailers);
-		ch->trailers_len = 0;
-		if (n > 0)
-			b[(*nb)++] = uv_buf_init(ch->trailers, n);
-	}
-	b[(*nb)++] = uv_buf_init(crlf, 2);
-	return (5 + n);
-}
-
 /* Build the request head for the backend into x->head. */
 static void
 proxy_build_head(struct exchange *x, const struct http_request *req,
@@ -423,7 +412,7 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 {
 	const struct route_conf *r = x->route;
 	struct head_params       hp;
-	char                     peer[48];
+	char                     peer[INET6_ADDRSTRLEN];
 
 	addr_format_ip(&x->c->peer.sa, peer, sizeof(peer));
 	memset(&hp, 0, sizeof(hp));
@@ -482,6 +471,34 @@ proxy_note_request(struct exchange *x, const struct http_request *req)
 	x->s_referer = exchange_stradd(x, v, vl);
 	v = find_header(req, "User-Agent", 10, &vl);
 	x->s_ua = exchange_stradd(x, v, vl);
+}
+
+/*
+ * What the request says about its response's body: the coding the client
+ * takes (the compressor), and what the cache must respect.
+ */
+static void
+proxy_note_body(struct exchange *x, const struct http_request *req)
+{
+	const struct http_header *h;
+	size_t                    i;
+
+	for (i = 0; i < req->nheaders; i++) {
+		h = &req->headers[i];
+		if (fd_strncaseeq(h->name, h->name_len, "Accept-Encoding",
+		        15)) {
+			if (x->route->compress && x->enc == COMPRESS_NONE)
+				x->enc = (uint8_t)compress_choose(h->value,
+				    h->value_len);
+		} else if (fd_strncaseeq(h->name, h->name_len, "Authorization",
+		               13))
+			x->cflags |= PXC_AUTH;
+		else if (fd_strncaseeq(h->name, h->name_len, "Cookie", 6) &&
+		    !x->route->cache_ignore_cookies)
+			x->cflags |= PXC_COOKIE;
+		else if (fd_strncaseeq(h->name, h->name_len, "Range", 5))
+			x->cflags |= PXC_RANGE;
+	}
 }
 
 /* FNV-1a over the client address and a backend's name: rendezvous hashing. */
@@ -809,7 +826,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		x->flags |= XF_UPGRADE;
 	/* The head is built now: req points into bytes that will be reused. */
 	proxy_build_head(x, req, trusted);
-	proxy_cache_note(x, req);
+	proxy_note_body(x, req);
 	/*
 	 * Body bytes that came with the head wait in c->in.  The client stays
 	 * readable: more body, a pipelined request or its close land in the
@@ -925,7 +942,7 @@ proxy_admit(struct exchange *x)
 		proxy_error(x, 413, 1);
 		return;
 	}
-	if (proxy_cache_admit(x))
+	if (cache_serve_admit(x))
 		return;
 	proxy_admit_backend(x);
 }
@@ -1140,7 +1157,7 @@ proxy_pump_request(struct exchange *x)
 				b[nb++] = uv_buf_init(crlf, 2);
 			}
 			if (done)
-				(void)proxy_last_chunk(x, &x->req_ch, b, &nb);
+				(void)body_last_chunk(&x->req_ch, b, &nb);
 		} else if (n > 0)
 			b[nb++] = uv_buf_init(c->in + c->inoff, n);
 		c->inoff += used;
@@ -1300,20 +1317,28 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
-		if (http_hop_by_hop(h->id))
-			continue;
-		/* One Content-Length, ours, whatever came: below. */
-		if (h->id == HTTP_HDR_CONTENT_LENGTH)
+		/* Framing is ours (one Content-Length, whatever came: below). */
+		if (http_hdr_flags(h->id) &
+		    (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING))
 			continue;
 		if (http_connection_names(resp->headers, resp->nheaders,
 		        h->name, h->name_len))
 			continue;
-		if (proxy_cache_header(x, h, b))
+		if (cache_serve_header(x, h))
+			continue;
+		if ((x->cflags & PXC_CODED) && filter_compress_etag(h, b))
 			continue;
 		proxy_head_field(b, h->name, h->name_len, h->value,
 		    h->value_len);
 	}
-	proxy_cache_headers(x, resp, b);
+	cache_serve_headers(x, b);
+	if (x->cflags & PXC_VARY)
+		filter_compress_headers((x->cflags & PXC_CODED) ?
+		        (enum compress_enc)x->enc :
+		        COMPRESS_NONE,
+		    resp, b);
+	if (x->sink.framing == SINK_CHUNKED)
+		buf_puts(b, "Transfer-Encoding: chunked\r\n");
 	if (x->resp_mode == BODY_CLOSE && (resp->flags & HTTP_F_TE_CLOSE)) {
 		for (i = 0; i < resp->nheaders; i++) {
 			h = &resp->headers[i];
@@ -1323,14 +1348,14 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 		}
 	}
 	/*
-	 * The length as we parsed it (repeated values folded into one), where
-	 * the body keeps its bytes; chunked framing, when ours, is written by
-	 * proxy_cache_headers(); 1xx and 204 carry none (RFC 9110 8.6).
+	 * The length as we parsed it (repeated values folded into one), or a
+	 * stored body's, where the body keeps its bytes; 1xx and 204 carry
+	 * none (RFC 9110 8.6).
 	 */
-	if ((resp->flags & HTTP_F_CONTENT_LENGTH) && !x->out_chunked &&
-	    x->z == NULL && x->resp_mode != BODY_DECODE &&
-	    x->resp_mode != BODY_TUNNEL && resp->status != 204 &&
-	    resp->status >= 200)
+	if ((resp->flags & HTTP_F_CONTENT_LENGTH) &&
+	    x->sink.framing != SINK_CHUNKED && !(x->cflags & PXC_CODED) &&
+	    x->resp_mode != BODY_DECODE && x->resp_mode != BODY_TUNNEL &&
+	    resp->status != 204 && resp->status >= 200)
 		buf_printf(b, "Content-Length: %llu\r\n",
 		    (unsigned long long)resp->content_length);
 	/* HSTS on HTTPS only, and only if the app did not send its own. */
@@ -1462,9 +1487,7 @@ proxy_parse_response(struct exchange *x)
 		 */
 		proxy_chunked_init(x, &x->resp_ch, 1);
 		x->resp_mode = BODY_DECODE;
-		if (x->version == 11)
-			x->out_chunked = 1;
-		else
+		if (x->version == 10)
 			x->flags &= ~XF_KEEPALIVE;
 	} else if (resp.flags & HTTP_F_CONTENT_LENGTH) {
 		x->resp_mode = BODY_LENGTH;
@@ -1480,10 +1503,10 @@ proxy_parse_response(struct exchange *x)
 		x->flags &= ~XF_KEEPALIVE;
 	/* A transfer-coded body is neither stored nor compressed. */
 	if (x->resp_mode == BODY_CLOSE && (resp.flags & HTTP_F_TE_CLOSE)) {
-		proxy_cache_invalidate(x, &resp);
-		proxy_cache_abort(x);
+		cache_serve_invalidate(x, &resp);
+		cache_serve_abort(x);
 	} else {
-		switch (proxy_cache_response(x, &resp)) {
+		switch (cache_serve_response(x, &resp)) {
 		case 1:
 			/* A 304 revalidated the stored response: it answers. */
 			upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
@@ -1494,6 +1517,8 @@ proxy_parse_response(struct exchange *x)
 		default:
 			break;
 		}
+		proxy_body_setup(x, &resp, x->resp_mode == BODY_LENGTH,
+		    x->resp_left);
 	}
 	proxy_build_response(x, &resp);
 	x->flags |= XF_RESP_HEAD;
@@ -1528,130 +1553,212 @@ client_write_cb(uv_write_t *req, int status)
 	proxy_pump_response(x);
 }
 
-/* Backend (or cache) bytes to the client: the head, then the body. */
 void
-proxy_pump_response(struct exchange *x)
+proxy_body_setup(struct exchange *x, const struct http_response *resp,
+    int has_len, uint64_t len)
+{
+	struct body_filter *f;
+	enum compress_enc   enc = (enum compress_enc)x->enc;
+	int                 coded;
+
+	/*
+	 * frontdoor.ini(5), compress: never for partial content, a 304 from
+	 * the cache, a tunnel, or a bodiless response but HEAD's, which says
+	 * what GET would; the body is coded only for a client that asked.
+	 */
+	if (!(x->cflags & (PXC_RANGE | PXC_NOTMOD)) &&
+	    x->resp_mode != BODY_TUNNEL &&
+	    (x->resp_mode != BODY_NONE || x->meth == HTTP_M_HEAD) &&
+	    filter_compress_wanted(x->route, resp, has_len, len)) {
+		x->cflags |= PXC_VARY;
+		if (x->meth != HTTP_M_HEAD && enc != COMPRESS_NONE) {
+			/* A live backend's steps go out as they come (SSE). */
+			f = filter_compress_new(enc, x->resp_mode != BODY_CACHE,
+			    x->id);
+			if (f == NULL)
+				log_warn("request %s: cannot start %s "
+				         "compression",
+				    x->id, compress_name(enc));
+			else {
+				body_chain_add(&x->body, f);
+				x->cflags |= PXC_CODED;
+			}
+		}
+	}
+	coded = (x->cflags & PXC_CODED) != 0;
+	/*
+	 * Other bytes than the backend's, or chunks it framed (decoded), are
+	 * framed again: as chunks for HTTP/1.1, with the trailer fields that
+	 * may cross when the bytes are the backend's; by our close for 1.0.
+	 */
+	if (x->version == 11 && (coded || x->resp_mode == BODY_DECODE))
+		body_sink_init(&x->sink, SINK_CHUNKED,
+		    coded ? NULL : &x->resp_ch);
+	else if (coded || x->resp_mode == BODY_DECODE) {
+		body_sink_init(&x->sink, SINK_CLOSE, NULL);
+		x->flags &= ~XF_KEEPALIVE;
+	} else
+		body_sink_init(&x->sink, SINK_AS_SENT, NULL);
+}
+
+/*
+ * The response body's source, one step: the next piece of a stored body, or
+ * the backend's bytes as its framing delimits them (decoded when chunked),
+ * or the end its close made.  Sets *data, *n (0: none this step) and *done
+ * (the body ends with them).  Returns 0, or -1 when a chunked body is bad.
+ */
+static int
+proxy_body_source(struct exchange *x, char **data, size_t *n, int *done)
 {
 	struct upconn *u = x->u;
-	uv_buf_t       b[8];
-	unsigned       nb;
-	size_t         avail, n, used;
+	size_t         avail, used = 0;
 	ssize_t        sn;
-	int            done, r;
-	char          *data;
 
-	if (x->flags & XF_CWRITE)
-		return;
-again:
-	nb = 0;
-	n = used = 0;
-	done = 0;
-	data = NULL;
-	if (!(x->flags & XF_RESP_HEAD) && !(x->flags & XF_ERROR)) {
-		if (u == NULL || u->in == NULL)
-			goto reading;
-		if (u->inoff < u->inlen)
-			x->flags |= XF_RESP_BYTES;
-		if (proxy_parse_response(x) < 0)
-			return;
-		u = x->u;
+	*data = NULL;
+	*n = 0;
+	*done = 0;
+	if (x->resp_mode == BODY_CACHE) {
+		/* A stored body, a buffer's worth at a time. */
+		*data = x->centry->body + x->hit_off;
+		*n = MIN(x->centry->body_len - x->hit_off, WORKER_BUFSZ);
+		x->hit_off += *n;
+		*done = x->hit_off == x->centry->body_len;
+		return (0);
 	}
-	if (x->out.len > 0)
-		b[nb++] = uv_buf_init(x->out.data, x->out.len);
-	if ((x->flags & XF_RESP_HEAD) && !(x->flags & XF_RESP_DONE) &&
-	    x->resp_mode == BODY_CACHE) {
-		/* A cached body, a buffer's worth at a time. */
-		data = x->centry->body + x->hit_off;
-		n = MIN(x->centry->body_len - x->hit_off, WORKER_BUFSZ);
-		x->hit_off += n;
-		done = x->hit_off == x->centry->body_len;
-		goto emit;
+	if (x->flags & XF_SRC_EOF) {
+		*done = 1;
+		return (0);
 	}
-	if ((x->flags & XF_RESP_HEAD) && !(x->flags & XF_RESP_DONE) &&
-	    PROXY_TRANSFORM(x) && (x->flags & XF_SRC_EOF)) {
-		done = 1; /* a close-delimited body ended: finish it */
-		goto emit;
+	if (u == NULL || u->in == NULL || u->inoff == u->inlen)
+		return (0);
+	avail = u->inlen - u->inoff;
+	*data = u->in + u->inoff;
+	switch (x->resp_mode) {
+	case BODY_LENGTH:
+		*n = used = MIN(avail, x->resp_left);
+		x->resp_left -= *n;
+		*done = x->resp_left == 0;
+		break;
+	case BODY_DECODE:
+		sn =
+		    http_chunked_decode(&x->resp_ch, *data, avail, &used, done);
+		if (sn < 0)
+			return (-1);
+		*n = (size_t)sn;
+		break;
+	case BODY_CLOSE:
+	case BODY_TUNNEL:
+		*n = used = avail;
+		break;
+	default:
+		break;
 	}
-	if ((x->flags & XF_RESP_HEAD) && !(x->flags & XF_RESP_DONE) &&
-	    u != NULL && u->in != NULL && u->inoff < u->inlen) {
-		avail = u->inlen - u->inoff;
-		data = u->in + u->inoff;
-		switch (x->resp_mode) {
-		case BODY_LENGTH:
-			n = used = MIN(avail, x->resp_left);
-			x->resp_left -= n;
-			done = x->resp_left == 0;
-			break;
-		case BODY_DECODE:
-			sn = http_chunked_decode(&x->resp_ch, u->in + u->inoff,
-			    avail, &used, &done);
-			if (sn < 0)
-				goto broken;
-			n = sn;
-			break;
-		case BODY_CLOSE:
-		case BODY_TUNNEL:
-			n = used = avail;
-			break;
-		default:
-			break;
-		}
-		u->inoff += used;
-emit:
-		if (PROXY_TRANSFORM(x)) {
-			if ((sn = proxy_cache_emit(x, data, n, done, b, &nb)) <
-			    0)
-				goto failed;
-			x->bytes_sent += (size_t)sn;
-		} else {
-			if (n > 0)
-				b[nb++] = uv_buf_init(data, n);
-			x->bytes_sent += n;
-		}
-		if (done)
-			x->flags |= XF_RESP_DONE;
+	u->inoff += used;
+	return (0);
+}
+
+/*
+ * One step of the response body, source -> filters -> sink, queued to o.
+ * Returns 0, or -1 when the body cannot go on (logged).
+ */
+static int
+proxy_body_step(struct exchange *x, struct body_out *o)
+{
+	char  *data;
+	size_t n;
+	int    done;
+
+	if (proxy_body_source(x, &data, &n, &done) != 0) {
+		log_info("request %s: bad chunked body from %s", x->id,
+		    x->backend != NULL ? x->backend->name : "the cache");
+		return (-1);
 	}
-	if (nb > 0) {
-		r = conn_write(x->c, &x->wreq, b, nb, client_write_cb);
-		if (r < 0) {
-			if (x->status == 0)
-				x->status = 499;
-			proxy_abort(x);
-			conn_close(x->c);
-			return;
-		}
-		if (r == 1) {
-			x->flags |= XF_CWRITE;
-			if (u != NULL)
-				upstream_read_stop(u);
-			return;
-		}
-		buf_reset(&x->out);
-	}
-	if (u != NULL && u->in != NULL && u->inoff == u->inlen)
-		u->inoff = u->inlen = 0;
-	if (x->flags & XF_RESP_DONE) {
-		proxy_finish(x);
-		return;
-	}
-	if (x->resp_mode == BODY_CACHE)
-		goto again;
-	if (x->resp_mode == BODY_TUNNEL && proxy_pump_request(x) != 0)
-		return;
-reading:
+	if (n == 0 && !done)
+		return (0);
+	if (x->body != NULL && body_chain_run(x->body, &data, &n, done) != 0)
+		return (-1);
+	body_sink_data(&x->sink, o, data, n, done);
+	x->bytes_sent += o->body_bytes;
+	if (done)
+		x->flags |= XF_RESP_DONE;
+	return (0);
+}
+
+/* Read the backend on, unless its buffer is full. */
+static void
+proxy_pump_read(struct exchange *x)
+{
+	struct upconn *u = x->u;
+
 	if (u != NULL && u->connected) {
 		if (u->in != NULL && u->inlen == WORKER_BUFSZ)
 			upstream_read_stop(u);
 		else
 			upstream_read_start(u);
 	}
-	return;
-broken:
-	log_info("request %s: bad chunked body from %s", x->id,
-	    x->backend != NULL ? x->backend->name : "the cache");
-failed:
-	proxy_abort(x);
-	conn_close(x->c);
+}
+
+/* Backend (or cache) bytes to the client: the head, then the body. */
+void
+proxy_pump_response(struct exchange *x)
+{
+	struct upconn  *u;
+	struct body_out o;
+	int             r;
+
+	if (x->flags & XF_CWRITE)
+		return;
+	/* A stored body goes on as long as its writes finish at once. */
+	do {
+		u = x->u;
+		if (!(x->flags & XF_RESP_HEAD) && !(x->flags & XF_ERROR)) {
+			if (u == NULL || u->in == NULL) {
+				proxy_pump_read(x);
+				return;
+			}
+			if (u->inoff < u->inlen)
+				x->flags |= XF_RESP_BYTES;
+			if (proxy_parse_response(x) < 0)
+				return;
+			u = x->u;
+		}
+		body_out_init(&o);
+		body_out_add(&o, x->out.data, x->out.len);
+		if ((x->flags & (XF_RESP_HEAD | XF_RESP_DONE)) ==
+		        XF_RESP_HEAD &&
+		    proxy_body_step(x, &o) != 0) {
+			proxy_abort(x);
+			conn_close(x->c);
+			return;
+		}
+		if (o.nb > 0) {
+			r = conn_write(x->c, &x->wreq, o.b, o.nb,
+			    client_write_cb);
+			if (r < 0) {
+				if (x->status == 0)
+					x->status = 499;
+				proxy_abort(x);
+				conn_close(x->c);
+				return;
+			}
+			if (r == 1) {
+				x->flags |= XF_CWRITE;
+				if (u != NULL)
+					upstream_read_stop(u);
+				return;
+			}
+			buf_reset(&x->out);
+		}
+		if (u != NULL && u->in != NULL && u->inoff == u->inlen)
+			u->inoff = u->inlen = 0;
+		if (x->flags & XF_RESP_DONE) {
+			proxy_finish(x);
+			return;
+		}
+	} while (x->resp_mode == BODY_CACHE);
+	if (x->resp_mode == BODY_TUNNEL && proxy_pump_request(x) != 0)
+		return;
+	proxy_pump_read(x);
 }
 
 void
@@ -1671,7 +1778,7 @@ proxy_up_eof(struct exchange *x, int error)
 	if (x->resp_mode == BODY_CLOSE && error == 0 &&
 	    (x->flags & XF_RESP_HEAD)) {
 		/* The backend's close is the end of this body. */
-		x->flags |= PROXY_TRANSFORM(x) ? XF_SRC_EOF : XF_RESP_DONE;
+		x->flags |= XF_SRC_EOF;
 		upstream_close(u);
 		x->u = NULL;
 		proxy_pump_response(x);
@@ -1824,7 +1931,8 @@ proxy_maintenance(struct exchange *x, int close)
 static void
 proxy_abort(struct exchange *x)
 {
-	proxy_cache_abort(x);
+	cache_serve_abort(x);
+	body_chain_stop(x->body);
 	if (x->flags & XF_GATE_PENDING) {
 		x->flags &= ~XF_GATE_PENDING;
 		gate_cancel(&x->gate);
@@ -1904,7 +2012,7 @@ proxy_account(struct exchange *x)
 		    1);
 		STATS_ADD(rs->bytes_in, x->bytes_in);
 		STATS_ADD(rs->bytes_out, x->bytes_sent);
-		proxy_cache_account(x, rs);
+		cache_serve_account(x, rs);
 		if (x->country[0] != '\0')
 			stats_country(rs, x->country);
 		if (x->resp_mode != BODY_TUNNEL)

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /* The exchange: one request, the backend it goes to, and its response. */
-#ifndef FD_PROXY_H
-#define FD_PROXY_H
+#ifndef FD_EXCHANGE_H
+#define FD_EXCHANGE_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 #include <uv.h>
 
 #include "buf.h"
 #include "conn.h"
+#include "filter.h"
 #include "gate.h"
 #include "http.h"
 #include "list.h"
@@ -50,7 +52,7 @@ enum body_mode {
 #define XF_BACKEND_FAIL 0x8000  /* the backend failed this request */
 #define XF_HAS_BODY     0x10000 /* the request has a body */
 #define XF_GATE_PENDING 0x20000 /* the gate is still deciding */
-#define XF_SRC_EOF      0x40000 /* close-delimited body ended (transformed) */
+#define XF_SRC_EOF      0x40000 /* the backend's close ended its body */
 #define XF_TUNNEL       0x80000 /* in its worker's list of open tunnels */
 
 /* Finished exchanges kept per worker for reuse. */
@@ -104,30 +106,44 @@ struct exchange {
 	uint32_t s_proto;
 	size_t   cwrite_in; /* bytes of u->in in flight */
 	size_t   cwrite_consume;
-	char     id[65]; /* request id */
-	char     client_ip[64];
+	char     id[65];                      /* request id */
+	char     client_ip[INET6_ADDRSTRLEN]; /* the address alone */
 	char     country[4]; /* ISO 3166 code set by the gate, or "" */
-	/* Compression and the response cache: proxy-cache.c. */
-	struct compress    *z;      /* this response's compressor, or NULL */
-	struct buf          zout;   /* its output, framed for the client */
-	struct cache_entry *centry; /* served, being filled, or waited for */
+	/* The response body's filters, in order (NULL: none), and its sink. */
+	struct body_filter *body;
+	struct body_sink    sink;
+	/* The response cache: cache-serve.c. */
+	struct cache_entry *centry; /* served, to fill, or waited for */
 	struct cache_entry *cstale; /* a stale entry this fill revalidates */
 	uint32_t s_inm, s_ims; /* the client's own conditionals (PXC_COND) */
 	struct tq_entry cwait; /* polls a fill this exchange waits for */
 	uint64_t        cwait_until;
-	size_t          hit_off;       /* next body byte of a cached response */
+	size_t          hit_off;       /* next byte of a stored body to send */
 	uint8_t         enc;           /* enum compress_enc the client takes */
 	uint8_t         xcache;        /* 1 + enum stats_cache, 0: no cache */
 	uint16_t        cflags;        /* PXC_* */
-	uint8_t         out_chunked;   /* we frame the body as chunked */
-	char            chunk[20];     /* a chunk-size line we frame */
-	char            req_chunk[20]; /* the same toward the backend */
+	char            req_chunk[20]; /* a chunk-size line to the backend */
 };
+
+/*
+ * Bits of exchange.cflags: what the request and the response head tell the
+ * cache (cache-serve.c) and the response body's filters (exchange.c).
+ */
+#define PXC_AUTH   0x01  /* Authorization in the request */
+#define PXC_RANGE  0x02  /* a Range request */
+#define PXC_FILL   0x04  /* x->centry is this exchange's to fill */
+#define PXC_WAIT   0x08  /* x->centry is filled by another exchange */
+#define PXC_HIT    0x10  /* x->centry is being served */
+#define PXC_VARY   0x20  /* the response varies on Accept-Encoding */
+#define PXC_NOTMOD 0x40  /* a 304 answered from the cache */
+#define PXC_COOKIE 0x80  /* Cookie, and the route does not ignore it */
+#define PXC_COND   0x100 /* the client's conditionals moved to s_inm, s_ims */
+#define PXC_CODED  0x200 /* the body is compressed on its way (x->enc) */
 
 /* The bytes of a trailer section we keep, each direction. */
 #define MAX_TRAILER (8 * 1024)
 
-/* proxy.c */
+/* exchange.c */
 /*
  * What client connections call (worker->conn_cb): a request begins, its
  * head, its body, its end.
@@ -158,56 +174,43 @@ uint32_t exchange_stradd(struct exchange *, const char *s, size_t len);
 	(((x)->flags & XF_CLIENT_EOF) ||                                       \
 	    ((x)->c->eof && (x)->c->inoff == (x)->c->inlen))
 
-/* proxy.c, for proxy-cache.c */
+/* exchange.c, for cache-serve.c */
+void proxy_pump_response(struct exchange *);
+void proxy_build_response(struct exchange *, const struct http_response *);
+void proxy_admit_backend(struct exchange *);
 /*
- * The end of a chunked body we frame: the last chunk, the trailer fields of
- * ch that may cross (none when ch is NULL), the empty line, as up to three
- * uv_bufs at b[*nb].  Returns their bytes.
+ * The response body's way to the client (filter.h), once resp's head is
+ * known and resp_mode set, after the cache put its fill filter in place:
+ * the compressor, when resp may be compressed and the client takes a coding
+ * (has_len: the body is len bytes), and the sink's framing.
  */
-size_t proxy_last_chunk(struct exchange *, struct http_chunked *ch, uv_buf_t *b,
-    unsigned *nb);
-void   proxy_pump_response(struct exchange *);
-void   proxy_build_response(struct exchange *, const struct http_response *);
-void   proxy_admit_backend(struct exchange *);
+void proxy_body_setup(struct exchange *, const struct http_response *resp,
+    int has_len, uint64_t len);
 
-/* proxy-cache.c: compression and the response cache around the exchange. */
-/* proxy_request: note what the request says about both (req: its head). */
-void proxy_cache_note(struct exchange *, const struct http_request *);
+/* cache-serve.c: the response cache around the exchange. */
 /* proxy_admit: 1 when the cache answers or the exchange waits for a fill. */
-int proxy_cache_admit(struct exchange *);
+int cache_serve_admit(struct exchange *);
 /*
- * A backend's final head is parsed and its body mode set: store? compress?
- * invalidate?  Returns 0; or 1 when a 304 revalidated the stored response
- * and it answers instead (its head is built, resp_mode is BODY_CACHE or
- * BODY_NONE); or -1 when that head cannot be built (the caller fails the
- * exchange).
+ * A backend's final head is parsed and its body mode set: invalidate?
+ * store (a fill filter joins x->body)?  Returns 0; or 1 when a 304
+ * revalidated the stored response and it answers instead (its head is
+ * built, resp_mode is BODY_CACHE or BODY_NONE); or -1 when that head cannot
+ * be built (the caller fails the exchange).
  */
-int proxy_cache_response(struct exchange *, const struct http_response *);
-/* proxy_build_response: 1 when the header was handled (written or dropped). */
-int
-proxy_cache_header(struct exchange *, const struct http_header *, struct buf *);
-/* proxy_build_response: headers to add before the connection ones. */
-void proxy_cache_headers(struct exchange *, const struct http_response *,
-    struct buf *);
-/*
- * Body bytes data[0, n) for the client (done: the last of them), through
- * the cache fill and the compressor, as uv_bufs appended at b[*nb] (room
- * for 6).  Returns the bytes to count as sent, or -1 on failure.
- */
-ssize_t proxy_cache_emit(struct exchange *, char *data, size_t n, int done,
-    uv_buf_t *b, unsigned *nb);
-/* Whether bodies go through proxy_cache_emit. */
-#define PROXY_TRANSFORM(x)                                                     \
-	((x)->z != NULL || (x)->out_chunked || (x)->centry != NULL)
+int cache_serve_response(struct exchange *, const struct http_response *);
+/* proxy_build_response: 1 when the cache drops the header h. */
+int cache_serve_header(struct exchange *, const struct http_header *h);
+/* proxy_build_response: X-Cache and Age, before the body's own headers. */
+void cache_serve_headers(struct exchange *, struct buf *);
 /* The exchange is over (abort: still in flight, release what waits). */
-void proxy_cache_abort(struct exchange *);
+void cache_serve_abort(struct exchange *);
 /* After an unsafe method's 2xx/3xx: drop the stored responses it touches. */
-void proxy_cache_invalidate(struct exchange *, const struct http_response *);
-void proxy_cache_free(struct exchange *);
+void cache_serve_invalidate(struct exchange *, const struct http_response *);
+void cache_serve_free(struct exchange *);
 struct route_stats;
-void proxy_cache_account(struct exchange *, struct route_stats *);
+void cache_serve_account(struct exchange *, struct route_stats *);
 
-/* proxy.c: the backend's bytes, and its end (through struct upstream_cb). */
+/* exchange.c: the backend's bytes, and its end (through struct upstream_cb). */
 void proxy_up_data(struct exchange *);
 void proxy_up_eof(struct exchange *, int error);
 
