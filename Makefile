@@ -154,7 +154,7 @@ EXCHANGE_OBJ = $(patsubst %.c,$(BUILD)/%.o,daemon/exchange.c \
     $(BUILD)/daemon/route.o $(BUILD)/daemon/path.o $(BUILD)/daemon/config.o \
     $(BUILD)/daemon/errpage.o $(BUILD)/daemon/stats.o \
     $(BUILD)/daemon/switch.o $(BUILD)/daemon/compress.o \
-    $(BUILD)/daemon/tq.o $(GATE_CONF_OBJ)
+    $(BUILD)/daemon/timeout.o $(GATE_CONF_OBJ)
 $(BUILD)/tests/test-exchange: $(EXCHANGE_OBJ)
 
 unit-build: $(UNIT_BIN)
@@ -239,7 +239,7 @@ STYLE_CLEAN = common/buf.c common/log.c common/parse.c common/util.c \
 	daemon/ban.c daemon/cache.c daemon/compress.c daemon/health.c \
 	daemon/http.c daemon/http.h daemon/path.c daemon/proxy-head.c \
 	daemon/proxy-head.h daemon/rate.c daemon/route.c daemon/stats.c \
-	daemon/stats.h daemon/switch.c daemon/switch.h daemon/tq.c \
+	daemon/stats.h daemon/switch.c daemon/switch.h daemon/timeout.c \
 	tests/unit/test-http.c $(wildcard fuzz/*.c)
 STYLE_SRC = $(if $(filter-out 0 no,$(STYLE_ALL)),$(FORMAT_SRC),$(STYLE_CLEAN))
 

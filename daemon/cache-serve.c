@@ -76,21 +76,21 @@ static int
 cache_serve_refreshed(struct exchange *, const struct http_response *);
 
 static struct exchange *
-exchange_of_cwait(struct tq_entry *te)
+exchange_of_cwait(struct timeout *te)
 {
 	return (
 	    struct exchange *)((char *)te - offsetof(struct exchange, cwait));
 }
 
 static void
-cache_serve_poll(struct tq_entry *te)
+cache_serve_poll(struct timeout *te)
 {
 	struct exchange    *x = exchange_of_cwait(te);
 	struct cache_entry *e = x->centry;
 	int                 st = cache_entry_state(e);
 
 	if (st == CACHE_FILLING && uv_now(&x->c->w->loop) < x->cwait_until) {
-		tq_set(&x->c->w->tq, &x->cwait, CACHE_POLL_MS,
+		timeout_set(&x->c->w->timeouts, &x->cwait, CACHE_POLL_MS,
 		    cache_serve_poll);
 		return;
 	}
@@ -142,7 +142,7 @@ cache_serve_lookup(struct exchange *x)
 		if (x->cwait_until == 0)
 			x->cwait_until = uv_now(&x->c->w->loop) +
 			    x->route->backend_timeout_ms;
-		tq_set(&x->c->w->tq, &x->cwait, CACHE_POLL_MS,
+		timeout_set(&x->c->w->timeouts, &x->cwait, CACHE_POLL_MS,
 		    cache_serve_poll);
 		return 1;
 	case CACHE_NONE:
@@ -719,7 +719,7 @@ void
 cache_serve_abort(struct exchange *x)
 {
 	if (x->cwait.deadline != 0)
-		tq_del(&x->c->w->tq, &x->cwait);
+		timeout_del(&x->c->w->timeouts, &x->cwait);
 	cache_serve_fill_end(x, 1);
 	cache_entry_release(x->cstale);
 	x->cstale = NULL;

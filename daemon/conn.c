@@ -50,12 +50,12 @@ conn_close(struct conn *c)
 	c->closing = 1;
 	if (c->x != NULL)
 		c->w->conn_cb->abort(c->x);
-	tq_del(&c->w->tq, &c->te);
+	timeout_del(&c->w->timeouts, &c->te);
 	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
 
 static void
-conn_timeout(struct tq_entry *te)
+conn_timeout(struct timeout *te)
 {
 	struct conn *c = container_of(te, struct conn, te);
 
@@ -70,7 +70,7 @@ conn_timeout(struct tq_entry *te)
 
 /* A TLS connection quiet since its last request: park it, then wait on. */
 static void
-conn_park_timeout(struct tq_entry *te)
+conn_park_timeout(struct timeout *te)
 {
 	struct conn *c = container_of(te, struct conn, te);
 
@@ -79,8 +79,8 @@ conn_park_timeout(struct tq_entry *te)
 		return;
 	}
 	conn_tls_idle(c);
-	tq_set(&c->w->tq, &c->te, c->cfg->idle_timeout_ms - CONN_TLS_PARK_MS,
-	    conn_timeout);
+	timeout_set(&c->w->timeouts, &c->te,
+	    c->cfg->idle_timeout_ms - CONN_TLS_PARK_MS, conn_timeout);
 }
 
 static void
@@ -239,7 +239,7 @@ conn_process_one(struct conn *c)
 		}
 		/* First byte of a request: the head has this long to arrive. */
 		c->state = CS_HEAD;
-		tq_set(&c->w->tq, &c->te, c->cfg->header_timeout_ms,
+		timeout_set(&c->w->timeouts, &c->te, c->cfg->header_timeout_ms,
 		    conn_timeout);
 	}
 	if (!conn_head_ready(c)) {
@@ -266,7 +266,7 @@ conn_process_one(struct conn *c)
 			conn_compact(c);
 		return;
 	}
-	tq_del(&c->w->tq, &c->te);
+	timeout_del(&c->w->timeouts, &c->te);
 	c->state = CS_EXCHANGE;
 	c->fresh = 0;
 	c->x = c->w->conn_cb->start(c);
@@ -286,7 +286,7 @@ conn_process_one(struct conn *c)
 }
 
 static void
-conn_linger_timeout(struct tq_entry *te)
+conn_linger_timeout(struct timeout *te)
 {
 	conn_close(container_of(te, struct conn, te));
 }
@@ -334,7 +334,8 @@ conn_end(struct conn *c)
 		c->in = NULL;
 	}
 	c->inoff = c->inlen = c->scanned = 0;
-	tq_set(&c->w->tq, &c->te, CONN_LINGER_MS, conn_linger_timeout);
+	timeout_set(&c->w->timeouts, &c->te, CONN_LINGER_MS,
+	    conn_linger_timeout);
 	conn_read_start(c);
 }
 
@@ -349,8 +350,8 @@ conn_exchange_done(struct conn *c, int keepalive, int unread)
 		c->unread = (uint8_t)(unread != 0);
 		if (c->tls != NULL) {
 			/* close_notify first; bounded by the header timeout. */
-			tq_set(&c->w->tq, &c->te, c->cfg->header_timeout_ms,
-			    conn_timeout);
+			timeout_set(&c->w->timeouts, &c->te,
+			    c->cfg->header_timeout_ms, conn_timeout);
 			conn_tls_close(c);
 		} else
 			conn_end(c);
@@ -372,11 +373,11 @@ conn_exchange_done(struct conn *c, int keepalive, int unread)
 			 * and waking cost a key derivation each, too much
 			 * between the requests of a busy connection.
 			 */
-			tq_set(&c->w->tq, &c->te, CONN_TLS_PARK_MS,
+			timeout_set(&c->w->timeouts, &c->te, CONN_TLS_PARK_MS,
 			    conn_park_timeout);
 		} else
-			tq_set(&c->w->tq, &c->te, c->cfg->idle_timeout_ms,
-			    conn_timeout);
+			timeout_set(&c->w->timeouts, &c->te,
+			    c->cfg->idle_timeout_ms, conn_timeout);
 		conn_read_start(c);
 		return;
 	}
@@ -464,6 +465,7 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
 	/* For TLS this also bounds the handshake. */
-	tq_set(&w->tq, &c->te, c->cfg->header_timeout_ms, conn_timeout);
+	timeout_set(&w->timeouts, &c->te, c->cfg->header_timeout_ms,
+	    conn_timeout);
 	conn_read_start(c);
 }

@@ -8,7 +8,7 @@
 
 #include "list.h"
 #include "stream.h"
-#include "tq.h"
+#include "timeout.h"
 
 struct config;
 struct conn;
@@ -58,7 +58,7 @@ struct conn {
 	uv_tcp_t           tcp;
 	struct worker     *w;
 	struct config     *cfg;   /* reference held */
-	struct tq_entry    te;    /* idle and header timeouts */
+	struct timeout     te;    /* idle and header timeouts */
 	struct list        link;  /* worker->conns */
 	char              *in;    /* WORKER_BUFSZ or NULL */
 	uint32_t           inoff; /* unread bytes: [inoff, inlen) */

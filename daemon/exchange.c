@@ -6,7 +6,7 @@
  * pools of idle backend connections.  A client connection (conn.c, with TLS
  * below it in conn-tls.c and plaintext above it) owns the exchange of the
  * request it carries, c->x; the exchange owns the backend connection it
- * uses, x->u (upstream.c), until it goes back to a pool or is closed.
+ * uses, x->u (backend-conn.c), until it goes back to a pool or is closed.
  *
  * Neither kind of connection knows what an exchange is: each calls up
  * through a table of callbacks, and the exchange calls down by name.
@@ -24,11 +24,11 @@
  *     conn_close               abort
  *     conn_exchange_done       the exchange is over: keep-alive or close
  *
- *   backend connection -> exchange: proxy_upstream_cb, data x
+ *   backend connection -> exchange: proxy_backend_cb, data x
  *     connected, data, written, eof, timeout
- *   exchange -> backend connection: upstream.h
- *     upstream_get, upstream_write, upstream_read_start/stop,
- *     upstream_set_timeout, upstream_release, upstream_close
+ *   exchange -> backend connection: backend-conn.h
+ *     backend_conn_get, backend_conn_write, backend_conn_read_start/stop,
+ *     backend_conn_set_timeout, backend_conn_release, backend_conn_close
  *
  *   exchange -> gate: gate_check(&x->gate, req), a struct gate_req that
  *     names the route, the addresses and the id, and the calls back: a
@@ -45,7 +45,7 @@
  * fill, the compressor) change or keep them; x->sink frames them for the
  * client.  proxy_body_setup() chooses them once the head is known.
  *
- * Headers follow the layers: conn.h, upstream.h, stream.h, accesslog.h and
+ * Headers follow the layers: conn.h, backend-conn.h, stream.h, accesslog.h and
  * errpage.h include no header above them; exchange.h includes conn.h,
  * filter.h and gate.h.
  */
@@ -73,7 +73,7 @@
 #include "stats.h"
 #include "stream.h"
 #include "switch.h"
-#include "upstream.h"
+#include "backend-conn.h"
 #include "util.h"
 #include "worker.h"
 
@@ -98,9 +98,9 @@ static void proxy_abort(struct exchange *);
 static void proxy_client_eof(struct exchange *, int);
 
 /* Below, beside the functions they name. */
-static const struct upstream_cb proxy_upstream_cb;
-static gate_done_cb             proxy_gate_done;
-static gate_deny_cb             proxy_gate_deny;
+static const struct backend_conn_cb proxy_backend_cb;
+static gate_done_cb                 proxy_gate_done;
+static gate_deny_cb                 proxy_gate_deny;
 
 uint32_t
 exchange_stradd(struct exchange *x, const char *s, size_t len)
@@ -642,7 +642,7 @@ proxy_retry(struct exchange *x, int got_nothing)
 	if ((b = proxy_pick_backend(x)) == NULL)
 		return (0);
 	if (x->u != NULL) {
-		upstream_close(x->u);
+		backend_conn_close(x->u);
 		x->u = NULL;
 	}
 	STATS_ADD(ws->backends[x->backend->id].finished, 1);
@@ -1026,9 +1026,9 @@ proxy_backend_wait_ms(const struct exchange *x)
 static void
 proxy_connect(struct exchange *x, int fresh)
 {
-	struct upconn *u;
+	struct backend_conn *u;
 
-	u = upstream_get(x->c->w, x->backend, fresh, &proxy_upstream_cb, x);
+	u = backend_conn_get(x->c->w, x->backend, fresh, &proxy_backend_cb, x);
 	if (u == NULL) {
 		health_failure(x->route, x->backend, "cannot connect");
 		if (!proxy_retry(x, 1))
@@ -1037,10 +1037,10 @@ proxy_connect(struct exchange *x, int fresh)
 	}
 	x->u = u;
 	if (u->connected) {
-		upstream_set_timeout(u, proxy_backend_wait_ms(x));
+		backend_conn_set_timeout(u, proxy_backend_wait_ms(x));
 		(void)proxy_pump_request(x);
 	} else
-		upstream_set_timeout(u, x->route->connect_timeout_ms);
+		backend_conn_set_timeout(u, x->route->connect_timeout_ms);
 }
 
 static void
@@ -1057,16 +1057,16 @@ proxy_up_connected(void *data, int status)
 			proxy_fail(x, 502, "connect failed");
 		return;
 	}
-	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
+	backend_conn_set_timeout(x->u, proxy_backend_wait_ms(x));
 	if (proxy_pump_request(x) == 0)
-		upstream_read_start(x->u);
+		backend_conn_read_start(x->u);
 }
 
 static void
 proxy_up_timeout(void *data)
 {
-	struct exchange *x = data;
-	struct upconn   *u = x->u;
+	struct exchange     *x = data;
+	struct backend_conn *u = x->u;
 
 	if (u != NULL && !u->connected) {
 		log_info("backend %s: connect timed out", x->backend->name);
@@ -1102,14 +1102,14 @@ proxy_up_timeout(void *data)
 static int
 proxy_pump_request(struct exchange *x)
 {
-	struct conn   *c = x->c;
-	struct upconn *u = x->u;
-	static char    crlf[] = "\r\n";
-	uv_buf_t       b[8];
-	unsigned       nb = 0;
-	size_t         avail, n = 0, used = 0, hl;
-	ssize_t        sn;
-	int            done = 0, r;
+	struct conn         *c = x->c;
+	struct backend_conn *u = x->u;
+	static char          crlf[] = "\r\n";
+	uv_buf_t             b[8];
+	unsigned             nb = 0;
+	size_t               avail, n = 0, used = 0, hl;
+	ssize_t              sn;
+	int                  done = 0, r;
 
 	if (u == NULL || !u->connected || u->writing || (x->flags & XF_ERROR))
 		return (0);
@@ -1169,7 +1169,7 @@ proxy_pump_request(struct exchange *x)
 	x->flags |= XF_HEAD_SENT;
 	if (n > 0 || used > 0) /* an empty chunked body is sent too */
 		x->flags |= XF_BODY_SENT;
-	r = upstream_write(u, b, nb);
+	r = backend_conn_write(u, b, nb);
 	if (r < 0) {
 		proxy_up_eof(x, r);
 		return (-1);
@@ -1205,7 +1205,7 @@ proxy_up_written(void *data, int status)
 	}
 	if (c->inoff == c->inlen)
 		c->inoff = c->inlen = 0;
-	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
+	backend_conn_set_timeout(x->u, proxy_backend_wait_ms(x));
 	(void)proxy_pump_request(x);
 }
 
@@ -1226,7 +1226,7 @@ proxy_client_data(struct exchange *x)
 		return;
 	}
 	if (x->u != NULL && x->u->connected)
-		upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
+		backend_conn_set_timeout(x->u, proxy_backend_wait_ms(x));
 	if (x->c->inlen == WORKER_BUFSZ)
 		conn_read_stop(x->c);
 	(void)proxy_pump_request(x);
@@ -1387,7 +1387,7 @@ proxy_looks_tls(const char *p, size_t n)
 static int
 proxy_parse_response(struct exchange *x)
 {
-	struct upconn       *u = x->u;
+	struct backend_conn *u = x->u;
 	struct http_header   hdrs[RESP_MAX_HEADERS];
 	struct http_response resp;
 	struct http_limits   lim;
@@ -1509,7 +1509,8 @@ proxy_parse_response(struct exchange *x)
 		switch (cache_serve_response(x, &resp)) {
 		case 1:
 			/* A 304 revalidated the stored response: it answers. */
-			upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
+			backend_conn_set_timeout(x->u,
+			    proxy_backend_wait_ms(x));
 			return (1);
 		case -1:
 			proxy_fail(x, 502, "bad cached head");
@@ -1522,7 +1523,7 @@ proxy_parse_response(struct exchange *x)
 	}
 	proxy_build_response(x, &resp);
 	x->flags |= XF_RESP_HEAD;
-	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
+	backend_conn_set_timeout(x->u, proxy_backend_wait_ms(x));
 	if (x->resp_mode == BODY_NONE ||
 	    (x->resp_mode == BODY_LENGTH && x->resp_left == 0))
 		x->flags |= XF_RESP_DONE;
@@ -1532,8 +1533,8 @@ proxy_parse_response(struct exchange *x)
 static void
 client_write_cb(uv_write_t *req, int status)
 {
-	struct exchange *x = req->data;
-	struct upconn   *u = x->u;
+	struct exchange     *x = req->data;
+	struct backend_conn *u = x->u;
 
 	x->flags &= ~XF_CWRITE;
 	if (x->c->closing)
@@ -1549,7 +1550,7 @@ client_write_cb(uv_write_t *req, int status)
 	if (u != NULL && u->inoff == u->inlen)
 		u->inoff = u->inlen = 0;
 	if (u != NULL && u->connected)
-		upstream_set_timeout(u, proxy_backend_wait_ms(x));
+		backend_conn_set_timeout(u, proxy_backend_wait_ms(x));
 	proxy_pump_response(x);
 }
 
@@ -1610,9 +1611,9 @@ proxy_body_setup(struct exchange *x, const struct http_response *resp,
 static int
 proxy_body_source(struct exchange *x, char **data, size_t *n, int *done)
 {
-	struct upconn *u = x->u;
-	size_t         avail, used = 0;
-	ssize_t        sn;
+	struct backend_conn *u = x->u;
+	size_t               avail, used = 0;
+	ssize_t              sn;
 
 	*data = NULL;
 	*n = 0;
@@ -1688,13 +1689,13 @@ proxy_body_step(struct exchange *x, struct body_out *o)
 static void
 proxy_pump_read(struct exchange *x)
 {
-	struct upconn *u = x->u;
+	struct backend_conn *u = x->u;
 
 	if (u != NULL && u->connected) {
 		if (u->in != NULL && u->inlen == WORKER_BUFSZ)
-			upstream_read_stop(u);
+			backend_conn_read_stop(u);
 		else
-			upstream_read_start(u);
+			backend_conn_read_start(u);
 	}
 }
 
@@ -1702,9 +1703,9 @@ proxy_pump_read(struct exchange *x)
 void
 proxy_pump_response(struct exchange *x)
 {
-	struct upconn  *u;
-	struct body_out o;
-	int             r;
+	struct backend_conn *u;
+	struct body_out      o;
+	int                  r;
 
 	if (x->flags & XF_CWRITE)
 		return;
@@ -1744,7 +1745,7 @@ proxy_pump_response(struct exchange *x)
 			if (r == 1) {
 				x->flags |= XF_CWRITE;
 				if (u != NULL)
-					upstream_read_stop(u);
+					backend_conn_read_stop(u);
 				return;
 			}
 			buf_reset(&x->out);
@@ -1764,22 +1765,22 @@ proxy_pump_response(struct exchange *x)
 void
 proxy_up_data(struct exchange *x)
 {
-	upstream_set_timeout(x->u, proxy_backend_wait_ms(x));
+	backend_conn_set_timeout(x->u, proxy_backend_wait_ms(x));
 	if (x->u->inlen == WORKER_BUFSZ)
-		upstream_read_stop(x->u);
+		backend_conn_read_stop(x->u);
 	proxy_pump_response(x);
 }
 
 void
 proxy_up_eof(struct exchange *x, int error)
 {
-	struct upconn *u = x->u;
+	struct backend_conn *u = x->u;
 
 	if (x->resp_mode == BODY_CLOSE && error == 0 &&
 	    (x->flags & XF_RESP_HEAD)) {
 		/* The backend's close is the end of this body. */
 		x->flags |= XF_SRC_EOF;
-		upstream_close(u);
+		backend_conn_close(u);
 		x->u = NULL;
 		proxy_pump_response(x);
 		return;
@@ -1799,7 +1800,7 @@ proxy_up_eof(struct exchange *x, int error)
 		    !(x->flags & (XF_BODY_SENT | XF_RESP_BYTES)) &&
 		    proxy_idempotent(x->meth)) {
 			x->retries++;
-			upstream_close(u);
+			backend_conn_close(u);
 			x->u = NULL;
 			x->flags &= ~XF_HEAD_SENT;
 			proxy_connect(x, 1);
@@ -1840,7 +1841,7 @@ proxy_up_eof_cb(void *x, int error)
 }
 
 /* What the backend connection tells the exchange. */
-static const struct upstream_cb proxy_upstream_cb = {
+static const struct backend_conn_cb proxy_backend_cb = {
 	.connected = proxy_up_connected,
 	.data = proxy_up_data_cb,
 	.written = proxy_up_written,
@@ -1885,7 +1886,7 @@ proxy_answer(struct exchange *x, int status, int close, const char *text,
 	struct conn *c = x->c;
 
 	if (x->u != NULL) {
-		upstream_close(x->u);
+		backend_conn_close(x->u);
 		x->u = NULL;
 	}
 	if (close || c->w->stopping || PROXY_LAST(x))
@@ -1938,7 +1939,7 @@ proxy_abort(struct exchange *x)
 		gate_cancel(&x->gate);
 	}
 	if (x->u != NULL) {
-		upstream_close(x->u);
+		backend_conn_close(x->u);
 		x->u = NULL;
 	}
 	if (!(x->flags & XF_RESP_DONE)) {
@@ -2051,17 +2052,17 @@ proxy_account(struct exchange *x)
 static void
 proxy_finish(struct exchange *x)
 {
-	struct upconn *u = x->u;
-	int            keep;
+	struct backend_conn *u = x->u;
+	int                  keep;
 
 	proxy_account(x);
 	if (u != NULL) {
 		x->u = NULL;
 		if ((x->flags & XF_UP_KEEP) && (x->flags & XF_REQ_DONE) &&
 		    !u->writing && u->inoff == u->inlen)
-			upstream_release(u);
+			backend_conn_release(u);
 		else
-			upstream_close(u);
+			backend_conn_close(u);
 	}
 	keep = (x->flags & XF_KEEPALIVE) && (x->flags & XF_REQ_DONE) &&
 	    !PROXY_LAST(x);

@@ -13,11 +13,11 @@
 #include "gate.h"
 #include "http.h"
 #include "list.h"
-#include "tq.h"
+#include "timeout.h"
 
 struct route_conf;
 struct backend_conf;
-struct upconn;
+struct backend_conn;
 struct worker;
 
 enum body_mode {
@@ -63,7 +63,7 @@ struct exchange {
 	struct exchange           *next_free; /* worker->xfree */
 	struct list                tlink;     /* worker->tunnels[route id] */
 	struct conn               *c;
-	struct upconn             *u;
+	struct backend_conn       *u;
 	const struct route_conf   *route;
 	const struct backend_conf *backend;
 	uv_write_t                 wreq; /* writes to the client */
@@ -116,13 +116,13 @@ struct exchange {
 	struct cache_entry *centry; /* served, to fill, or waited for */
 	struct cache_entry *cstale; /* a stale entry this fill revalidates */
 	uint32_t s_inm, s_ims; /* the client's own conditionals (PXC_COND) */
-	struct tq_entry cwait; /* polls a fill this exchange waits for */
-	uint64_t        cwait_until;
-	size_t          hit_off;       /* next byte of a stored body to send */
-	uint8_t         enc;           /* enum compress_enc the client takes */
-	uint8_t         xcache;        /* 1 + enum stats_cache, 0: no cache */
-	uint16_t        cflags;        /* PXC_* */
-	char            req_chunk[20]; /* a chunk-size line to the backend */
+	struct timeout cwait;  /* polls a fill this exchange waits for */
+	uint64_t       cwait_until;
+	size_t         hit_off;       /* next byte of a stored body to send */
+	uint8_t        enc;           /* enum compress_enc the client takes */
+	uint8_t        xcache;        /* 1 + enum stats_cache, 0: no cache */
+	uint16_t       cflags;        /* PXC_* */
+	char           req_chunk[20]; /* a chunk-size line to the backend */
 };
 
 /*
@@ -210,7 +210,7 @@ void cache_serve_free(struct exchange *);
 struct route_stats;
 void cache_serve_account(struct exchange *, struct route_stats *);
 
-/* exchange.c: the backend's bytes, and its end (through struct upstream_cb). */
+/* exchange.c: the backend's bytes, and its end (through struct backend_conn_cb). */
 void proxy_up_data(struct exchange *);
 void proxy_up_eof(struct exchange *, int error);
 

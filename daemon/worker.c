@@ -15,7 +15,7 @@
 #include "conn.h"
 #include "exchange.h"
 #include "stats.h"
-#include "upstream.h"
+#include "backend-conn.h"
 #include "util.h"
 #include "worker.h"
 
@@ -132,7 +132,7 @@ worker_async_cb(uv_async_t *a)
 			uv_close((uv_handle_t *)&w->listeners[i].tcp,
 			    listener_closed);
 		}
-		upstream_pools_close(w);
+		backend_pools_close(w);
 		list_for_each_safe (e, n, &w->conns) {
 			conn_stop_idle(container_of(e, struct conn, link));
 		}
@@ -150,18 +150,19 @@ static void
 worker_close_all(struct worker *w)
 {
 	w->closing = 1;
-	upstream_pools_close(w);
+	backend_pools_close(w);
 	accesslog_flush(w);
-	tq_del(&w->tq, &w->check);
-	w->tq.timer.data = w; /* closing: tq_fire will not run again */
-	tq_close(&w->tq, worker_handle_closed);
+	timeout_del(&w->timeouts, &w->check);
+	w->timeouts.timer.data =
+	    w; /* closing: timeouts_fire will not run again */
+	timeouts_close(&w->timeouts, worker_handle_closed);
 	uv_close((uv_handle_t *)&w->async, worker_handle_closed);
 	uv_close((uv_handle_t *)&w->drain_idle, worker_handle_closed);
 }
 
 /* A periodic look: a stopping worker ends when its last connection does. */
 static void
-worker_idle_check(struct tq_entry *te)
+worker_idle_check(struct timeout *te)
 {
 	struct worker *w = container_of(te, struct worker, check);
 
@@ -178,7 +179,7 @@ worker_idle_check(struct tq_entry *te)
 	}
 	worker_maybe_done(w);
 	if (!w->closing)
-		tq_set(&w->tq, &w->check, w->stopping ? 100 : 1000,
+		timeout_set(&w->timeouts, &w->check, w->stopping ? 100 : 1000,
 		    worker_idle_check);
 }
 
@@ -213,9 +214,9 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 	if ((error = uv_async_init(&w->loop, &w->async, worker_async_cb)) != 0)
 		return (error);
 	w->open_handles++;
-	if ((error = tq_init(&w->tq, &w->loop)) != 0)
+	if ((error = timeouts_init(&w->timeouts, &w->loop)) != 0)
 		return (error);
-	w->tq.timer.data = &w->tq;
+	w->timeouts.timer.data = &w->timeouts;
 	w->open_handles++;
 	w->drain_idle.data = w;
 	if ((error = uv_idle_init(&w->loop, &w->drain_idle)) != 0)
@@ -256,7 +257,7 @@ worker_main(void *arg)
 int
 worker_start(struct worker *w)
 {
-	tq_set(&w->tq, &w->check, 1000, worker_idle_check);
+	timeout_set(&w->timeouts, &w->check, 1000, worker_idle_check);
 	return (-pthread_create(&w->thread, NULL, worker_main, w));
 }
 
@@ -299,7 +300,7 @@ worker_join(struct worker *w)
 	pthread_join(w->thread, NULL);
 	if (uv_loop_close(&w->loop) != 0)
 		log_warn("worker %u: handles left open at exit", w->id);
-	upstream_pools_free(w);
+	backend_pools_free(w);
 	while (w->xfree != NULL) {
 		struct exchange *x = w->xfree;
 

@@ -9,7 +9,7 @@
 
 #include "buf.h"
 #include "list.h"
-#include "tq.h"
+#include "timeout.h"
 
 struct config;
 struct conn;
@@ -36,8 +36,8 @@ struct listener {
 struct worker {
 	uv_loop_t       loop;
 	uv_async_t      async; /* config swap, stop, force */
-	struct tq       tq;
-	struct tq_entry check; /* periodic stop check */
+	struct timeouts timeouts;
+	struct timeout  check; /* periodic stop check */
 	unsigned        id;
 	pthread_t       thread;
 

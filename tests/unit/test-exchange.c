@@ -3,8 +3,8 @@
 
 /*
  * The exchange is driven through the tables it is known by: the client side
- * calls worker->conn_cb (proxy_conn_cb), the backend side the upstream_cb
- * given to upstream_get().  Below, conn.h, upstream.h, gate.h, health.h and
+ * calls worker->conn_cb (proxy_conn_cb), the backend side the backend_conn_cb
+ * given to backend_conn_get().  Below, conn.h, backend-conn.h, gate.h, health.h and
  * the worker bits the exchange calls down into are fakes with no socket and
  * nothing on the loop: the fake client holds the bytes it will send and
  * records what it is written, the fake backend the same; each delivers
@@ -36,7 +36,7 @@
 #include "log.h"
 #include "exchange.h"
 #include "stats.h"
-#include "upstream.h"
+#include "backend-conn.h"
 #include "util.h"
 #include "worker.h"
 
@@ -53,15 +53,15 @@ enum up_state {
 
 /* A backend connection and the backend at its other end. */
 struct fake_up {
-	struct upconn u;
-	enum up_state state;
-	struct buf    pending; /* sent by the backend, not read yet */
-	int           eof;     /* then it closes (1) */
-	struct buf    got;     /* what the exchange wrote to it */
-	uv_buf_t      wb[16];  /* a write in flight */
-	unsigned      nwb;
-	int           writes;
-	uint64_t      timeout_ms;
+	struct backend_conn u;
+	enum up_state       state;
+	struct buf          pending; /* sent by the backend, not read yet */
+	int                 eof;     /* then it closes (1) */
+	struct buf          got;     /* what the exchange wrote to it */
+	uv_buf_t            wb[16];  /* a write in flight */
+	unsigned            nwb;
+	int                 writes;
+	uint64_t            timeout_ms;
 };
 
 static struct fixture {
@@ -266,17 +266,17 @@ conn_tls_version(const struct conn *c)
 	return "";
 }
 
-/* The fake backend connections: upstream.h. */
+/* The fake backend connections: backend-conn.h. */
 
 static struct fake_up *
-fake_up(struct upconn *u)
+fake_up(struct backend_conn *u)
 {
 	return container_of(u, struct fake_up, u);
 }
 
-struct upconn *
-upstream_get(struct worker *w, const struct backend_conf *b, int fresh,
-    const struct upstream_cb *cb, void *data)
+struct backend_conn *
+backend_conn_get(struct worker *w, const struct backend_conf *b, int fresh,
+    const struct backend_conn_cb *cb, void *data)
 {
 	struct fake_up *fu;
 	unsigned        i;
@@ -303,7 +303,7 @@ upstream_get(struct worker *w, const struct backend_conf *b, int fresh,
 }
 
 void
-upstream_close(struct upconn *u)
+backend_conn_close(struct backend_conn *u)
 {
 	struct fake_up *fu = fake_up(u);
 
@@ -320,7 +320,7 @@ upstream_close(struct upconn *u)
 }
 
 void
-upstream_release(struct upconn *u)
+backend_conn_release(struct backend_conn *u)
 {
 	struct fake_up *fu = fake_up(u);
 
@@ -332,7 +332,7 @@ upstream_release(struct upconn *u)
 	u->in = NULL;
 	u->inoff = u->inlen = 0;
 	if (u->writing) {
-		upstream_close(u);
+		backend_conn_close(u);
 		return;
 	}
 	fu->state = UP_POOLED;
@@ -340,7 +340,7 @@ upstream_release(struct upconn *u)
 }
 
 int
-upstream_write(struct upconn *u, uv_buf_t *b, unsigned n)
+backend_conn_write(struct backend_conn *u, uv_buf_t *b, unsigned n)
 {
 	struct fake_up *fu = fake_up(u);
 	size_t          total = 0;
@@ -366,7 +366,7 @@ upstream_write(struct upconn *u, uv_buf_t *b, unsigned n)
 }
 
 void
-upstream_read_start(struct upconn *u)
+backend_conn_read_start(struct backend_conn *u)
 {
 	if (u->reading || u->closing || !u->connected)
 		return;
@@ -374,13 +374,13 @@ upstream_read_start(struct upconn *u)
 }
 
 void
-upstream_read_stop(struct upconn *u)
+backend_conn_read_stop(struct backend_conn *u)
 {
 	u->reading = 0;
 }
 
 void
-upstream_set_timeout(struct upconn *u, uint64_t ms)
+backend_conn_set_timeout(struct backend_conn *u, uint64_t ms)
 {
 	fake_up(u)->timeout_ms = ms;
 }
@@ -463,8 +463,8 @@ client_deliver(void)
 static int
 backend_deliver(struct fake_up *fu)
 {
-	struct upconn *u = &fu->u;
-	size_t         n;
+	struct backend_conn *u = &fu->u;
+	size_t               n;
 
 	if (fu->state != UP_OWNED || !u->reading || u->closing)
 		return 0;
@@ -480,12 +480,12 @@ backend_deliver(struct fake_up *fu)
 		u->cb->data(u->data);
 		if (u->reading && !u->closing && u->in != NULL &&
 		    u->inlen == WORKER_BUFSZ)
-			upstream_read_stop(u);
+			backend_conn_read_stop(u);
 		return 1;
 	}
 	if (fu->pending.len == 0 && fu->eof) {
 		fu->eof = 0;
-		upstream_read_stop(u);
+		backend_conn_read_stop(u);
 		u->cb->eof(u->data, 0);
 		return 1;
 	}

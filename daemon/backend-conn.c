@@ -10,7 +10,7 @@
 #include "log.h"
 #include "parse.h"
 #include "stream.h"
-#include "upstream.h"
+#include "backend-conn.h"
 #include "util.h"
 #include "worker.h"
 
@@ -27,7 +27,7 @@ struct pool {
 #define POOL_MAX_IDLE 256
 #define POOL_IDLE_MS  (60 * 1000)
 
-static void upstream_close_cb(uv_handle_t *);
+static void backend_conn_close_cb(uv_handle_t *);
 
 static unsigned
 pool_hash(const union sockaddr_any *a)
@@ -87,7 +87,7 @@ pool_find(struct worker *w, const struct backend_conf *b)
 }
 
 static void
-pool_unlink(struct upconn *u)
+pool_unlink(struct backend_conn *u)
 {
 	/* Only an idle connection is counted: nidle bounds the pool. */
 	if (!list_linked(&u->link))
@@ -97,24 +97,24 @@ pool_unlink(struct upconn *u)
 }
 
 static void
-upstream_timeout(struct tq_entry *te)
+backend_conn_timeout(struct timeout *te)
 {
-	struct upconn *u = container_of(te, struct upconn, te);
+	struct backend_conn *u = container_of(te, struct backend_conn, te);
 
 	if (u->cb != NULL)
 		u->cb->timeout(u->data);
 	else {
 		/* Idle in the pool for too long: out of the list, then gone. */
 		pool_unlink(u);
-		upstream_close(u);
+		backend_conn_close(u);
 	}
 }
 
 static void
-upstream_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+backend_conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-	struct upconn *u = h->data;
-	static char    scratch[64]; /* pooled: anything read is the end */
+	struct backend_conn *u = h->data;
+	static char          scratch[64]; /* pooled: anything read is the end */
 
 	(void)hint;
 	if (u->cb == NULL) {
@@ -129,23 +129,23 @@ upstream_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 }
 
 static void
-upstream_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+backend_conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
-	struct upconn *u = s->data;
+	struct backend_conn *u = s->data;
 
 	(void)b;
 	if (u->cb == NULL) {
 		/* Idle in the pool: data or EOF both end it. */
 		if (nread != 0) {
 			pool_unlink(u);
-			upstream_close(u);
+			backend_conn_close(u);
 		}
 		return;
 	}
 	if (nread == 0)
 		return;
 	if (nread < 0) {
-		upstream_read_stop(u);
+		backend_conn_read_stop(u);
 		u->cb->eof(u->data, nread == UV_EOF ? 0 : (int)nread);
 		return;
 	}
@@ -153,21 +153,21 @@ upstream_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	u->cb->data(u->data);
 	if (u->reading && !u->closing && u->in != NULL &&
 	    u->inlen == WORKER_BUFSZ)
-		upstream_read_stop(u);
+		backend_conn_read_stop(u);
 }
 
 void
-upstream_read_start(struct upconn *u)
+backend_conn_read_start(struct backend_conn *u)
 {
 	if (u->reading || u->closing || !u->connected)
 		return;
-	if (uv_read_start((uv_stream_t *)&u->tcp, upstream_alloc_cb,
-	        upstream_read_cb) == 0)
+	if (uv_read_start((uv_stream_t *)&u->tcp, backend_conn_alloc_cb,
+	        backend_conn_read_cb) == 0)
 		u->reading = 1;
 }
 
 void
-upstream_read_stop(struct upconn *u)
+backend_conn_read_stop(struct backend_conn *u)
 {
 	if (!u->reading)
 		return;
@@ -176,9 +176,9 @@ upstream_read_stop(struct upconn *u)
 }
 
 static void
-upstream_connect_cb(uv_connect_t *req, int status)
+backend_conn_connect_cb(uv_connect_t *req, int status)
 {
-	struct upconn *u = req->data;
+	struct backend_conn *u = req->data;
 
 	if (u->closing)
 		return;
@@ -189,20 +189,21 @@ upstream_connect_cb(uv_connect_t *req, int status)
 	if (u->cb != NULL)
 		u->cb->connected(u->data, status);
 	else
-		upstream_close(u);
+		backend_conn_close(u);
 }
 
-struct upconn *
-upstream_get(struct worker *w, const struct backend_conf *b, int fresh,
-    const struct upstream_cb *cb, void *data)
+struct backend_conn *
+backend_conn_get(struct worker *w, const struct backend_conf *b, int fresh,
+    const struct backend_conn_cb *cb, void *data)
 {
-	struct pool   *p = pool_find(w, b);
-	struct upconn *u;
-	int            error;
+	struct pool         *p = pool_find(w, b);
+	struct backend_conn *u;
+	int                  error;
 
-	if (!fresh && (u = list_first(&p->idle, struct upconn, link)) != NULL) {
+	if (!fresh &&
+	    (u = list_first(&p->idle, struct backend_conn, link)) != NULL) {
 		pool_unlink(u);
-		tq_del(&w->tq, &u->te);
+		timeout_del(&w->timeouts, &u->te);
 		u->reused = 1;
 		u->cb = cb;
 		u->data = data;
@@ -223,20 +224,20 @@ upstream_get(struct worker *w, const struct backend_conf *b, int fresh,
 		return (NULL);
 	}
 	w->open_handles++;
-	error =
-	    uv_tcp_connect(&u->creq, &u->tcp, &p->addr.sa, upstream_connect_cb);
+	error = uv_tcp_connect(&u->creq, &u->tcp, &p->addr.sa,
+	    backend_conn_connect_cb);
 	if (error != 0) {
 		/* Report through the callback path, asynchronously. */
 		log_debug("connect %s: %s", p->name, uv_strerror(error));
 		u->closing = 1;
-		uv_close((uv_handle_t *)&u->tcp, upstream_close_cb);
+		uv_close((uv_handle_t *)&u->tcp, backend_conn_close_cb);
 		return (NULL);
 	}
 	return (u);
 }
 
 void
-upstream_release(struct upconn *u)
+backend_conn_release(struct backend_conn *u)
 {
 	struct pool   *p = u->pool;
 	struct worker *w = u->w;
@@ -249,19 +250,19 @@ upstream_release(struct upconn *u)
 	}
 	u->inoff = u->inlen = 0;
 	if (w->stopping || p->nidle >= POOL_MAX_IDLE || u->writing) {
-		upstream_close(u);
+		backend_conn_close(u);
 		return;
 	}
 	list_insert_head(&p->idle, &u->link);
 	p->nidle++;
-	upstream_read_start(u);
-	tq_set(&w->tq, &u->te, POOL_IDLE_MS, upstream_timeout);
+	backend_conn_read_start(u);
+	timeout_set(&w->timeouts, &u->te, POOL_IDLE_MS, backend_conn_timeout);
 }
 
 static void
-upstream_close_cb(uv_handle_t *h)
+backend_conn_close_cb(uv_handle_t *h)
 {
-	struct upconn *u = h->data;
+	struct backend_conn *u = h->data;
 
 	u->w->open_handles--;
 	if (u->in != NULL)
@@ -271,21 +272,21 @@ upstream_close_cb(uv_handle_t *h)
 
 /* Close u; it must not be in a pool list.  The exchange is detached. */
 void
-upstream_close(struct upconn *u)
+backend_conn_close(struct backend_conn *u)
 {
 	if (u->closing)
 		return;
 	u->closing = 1;
 	u->cb = NULL;
 	u->data = NULL;
-	tq_del(&u->w->tq, &u->te);
-	uv_close((uv_handle_t *)&u->tcp, upstream_close_cb);
+	timeout_del(&u->w->timeouts, &u->te);
+	uv_close((uv_handle_t *)&u->tcp, backend_conn_close_cb);
 }
 
 static void
-upstream_write_cb(uv_write_t *req, int status)
+backend_conn_write_cb(uv_write_t *req, int status)
 {
-	struct upconn *u = req->data;
+	struct backend_conn *u = req->data;
 
 	u->writing = 0;
 	if (u->cb == NULL || u->closing)
@@ -294,43 +295,43 @@ upstream_write_cb(uv_write_t *req, int status)
 }
 
 int
-upstream_write(struct upconn *u, uv_buf_t *b, unsigned n)
+backend_conn_write(struct backend_conn *u, uv_buf_t *b, unsigned n)
 {
 	int r;
 
 	r = stream_write((uv_stream_t *)&u->tcp, &u->wreq, b, n,
-	    upstream_write_cb);
+	    backend_conn_write_cb);
 	if (r == 1)
 		u->writing = 1;
 	return (r);
 }
 
 void
-upstream_set_timeout(struct upconn *u, uint64_t ms)
+backend_conn_set_timeout(struct backend_conn *u, uint64_t ms)
 {
-	tq_set(&u->w->tq, &u->te, ms, upstream_timeout);
+	timeout_set(&u->w->timeouts, &u->te, ms, backend_conn_timeout);
 }
 
 void
-upstream_pools_close(struct worker *w)
+backend_pools_close(struct worker *w)
 {
-	struct pool   *p;
-	struct upconn *u;
-	unsigned       i;
+	struct pool         *p;
+	struct backend_conn *u;
+	unsigned             i;
 
 	for (i = 0; i < w->pools_size; i++) {
 		for (p = w->pools[i]; p != NULL; p = p->hnext) {
-			while ((u = list_first(&p->idle, struct upconn,
+			while ((u = list_first(&p->idle, struct backend_conn,
 			            link)) != NULL) {
 				pool_unlink(u);
-				upstream_close(u);
+				backend_conn_close(u);
 			}
 		}
 	}
 }
 
 void
-upstream_pools_free(struct worker *w)
+backend_pools_free(struct worker *w)
 {
 	struct pool *p;
 	unsigned     i;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* Timeout queues: many timeouts on one libuv timer, O(1) to set and clear. */
 
-#include "tq.h"
+#include "timeout.h"
 
-static void tq_fire(uv_timer_t *);
+static void timeouts_fire(uv_timer_t *);
 
-/* Only needed when e is a head or a tail: at most TQ_LISTS + 1 compares. */
-static struct tq_list *
-tq_list_of(struct tq *q, struct tq_entry *e)
+/* Only needed when e is a head or a tail: at most TIMEOUT_LISTS + 1 compares. */
+static struct timeout_list *
+timeouts_list_of(struct timeouts *q, struct timeout *e)
 {
 	unsigned i;
 
@@ -19,12 +19,12 @@ tq_list_of(struct tq *q, struct tq_entry *e)
 }
 
 static void
-tq_unlink(struct tq *q, struct tq_entry *e)
+timeout_unlink(struct timeouts *q, struct timeout *e)
 {
-	struct tq_list *l = NULL;
+	struct timeout_list *l = NULL;
 
 	if (e->prev == NULL || e->next == NULL)
-		l = tq_list_of(q, e);
+		l = timeouts_list_of(q, e);
 	if (e->prev != NULL)
 		e->prev->next = e->next;
 	else
@@ -38,7 +38,7 @@ tq_unlink(struct tq *q, struct tq_entry *e)
 }
 
 static void
-tq_rearm(struct tq *q)
+timeouts_rearm(struct timeouts *q)
 {
 	uint64_t min = 0, now;
 	unsigned i;
@@ -58,21 +58,21 @@ tq_rearm(struct tq *q)
 		return;
 	}
 	if (q->armed != 0 && q->armed <= min)
-		return; /* fires early enough; tq_fire re-arms */
+		return; /* fires early enough; timeouts_fire re-arms */
 	now = uv_now(q->timer.loop);
 	q->armed = min;
-	uv_timer_start(&q->timer, tq_fire, min > now ? min - now : 0, 0);
+	uv_timer_start(&q->timer, timeouts_fire, min > now ? min - now : 0, 0);
 }
 
 static void
-tq_fire(uv_timer_t *t)
+timeouts_fire(uv_timer_t *t)
 {
-	struct tq       *q = t->data;
-	struct tq_list  *l;
-	struct tq_entry *e;
-	uint64_t         now = uv_now(t->loop);
-	unsigned         i;
-	int              again;
+	struct timeouts     *q = t->data;
+	struct timeout_list *l;
+	struct timeout      *e;
+	uint64_t             now = uv_now(t->loop);
+	unsigned             i;
+	int                  again;
 
 	q->armed = 0;
 	do {
@@ -81,17 +81,17 @@ tq_fire(uv_timer_t *t)
 			l = i < q->nlists ? &q->lists[i] : &q->sorted;
 			if ((e = l->head) == NULL || e->deadline > now)
 				continue;
-			tq_unlink(q, e);
+			timeout_unlink(q, e);
 			/* The callback may set or clear any entry. */
 			e->cb(e);
 			again = 1;
 		}
 	} while (again);
-	tq_rearm(q);
+	timeouts_rearm(q);
 }
 
 int
-tq_init(struct tq *q, uv_loop_t *loop)
+timeouts_init(struct timeouts *q, uv_loop_t *loop)
 {
 	int error;
 
@@ -106,29 +106,29 @@ tq_init(struct tq *q, uv_loop_t *loop)
 }
 
 void
-tq_close(struct tq *q, uv_close_cb cb)
+timeouts_close(struct timeouts *q, uv_close_cb cb)
 {
 	uv_close((uv_handle_t *)&q->timer, cb);
 }
 
 void
-tq_del(struct tq *q, struct tq_entry *e)
+timeout_del(struct timeouts *q, struct timeout *e)
 {
 	if (e->deadline == 0)
 		return;
-	tq_unlink(q, e);
-	/* The timer may now fire for nothing; tq_fire copes and re-arms. */
+	timeout_unlink(q, e);
+	/* The timer may now fire for nothing; timeouts_fire copes and re-arms. */
 }
 
 void
-tq_set(struct tq *q, struct tq_entry *e, uint64_t ms, tq_cb cb)
+timeout_set(struct timeouts *q, struct timeout *e, uint64_t ms, timeout_cb cb)
 {
-	struct tq_list  *l = NULL;
-	struct tq_entry *p;
-	unsigned         i;
+	struct timeout_list *l = NULL;
+	struct timeout      *p;
+	unsigned             i;
 
 	if (e->deadline != 0)
-		tq_unlink(q, e);
+		timeout_unlink(q, e);
 	e->cb = cb;
 	e->deadline = uv_now(q->timer.loop) + (ms == 0 ? 1 : ms);
 
@@ -138,7 +138,7 @@ tq_set(struct tq *q, struct tq_entry *e, uint64_t ms, tq_cb cb)
 			break;
 		}
 	}
-	if (l == NULL && q->nlists < TQ_LISTS) {
+	if (l == NULL && q->nlists < TIMEOUT_LISTS) {
 		l = &q->lists[q->nlists++];
 		l->duration = ms;
 		l->head = l->tail = NULL;
@@ -169,5 +169,5 @@ tq_set(struct tq *q, struct tq_entry *e, uint64_t ms, tq_cb cb)
 		else
 			l->head = e;
 	}
-	tq_rearm(q);
+	timeouts_rearm(q);
 }
