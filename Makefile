@@ -140,6 +140,10 @@ $(BUILD)/tests/test-ban: $(BUILD)/daemon/ban.o
 $(BUILD)/tests/test-compress: $(BUILD)/daemon/compress.o
 $(BUILD)/tests/test-cache: $(BUILD)/daemon/cache.o
 $(BUILD)/tests/test-wbuf: $(BUILD)/daemon/wbuf.o
+# The loop's clock and the timer are the test's own (a fake clock).
+$(BUILD)/tests/test-tq: $(BUILD)/daemon/tq.o
+$(BUILD)/tests/test-tq: ALL_LDFLAGS += \
+    -Wl,--wrap=uv_now,--wrap=uv_timer_start,--wrap=uv_timer_stop
 # Its read(2) is wrapped to fail with EINTR and return short counts.
 $(BUILD)/tests/test-file: ALL_LDFLAGS += -Wl,--wrap=read
 
