@@ -196,7 +196,11 @@ def test_events_arrive_quickly(two):
             ev = json.loads(l[7:])
             if ev.get("type") == "request":
                 break
-    assert time.monotonic() - t0 < 1.0
+    # frontdoord(8): live events reach subscribers within 100 milliseconds;
+    # the bound leaves room for a loaded machine and the request itself,
+    # but not for a second's batching.
+    took = time.monotonic() - t0
+    assert took < 0.5, "the request's event took %.3f s to arrive" % took
     assert ev["path"] == "/echo?live=1" and ev["status"] == 200 and ev["route"] == "web"
     assert ev["backend"] in (a.addr, b.addr) and ev["method"] == "GET"
 
