@@ -4,6 +4,7 @@ the state file (the frontdoor command's own tests drive it as users do)."""
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -326,3 +327,34 @@ def test_ban_by_hand(two):
     with HttpConn(fd.port, source="127.0.0.7") as h:
         h.request("GET", "/echo")
         assert h.read_response().status == 200, "unban did not lift the ban"
+
+
+def test_removed_route_and_backend_lose_their_switches(start_fd, make_backend):
+    # frontdoord(8): a switch whose route or backend a reload removed is
+    # dropped, so the same name configured again later starts as the INI
+    # says, not in the state it had before.
+    a = make_backend("a")
+    b = make_backend("b")
+    both = {"web": {"backends": [a.addr, b.addr]},
+            "gone": {"host": "gone.test", "backends": a.addr}}
+    fd = start_fd(both)
+    c = Ctl(fd.dir / "control.sock")
+    ok, r = c.cmd("maintenance on gone")
+    assert ok, r
+    ok, r = c.cmd("backend disable web %s" % b.addr)
+    assert ok, r
+    assert fd.get("/echo", host="gone.test").status == 503
+    fd.reload({"web": {"backends": a.addr}})
+    assert fd.wait_stderr("route gone is gone"), "the removed route's switch was not dropped"
+    assert fd.wait_stderr("backend .*%s is gone" % re.escape(b.addr)), \
+        "the removed backend's switch was not dropped"
+    ok, st = c.cmd("status")
+    assert ok and st[0]["generation"] == 2, st
+    fd.reload(both)
+    assert wait_until(lambda: c.cmd("status")[1][0]["generation"] == 3, 5), "no third generation"
+    r = fd.get("/echo", host="gone.test")
+    assert r.status == 200, "route gone came back still in maintenance: %d" % r.status
+    served = set()
+    for _ in range(8):
+        served.add(fd.get("/echo").json()["backend"])
+    assert len(served) == 2, "backend %s came back still disabled: %r" % (b.addr, served)
