@@ -358,3 +358,71 @@ def test_removed_route_and_backend_lose_their_switches(start_fd, make_backend):
     for _ in range(8):
         served.add(fd.get("/echo").json()["backend"])
     assert len(served) == 2, "backend %s came back still disabled: %r" % (b.addr, served)
+
+
+def test_client_not_reading_is_disconnected_at_1_mib(two):
+    # frontdoord(8): a client that does not read its replies is
+    # disconnected when 1 MiB is waiting for it; others are still served.
+    fd, a, b = two
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(str(fd.ctl_path))
+    s.settimeout(10)
+    one = len("%begin t1\n%end t1\n") + len(json.dumps(Ctl(fd.ctl_path).cmd("routes")[1][0]))
+    n = (4 << 20) // one + 1  # replies of 4 MiB, asked for at once
+    try:
+        s.sendall(b"".join(b"t%d routes\n" % i for i in range(n)))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # dropped while still asking: what this tests
+    assert fd.wait_stderr(r"control client \(uid \d+\) too slow: disconnected", 10), \
+        "a client with 4 MiB of replies unread was not disconnected"
+    got = 0
+    while True:
+        try:
+            d = s.recv(1 << 20)
+        except ConnectionResetError:
+            break
+        if not d:
+            break
+        got += len(d)
+    s.close()
+    # What was in flight in the kernel, at most 1 MiB queued, nothing more.
+    assert got < (1 << 20) + (512 << 10), "%d bytes reached a client that did not read" % got
+    ok, st = Ctl(fd.ctl_path).cmd("status")
+    assert ok and st[0]["generation"] == 1, st
+
+
+def test_events_past_256_kib_are_dropped_counted_and_reported(two):
+    # frontdoord(8): live events for a subscriber that does not read are
+    # dropped past 256 KiB, counted, and reported to it; it stays connected.
+    fd, a, b = two
+    c = Ctl(fd.ctl_path)
+    c.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ok, _ = c.cmd("subscribe")
+    assert ok
+    n = 2000
+    with HttpConn(fd.port) as h:
+        for i in range(n):
+            h.request("GET", "/echo/%d?%s" % (i, "p" * 500))
+            assert h.read_response().status == 200
+    seen, dropped, before_drop, first_drop = set(), 0, 0, None
+    end = time.monotonic() + 15
+    while len(seen) + dropped < n and time.monotonic() < end:
+        l = c.line()
+        assert l.startswith("%event "), l
+        ev = json.loads(l[7:])
+        if ev["type"] == "dropped":
+            dropped += ev["count"]
+            if first_drop is None:
+                first_drop = before_drop
+        elif ev["type"] == "request":
+            seen.add(int(ev["path"].split("/")[2].split("?")[0]))
+            if first_drop is None:
+                before_drop += len(l) + 1
+    assert dropped > 0, "no event was dropped for a subscriber that did not read"
+    assert len(seen) + dropped == n, \
+        "%d events and %d counted dropped for %d requests" % (len(seen), dropped, n)
+    # 256 KiB queued plus what the kernel holds; not the whole flood.
+    assert first_drop < (512 << 10), "%d bytes of events before the first drop" % first_drop
+    ok, st = c.cmd("status")
+    assert ok, "the subscriber was disconnected"
