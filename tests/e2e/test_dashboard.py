@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from helpers import FRONTDOORD, REPO, curl, free_port, port_accepts, wait_until
+from test_control import Ctl
 
 FRONTDOOR = os.path.abspath(os.environ.get("FRONTDOOR", str(REPO / "build" / "frontdoor")))
 TMUX = "tmux"
@@ -235,6 +236,47 @@ def test_backend_drain_and_reload(start_fd, make_backend, dash):
     fd.write_config({}, text="[frontdoor]\nbogus_key = 1\n")
     d.keys("r", "y")
     d.wait(lambda s: "reload failed:" in s and "bogus_key" in s, 5, "the reload's errors")
+
+
+def test_ban_unban_and_backend_disable_reach_the_daemon(start_fd, make_backend, dash):
+    # frontdoor(1): b and u ban and unban the selected client, x disables
+    # the selected backend, each after y; the real daemon then acts on it.
+    a, b = make_backend("a"), make_backend("b")
+    fd = start_fd({"app": {"path": "/", "backends": "%s, %s" % (a.addr, b.addr)}})
+    ctl = Ctl(sock_of(fd))
+    d = dash(sock_of(fd))
+    d.wait(lambda s: re.search(r"^ app\s+enabled", s, re.M), 5, "the app route")
+    for _ in range(3):
+        assert fd.get("/echo", source="127.0.0.2").status == 200
+    d.keys("5")
+    d.wait(lambda s: re.search(r"^ 127\.0\.0\.2\s+3\s", s, re.M), 3, "client 127.0.0.2")
+    d.keys("b")
+    d.wait_text("ban 127.0.0.2? y/N", 2)
+    d.keys("y")
+    d.wait_text("ban 127.0.0.2: done", 3)
+    assert fd.get("/echo", source="127.0.0.2").status == 403, "banned from the dashboard, still served"
+    ok, bans = ctl.cmd("bans")
+    assert ok and [x["address"] for x in bans] == ["127.0.0.2"], bans
+    d.wait(lambda s: re.search(r"^ 127\.0\.0\.2\s.*(59m|1h 0m)", s, re.M), 3, "the ban row")
+    d.keys("u")
+    d.wait_text("unban 127.0.0.2? y/N", 2)
+    d.keys("y")
+    d.wait_text("unban 127.0.0.2: done", 3)
+    assert fd.get("/echo", source="127.0.0.2").status == 200, "unbanned, still refused"
+    ok, bans = ctl.cmd("bans")
+    assert ok and bans == [], bans
+    d.keys("3")
+    d.wait(lambda s: s.count(" up ") >= 2, 5, "two backends up")
+    d.keys("x")
+    d.wait_text("disable backend app %s? y/N" % a.addr, 2)
+    d.keys("y")
+    d.wait_text("now disabled", 3)
+    ok, bes = ctl.cmd("backends")
+    assert ok and {x["address"]: x["state"] for x in bes}.get(a.addr) == "disabled", bes
+    a.reset_counters()
+    for _ in range(4):
+        assert get_status(fd) == 200
+    assert a.heads.get("/echo", 0) == 0, "a backend disabled from the dashboard got requests"
 
 
 def test_filter_narrows_the_live_list(two_routes, dash):
