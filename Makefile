@@ -86,7 +86,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all clean check check-tls unit unit-build demo install format \
 	format-check layer-check asan \
-	bench bench-smoke
+	bench bench-smoke mutate
 all: $(BUILD)/frontdoord $(BUILD)/frontdoor
 
 $(BUILD)/%.o: %.c
@@ -170,6 +170,12 @@ check-tls:
 	    build-mbedtls3/frontdoord
 	FRONTDOORD=build-mbedtls3/frontdoord \
 	    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/test_tls.py
+
+# Each one-line mutation of tests/mutations must make its tests fail (slow:
+# a scratch copy of the tree is built, then rebuilt per mutation; not part
+# of check).  MUTATE_ARGS: names to pick, --no-baseline, --keep.
+mutate:
+	/usr/bin/python3 scripts/mutate -j2 $(MUTATE_ARGS)
 
 demo:
 	scripts/deps.sh demo

@@ -360,6 +360,20 @@ def test_removed_route_and_backend_lose_their_switches(start_fd, make_backend):
     assert len(served) == 2, "backend %s came back still disabled: %r" % (b.addr, served)
 
 
+def test_ban_runs_out(two):
+    # frontdoor(1): ban ADDR DURATION bans for that long; then the client
+    # is served again and the ban is no longer listed.
+    fd, a, b = two
+    c = Ctl(fd.ctl_path)
+    ok, r = c.cmd("ban 127.0.0.8 1s")
+    assert ok and r[0]["banned"], r
+    assert fd.get("/echo", source="127.0.0.8").status == 403, "a banned client was served"
+    assert wait_until(lambda: fd.get("/echo", source="127.0.0.8").status == 200, 4, 0.2), \
+        "a ban of 1s still refuses the client"
+    ok, bans = c.cmd("bans")
+    assert ok and bans == [], bans
+
+
 def test_client_not_reading_is_disconnected_at_1_mib(two):
     # frontdoord(8): a client that does not read its replies is
     # disconnected when 1 MiB is waiting for it; others are still served.
