@@ -145,6 +145,25 @@ def test_frontdoor_bans_prints_thirty_thousand(start_fd, backend, workdir):
     assert len(state_bans(fd)) == 32001, len(state_bans(fd))
 
 
+def test_a_ban_ends_on_time_behind_thousands_ending_before_it(start_fd, backend, workdir):
+    # frontdoor(1), frontdoord(8): a ban lasts until its end, then the client
+    # is served.  Ended bans are forgotten a few thousand a second, so with
+    # 30000 ended just before it, the ban of 127.0.0.9 is still in the
+    # table when it ends: it must no longer count.
+    t = int(time.time())
+    lines = ["ban 127.3.%d.%d %d" % (k // 250, k % 250, t + 3) for k in range(30000)]
+    lines.append("ban 127.0.0.9 %d" % (t + 4))
+    (workdir / "state.ini").write_text("\n".join(lines) + "\n")
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr}})
+    assert fd.get("/echo", source="127.0.0.9").status == 403, "the saved ban was not applied"
+    time.sleep(max(0, t + 4.2 - time.time()))
+    assert wait_until(lambda: fd.get("/echo", source="127.0.0.9").status == 200, 1, 0.1), \
+        "a ban that ended at %d still refuses at %.1f" % (t + 4, time.time())
+    c = ctl(fd)
+    ok, page = c.cmd("bans")
+    assert ok and "127.0.0.9" not in [b["address"] for b in page], page[:3]
+
+
 def test_failed_state_write_keeps_the_old_file_and_retries(fd):
     c = ctl(fd)
     ok, r = c.cmd("ban 127.0.0.20")
