@@ -85,8 +85,11 @@ class Dash:
         return self.wait(lambda s: text in s, timeout, repr(text))
 
     def exit_status(self, timeout=5.0):
-        wait_until(self.status_file.exists, timeout)
-        wait_until(lambda: self.status_file.read_text().strip() != "", 1)
+        if not wait_until(self.status_file.exists, timeout):
+            raise AssertionError("frontdoor did not exit within %.1fs; screen:\n%s"
+                                 % (timeout, self.screen()))
+        if not wait_until(lambda: self.status_file.read_text().strip() != "", 1):
+            raise AssertionError("no exit status written to %s" % self.status_file)
         return int(self.status_file.read_text().strip())
 
     def pid(self):
