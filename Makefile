@@ -86,7 +86,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all clean check check-tls unit unit-build demo install format \
 	format-check layer-check asan \
-	bench bench-smoke
+	bench bench-smoke mutate
 all: $(BUILD)/frontdoord $(BUILD)/frontdoor
 
 $(BUILD)/%.o: %.c
@@ -143,6 +143,10 @@ $(BUILD)/tests/test-wbuf: $(BUILD)/daemon/wbuf.o
 $(BUILD)/tests/test-filter: $(BUILD)/daemon/filter.o \
     $(BUILD)/daemon/filter-compress.o $(BUILD)/daemon/filter-cache.o \
     $(BUILD)/daemon/compress.o $(BUILD)/daemon/cache.o $(BUILD)/daemon/http.o
+# The loop's clock and the timer are the test's own (a fake clock).
+$(BUILD)/tests/test-timeout: $(BUILD)/daemon/timeout.o
+$(BUILD)/tests/test-timeout: ALL_LDFLAGS += \
+    -Wl,--wrap=uv_now,--wrap=uv_timer_start,--wrap=uv_timer_stop
 # Its read(2) is wrapped to fail with EINTR and return short counts.
 $(BUILD)/tests/test-file: ALL_LDFLAGS += -Wl,--wrap=read
 # The exchange with all it calls that has no I/O: the body pump, its
@@ -180,6 +184,12 @@ check-tls:
 	    build-mbedtls3/frontdoord
 	FRONTDOORD=build-mbedtls3/frontdoord \
 	    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/test_tls.py
+
+# Each one-line mutation of tests/mutations must make its tests fail (slow:
+# a scratch copy of the tree is built, then rebuilt per mutation; not part
+# of check).  MUTATE_ARGS: names to pick, --no-baseline, --keep.
+mutate:
+	/usr/bin/python3 scripts/mutate -j2 $(MUTATE_ARGS)
 
 demo:
 	scripts/deps.sh demo

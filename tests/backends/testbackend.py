@@ -490,6 +490,8 @@ def h_text(c, req):
         hs.append(("Content-Encoding", q["ce"]))
     if "etag" in q:
         hs.append(("ETag", '"%s"' % q["etag"]))
+    if "cc" in q:
+        hs.append(("Cache-Control", q["cc"]))
     if status == 206:
         hs.append(("Content-Range", "bytes 0-%d/%d" % (n - 1, n * 2)))
     if "drip" in q:

@@ -101,6 +101,9 @@ def test_accept_encoding_q_values(zfd, ae, want):
     ("/text?kb=8", "HEAD", {"Accept-Encoding": "gzip"}, "HEAD"),
     ("/status/204", "GET", {"Accept-Encoding": "gzip"}, "204"),
     ("/cond304", "GET", {"Accept-Encoding": "gzip"}, "304"),
+    ("/text?kb=8&cc=no-transform", "GET", {"Accept-Encoding": "gzip"}, "no-transform"),
+    ("/text?kb=8&cc=max-age=60,%20No-Transform", "GET", {"Accept-Encoding": "gzip, zstd"},
+     "no-transform in a list"),
 ])
 def test_exclusions(zfd, path, method, headers, why):
     r = zfd.get(path, headers=headers, method=method)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from helpers import FRONTDOORD, REPO, curl, free_port, port_accepts, wait_until
+from test_control import Ctl
 
 FRONTDOOR = os.path.abspath(os.environ.get("FRONTDOOR", str(REPO / "build" / "frontdoor")))
 TMUX = "tmux"
@@ -84,8 +85,11 @@ class Dash:
         return self.wait(lambda s: text in s, timeout, repr(text))
 
     def exit_status(self, timeout=5.0):
-        wait_until(self.status_file.exists, timeout)
-        wait_until(lambda: self.status_file.read_text().strip() != "", 1)
+        if not wait_until(self.status_file.exists, timeout):
+            raise AssertionError("frontdoor did not exit within %.1fs; screen:\n%s"
+                                 % (timeout, self.screen()))
+        if not wait_until(lambda: self.status_file.read_text().strip() != "", 1):
+            raise AssertionError("no exit status written to %s" % self.status_file)
         return int(self.status_file.read_text().strip())
 
     def pid(self):
@@ -237,6 +241,47 @@ def test_backend_drain_and_reload(start_fd, make_backend, dash):
     d.wait(lambda s: "reload failed:" in s and "bogus_key" in s, 5, "the reload's errors")
 
 
+def test_ban_unban_and_backend_disable_reach_the_daemon(start_fd, make_backend, dash):
+    # frontdoor(1): b and u ban and unban the selected client, x disables
+    # the selected backend, each after y; the real daemon then acts on it.
+    a, b = make_backend("a"), make_backend("b")
+    fd = start_fd({"app": {"path": "/", "backends": "%s, %s" % (a.addr, b.addr)}})
+    ctl = Ctl(sock_of(fd))
+    d = dash(sock_of(fd))
+    d.wait(lambda s: re.search(r"^ app\s+enabled", s, re.M), 5, "the app route")
+    for _ in range(3):
+        assert fd.get("/echo", source="127.0.0.2").status == 200
+    d.keys("5")
+    d.wait(lambda s: re.search(r"^ 127\.0\.0\.2\s+3\s", s, re.M), 3, "client 127.0.0.2")
+    d.keys("b")
+    d.wait_text("ban 127.0.0.2? y/N", 2)
+    d.keys("y")
+    d.wait_text("ban 127.0.0.2: done", 3)
+    assert fd.get("/echo", source="127.0.0.2").status == 403, "banned from the dashboard, still served"
+    ok, bans = ctl.cmd("bans")
+    assert ok and [x["address"] for x in bans] == ["127.0.0.2"], bans
+    d.wait(lambda s: re.search(r"^ 127\.0\.0\.2\s.*(59m|1h 0m)", s, re.M), 3, "the ban row")
+    d.keys("u")
+    d.wait_text("unban 127.0.0.2? y/N", 2)
+    d.keys("y")
+    d.wait_text("unban 127.0.0.2: done", 3)
+    assert fd.get("/echo", source="127.0.0.2").status == 200, "unbanned, still refused"
+    ok, bans = ctl.cmd("bans")
+    assert ok and bans == [], bans
+    d.keys("3")
+    d.wait(lambda s: s.count(" up ") >= 2, 5, "two backends up")
+    d.keys("x")
+    d.wait_text("disable backend app %s? y/N" % a.addr, 2)
+    d.keys("y")
+    d.wait_text("now disabled", 3)
+    ok, bes = ctl.cmd("backends")
+    assert ok and {x["address"]: x["state"] for x in bes}.get(a.addr) == "disabled", bes
+    a.reset_counters()
+    for _ in range(4):
+        assert get_status(fd) == 200
+    assert a.heads.get("/echo", 0) == 0, "a backend disabled from the dashboard got requests"
+
+
 def test_filter_narrows_the_live_list(two_routes, dash):
     fd = two_routes
     d = dash(sock_of(fd))
@@ -271,10 +316,12 @@ def test_resize_to_80x24_redraws_cleanly(two_routes, dash):
     d = dash(sock_of(fd))
     for i in range(5):
         get_status(fd, "/echo/some/rather/long/path/for/the/live/screen/%d" % i)
+    widths = {}
     for key in ("1", "2", "3", "4", "5", "6"):
         d.keys(key)
-        d.wait(lambda s: "Tab" in s or "ROUTE" in s or "NAME" in s or "CLIENT" in s, 2)
-        wide = d.screen()
+        wide = d.wait(lambda s: ("Tab" in s or "ROUTE" in s or "NAME" in s or "CLIENT" in s)
+                      and "waiting for frontdoord" not in s, 2)
+        widths[key] = max(len(l) for l in wide.split("\n"))
         d.tmux("resize-window", "-t", "dash", "-x", "80", "-y", "24")
         time.sleep(0.3)
 
@@ -297,9 +344,11 @@ def test_resize_to_80x24_redraws_cleanly(two_routes, dash):
         lines = after.rstrip("\n").split("\n")
         assert all(len(l) <= 80 for l in lines), "a line wider than 80 columns:\n" + after
         assert lines[0].startswith(" 1 Overview"), after
-        assert len(wide.split("\n")[0]) > 80 or True
         d.tmux("resize-window", "-t", "dash", "-x", "100", "-y", "30")
         time.sleep(0.2)
+    # Some screen drew past column 80 at 100 columns (the Live screen's long
+    # paths), so what a resize leaves behind is there to be seen.
+    assert max(widths.values()) > 80, "no screen used the 100 columns: %r" % widths
 
 
 def test_q_exits_0(two_routes, dash):

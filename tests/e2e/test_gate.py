@@ -9,6 +9,7 @@ import ctypes.util
 import json
 import os
 import select
+import selectors
 import signal
 import socket
 import subprocess
@@ -594,3 +595,74 @@ def test_frontdoor_cli_bans(start_fd, backend, workdir):
     assert p.returncode == 0 and "unbanned" in p.stdout, (p.stdout, p.stderr)
     p = cli(sock, "unban", "127.0.0.2")
     assert p.returncode == 1 and "no ban for 127.0.0.2" in p.stderr, (p.stdout, p.stderr)
+
+
+# -- the password queue ------------------------------------------------------
+
+def test_password_queue_holds_1024_then_503(start_fd, backend, workdir):
+    # frontdoord(8): at most 1024 password checks may wait per worker; past
+    # that the answer is 503 with Retry-After: 1, at once, without a hash.
+    users = write(workdir / "u.htpasswd", htpasswd("-nbB", "-C", "13", "ann", "pw") + "\n")
+    fd = start_fd({"private": {"path": "/", "backends": backend.addr, "auth_file": users}},
+                  main={"ban_after": 0, "workers": 1})
+    req = ("GET / HTTP/1.1\r\nHost: app.test\r\nAuthorization: %s\r\n\r\n"
+           % basic("ann", "nope")).encode()
+    n = 1100
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", fd.port))
+            s.sendall(req)
+            socks.append(s)
+        # Each real check takes a bcrypt of cost 13 on one of two threads:
+        # in these few seconds only a handful can answer; the 503s come now.
+        answers = {}
+        sel = selectors.DefaultSelector()  # epoll: more than 1024 sockets
+        for s in socks:
+            sel.register(s, selectors.EVENT_READ)
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            for key, _ in sel.select(0.2):
+                s = key.fileobj
+                sel.unregister(s)
+                s.settimeout(2)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    more = s.recv(65536)
+                    if not more:
+                        break
+                    data += more
+                answers[s] = data
+    finally:
+        for s in socks:
+            s.close()
+    busy = [a for a in answers.values() if a.startswith(b"HTTP/1.1 503")]
+    other = [a[:12] for a in answers.values() if not a.startswith(b"HTTP/1.1 503")]
+    # 1024 wait (those checked meanwhile make room for a few more).
+    assert 40 <= len(busy) <= n - 1024, \
+        "%d of %d got 503 (wanted those past 1024 waiting); others: %r" % (
+            len(busy), n, other[:10])
+    assert all(b"\r\nRetry-After: 1\r\n" in a for a in busy), busy[0]
+    assert all(a.startswith(b"HTTP/1.1 401") for a in answers.values() if a not in busy), other
+    assert fd.wait_stderr(r"password checks waiting; answering 503"), "the 503s were not logged"
+
+
+def test_unknown_user_costs_a_real_hash(start_fd, backend, workdir):
+    # frontdoord(8): for an unknown user a real hash of the file is checked
+    # anyway, so the time to a 401 does not tell which users exist.
+    users = write(workdir / "u.htpasswd", htpasswd("-nbB", "-C", "12", "ann", "pw") + "\n")
+    fd = start_fd({"private": {"path": "/", "backends": backend.addr, "auth_file": users}},
+                  main={"ban_after": 0})
+
+    def took(user):
+        t0 = time.monotonic()
+        r = get(fd, "/", headers={"Authorization": basic(user, "wrong")})
+        assert r.status == 401, (user, r)
+        return time.monotonic() - t0
+
+    known = min(took("ann") for _ in range(3))
+    unknown = min(took("nosuchuser") for _ in range(3))
+    assert known > 0.05, "a bcrypt of cost 12 took only %.3f s" % known
+    assert unknown > known / 3, \
+        "an unknown user answered in %.3f s, a known one in %.3f s: no hash for the unknown" % (
+            unknown, known)

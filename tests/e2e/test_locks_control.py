@@ -145,6 +145,25 @@ def test_frontdoor_bans_prints_thirty_thousand(start_fd, backend, workdir):
     assert len(state_bans(fd)) == 32001, len(state_bans(fd))
 
 
+def test_a_ban_ends_on_time_behind_thousands_ending_before_it(start_fd, backend, workdir):
+    # frontdoor(1), frontdoord(8): a ban lasts until its end, then the client
+    # is served.  Ended bans are forgotten a few thousand a second, so with
+    # 30000 ended just before it, the ban of 127.0.0.9 is still in the
+    # table when it ends: it must no longer count.
+    t = int(time.time())
+    lines = ["ban 127.3.%d.%d %d" % (k // 250, k % 250, t + 3) for k in range(30000)]
+    lines.append("ban 127.0.0.9 %d" % (t + 4))
+    (workdir / "state.ini").write_text("\n".join(lines) + "\n")
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr}})
+    assert fd.get("/echo", source="127.0.0.9").status == 403, "the saved ban was not applied"
+    time.sleep(max(0, t + 4.2 - time.time()))
+    assert wait_until(lambda: fd.get("/echo", source="127.0.0.9").status == 200, 1, 0.1), \
+        "a ban that ended at %d still refuses at %.1f" % (t + 4, time.time())
+    c = ctl(fd)
+    ok, page = c.cmd("bans")
+    assert ok and "127.0.0.9" not in [b["address"] for b in page], page[:3]
+
+
 def test_failed_state_write_keeps_the_old_file_and_retries(fd):
     c = ctl(fd)
     ok, r = c.cmd("ban 127.0.0.20")
@@ -368,3 +387,38 @@ def test_socket_appears_with_its_final_mode(start_fd, backend):
     # A restart replaces the socket left behind, the same way.
     fd.stop()
     assert not os.path.exists(fd.dir / "control.sock")
+
+
+# -- the state file is replaced whole ---------------------------------------
+
+IN_MODIFY, IN_DELETE = 0x2, 0x200
+
+
+def test_state_file_is_replaced_never_written_in_place(fd):
+    # frontdoord(8): the state file is written as a temporary file, then
+    # renamed onto state_file, so a reader (or a crash) never meets half a
+    # file: the path itself is never created, truncated or written.
+    c = ctl(fd)
+    ok, r = c.cmd("ban 127.0.0.22")
+    assert ok and r[0]["saved"], r
+    time.sleep(1.5)  # the once-a-second save of new bans is done too
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    ino = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    assert ino >= 0
+    try:
+        assert libc.inotify_add_watch(ino, str(fd.dir).encode(),
+                                      IN_CREATE | IN_MODIFY | IN_MOVED_TO | IN_DELETE) >= 0
+        ok, r = c.cmd("route disable app")
+        assert ok and r[0]["saved"] is True, r
+        evs = inotify_events(ino, time.monotonic() + 0.3)
+    finally:
+        os.close(ino)
+    evs = [(m, n) for m, n in evs if n.startswith("state.ini")]
+    assert (IN_MOVED_TO, "state.ini") in evs, "state.ini was not renamed into place: %r" % evs
+    assert not any(m & (IN_CREATE | IN_MODIFY | IN_DELETE) and n == "state.ini"
+                   for m, n in evs), "state.ini was written in place: %r" % evs
+    moved = evs.index((IN_MOVED_TO, "state.ini"))
+    assert any(m & IN_MODIFY for m, n in evs[:moved]), \
+        "nothing was written before the rename: %r" % evs
+    text = (fd.dir / "state.ini").read_text()
+    assert "route app disabled" in text and "ban 127.0.0.22 " in text, text

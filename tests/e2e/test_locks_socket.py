@@ -310,3 +310,33 @@ def test_stop_removes_only_its_own_socket(start_fd, backend, workdir):
     problems = fd.stop()
     assert not problems, problems
     assert sock.read_text() == "someone else's\n", "stop removed a file it did not make"
+
+
+# -- the state file through an I/O error ----------------------------------
+
+@traceable
+def test_state_file_not_replaced_when_fsync_fails(workdir, backend):
+    # frontdoord(8): the state file is a temporary file, fsync, rename; a
+    # write that fails (here every fsync(2) fails with EIO, as a disk
+    # would) is logged, answers "saved":false and leaves the previous
+    # file whole: nothing unsynced is renamed onto it.
+    fd = Traced(workdir, routes(backend))
+    fd.inject = ["fsync,fdatasync:error=EIO"]
+    state = workdir / "state.ini"
+    before = "ban 192.0.2.44 %d\n" % (time.time() + 3600)
+    state.write_text(before)
+    os.chmod(state, 0o666)
+    fd.launch()
+    try:
+        fd.ready()
+        c = Ctl(workdir / "control.sock")
+        ok, r = c.cmd("route disable app")
+        assert ok and r[0]["state"] == "disabled", r
+        assert r[0]["saved"] is False, "saved although fsync failed: %r" % r
+        assert fd.wait_stderr(r"state file .*: Input/output error; the previous file is kept", 5), \
+            "the failed write was not logged"
+        assert state.read_text() == before, "a file that was never synced replaced the state file"
+        assert not os.path.lexists(workdir / "state.ini.tmp"), "the temp file was left behind"
+    finally:
+        problems = fd.stop()
+    assert problems == [], problems

@@ -6,8 +6,10 @@ import datetime
 import json
 import os
 import re
+import select
 import signal
 import subprocess
+import threading
 
 import pytest
 
@@ -208,3 +210,62 @@ def test_access_log_turned_off_and_on_by_reload(start_fd, backend, workdir):
     lines = fd.access_lines(old) + fd.access_lines(new)
     assert not any("while_off=1" in l for l in lines), "a request was logged while the log was off"
     assert not any("again=1" in l for l in fd.access_lines(old)), "the old file got a line"
+
+
+def test_lines_dropped_when_the_writer_falls_behind(start_fd, backend):
+    # frontdoord(8): when the log cannot keep up and more than 1 MiB of
+    # lines waits in one thread, further lines are dropped (one warning),
+    # and requests are served all the same.  Here the log is standard
+    # output, a pipe nobody reads until the end.
+    fd = start_fd({"app": {"path": "/", "backends": backend.addr}},
+                  main={"access_log": "-", "workers": 1}, start=False)
+    fifo = fd.dir / "stdout.pipe"
+    os.mkfifo(fifo)
+    fd.stdout_path = fifo
+    rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    got = bytearray()
+    stop = threading.Event()
+
+    def drain():
+        while not stop.is_set():
+            r, _, _ = select.select([rfd], [], [], 0.1)
+            if r:
+                try:
+                    got.extend(os.read(rfd, 1 << 20))
+                except BlockingIOError:
+                    pass
+    reader = threading.Thread(target=drain, daemon=True)
+    try:
+        fd.start()
+        pad = "p" * 3000
+        n = 600  # about 1.9 MB of lines: well past the pipe and the 1 MiB
+        with fd.conn() as c:
+            for i in range(n):
+                c.request("GET", "/echo/%d/%s" % (i, pad))
+                assert c.read_response().status == 200, i
+        assert fd.wait_stderr(r"access log cannot keep up; dropping lines", 5), \
+            "no warning for the dropped lines"
+        reader.start()
+        with fd.conn() as c:
+            c.request("GET", "/echo/after")
+            assert c.read_response().status == 200
+        assert wait_until(lambda: b"/echo/after " in got, 10), "the log did not catch up"
+    finally:
+        # The daemon's writer may be blocked on the pipe: read while it stops.
+        if not reader.is_alive():
+            reader.start()
+        problems = fd.stop()
+        stop.set()
+        reader.join(5)
+        os.close(rfd)
+    assert problems == [], problems
+    lines = bytes(got).decode(errors="replace").splitlines()
+    bad = [l[:200] for l in lines if not COMBINED.match(l)]
+    assert not bad, "lines cut or mixed up: %r" % bad[:3]
+    nums = [int(l.split("/echo/")[1].split("/")[0]) for l in lines if "/echo/after" not in l]
+    assert len(nums) < n, "all %d lines written: none dropped" % n
+    # The first are kept, in order: 1 MiB waited before any was dropped.
+    assert nums == list(range(len(nums))), "not the first lines, in order: %r" % nums[:20]
+    assert len(nums) * len(pad) > (1 << 20), \
+        "only %d lines (%d KiB) kept before dropping" % (len(nums), len(nums) * len(pad) >> 10)
+    assert len(re.findall("cannot keep up", fd.stderr())) == 1, "more than one warning"

@@ -3,6 +3,7 @@
 tunnels across a reload, and the shutdown timeout."""
 
 import os
+import pwd
 import signal
 import subprocess
 import threading
@@ -50,6 +51,26 @@ def test_drops_to_user_after_binding(fd):
     nobody = int(subprocess.run(["id", "-u", "nobody"], capture_output=True).stdout)
     assert ids["Uid"] == [nobody] * 4, "still holds root ids after start: %r" % ids["Uid"]
     assert 0 not in ids["Gid"], "still holds group root: %r" % ids["Gid"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_supplementary_groups_are_the_users_own(start_fd, backend):
+    # frontdoord(8): the user's groups come from initgroups(3), so root's
+    # supplementary groups are gone and the user's own are there.  The test
+    # runs as root with groups of its own to lose.
+    old = os.getgroups()
+    held = sorted(set(old) | {0, 4, 27})
+    os.setgroups(held)
+    try:
+        fd = start_fd({"app": {"backends": backend.addr}}, main={"user": "nobody"})
+    finally:
+        os.setgroups(old)
+    with open("/proc/%d/status" % fd.pid) as f:
+        groups = [l.split()[1:] for l in f if l.startswith("Groups:")][0]
+    pw = pwd.getpwnam("nobody")
+    want = set(os.getgrouplist("nobody", pw.pw_gid))
+    assert set(int(g) for g in groups) == want, \
+        "groups after the drop %r, nobody's are %r (root's were %r)" % (groups, want, held)
 
 
 def test_keepalive_connection_follows_reload(start_fd, make_backend):
