@@ -240,21 +240,11 @@ FORMAT_SRC = $(sort $(wildcard common/*.[ch] daemon/*.[ch] tui/*.[ch] \
 	     tests/unit/*.[ch] fuzz/*.[ch]))
 
 # The two rules clang-format cannot apply (return x; sizeof x for an
-# expression, sizeof(type): see .clang-format) are scripts/style-fix's, and
-# hold in STYLE_SRC.  Files that were being reworked elsewhere when the rules
-# came join once scripts/style-fix has run over them: STYLE_ALL=1 holds every
-# file of FORMAT_SRC to them ("make format STYLE_ALL=1" fixes them all).
-STYLE_ALL ?=
-STYLE_CLEAN = common/buf.c common/log.c common/parse.c common/util.c \
-	daemon/ban.c daemon/cache.c daemon/compress.c daemon/health.c \
-	daemon/http.c daemon/http.h daemon/path.c daemon/proxy-head.c \
-	daemon/proxy-head.h daemon/rate.c daemon/route.c daemon/stats.c \
-	daemon/stats.h daemon/switch.c daemon/switch.h daemon/timeout.c \
-	tests/unit/test-http.c $(wildcard fuzz/*.c)
-STYLE_SRC = $(if $(filter-out 0 no,$(STYLE_ALL)),$(FORMAT_SRC),$(STYLE_CLEAN))
+# expression, sizeof(type): see .clang-format) are scripts/style-fix's; the
+# format check holds every file to them too.
 
 format:
-	scripts/style-fix $(STYLE_SRC)
+	scripts/style-fix $(FORMAT_SRC)
 	$(CLANG_FORMAT) -i $(FORMAT_SRC)
 
 format-check:
@@ -266,7 +256,7 @@ format-check:
 		for f in $$bad; do echo "  $$f"; done; \
 		rc=1; \
 	fi; \
-	scripts/style-fix --check $(STYLE_SRC) || rc=1; \
+	scripts/style-fix --check $(FORMAT_SRC) || rc=1; \
 	[ $$rc = 0 ] && echo "format-check: $(words $(FORMAT_SRC)) files ok"; \
 	exit $$rc
 

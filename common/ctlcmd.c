@@ -70,7 +70,7 @@ ctlcmd_find(char *const *words, int nwords, unsigned without, int *used)
 
 	*used = 0;
 	if (nwords < 1)
-		return (NULL);
+		return NULL;
 	for (i = 0; i < CTLCMD_COUNT; i++) {
 		c = &ctlcmd_table[i];
 		if ((c->flags & without) != 0 || strcmp(c->name, words[0]) != 0)
@@ -79,12 +79,12 @@ ctlcmd_find(char *const *words, int nwords, unsigned without, int *used)
 			one = c;
 		else if (nwords >= 2 && strcmp(c->sub, words[1]) == 0) {
 			*used = 2;
-			return (c);
+			return c;
 		}
 	}
 	if (one != NULL)
 		*used = 1;
-	return (one);
+	return one;
 }
 
 int
@@ -95,7 +95,7 @@ ctlcmd_known(const char *name, unsigned without)
 	for (i = 0; i < CTLCMD_COUNT; i++) {
 		if ((ctlcmd_table[i].flags & without) == 0 &&
 		    strcmp(ctlcmd_table[i].name, name) == 0)
-			return (1);
+			return 1;
 	}
-	return (0);
+	return 0;
 }

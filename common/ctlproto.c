@@ -17,14 +17,14 @@ ctl_split(char *line, char **words, int max)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '\0')
-			return (n);
+			return n;
 		if (n == max)
-			return (-1);
+			return -1;
 		words[n++] = p;
 		while (*p != '\0' && *p != ' ' && *p != '\t') {
 			if ((unsigned char)*p < 0x21 ||
 			    (unsigned char)*p > 0x7e)
-				return (-1);
+				return -1;
 			p++;
 		}
 		if (*p != '\0')
@@ -38,16 +38,16 @@ ctl_tag_ok(const char *s)
 	size_t i, n = strlen(s);
 
 	if (n == 0 || n > CTL_TAG_MAX)
-		return (0);
+		return 0;
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		        (c >= '0' && c <= '9') || c == '_' || c == '.' ||
 		        c == '-'))
-			return (0);
+			return 0;
 	}
-	return (1);
+	return 1;
 }
 
 size_t
@@ -57,13 +57,13 @@ ctl_line_cut(char *data, size_t len, size_t *linelen)
 	size_t n;
 
 	if (nl == NULL)
-		return (0);
+		return 0;
 	n = (size_t)(nl - data);
 	*nl = '\0';
 	if (n > 0 && data[n - 1] == '\r')
 		data[--n] = '\0';
 	*linelen = n;
-	return ((size_t)(nl - data) + 1);
+	return (size_t)(nl - data) + 1;
 }
 
 void
@@ -125,14 +125,14 @@ ctl_framed(const char *line, const char *word, char *tag, const char **rest)
 	const char *t;
 
 	if (strncmp(line, word, n) != 0 || line[n] != ' ')
-		return (-1);
+		return -1;
 	t = line + n + 1;
 	if ((tl = strcspn(t, " ")) > CTL_TAG_MAX)
-		return (-1);
+		return -1;
 	memcpy(tag, t, tl);
 	tag[tl] = '\0';
 	*rest = t[tl] == ' ' ? t + tl + 1 : t + tl;
-	return (0);
+	return 0;
 }
 
 /* "%frontdoor PROTOCOL [VERSION]", or -1. */
@@ -144,14 +144,14 @@ ctl_hello(char *line, struct ctl_msg *m)
 
 	n = ctl_split(line, w, 4);
 	if (n < 2 || strcmp(w[0], "%frontdoor") != 0)
-		return (-1);
-	snprintf(ours, sizeof(ours), "%d", CTL_PROTOCOL);
+		return -1;
+	snprintf(ours, sizeof ours, "%d", CTL_PROTOCOL);
 	m->kind = CTL_MSG_HELLO;
 	m->protocol = w[1];
 	m->ours = strcmp(w[1], ours) == 0;
 	m->text = n > 2 ? w[2] : "";
 	m->len = strlen(m->text);
-	return (0);
+	return 0;
 }
 
 void
@@ -160,7 +160,7 @@ ctl_reader_line(struct ctl_reader *rd, char *line, size_t len,
 {
 	const char *rest;
 
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, sizeof *m);
 	m->kind = CTL_MSG_OTHER;
 	if (ctl_framed(line, "%error", m->tag, &rest) == 0) {
 		m->kind = CTL_MSG_ERROR;

@@ -42,7 +42,7 @@ esc_combined(struct buf *b, const char *s)
 		unsigned char c = *s;
 
 		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
-			snprintf(hex, sizeof(hex), "\\x%02X", c);
+			snprintf(hex, sizeof hex, "\\x%02X", c);
 			buf_append(b, hex, 4);
 		} else
 			buf_append(b, s, 1);
@@ -106,7 +106,7 @@ accesslog_write(struct worker *w, const struct accesslog_line *l)
 	}
 	gmtime_r(&t, &tm);
 	if (l->cfg->access_log_format == LOG_FORMAT_JSON) {
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 		buf_printf(b, "{\"time\":\"%s.%03uZ\",\"remote_addr\":", when,
 		    (unsigned)(l->start_us / 1000 % 1000));
 		json_cstr(b, l->client_ip);
@@ -136,7 +136,7 @@ accesslog_write(struct worker *w, const struct accesslog_line *l)
 		json_cstr(b, l->tls_version);
 		buf_puts(b, "}\n");
 	} else {
-		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
 		buf_printf(b, "%s - - [%s] \"", l->client_ip, when);
 		if (l->method == NULL) {
 			buf_puts(b, "-"); /* no request line was parsed */
@@ -170,12 +170,12 @@ accesslog_open(const struct config *cfg)
 	int fd;
 
 	if (cfg->access_log == NULL)
-		return (-1);
+		return -1;
 	if (strcmp(cfg->access_log, "-") == 0) {
 		fd = dup(STDOUT_FILENO);
-		return (fd < 0 ? -errno : fd);
+		return fd < 0 ? -errno : fd;
 	}
-	return (log_file_open(cfg->access_log));
+	return log_file_open(cfg->access_log);
 }
 
 int
@@ -185,31 +185,31 @@ accesslog_reopen(const struct config *cfg)
 
 	fd = accesslog_open(cfg);
 	if (fd < -1)
-		return (fd);
+		return fd;
 	if (fd == -1) {
 		/* Turned off: workers see -1 from now on. */
 		if (accesslog_fd < 0)
-			return (0);
+			return 0;
 		if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
-			return (-errno);
+			return -errno;
 		__atomic_store_n(&accesslog_fd, -1, __ATOMIC_RELEASE);
 	} else if (accesslog_slot < 0) {
 		accesslog_slot = fd;
 		__atomic_store_n(&accesslog_fd, fd, __ATOMIC_RELEASE);
-		return (0);
+		return 0;
 	}
 	/* dup3 is atomic: a write in flight lands in the old or new file. */
 	if (dup3(fd, accesslog_slot, O_CLOEXEC) < 0) {
 		int error = -errno;
 
 		close(fd);
-		return (error);
+		return error;
 	}
 	close(fd);
 	if (cfg->access_log != NULL)
 		__atomic_store_n(&accesslog_fd, accesslog_slot,
 		    __ATOMIC_RELEASE);
-	return (0);
+	return 0;
 }
 
 void

@@ -215,7 +215,7 @@ auth_apr1(const char *pass, size_t len, const char *salt, size_t saltlen,
 out:
 	explicit_bzero(buf, cap);
 	free(buf);
-	explicit_bzero(fin, sizeof(fin));
+	explicit_bzero(fin, sizeof fin);
 	return rv;
 }
 
@@ -229,11 +229,11 @@ auth_apr1_check(const char *hash, const char *pass, size_t len)
 
 	if ((end = strchr(salt, '$')) == NULL)
 		return 0;
-	if (auth_apr1(pass, len, salt, (size_t)(end - salt), out,
-	        sizeof(out)) != 0)
+	if (auth_apr1(pass, len, salt, (size_t)(end - salt), out, sizeof out) !=
+	    0)
 		return 0;
 	ok = strlen(out) == hl && auth_ct_eq(out, hash, hl);
-	explicit_bzero(out, sizeof(out));
+	explicit_bzero(out, sizeof out);
 	return ok;
 }
 
@@ -246,25 +246,25 @@ auth_sha_check(const char *hash, const char *pass, size_t len)
 
 	if (tls_sha1(pass, len, d) != 0)
 		return 0;
-	auth_b64_encode(d, sizeof(d), out);
+	auth_b64_encode(d, sizeof d, out);
 	ok = strlen(hash + 5) == 28 && auth_ct_eq(out, hash + 5, 28);
-	explicit_bzero(d, sizeof(d));
-	explicit_bzero(out, sizeof(out));
+	explicit_bzero(d, sizeof d);
+	explicit_bzero(out, sizeof out);
 	return ok;
 }
 
 static int
 auth_crypt_check(const char *hash, const char *pass)
 {
-	struct crypt_data *cd = xcalloc(1, sizeof(*cd));
+	struct crypt_data *cd = xcalloc(1, sizeof *cd);
 	const char        *out;
 	size_t             hl = strlen(hash);
 	int                ok = 0;
 
-	out = crypt_rn(pass, hash, cd, (int)sizeof(*cd));
+	out = crypt_rn(pass, hash, cd, (int)sizeof *cd);
 	if (out != NULL && strlen(out) == hl)
 		ok = auth_ct_eq(out, hash, hl);
-	explicit_bzero(cd, sizeof(*cd));
+	explicit_bzero(cd, sizeof *cd);
 	free(cd);
 	return ok;
 }
@@ -310,7 +310,7 @@ auth_basic_parse(const char *v, size_t len, struct auth_cred *c)
 	size_t        n, i, ulen;
 	int           rv = -1;
 
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, sizeof *c);
 	while (len > 0 && (*v == ' ' || *v == '\t'))
 		v++, len--;
 	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
@@ -321,7 +321,7 @@ auth_basic_parse(const char *v, size_t len, struct auth_cred *c)
 	v += 5, len -= 5;
 	while (len > 0 && (*v == ' ' || *v == '\t'))
 		v++, len--;
-	if (auth_b64_decode(v, len, buf, sizeof(buf), &n) != 0)
+	if (auth_b64_decode(v, len, buf, sizeof buf, &n) != 0)
 		goto out;
 	if ((colon = memchr(buf, ':', n)) == NULL)
 		goto out;
@@ -340,7 +340,7 @@ auth_basic_parse(const char *v, size_t len, struct auth_cred *c)
 	c->pass_len = n - ulen - 1;
 	rv = 0;
 out:
-	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof buf);
 	if (rv != 0)
 		auth_cred_wipe(c);
 	return rv;
@@ -349,7 +349,7 @@ out:
 void
 auth_cred_wipe(struct auth_cred *c)
 {
-	explicit_bzero(c, sizeof(*c));
+	explicit_bzero(c, sizeof *c);
 }
 
 static int
@@ -381,7 +381,7 @@ auth_find(const struct auth_file *af, const char *user, size_t len)
 	memcpy(name, user, len);
 	name[len] = '\0';
 	key.user = name;
-	return bsearch(&key, af->users, af->nusers, sizeof(*af->users),
+	return bsearch(&key, af->users, af->nusers, sizeof *af->users,
 	    auth_entry_cmp);
 }
 
@@ -405,7 +405,7 @@ auth_file_free(struct auth_file *af)
 	}
 	free(af->users);
 	pthread_mutex_destroy(&af->lock);
-	explicit_bzero(af->key, sizeof(af->key));
+	explicit_bzero(af->key, sizeof af->key);
 	free(af->cache);
 	free(af);
 }
@@ -417,7 +417,7 @@ static void __attribute__((format(printf, 6, 7))) auth_report(auth_report_fn fn,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (fn != NULL)
 		fn(arg, warn, file, line, msg);
@@ -501,7 +501,7 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 		        strerror(-rv));
 		return NULL;
 	}
-	af = xcalloc(1, sizeof(*af));
+	af = xcalloc(1, sizeof *af);
 	for (p = data; p < data + len; p = nl + 1) {
 		line++;
 		if ((nl = memchr(p, '\n', (size_t)(data + len - p))) == NULL)
@@ -558,7 +558,7 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 		if (af->nusers == cap) {
 			cap = cap ? cap * 2 : 16;
 			af->users =
-			    xreallocarray(af->users, cap, sizeof(*af->users));
+			    xreallocarray(af->users, cap, sizeof *af->users);
 		}
 		af->users[af->nusers].user = xstrdup(p);
 		af->users[af->nusers].hash = xstrdup(colon + 1);
@@ -569,7 +569,7 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 	explicit_bzero(data, len);
 	free(data);
 	if (af->nusers > 1)
-		qsort(af->users, af->nusers, sizeof(*af->users),
+		qsort(af->users, af->nusers, sizeof *af->users,
 		    auth_entry_cmp_line);
 	for (i = 1; i < af->nusers; i++) {
 		if (strcmp(af->users[i - 1].user, af->users[i].user) == 0) {
@@ -581,8 +581,8 @@ auth_file_load(const char *path, auth_report_fn fn, void *arg)
 		}
 	}
 	pthread_mutex_init(&af->lock, NULL);
-	af->cache = xcalloc(AUTH_CACHE_SIZE, sizeof(*af->cache));
-	if (getrandom(af->key, sizeof(af->key), 0) != sizeof(af->key)) {
+	af->cache = xcalloc(AUTH_CACHE_SIZE, sizeof *af->cache);
+	if (getrandom(af->key, sizeof af->key, 0) != sizeof af->key) {
 		auth_report(fn, arg, 0, path, 0,
 		    "no random bytes for the credential cache key");
 		errors++;
@@ -604,9 +604,9 @@ auth_cache_mac(const struct auth_file *af, const struct auth_cred *c,
 	memcpy(buf, c->user, c->user_len);
 	buf[c->user_len] = '\0';
 	memcpy(buf + c->user_len + 1, c->pass, c->pass_len);
-	rv = tls_hmac_sha256(af->key, sizeof(af->key), buf,
+	rv = tls_hmac_sha256(af->key, sizeof af->key, buf,
 	    c->user_len + 1 + c->pass_len, mac);
-	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof buf);
 	return rv;
 }
 
@@ -628,7 +628,7 @@ auth_cache_get(struct auth_file *af, const struct auth_cred *c, uint64_t now_ms)
 		return 0;
 	s = &af->cache[auth_cache_index(mac)];
 	pthread_mutex_lock(&af->lock);
-	hit = s->expires_ms > now_ms && auth_ct_eq(s->mac, mac, sizeof(mac));
+	hit = s->expires_ms > now_ms && auth_ct_eq(s->mac, mac, sizeof mac);
 	pthread_mutex_unlock(&af->lock);
 	return hit;
 }
@@ -643,7 +643,7 @@ auth_cache_put(struct auth_file *af, const struct auth_cred *c, uint64_t now_ms)
 		return;
 	s = &af->cache[auth_cache_index(mac)];
 	pthread_mutex_lock(&af->lock);
-	memcpy(s->mac, mac, sizeof(mac));
+	memcpy(s->mac, mac, sizeof mac);
 	s->expires_ms = now_ms + AUTH_CACHE_MS;
 	pthread_mutex_unlock(&af->lock);
 }

@@ -36,10 +36,10 @@ pool_hash(const union sockaddr_any *a)
 	size_t               i, n;
 	unsigned             h = 2166136261u;
 
-	n = a->sa.sa_family == AF_INET6 ? sizeof(a->sin6) : sizeof(a->sin);
+	n = a->sa.sa_family == AF_INET6 ? sizeof a->sin6 : sizeof a->sin;
 	for (i = 0; i < n; i++)
 		h = (h ^ p[i]) * 16777619u;
-	return (h);
+	return h;
 }
 
 static struct pool *
@@ -50,19 +50,19 @@ pool_find(struct worker *w, const struct backend_conf *b)
 	unsigned           h, i;
 	size_t             n;
 
-	memset(&a, 0, sizeof(a));
-	n = MIN(b->addr.len, sizeof(a));
+	memset(&a, 0, sizeof a);
+	n = MIN(b->addr.len, sizeof a);
 	memcpy(&a, &b->addr.ss, n);
 	h = pool_hash(&a);
 	if (w->pools_size != 0) {
 		for (p = w->pools[h % w->pools_size]; p != NULL; p = p->hnext) {
-			if (memcmp(&p->addr, &a, sizeof(a)) == 0)
-				return (p);
+			if (memcmp(&p->addr, &a, sizeof a) == 0)
+				return p;
 		}
 	}
 	if (w->npools >= w->pools_size * 2) {
 		unsigned      nsize = w->pools_size ? w->pools_size * 2 : 16;
-		struct pool **nt = xcalloc(nsize, sizeof(*nt));
+		struct pool **nt = xcalloc(nsize, sizeof *nt);
 
 		for (i = 0; i < w->pools_size; i++) {
 			while ((p = w->pools[i]) != NULL) {
@@ -75,15 +75,15 @@ pool_find(struct worker *w, const struct backend_conf *b)
 		w->pools = nt;
 		w->pools_size = nsize;
 	}
-	p = xcalloc(1, sizeof(*p));
+	p = xcalloc(1, sizeof *p);
 	list_init(&p->idle);
 	p->addr = a;
 	p->addrlen = b->addr.len;
-	snprintf(p->name, sizeof(p->name), "%s", b->name);
+	snprintf(p->name, sizeof p->name, "%s", b->name);
 	p->hnext = w->pools[h % w->pools_size];
 	w->pools[h % w->pools_size] = p;
 	w->npools++;
-	return (p);
+	return p;
 }
 
 static void
@@ -118,7 +118,7 @@ backend_conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 
 	(void)hint;
 	if (u->cb == NULL) {
-		*b = uv_buf_init(scratch, sizeof(scratch));
+		*b = uv_buf_init(scratch, sizeof scratch);
 		return;
 	}
 	if (u->in == NULL) {
@@ -208,9 +208,9 @@ backend_conn_get(struct worker *w, const struct backend_conf *b, int fresh,
 		u->cb = cb;
 		u->data = data;
 		/* Still reading: EOF from the backend shows up at once. */
-		return (u);
+		return u;
 	}
-	u = xcalloc(1, sizeof(*u));
+	u = xcalloc(1, sizeof *u);
 	u->w = w;
 	u->pool = p;
 	list_init(&u->link);
@@ -221,7 +221,7 @@ backend_conn_get(struct worker *w, const struct backend_conf *b, int fresh,
 	u->data = data;
 	if ((error = uv_tcp_init(&w->loop, &u->tcp)) != 0) {
 		free(u);
-		return (NULL);
+		return NULL;
 	}
 	w->open_handles++;
 	error = uv_tcp_connect(&u->creq, &u->tcp, &p->addr.sa,
@@ -231,9 +231,9 @@ backend_conn_get(struct worker *w, const struct backend_conf *b, int fresh,
 		log_debug("connect %s: %s", p->name, uv_strerror(error));
 		u->closing = 1;
 		uv_close((uv_handle_t *)&u->tcp, backend_conn_close_cb);
-		return (NULL);
+		return NULL;
 	}
-	return (u);
+	return u;
 }
 
 void
@@ -303,7 +303,7 @@ backend_conn_write(struct backend_conn *u, uv_buf_t *b, unsigned n)
 	    backend_conn_write_cb);
 	if (r == 1)
 		u->writing = 1;
-	return (r);
+	return r;
 }
 
 void

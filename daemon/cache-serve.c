@@ -381,7 +381,7 @@ cache_serve_invalidate(struct exchange *x, const struct http_response *resp)
 			if (a < end && *a == '/') {
 				lr.path = a;
 				lr.path_len = (size_t)(end - a);
-			} else if ((size_t)(end - a) + 1 < sizeof(qpath)) {
+			} else if ((size_t)(end - a) + 1 < sizeof qpath) {
 				/* "http://host" or "http://host?q": "/" first. */
 				qpath[0] = '/';
 				memcpy(qpath + 1, a, (size_t)(end - a));

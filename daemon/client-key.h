@@ -45,7 +45,7 @@ client_key_hash(uint64_t seed, const uint8_t key[16])
 	h ^= h >> 29;
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 32;
-	return (h);
+	return h;
 }
 
 #endif

@@ -41,18 +41,18 @@ conn_tls_start(struct conn *c)
 	struct conn_tls *t;
 
 	if (c->cfg->tls == NULL)
-		return (-1);
-	t = xcalloc(1, sizeof(*t));
+		return -1;
+	t = xcalloc(1, sizeof *t);
 	if ((t->tls = tls_conn_new(c->cfg->tls)) == NULL) {
 		free(t);
-		return (-1);
+		return -1;
 	}
 	t->c = c;
 	wbuf_init(&t->out, (uv_stream_t *)&c->tcp, CONN_TLS_CIPHER_MAX,
 	    conn_tls_write_done);
 	list_init(&t->dlink);
 	c->tls = t;
-	return (0);
+	return 0;
 }
 
 /* From the close callback: no write of ours is in flight any more. */
@@ -179,7 +179,7 @@ conn_tls_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 			r = tls_conn_write(t->tls, b[i].base + off,
 			    b[i].len - off);
 			if (r < 0)
-				return (UV_EPROTO);
+				return UV_EPROTO;
 			if (r == 0) {
 				/* tls.c's buffer is full: take it into ours. */
 				const char *p;
@@ -188,19 +188,19 @@ conn_tls_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 				p = tls_conn_out(t->tls, &len);
 				if (p == NULL || len == 0 ||
 				    buf_append(&t->out.pending, p, len) != 0)
-					return (UV_ENOBUFS);
+					return UV_ENOBUFS;
 				tls_conn_out_consume(t->tls, len);
 			}
 		}
 	}
 	conn_tls_flush(c);
 	if (c->closing)
-		return (UV_ECANCELED);
+		return UV_ECANCELED;
 	if (wbuf_idle(&t->out))
-		return (0);
+		return 0;
 	t->notify = req;
 	t->notify_cb = cb;
-	return (1);
+	return 1;
 }
 
 /* Decrypt what is buffered into c->in, then hand the plaintext on. */
@@ -234,7 +234,7 @@ conn_tls_input(struct conn *c)
 		if (log_get_level() >= LOG_LVL_DEBUG) {
 			char ip[INET6_ADDRSTRLEN];
 
-			addr_format_ip(&c->peer.sa, ip, sizeof(ip));
+			addr_format_ip(&c->peer.sa, ip, sizeof ip);
 			log_debug("client %s: TLS: %s", ip,
 			    tls_conn_error(t->tls));
 		}
@@ -324,7 +324,7 @@ conn_tls_version(const struct conn *c)
 	const char *v;
 
 	if (c->tls == NULL)
-		return ("");
+		return "";
 	v = tls_conn_version(c->tls->tls);
-	return (v != NULL ? v : "");
+	return v != NULL ? v : "";
 }

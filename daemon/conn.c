@@ -188,11 +188,11 @@ conn_head_ready(struct conn *c)
 		if (p[i] == '\n' &&
 		    (p[i + 1] == '\n' ||
 		        (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n')))
-			return (1);
+			return 1;
 	}
 	c->scanned = len;
 	/* Let the parser judge limits (414/431) once they could be passed. */
-	return (len >= c->cfg->max_uri_size || len >= c->cfg->max_header_size);
+	return len >= c->cfg->max_uri_size || len >= c->cfg->max_header_size;
 }
 
 /*
@@ -274,7 +274,7 @@ conn_process_one(struct conn *c)
 		if (log_get_level() >= LOG_LVL_DEBUG) {
 			char ip[INET6_ADDRSTRLEN];
 
-			addr_format_ip(&c->peer.sa, ip, sizeof(ip));
+			addr_format_ip(&c->peer.sa, ip, sizeof ip);
 			log_debug("client %s: bad request head: %s", ip,
 			    why != NULL ? why : "?");
 		}
@@ -299,11 +299,11 @@ conn_unread(struct conn *c)
 	int        n = 0;
 
 	if (c->eof)
-		return (0);
+		return 0;
 	if (c->unread || c->inoff < c->inlen)
-		return (1);
-	return (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 &&
-	    ioctl(fd, FIONREAD, &n) == 0 && n > 0);
+		return 1;
+	return uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 &&
+	    ioctl(fd, FIONREAD, &n) == 0 && n > 0;
 }
 
 /*
@@ -421,8 +421,8 @@ conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
     uv_write_cb cb)
 {
 	if (c->tls != NULL)
-		return (conn_tls_write(c, req, b, n, cb));
-	return (stream_write((uv_stream_t *)&c->tcp, req, b, n, cb));
+		return conn_tls_write(c, req, b, n, cb);
+	return stream_write((uv_stream_t *)&c->tcp, req, b, n, cb);
 }
 
 void
@@ -432,7 +432,7 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 	int          len, error;
 	uint64_t     n;
 
-	c = xcalloc(1, sizeof(*c));
+	c = xcalloc(1, sizeof *c);
 	c->w = w;
 	c->tcp.data = c;
 	if ((error = uv_tcp_init(&w->loop, &c->tcp)) != 0) {
@@ -454,7 +454,7 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 		conn_close(c);
 		return;
 	}
-	len = sizeof(c->peer);
+	len = sizeof c->peer;
 	if (uv_tcp_getpeername(&c->tcp, &c->peer.sa, &len) != 0) {
 		conn_close(c);
 		return;

@@ -69,8 +69,8 @@ ctl_route_state(const struct route_conf *r)
 	enum route_admin a = switch_route_get(r->id);
 
 	if (a == ROUTE_ADMIN_NONE)
-		return (r->enabled ? "enabled" : "disabled");
-	return (route_admin_word[a]);
+		return r->enabled ? "enabled" : "disabled";
+	return route_admin_word[a];
 }
 
 static const char *
@@ -81,9 +81,9 @@ ctl_backend_state(const struct backend_conf *b)
 	struct health_info h;
 
 	if (a == BACKEND_ADMIN_DISABLED || a == BACKEND_ADMIN_DRAINING)
-		return (backend_admin_word[a]);
+		return backend_admin_word[a];
 	health_get(b->id, &h);
-	return (h.state == HEALTH_DOWN ? "down" : "up");
+	return h.state == HEALTH_DOWN ? "down" : "up";
 }
 
 static void
@@ -110,7 +110,7 @@ ctl_route(const char *name, char *err, size_t errlen)
 
 	if (r == NULL)
 		snprintf(err, errlen, "no such route: %s", name);
-	return (r);
+	return r;
 }
 
 static int
@@ -136,7 +136,7 @@ cmd_help(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		json_cstr(out, c->help);
 		buf_puts(out, "}\n");
 	}
-	return (0);
+	return 0;
 }
 
 static int
@@ -152,7 +152,7 @@ cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	unsigned                 w;
 
 	(void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
-	memset(&sum, 0, sizeof(sum));
+	memset(&sum, 0, sizeof sum);
 	for (i = 0; i < cfg->nroutes; i++) {
 		stats_route_sum(cfg->routes[i].id, &rs);
 		for (j = 0; j < 6; j++)
@@ -195,7 +195,7 @@ cmd_status(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	buf_printf(out,
 	    ",\"rps\":%.1f,\"routes\":%zu,\"events_dropped\":%llu}\n", rps,
 	    cfg->nroutes, (unsigned long long)stats_events_dropped());
-	return (0);
+	return 0;
 }
 
 /* Requests by the client's country (GeoIP), and the rest as "other". */
@@ -305,7 +305,7 @@ cmd_routes(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		ctl_cache_json(out, r, &rs);
 		ctl_countries(out, &rs);
 	}
-	return (0);
+	return 0;
 }
 
 static void
@@ -352,7 +352,7 @@ cmd_backends(struct ctl_client *cl, const char *tag, char **args, int nargs,
 
 	(void)cl, (void)tag;
 	if (nargs == 1 && (r = ctl_route(args[0], err, errlen)) == NULL)
-		return (-1);
+		return -1;
 	for (i = 0; i < cfg->nroutes; i++) {
 		if (r != NULL && r != &cfg->routes[i])
 			continue;
@@ -360,7 +360,7 @@ cmd_backends(struct ctl_client *cl, const char *tag, char **args, int nargs,
 			ctl_backend_json(out, &cfg->routes[i],
 			    &cfg->routes[i].backends[j]);
 	}
-	return (0);
+	return 0;
 }
 
 /* A switch was thrown: save the state file, then answer. */
@@ -393,16 +393,16 @@ static int
 ctl_switch_done(struct ctl_client *cl, const char *tag, struct buf *event,
     struct buf *reply)
 {
-	struct ctl_switch *sw = xcalloc(1, sizeof(*sw));
+	struct ctl_switch *sw = xcalloc(1, sizeof *sw);
 
 	ctl_broadcast(event->data, event->len);
 	sw->cl = cl;
-	snprintf(sw->tag, sizeof(sw->tag), "%s", tag);
+	snprintf(sw->tag, sizeof sw->tag, "%s", tag);
 	buf_init(&sw->reply, 0);
 	buf_append(&sw->reply, reply->data, reply->len);
 	ctl_client_hold(cl);
 	ctl_state_save(ctl_ops->config(), ctl_switch_saved, sw);
-	return (1);
+	return 1;
 }
 
 static int
@@ -415,7 +415,7 @@ ctl_route_switch(struct ctl_client *cl, const char *tag, const char *name,
 	int                      r2, cut;
 
 	if ((r = ctl_route(name, err, errlen)) == NULL)
-		return (-1);
+		return -1;
 	conf = r->enabled ? "enabled" : "disabled";
 	/* Asking for what the INI says is going back to the INI. */
 	cut = a == ROUTE_ADMIN_DISABLED;
@@ -439,7 +439,7 @@ ctl_route_switch(struct ctl_client *cl, const char *tag, const char *name,
 	    strcmp(state, conf) != 0 ? "true" : "false");
 	r2 = ctl_switch_done(cl, tag, &ev, out);
 	buf_free(&ev);
-	return (r2);
+	return r2;
 }
 
 static int
@@ -447,8 +447,8 @@ cmd_route_enable(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
 	(void)nargs;
-	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_ENABLED, out,
-	    err, errlen));
+	return ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_ENABLED, out, err,
+	    errlen);
 }
 
 static int
@@ -456,8 +456,8 @@ cmd_route_disable(struct ctl_client *cl, const char *tag, char **args,
     int nargs, struct buf *out, char *err, size_t errlen)
 {
 	(void)nargs;
-	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_DISABLED, out,
-	    err, errlen));
+	return ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_DISABLED, out,
+	    err, errlen);
 }
 
 static int
@@ -465,8 +465,8 @@ cmd_route_drain(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
 	(void)nargs;
-	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_DRAINING, out,
-	    err, errlen));
+	return ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_DRAINING, out,
+	    err, errlen);
 }
 
 static int
@@ -474,8 +474,8 @@ cmd_maint_on(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
 	(void)nargs;
-	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_MAINTENANCE, out,
-	    err, errlen));
+	return ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_MAINTENANCE, out,
+	    err, errlen);
 }
 
 static int
@@ -486,14 +486,14 @@ cmd_maint_off(struct ctl_client *cl, const char *tag, char **args, int nargs,
 
 	(void)nargs;
 	if ((r = ctl_route(args[0], err, errlen)) == NULL)
-		return (-1);
+		return -1;
 	if (switch_route_get(r->id) != ROUTE_ADMIN_MAINTENANCE) {
 		snprintf(err, errlen, "route %s is not in maintenance",
 		    r->name);
-		return (-1);
+		return -1;
 	}
-	return (ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_NONE, out, err,
-	    errlen));
+	return ctl_route_switch(cl, tag, args[0], ROUTE_ADMIN_NONE, out, err,
+	    errlen);
 }
 
 static int
@@ -508,7 +508,7 @@ ctl_backend_switch(struct ctl_client *cl, const char *tag, char **args,
 	int                        r2;
 
 	if ((r = ctl_route(args[0], err, errlen)) == NULL)
-		return (-1);
+		return -1;
 	for (i = 0; i < r->nbackends; i++) {
 		if (strcmp(r->backends[i].name, args[1]) == 0)
 			b = &r->backends[i];
@@ -516,7 +516,7 @@ ctl_backend_switch(struct ctl_client *cl, const char *tag, char **args,
 	if (b == NULL) {
 		snprintf(err, errlen, "no such backend: %s %s", r->name,
 		    args[1]);
-		return (-1);
+		return -1;
 	}
 	if (a == BACKEND_ADMIN_ENABLED)
 		a = BACKEND_ADMIN_NONE; /* backends are enabled in the INI */
@@ -538,7 +538,7 @@ ctl_backend_switch(struct ctl_client *cl, const char *tag, char **args,
 	    strcmp(state, "up") != 0 ? "true" : "false");
 	r2 = ctl_switch_done(cl, tag, &ev, out);
 	buf_free(&ev);
-	return (r2);
+	return r2;
 }
 
 static int
@@ -546,8 +546,8 @@ cmd_backend_enable(struct ctl_client *cl, const char *tag, char **args,
     int nargs, struct buf *out, char *err, size_t errlen)
 {
 	(void)nargs;
-	return (ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_ENABLED, out,
-	    err, errlen));
+	return ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_ENABLED, out,
+	    err, errlen);
 }
 
 static int
@@ -555,8 +555,8 @@ cmd_backend_disable(struct ctl_client *cl, const char *tag, char **args,
     int nargs, struct buf *out, char *err, size_t errlen)
 {
 	(void)nargs;
-	return (ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_DISABLED, out,
-	    err, errlen));
+	return ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_DISABLED, out,
+	    err, errlen);
 }
 
 static int
@@ -564,8 +564,8 @@ cmd_backend_drain(struct ctl_client *cl, const char *tag, char **args,
     int nargs, struct buf *out, char *err, size_t errlen)
 {
 	(void)nargs;
-	return (ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_DRAINING, out,
-	    err, errlen));
+	return ctl_backend_switch(cl, tag, args, BACKEND_ADMIN_DRAINING, out,
+	    err, errlen);
 }
 
 struct ctl_wait {
@@ -613,15 +613,15 @@ static int
 cmd_reload(struct ctl_client *cl, const char *tag, char **args, int nargs,
     struct buf *out, char *err, size_t errlen)
 {
-	struct ctl_wait *wt = xcalloc(1, sizeof(*wt));
+	struct ctl_wait *wt = xcalloc(1, sizeof *wt);
 
 	(void)args, (void)nargs, (void)out, (void)err, (void)errlen;
 	wt->cl = cl;
-	snprintf(wt->tag, sizeof(wt->tag), "%s", tag);
+	snprintf(wt->tag, sizeof wt->tag, "%s", tag);
 	ctl_client_hold(cl);
 	log_info("control: reload (uid %u)", (unsigned)cl->uid);
 	ctl_ops->reload(cmd_reload_done, wt);
-	return (1);
+	return 1;
 }
 
 static void
@@ -665,17 +665,17 @@ cmd_check(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		    "configuration");
 		log_info("control: check %.200s refused (uid %u)", args[0],
 		    (unsigned)cl->uid);
-		return (-1);
+		return -1;
 	}
-	wt = xcalloc(1, sizeof(*wt));
+	wt = xcalloc(1, sizeof *wt);
 	wt->cl = cl;
-	snprintf(wt->tag, sizeof(wt->tag), "%s", tag);
+	snprintf(wt->tag, sizeof wt->tag, "%s", tag);
 	wt->file =
 	    xstrdup(nargs == 1 ? args[0] : ctl_ops->daemon()->config_path);
 	wt->own = nargs == 0;
 	ctl_client_hold(cl);
 	ctl_ops->check(wt->file, cmd_check_done, wt);
-	return (1);
+	return 1;
 }
 
 static int
@@ -685,7 +685,7 @@ cmd_subscribe(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	(void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
 	ctl_subscribe(cl, 1);
 	buf_puts(out, "{\"subscribed\":true}\n");
-	return (0);
+	return 0;
 }
 
 static int
@@ -695,7 +695,7 @@ cmd_unsubscribe(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	(void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
 	ctl_subscribe(cl, 0);
 	buf_puts(out, "{\"subscribed\":false}\n");
-	return (0);
+	return 0;
 }
 
 static int
@@ -705,7 +705,7 @@ cmd_readonly(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	(void)tag, (void)args, (void)nargs, (void)err, (void)errlen;
 	cl->readonly = 1;
 	buf_puts(out, "{\"readonly\":true}\n");
-	return (0);
+	return 0;
 }
 
 /*
@@ -730,7 +730,7 @@ cmd_bans(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		snprintf(err, errlen,
 		    "usage: bans [OFFSET [COUNT]], COUNT from 1 to %d",
 		    CTL_BANS_PAGE);
-		return (-1);
+		return -1;
 	}
 	n = ban_list(&bans, now, off, count, NULL);
 	for (i = 0; i < n; i++) {
@@ -744,7 +744,7 @@ cmd_bans(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		        1000));
 	}
 	free(bans);
-	return (0);
+	return 0;
 }
 
 static int
@@ -756,16 +756,16 @@ cmd_unban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	int        r;
 
 	(void)nargs;
-	if (ban_text(args[0], name, sizeof(name)) != 0) {
+	if (ban_text(args[0], name, sizeof name) != 0) {
 		snprintf(err, errlen,
 		    "bad address: %.100s, expected an IPv4 or IPv6 address "
 		    "or an IPv6 /64",
 		    args[0]);
-		return (-1);
+		return -1;
 	}
 	if (ban_lift(name) != 1) {
 		snprintf(err, errlen, "no ban for %s", name);
-		return (-1);
+		return -1;
 	}
 	log_info("control: unban %s (uid %u)", name, (unsigned)cl->uid);
 	buf_init(&ev, 0);
@@ -777,7 +777,7 @@ cmd_unban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	buf_puts(out, ",\"unbanned\":true");
 	r = ctl_switch_done(cl, tag, &ev, out);
 	buf_free(&ev);
-	return (r);
+	return r;
 }
 
 /* A ban by hand (the dashboard's "b"): for DURATION, or the configured
@@ -798,18 +798,18 @@ cmd_ban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		snprintf(err, errlen,
 		    "bad duration: %.100s, expected 10m, 1h, 1d... up to 3650d",
 		    args[1]);
-		return (-1);
+		return -1;
 	}
 	if (ms == 0)
 		ms = 3600 * 1000;
 	until = fd_wall_us() / 1000 + ms;
-	if (ban_text(args[0], name, sizeof(name)) != 0 ||
+	if (ban_text(args[0], name, sizeof name) != 0 ||
 	    ban_add(name, until) != 0) {
 		snprintf(err, errlen,
 		    "bad address: %.100s, expected an IPv4 or IPv6 address "
 		    "or an IPv6 /64",
 		    args[0]);
-		return (-1);
+		return -1;
 	}
 	log_info("control: ban %s for %llus (uid %u)", name,
 	    (unsigned long long)(ms / 1000), (unsigned)cl->uid);
@@ -824,7 +824,7 @@ cmd_ban(struct ctl_client *cl, const char *tag, char **args, int nargs,
 	    (unsigned long long)(until / 1000));
 	r = ctl_switch_done(cl, tag, &ev, out);
 	buf_free(&ev);
-	return (r);
+	return r;
 }
 
 static int
@@ -837,18 +837,18 @@ cmd_cache_purge(struct ctl_client *cl, const char *tag, char **args, int nargs,
 
 	(void)tag;
 	if ((r = ctl_route(args[0], err, errlen)) == NULL)
-		return (-1);
+		return -1;
 	if (r->cache_size == 0) {
 		snprintf(err, errlen,
 		    "route %s has no cache, expected a route with cache = SIZE",
 		    r->name);
-		return (-1);
+		return -1;
 	}
 	if (prefix != NULL && prefix[0] != '/') {
 		snprintf(err, errlen,
 		    "bad prefix %.100s, expected a path starting with /",
 		    prefix);
-		return (-1);
+		return -1;
 	}
 	n = cache_purge(r->id, prefix);
 	log_info("control: cache purge %s%s%s: %zu (uid %u)", r->name,
@@ -861,7 +861,7 @@ cmd_cache_purge(struct ctl_client *cl, const char *tag, char **args, int nargs,
 		json_cstr(out, prefix);
 	}
 	buf_printf(out, ",\"purged\":%zu}\n", n);
-	return (0);
+	return 0;
 }
 
 const ctl_cmd_fn ctl_cmd_fns[CTLCMD_COUNT] = {

@@ -43,7 +43,7 @@ struct ctl_client {
 static inline int
 ctl_uid_admin(uid_t uid)
 {
-	return (uid == 0 || uid == geteuid());
+	return uid == 0 || uid == geteuid();
 }
 
 /*

@@ -66,9 +66,9 @@ state_word(const char **words, int n, const char *w)
 
 	for (i = 1; i < n; i++) {
 		if (strcmp(words[i], w) == 0)
-			return (i);
+			return i;
 	}
-	return (-1);
+	return -1;
 }
 
 void
@@ -181,7 +181,7 @@ state_serialize(const struct config *cfg, struct buf *b)
 		rv |= buf_printf(b, "ban %s %llu\n", bans[i].addr,
 		    (unsigned long long)(bans[i].until_ms / 1000));
 	free(bans);
-	return (rv < 0 ? -ENOBUFS : 0);
+	return rv < 0 ? -ENOBUFS : 0;
 }
 
 /* Thread pool: temp file, fsync, rename, fsync the directory. */
@@ -195,7 +195,7 @@ state_write(uv_work_t *req)
 	(void)req;
 	if (state.error != 0)
 		return; /* not serialized: the old file stays */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", state.path);
+	snprintf(tmp, sizeof tmp, "%s.tmp", state.path);
 	/*
 	 * A new file of our own: whatever is at the temp name (a leftover
 	 * of a crash, or a link planted in a directory the daemon's user
@@ -223,7 +223,7 @@ state_write(uv_work_t *req)
 	close(fd);
 	if (rename(tmp, state.path) != 0)
 		goto fail_tmp;
-	snprintf(dir, sizeof(dir), "%s", state.path);
+	snprintf(dir, sizeof dir, "%s", state.path);
 	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) >= 0) {
 		fsync(dfd);
 		close(dfd);
@@ -302,7 +302,7 @@ state_start(const struct config *cfg)
 void
 ctl_state_save(const struct config *cfg, ctl_state_done done, void *arg)
 {
-	struct state_waiter *wt = xcalloc(1, sizeof(*wt));
+	struct state_waiter *wt = xcalloc(1, sizeof *wt);
 
 	wt->done = done;
 	wt->arg = arg;

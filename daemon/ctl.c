@@ -193,14 +193,14 @@ ctl_line(struct ctl_client *cl, char *line)
 	}
 	cmd = ctlcmd_find(words + 1, n - 1, CTLCMD_CLIENT, &used);
 	if (cmd == NULL || (fn = ctl_cmd_fns[ctlcmd_id(cmd)]) == NULL) {
-		snprintf(err, sizeof(err), "unknown command: %s (try \"help\")",
+		snprintf(err, sizeof err, "unknown command: %s (try \"help\")",
 		    words[1]);
 		ctl_reply_end(cl, tag, NULL, err);
 		return;
 	}
 	n -= 1 + used;
 	if (n < cmd->min_args || n > cmd->max_args) {
-		snprintf(err, sizeof(err), "usage: %s", cmd->usage);
+		snprintf(err, sizeof err, "usage: %s", cmd->usage);
 		ctl_reply_end(cl, tag, NULL, err);
 		return;
 	}
@@ -210,7 +210,7 @@ ctl_line(struct ctl_client *cl, char *line)
 	}
 	buf_init(&out, CTL_OUT_MAX);
 	err[0] = '\0';
-	r = fn(cl, tag, words + 1 + used, n, &out, err, sizeof(err));
+	r = fn(cl, tag, words + 1 + used, n, &out, err, sizeof err);
 	if (r == 0)
 		ctl_reply_end(cl, tag, &out, NULL);
 	else if (r < 0)
@@ -277,20 +277,20 @@ ctl_peer_ok(uid_t uid, gid_t gid)
 	int            n = nitems(groups), i;
 
 	if (ctl_uid_admin(uid))
-		return (1);
+		return 1;
 	if (!ctl.has_group)
-		return (0);
+		return 0;
 	if (gid == ctl.group)
-		return (1);
+		return 1;
 	if ((pw = getpwuid(uid)) == NULL)
-		return (0);
+		return 0;
 	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return (0);
+		return 0;
 	for (i = 0; i < n; i++) {
 		if (groups[i] == ctl.group)
-			return (1);
+			return 1;
 	}
-	return (0);
+	return 0;
 }
 
 /* Whether cl, whose uid is known, is one client too many. */
@@ -311,8 +311,8 @@ ctl_too_many(const struct ctl_client *cl)
 			mine++;
 	}
 	if (ctl_uid_admin(cl->uid))
-		return (all >= CTL_MAX_CLIENTS + CTL_ADMIN_SLOTS);
-	return (all >= CTL_MAX_CLIENTS || mine >= CTL_MAX_PER_UID);
+		return all >= CTL_MAX_CLIENTS + CTL_ADMIN_SLOTS;
+	return all >= CTL_MAX_CLIENTS || mine >= CTL_MAX_PER_UID;
 }
 
 static void
@@ -320,13 +320,13 @@ ctl_connection_cb(uv_stream_t *server, int status)
 {
 	struct ctl_client *cl;
 	struct ucred       cred;
-	socklen_t          len = sizeof(cred);
+	socklen_t          len = sizeof cred;
 	uv_os_fd_t         fd;
 	struct buf         hello;
 
 	if (status != 0)
 		return;
-	cl = xcalloc(1, sizeof(*cl));
+	cl = xcalloc(1, sizeof *cl);
 	wbuf_init(&cl->out, (uv_stream_t *)&cl->pipe, 0, ctl_written);
 	cl->pipe.data = cl;
 	uv_pipe_init(ctl.loop, &cl->pipe, 0);
@@ -340,7 +340,7 @@ ctl_connection_cb(uv_stream_t *server, int status)
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
 	    !ctl_peer_ok(cred.uid, cred.gid)) {
 		log_warn("control socket: refused a client (uid %d)",
-		    len == sizeof(cred) ? (int)cred.uid : -1);
+		    len == sizeof cred ? (int)cred.uid : -1);
 		/* Say why, so the client can tell this from a missing daemon. */
 		ctl_reply_end(cl, "-", NULL, "permission denied");
 		ctl_client_close(cl);
@@ -387,7 +387,7 @@ ctl_event_json(struct buf *b, const struct stats_event *ev)
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	buf_printf(b,
 	    "{\"type\":\"request\",\"time\":\"%s.%03uZ\",\"client\":", when,
 	    (unsigned)(ev->time_us / 1000 % 1000));
@@ -443,7 +443,7 @@ ctl_events_cb(uv_timer_t *t)
 			continue;
 		cl->dropped += dropped - ctl.dropped_seen;
 		if (cl->dropped > 0 && cl->out.pending.len < CTL_EVENTS_MAX) {
-			snprintf(line, sizeof(line),
+			snprintf(line, sizeof line,
 			    "{\"type\":\"dropped\",\"count\":%llu}",
 			    (unsigned long long)cl->dropped);
 			ctl_put_event(&cl->out.pending, line, strlen(line));
@@ -504,15 +504,15 @@ ctl_in_use(const char *path)
 	struct sockaddr_un sun;
 	int                fd, r;
 
-	memset(&sun, 0, sizeof(sun));
+	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return (-ENAMETOOLONG);
+	if (strlen(path) >= sizeof sun.sun_path)
+		return -ENAMETOOLONG;
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	         0)) < 0)
-		return (-errno);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 ||
 	    errno == EAGAIN)
 		r = 1;
 	else if (errno == ECONNREFUSED || errno == ENOENT)
@@ -520,7 +520,7 @@ ctl_in_use(const char *path)
 	else
 		r = -errno;
 	close(fd);
-	return (r);
+	return r;
 }
 
 /*
@@ -547,7 +547,7 @@ ctl_bind(const char *path)
 	int                error, bound = 0;
 
 	tmp = xasprintf("%s.%ld.new", path, (long)getpid());
-	if (strlen(tmp) >= sizeof(sun.sun_path)) {
+	if (strlen(tmp) >= sizeof sun.sun_path) {
 		free(tmp);
 		tmp = NULL;
 		if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
@@ -582,7 +582,7 @@ out:
 	if (error != 0 && bound)
 		ctl_unlink_ours(name);
 	free(tmp);
-	return (error);
+	return error;
 }
 
 int
@@ -597,7 +597,7 @@ ctl_start(uv_loop_t *loop, const struct config *cfg, const struct ctl_ops *ops)
 	uv_timer_init(loop, &ctl.events);
 	if (cfg->control_group != NULL) {
 		if ((gr = getgrnam(cfg->control_group)) == NULL)
-			return (-ENOENT);
+			return -ENOENT;
 		ctl.group = gr->gr_gid;
 		ctl.has_group = 1;
 	}
@@ -608,25 +608,25 @@ ctl_start(uv_loop_t *loop, const struct config *cfg, const struct ctl_ops *ops)
 	 */
 	if (lstat(ctl.path, &sb) == 0) {
 		if (!S_ISSOCK(sb.st_mode))
-			return (-EADDRINUSE);
+			return -EADDRINUSE;
 		if ((error = ctl_in_use(ctl.path)) > 0)
 			fatal("control_socket %s: already in use by another "
 			      "process (each control socket belongs to one "
 			      "daemon)",
 			    ctl.path);
 		if (error < 0)
-			return (error);
+			return error;
 	}
 	if ((error = uv_pipe_init(loop, &ctl.listener, 0)) != 0)
-		return (error);
+		return error;
 	ctl.listener.data = NULL;
 	if ((error = ctl_bind(ctl.path)) != 0)
 		goto fail;
 	ctl.listening = 1;
-	return (0);
+	return 0;
 fail:
 	uv_close((uv_handle_t *)&ctl.listener, NULL);
-	return (error);
+	return error;
 }
 
 /*

@@ -12,29 +12,29 @@ errpage_text(int status)
 {
 	switch (status) {
 	case 400:
-		return ("The request could not be understood.");
+		return "The request could not be understood.";
 	case 404:
-		return ("No site is configured for this address.");
+		return "No site is configured for this address.";
 	case 408:
-		return ("The request did not arrive in time.");
+		return "The request did not arrive in time.";
 	case 413:
-		return ("The request body is larger than allowed.");
+		return "The request body is larger than allowed.";
 	case 414:
-		return ("The request address is longer than allowed.");
+		return "The request address is longer than allowed.";
 	case 431:
-		return ("The request headers are larger than allowed.");
+		return "The request headers are larger than allowed.";
 	case 502:
-		return ("The application behind this site did not answer "
-		        "properly.");
+		return "The application behind this site did not answer "
+		       "properly.";
 	case 503:
-		return ("This site is not available right now.");
+		return "This site is not available right now.";
 	case 504:
-		return ("The application behind this site did not answer "
-		        "in time.");
+		return "The application behind this site did not answer "
+		       "in time.";
 	case 505:
-		return ("This HTTP version is not supported.");
+		return "This HTTP version is not supported.";
 	default:
-		return ("");
+		return "";
 	}
 }
 
@@ -48,7 +48,7 @@ errpage_build(struct buf *out, int status, const char *id, int html, int close,
 
 	text = text_override != NULL ? text_override : errpage_text(status);
 	if (html) {
-		n = snprintf(body, sizeof(body),
+		n = snprintf(body, sizeof body,
 		    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 		    "<title>%d %s</title></head>\n<body>"
 		    "<h1>%d %s</h1>\n<p>%s</p>\n"
@@ -56,10 +56,10 @@ errpage_build(struct buf *out, int status, const char *id, int html, int close,
 		    "<hr><p><small>frontdoor</small></p>\n</body></html>\n",
 		    status, reason, status, reason, text, id);
 	} else {
-		n = snprintf(body, sizeof(body), "%d %s\n%s\nRequest ID: %s\n",
+		n = snprintf(body, sizeof body, "%d %s\n%s\nRequest ID: %s\n",
 		    status, reason, text, id);
 	}
-	if (n < 0 || (size_t)n >= sizeof(body))
+	if (n < 0 || (size_t)n >= sizeof body)
 		n = (int)strlen(body);
 	buf_printf(out,
 	    "HTTP/1.1 %d %s\r\n"

@@ -112,14 +112,14 @@ exchange_stradd(struct exchange *x, const char *s, size_t len)
 		len = 4096;
 	if (buf_append(&x->strs, s, len) != 0 ||
 	    buf_append(&x->strs, "", 1) != 0)
-		return (0);
-	return (off);
+		return 0;
+	return off;
 }
 
 const char *
 exchange_str(const struct exchange *x, uint32_t off)
 {
-	return (x->strs.data != NULL ? x->strs.data + off : "");
+	return x->strs.data != NULL ? x->strs.data + off : "";
 }
 
 static void
@@ -145,13 +145,13 @@ exchange_new(struct conn *c)
 		w->nxfree--;
 		memset(x, 0, offsetof(struct exchange, head));
 		memset(&x->req_ch, 0,
-		    sizeof(*x) - offsetof(struct exchange, req_ch));
+		    sizeof *x - offsetof(struct exchange, req_ch));
 		buf_reset(&x->head);
 		buf_reset(&x->out);
 		buf_reset(&x->strs);
 		buf_reset(&x->path);
 	} else {
-		x = xcalloc(1, sizeof(*x));
+		x = xcalloc(1, sizeof *x);
 		buf_init(&x->head, 0);
 		buf_init(&x->out, 0);
 		buf_init(&x->strs, 0);
@@ -167,8 +167,8 @@ exchange_new(struct conn *c)
 	x->version = 11;
 	x->flags = XF_HTML;
 	hex64(x->id, worker_random(w));
-	addr_format_ip(&c->peer.sa, x->client_ip, sizeof(x->client_ip));
-	return (x);
+	addr_format_ip(&c->peer.sa, x->client_ip, sizeof x->client_ip);
+	return x;
 }
 
 /*
@@ -183,7 +183,7 @@ proxy_tunnel_open(struct exchange *x)
 	unsigned            id = x->route->id, i;
 
 	if (w->tunnels == NULL) {
-		w->tunnels = xcalloc(STATS_MAX_ROUTES, sizeof(*w->tunnels));
+		w->tunnels = xcalloc(STATS_MAX_ROUTES, sizeof *w->tunnels);
 		for (i = 0; i < STATS_MAX_ROUTES; i++)
 			list_init(&w->tunnels[i]);
 	}
@@ -227,12 +227,12 @@ proxy_route_cut(const struct worker *w, const struct route_conf *r)
 
 	switch (switch_route_get(r->id)) {
 	case ROUTE_ADMIN_DISABLED:
-		return (1);
+		return 1;
 	case ROUTE_ADMIN_NONE:
 		now = config_route(w->config, r->name);
-		return (now != NULL && !now->enabled);
+		return now != NULL && !now->enabled;
 	default:
-		return (0);
+		return 0;
 	}
 }
 
@@ -250,7 +250,7 @@ proxy_cut_tunnels(struct worker *w)
 		x = list_first(&w->tunnels[id], struct exchange, tlink);
 		if (x == NULL || !proxy_route_cut(w, x->route))
 			continue;
-		snprintf(name, sizeof(name), "%s", x->route->name);
+		snprintf(name, sizeof name, "%s", x->route->name);
 		n = 0;
 		list_for_each_safe (e, next, &w->tunnels[id]) {
 			x = container_of(e, struct exchange, tlink);
@@ -303,10 +303,10 @@ peer_bytes(const union sockaddr_any *a, uint8_t *out)
 {
 	if (a->sa.sa_family == AF_INET) {
 		memcpy(out, &a->sin.sin_addr, 4);
-		return (AF_INET);
+		return AF_INET;
 	}
 	memcpy(out, &a->sin6.sin6_addr, 16);
-	return (AF_INET6);
+	return AF_INET6;
 }
 
 static int
@@ -316,9 +316,9 @@ is_trusted(const struct config *cfg, int family, const uint8_t *addr)
 
 	for (i = 0; i < cfg->ntrusted_proxies; i++) {
 		if (cidr_match(&cfg->trusted_proxies[i], family, addr))
-			return (1);
+			return 1;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -357,7 +357,7 @@ proxy_client_addr(struct exchange *x, const struct http_request *req,
 			e = p > v ? p - 1 : v;
 			if (len == 0)
 				continue;
-			if (len >= sizeof(tok))
+			if (len >= sizeof tok)
 				return;
 			memcpy(tok, p, len);
 			tok[len] = '\0';
@@ -367,7 +367,7 @@ proxy_client_addr(struct exchange *x, const struct http_request *req,
 				fam = AF_INET6;
 			else
 				return; /* garbage: believe no further */
-			snprintf(x->client_ip, sizeof(x->client_ip), "%s", tok);
+			snprintf(x->client_ip, sizeof x->client_ip, "%s", tok);
 			if (!is_trusted(cfg, fam, addr))
 				return;
 		}
@@ -380,16 +380,16 @@ valid_request_id(const char *s, size_t len)
 	size_t i;
 
 	if (len == 0 || len > 64)
-		return (0);
+		return 0;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 		        (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
 		        c == '.'))
-			return (0);
+			return 0;
 	}
-	return (1);
+	return 1;
 }
 
 /*
@@ -414,8 +414,8 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 	struct head_params       hp;
 	char                     peer[INET6_ADDRSTRLEN];
 
-	addr_format_ip(&x->c->peer.sa, peer, sizeof(peer));
-	memset(&hp, 0, sizeof(hp));
+	addr_format_ip(&x->c->peer.sa, peer, sizeof peer);
+	memset(&hp, 0, sizeof hp);
 	if (r->strip_path && r->path_len > 1)
 		hp.strip_len = r->path_len;
 	hp.preserve_host = r->preserve_host;
@@ -445,11 +445,11 @@ find_header(const struct http_request *req, const char *name, size_t len,
 		if (fd_strncaseeq(req->headers[i].name,
 		        req->headers[i].name_len, name, len)) {
 			*vlen = req->headers[i].value_len;
-			return (req->headers[i].value);
+			return req->headers[i].value;
 		}
 	}
 	*vlen = 0;
-	return ("");
+	return "";
 }
 
 /* Keep what the access log needs: the head's bytes are reused after this. */
@@ -516,7 +516,7 @@ proxy_hrw(const char *client, const char *backend)
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
-	return (h);
+	return h;
 }
 
 static int
@@ -524,8 +524,8 @@ proxy_backend_open(const struct exchange *x, size_t i)
 {
 	enum backend_admin a = switch_backend_get(x->route->backends[i].id);
 
-	return (a != BACKEND_ADMIN_DISABLED && a != BACKEND_ADMIN_DRAINING &&
-	    !(x->tried & (1ull << (i % 64))));
+	return a != BACKEND_ADMIN_DISABLED && a != BACKEND_ADMIN_DRAINING &&
+	    !(x->tried & (1ull << (i % 64)));
 }
 
 /*
@@ -545,8 +545,8 @@ proxy_pick_backend(struct exchange *x)
 
 	if (r->index >= w->nrr) {
 		k = r->index + 1;
-		w->rr = xreallocarray(w->rr, k, sizeof(*w->rr));
-		memset(w->rr + w->nrr, 0, (k - w->nrr) * sizeof(*w->rr));
+		w->rr = xreallocarray(w->rr, k, sizeof *w->rr);
+		memset(w->rr + w->nrr, 0, (k - w->nrr) * sizeof *w->rr);
 		w->nrr = k;
 	}
 	start = w->rr[r->index]++;
@@ -560,7 +560,7 @@ proxy_pick_backend(struct exchange *x)
 		if (proxy_backend_open(x, i) &&
 		    !health_is_up(&r->backends[i]) &&
 		    health_usable(&r->backends[i], now))
-			return (&r->backends[i]);
+			return &r->backends[i];
 	}
 	for (k = 0; k < n; k++) {
 		i = (start + k) % n;
@@ -587,8 +587,8 @@ proxy_pick_backend(struct exchange *x)
 		}
 	}
 	if (best != SIZE_MAX)
-		return (&r->backends[best]);
-	return (NULL);
+		return &r->backends[best];
+	return NULL;
 }
 
 /* Take backend b for this request: counters, and the Host line if it names it. */
@@ -618,8 +618,8 @@ proxy_use_backend(struct exchange *x, const struct backend_conf *b)
 static int
 proxy_idempotent(enum http_method m)
 {
-	return (m == HTTP_M_GET || m == HTTP_M_HEAD || m == HTTP_M_PUT ||
-	    m == HTTP_M_DELETE || m == HTTP_M_OPTIONS || m == HTTP_M_TRACE);
+	return m == HTTP_M_GET || m == HTTP_M_HEAD || m == HTTP_M_PUT ||
+	    m == HTTP_M_DELETE || m == HTTP_M_OPTIONS || m == HTTP_M_TRACE;
 }
 
 /*
@@ -635,12 +635,12 @@ proxy_retry(struct exchange *x, int got_nothing)
 	struct worker_stats       *ws = x->c->w->stats;
 
 	if (x->flags & (XF_RESP_BYTES | XF_CWRITE | XF_RESP_HEAD))
-		return (0);
+		return 0;
 	if (!got_nothing &&
 	    (!proxy_idempotent(x->meth) || (x->flags & XF_BODY_SENT)))
-		return (0);
+		return 0;
 	if ((b = proxy_pick_backend(x)) == NULL)
-		return (0);
+		return 0;
 	if (x->u != NULL) {
 		backend_conn_close(x->u);
 		x->u = NULL;
@@ -650,7 +650,7 @@ proxy_retry(struct exchange *x, int got_nothing)
 	proxy_use_backend(x, b);
 	x->flags &= ~XF_HEAD_SENT;
 	proxy_connect(x, 0);
-	return (1);
+	return 1;
 }
 
 /* Whether an Upgrade field names the WebSocket protocol. */
@@ -673,11 +673,11 @@ proxy_upgrade_websocket(const struct http_header *hdrs, size_t n)
 			while (e < end && *e != ',' && *e != ' ' && *e != '\t')
 				e++;
 			if (fd_strncaseeq(p, (size_t)(e - p), "websocket", 9))
-				return (1);
+				return 1;
 			p = e;
 		}
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -703,15 +703,15 @@ proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
 
 	*bad = NULL;
 	if (req->path_len == 1 && req->path[0] == '*')
-		return (route_match(cfg, host, hl, req->path, 1));
+		return route_match(cfg, host, hl, req->path, 1);
 	qlen = req->path_len - plen;
 	buf_reset(b);
 	if (buf_reserve(b, 2 * req->path_len) != 0) {
 		*bad = "path too long";
-		return (NULL);
+		return NULL;
 	}
 	if ((n = path_normalise(req->path, plen, b->data, 0, bad)) < 0)
-		return (NULL);
+		return NULL;
 	r = route_match(cfg, host, hl, b->data, (size_t)n);
 	/*
 	 * The other readings are judged on what the backend is sent, the
@@ -725,11 +725,11 @@ proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
 			continue;
 		if ((m = path_normalise(b->data, (size_t)n, alt_path, f, bad)) <
 		    0)
-			return (NULL);
+			return NULL;
 		alt = route_match(cfg, host, hl, alt_path, (size_t)m);
 		if (alt != r) {
 			*bad = "path read otherwise by some backends";
-			return (NULL);
+			return NULL;
 		}
 	}
 	memcpy(b->data + n, req->path + plen, qlen);
@@ -737,7 +737,7 @@ proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
 	req->path = b->data;
 	req->path_len = b->len;
 	req->path_only_len = (size_t)n;
-	return (r);
+	return r;
 }
 
 /* A complete request head (head_len bytes at c->in + c->inoff). */
@@ -1019,8 +1019,8 @@ proxy_add_header(struct exchange *x, const char *name, const char *value)
 static uint64_t
 proxy_backend_wait_ms(const struct exchange *x)
 {
-	return ((x->flags & XF_RESP_HEAD) ? x->route->backend_read_timeout_ms :
-	                                    x->route->backend_timeout_ms);
+	return (x->flags & XF_RESP_HEAD) ? x->route->backend_read_timeout_ms :
+	                                   x->route->backend_timeout_ms;
 }
 
 static void
@@ -1050,7 +1050,7 @@ proxy_up_connected(void *data, int status)
 	char             why[96];
 
 	if (status != 0) {
-		snprintf(why, sizeof(why), "connect: %s", uv_strerror(status));
+		snprintf(why, sizeof why, "connect: %s", uv_strerror(status));
 		log_info("backend %s: %s", x->backend->name, why);
 		health_failure(x->route, x->backend, why);
 		if (!proxy_retry(x, 1))
@@ -1112,7 +1112,7 @@ proxy_pump_request(struct exchange *x)
 	int                  done = 0, r;
 
 	if (u == NULL || !u->connected || u->writing || (x->flags & XF_ERROR))
-		return (0);
+		return 0;
 	if (!(x->flags & XF_HEAD_SENT))
 		b[nb++] = uv_buf_init(x->head.data, x->head.len);
 	avail = c->inlen - c->inoff;
@@ -1133,13 +1133,13 @@ proxy_pump_request(struct exchange *x)
 			    avail, &used, &done);
 			if (sn < 0) {
 				proxy_fail(x, 400, "bad chunked body");
-				return (-1);
+				return -1;
 			}
 			n = sn;
 			if (x->route->max_body_size != 0 &&
 			    x->req_ch.data_total > x->route->max_body_size) {
 				proxy_fail(x, 413, "body too large");
-				return (-1);
+				return -1;
 			}
 			break;
 		case BODY_TUNNEL:
@@ -1151,7 +1151,7 @@ proxy_pump_request(struct exchange *x)
 		if (x->req_mode == BODY_CHUNKED) {
 			if (n > 0) {
 				hl = (size_t)snprintf(x->req_chunk,
-				    sizeof(x->req_chunk), "%zx\r\n", n);
+				    sizeof x->req_chunk, "%zx\r\n", n);
 				b[nb++] = uv_buf_init(x->req_chunk, hl);
 				b[nb++] = uv_buf_init(c->in + c->inoff, n);
 				b[nb++] = uv_buf_init(crlf, 2);
@@ -1172,7 +1172,7 @@ proxy_pump_request(struct exchange *x)
 	r = backend_conn_write(u, b, nb);
 	if (r < 0) {
 		proxy_up_eof(x, r);
-		return (-1);
+		return -1;
 	}
 	if (r == 1) {
 		/* The buffer fills while this is out: that is the back-pressure. */
@@ -1184,13 +1184,13 @@ reading:
 	if (c->eof && !(x->flags & XF_REQ_DONE) && c->inoff == c->inlen) {
 		/* The client shut its side inside this request's body. */
 		proxy_client_eof(x, 0);
-		return (-1);
+		return -1;
 	}
 	if (c->inlen < WORKER_BUFSZ)
 		conn_read_start(c);
 	else
 		conn_read_stop(c);
-	return (0);
+	return 0;
 }
 
 static void
@@ -1294,9 +1294,9 @@ proxy_resp_has(const struct http_response *resp, const char *name)
 	for (i = 0; i < resp->nheaders; i++) {
 		if (fd_strncaseeq(resp->headers[i].name,
 		        resp->headers[i].name_len, name, n))
-			return (1);
+			return 1;
 	}
-	return (0);
+	return 0;
 }
 
 /* Rewrite a backend's response head for the client into x->out. */
@@ -1312,7 +1312,7 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	line[9] = (char)('0' + resp->status / 100);
 	line[10] = (char)('0' + resp->status / 10 % 10);
 	line[11] = (char)('0' + resp->status % 10);
-	buf_append(b, line, sizeof(line));
+	buf_append(b, line, sizeof line);
 	buf_append(b, resp->reason, resp->reason_len);
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {
@@ -1376,7 +1376,7 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 static int
 proxy_looks_tls(const char *p, size_t n)
 {
-	return (n >= 2 && (p[0] == 0x15 || p[0] == 0x16) && p[1] == 0x03);
+	return n >= 2 && (p[0] == 0x15 || p[0] == 0x16) && p[1] == 0x03;
 }
 
 /*
@@ -1399,7 +1399,7 @@ proxy_parse_response(struct exchange *x)
 	lim.max_headers = RESP_MAX_HEADERS;
 	for (;;) {
 		if (u->inoff == u->inlen)
-			return (0);
+			return 0;
 		r = http_parse_response(u->in + u->inoff, u->inlen - u->inoff,
 		    &lim, &resp, hdrs, &why);
 		if (r == 0) {
@@ -1407,14 +1407,14 @@ proxy_parse_response(struct exchange *x)
 				if (u->inoff == 0) {
 					proxy_fail(x, 502,
 					    "response head too large");
-					return (-1);
+					return -1;
 				}
 				memmove(u->in, u->in + u->inoff,
 				    u->inlen - u->inoff);
 				u->inlen -= u->inoff;
 				u->inoff = 0;
 			}
-			return (0);
+			return 0;
 		}
 		if (r < 0 &&
 		    proxy_looks_tls(u->in + u->inoff, u->inlen - u->inoff)) {
@@ -1426,14 +1426,14 @@ proxy_parse_response(struct exchange *x)
 			health_failure(x->route, x->backend,
 			    "answered with TLS (HTTPS only?)");
 			proxy_fail(x, 502, "bad response");
-			return (-1);
+			return -1;
 		}
 		if (r < 0) {
 			log_info("backend %s: bad response: %s",
 			    x->backend->name, why != NULL ? why : "?");
 			health_failure(x->route, x->backend, "bad response");
 			proxy_fail(x, 502, "bad response");
-			return (-1);
+			return -1;
 		}
 		u->inoff += r;
 		if (resp.status == 101) {
@@ -1441,7 +1441,7 @@ proxy_parse_response(struct exchange *x)
 			    !proxy_upgrade_websocket(resp.headers,
 			        resp.nheaders)) {
 				proxy_fail(x, 502, "unasked 101");
-				return (-1);
+				return -1;
 			}
 			break;
 		}
@@ -1475,7 +1475,7 @@ proxy_parse_response(struct exchange *x)
 		 */
 		if (x->version == 10) {
 			proxy_fail(x, 502, "transfer codings for HTTP/1.0");
-			return (-1);
+			return -1;
 		}
 		x->resp_mode = BODY_CLOSE;
 		x->flags &= ~XF_KEEPALIVE;
@@ -1511,10 +1511,10 @@ proxy_parse_response(struct exchange *x)
 			/* A 304 revalidated the stored response: it answers. */
 			backend_conn_set_timeout(x->u,
 			    proxy_backend_wait_ms(x));
-			return (1);
+			return 1;
 		case -1:
 			proxy_fail(x, 502, "bad cached head");
-			return (-1);
+			return -1;
 		default:
 			break;
 		}
@@ -1527,7 +1527,7 @@ proxy_parse_response(struct exchange *x)
 	if (x->resp_mode == BODY_NONE ||
 	    (x->resp_mode == BODY_LENGTH && x->resp_left == 0))
 		x->flags |= XF_RESP_DONE;
-	return (1);
+	return 1;
 }
 
 static void
@@ -1624,14 +1624,14 @@ proxy_body_source(struct exchange *x, char **data, size_t *n, int *done)
 		*n = MIN(x->centry->body_len - x->hit_off, WORKER_BUFSZ);
 		x->hit_off += *n;
 		*done = x->hit_off == x->centry->body_len;
-		return (0);
+		return 0;
 	}
 	if (x->flags & XF_SRC_EOF) {
 		*done = 1;
-		return (0);
+		return 0;
 	}
 	if (u == NULL || u->in == NULL || u->inoff == u->inlen)
-		return (0);
+		return 0;
 	avail = u->inlen - u->inoff;
 	*data = u->in + u->inoff;
 	switch (x->resp_mode) {
@@ -1644,7 +1644,7 @@ proxy_body_source(struct exchange *x, char **data, size_t *n, int *done)
 		sn =
 		    http_chunked_decode(&x->resp_ch, *data, avail, &used, done);
 		if (sn < 0)
-			return (-1);
+			return -1;
 		*n = (size_t)sn;
 		break;
 	case BODY_CLOSE:
@@ -1655,7 +1655,7 @@ proxy_body_source(struct exchange *x, char **data, size_t *n, int *done)
 		break;
 	}
 	u->inoff += used;
-	return (0);
+	return 0;
 }
 
 /*
@@ -1672,17 +1672,17 @@ proxy_body_step(struct exchange *x, struct body_out *o)
 	if (proxy_body_source(x, &data, &n, &done) != 0) {
 		log_info("request %s: bad chunked body from %s", x->id,
 		    x->backend != NULL ? x->backend->name : "the cache");
-		return (-1);
+		return -1;
 	}
 	if (n == 0 && !done)
-		return (0);
+		return 0;
 	if (x->body != NULL && body_chain_run(x->body, &data, &n, done) != 0)
-		return (-1);
+		return -1;
 	body_sink_data(&x->sink, o, data, n, done);
 	x->bytes_sent += o->body_bytes;
 	if (done)
 		x->flags |= XF_RESP_DONE;
-	return (0);
+	return 0;
 }
 
 /* Read the backend on, unless its buffer is full. */
@@ -2035,17 +2035,16 @@ proxy_account(struct exchange *x)
 	ev->bytes = x->bytes_sent;
 	ev->ms = (uint32_t)(us / 1000);
 	ev->status = x->status;
-	event_copy(ev->client, sizeof(ev->client), x->client_ip);
-	event_copy(ev->country, sizeof(ev->country), x->country);
-	event_copy(ev->method, sizeof(ev->method),
-	    exchange_str(x, x->s_method));
-	event_copy(ev->host, sizeof(ev->host), exchange_str(x, x->s_host));
-	event_copy(ev->path, sizeof(ev->path), exchange_str(x, x->s_uri));
-	event_copy(ev->route, sizeof(ev->route),
+	event_copy(ev->client, sizeof ev->client, x->client_ip);
+	event_copy(ev->country, sizeof ev->country, x->country);
+	event_copy(ev->method, sizeof ev->method, exchange_str(x, x->s_method));
+	event_copy(ev->host, sizeof ev->host, exchange_str(x, x->s_host));
+	event_copy(ev->path, sizeof ev->path, exchange_str(x, x->s_uri));
+	event_copy(ev->route, sizeof ev->route,
 	    x->route != NULL ? x->route->name : "");
-	event_copy(ev->backend, sizeof(ev->backend),
+	event_copy(ev->backend, sizeof ev->backend,
 	    x->backend != NULL ? x->backend->name : "");
-	event_copy(ev->rule, sizeof(ev->rule), x->rule != NULL ? x->rule : "");
+	event_copy(ev->rule, sizeof ev->rule, x->rule != NULL ? x->rule : "");
 	stats_event_commit(ws);
 }
 

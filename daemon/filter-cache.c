@@ -70,7 +70,7 @@ static const struct body_filter_ops filter_cache_ops = {
 struct body_filter *
 filter_cache_new(struct cache_entry *e, const char *id)
 {
-	struct filter_cache *fc = xcalloc(1, sizeof(*fc));
+	struct filter_cache *fc = xcalloc(1, sizeof *fc);
 
 	fc->f.ops = &filter_cache_ops;
 	fc->e = e;

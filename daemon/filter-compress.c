@@ -153,7 +153,7 @@ filter_compress_new(enum compress_enc enc, int flush, const char *id)
 
 	if ((z = compress_new(enc)) == NULL)
 		return NULL;
-	fc = xcalloc(1, sizeof(*fc));
+	fc = xcalloc(1, sizeof *fc);
 	fc->f.ops = &filter_compress_ops;
 	fc->z = z;
 	buf_init(&fc->out, 0);

@@ -93,7 +93,7 @@ body_sink_data(struct body_sink *s, struct body_out *o, char *data, size_t n,
 	}
 	if (n > 0) {
 		/* An empty chunk would end the body: none is written. */
-		hl = (size_t)snprintf(s->chunk, sizeof(s->chunk), "%zx\r\n", n);
+		hl = (size_t)snprintf(s->chunk, sizeof s->chunk, "%zx\r\n", n);
 		o->b[o->nb++] = uv_buf_init(s->chunk, hl);
 		o->b[o->nb++] = uv_buf_init(data, n);
 		o->b[o->nb++] = uv_buf_init(crlf, 2);

@@ -56,7 +56,7 @@ static void
 gate_client(const struct gate_req *g, union sockaddr_any *sa, int *family,
     uint8_t *addr)
 {
-	memset(sa, 0, sizeof(*sa));
+	memset(sa, 0, sizeof *sa);
 	if (inet_pton(AF_INET, g->client_ip, &sa->sin.sin_addr) == 1) {
 		sa->sin.sin_family = AF_INET;
 		*family = AF_INET;
@@ -282,7 +282,7 @@ gate_auth(struct gate_req *g, const struct http_request *req, int family,
 		g->deny(g->data, 401, "auth", r->auth_header);
 		return GATE_DENY;
 	}
-	j = xcalloc(1, sizeof(*j));
+	j = xcalloc(1, sizeof *j);
 	if (n > 1 || auth_basic_parse(h->value, h->value_len, &j->cred) != 0) {
 		free(j);
 		gate_auth_failed(g, family, addr, NULL);
@@ -336,7 +336,7 @@ gate_check(struct gate_req *g, const struct http_request *req)
 	gate_client(g, &sa, &family, addr);
 	if (cfg->geoip != NULL) {
 		geoip_country(cfg->geoip, &sa.sa, cc);
-		memcpy(g->country, cc, sizeof(cc));
+		memcpy(g->country, cc, sizeof cc);
 	}
 	if (!gate_ip_ok(r, family, addr)) {
 		g->deny(g->data, 403, "ip", NULL);
@@ -355,7 +355,7 @@ gate_check(struct gate_req *g, const struct http_request *req)
 	        uv_hrtime() / 1000, &wait_us)) {
 		/* Whole seconds until a request would pass, at least one. */
 		secs = (wait_us + 999999) / 1000000;
-		snprintf(retry, sizeof(retry), "Retry-After: %llu\r\n",
+		snprintf(retry, sizeof retry, "Retry-After: %llu\r\n",
 		    (unsigned long long)(secs < 1 ? 1 : secs));
 		g->deny(g->data, 429, "rate", retry);
 		return GATE_DENY;

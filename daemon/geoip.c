@@ -21,7 +21,7 @@ struct geoip {
 struct geoip *
 geoip_open(const char *path, char *why, size_t whylen)
 {
-	struct geoip *g = xcalloc(1, sizeof(*g));
+	struct geoip *g = xcalloc(1, sizeof *g);
 	int           rv;
 
 	rv = MMDB_open(path, MMDB_MODE_MMAP, &g->mmdb);
@@ -110,7 +110,7 @@ geoip_country(const struct geoip *g, const struct sockaddr *sa, char cc[3])
 		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(
 		        &((const struct sockaddr_in6 *)sa)->sin6_addr)) {
-			memset(&v4, 0, sizeof(v4));
+			memset(&v4, 0, sizeof v4);
 			v4.sin_family = AF_INET;
 			memcpy(&v4.sin_addr, a + 12, 4);
 			sa = (const struct sockaddr *)&v4;

@@ -91,23 +91,23 @@ listen_socket_new(const struct listen_conf *l, int reuseport)
 	fd = socket(l->addr.ss.ss_family,
 	    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return (-errno);
+		return -errno;
 	/* SO_REUSEADDR: a restart need not wait out the old TIME_WAITs. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
 	    (reuseport &&
-	        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) !=
+	        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) !=
 	            0))
 		goto fail;
 	if (l->addr.ss.ss_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)&l->addr.ss, l->addr.len) != 0)
 		goto fail;
-	return (fd);
+	return fd;
 fail:
 	error = -errno;
 	close(fd);
-	return (error);
+	return error;
 }
 
 /*
@@ -122,9 +122,9 @@ listen_probe(const struct listen_conf *l)
 	int fd;
 
 	if ((fd = listen_socket_new(l, 0)) < 0)
-		return (fd);
+		return fd;
 	close(fd);
-	return (0);
+	return 0;
 }
 
 /* One worker's socket on l's address, listening. */
@@ -134,14 +134,14 @@ listen_socket(const struct listen_conf *l)
 	int fd, error;
 
 	if ((fd = listen_socket_new(l, 1)) < 0)
-		return (fd);
+		return fd;
 	/* Listening now, so listen_check_alone() sees the whole group. */
 	if (listen(fd, WORKER_BACKLOG) != 0) {
 		error = -errno;
 		close(fd);
-		return (error);
+		return error;
 	}
-	return (fd);
+	return fd;
 }
 
 /* Whether a listener on a (from /proc/net/tcp*) shares l's address. */
@@ -149,25 +149,25 @@ static int
 listen_overlaps(const struct listen_conf *l, const struct sockaddr_storage *a)
 {
 	if (a->ss_family != l->addr.ss.ss_family)
-		return (0);
+		return 0;
 	if (a->ss_family == AF_INET) {
 		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
 		const struct sockaddr_in *y =
 		    (const struct sockaddr_in *)&l->addr.ss;
 
-		return (x->sin_port == y->sin_port &&
+		return x->sin_port == y->sin_port &&
 		    (x->sin_addr.s_addr == y->sin_addr.s_addr ||
 		        x->sin_addr.s_addr == htonl(INADDR_ANY) ||
-		        y->sin_addr.s_addr == htonl(INADDR_ANY)));
+		        y->sin_addr.s_addr == htonl(INADDR_ANY));
 	} else {
 		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
 		const struct sockaddr_in6 *y =
 		    (const struct sockaddr_in6 *)&l->addr.ss;
 
-		return (x->sin6_port == y->sin6_port &&
+		return x->sin6_port == y->sin6_port &&
 		    (IN6_ARE_ADDR_EQUAL(&x->sin6_addr, &y->sin6_addr) ||
 		        IN6_IS_ADDR_UNSPECIFIED(&x->sin6_addr) ||
-		        IN6_IS_ADDR_UNSPECIFIED(&y->sin6_addr)));
+		        IN6_IS_ADDR_UNSPECIFIED(&y->sin6_addr));
 	}
 }
 
@@ -187,10 +187,10 @@ listen_proc_parse(const char *line, int family, struct sockaddr_storage *a,
 	        " %*u: %32[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu", hex,
 	        &port, &state, inode) != 4 ||
 	    state != 0x0A) /* TCP_LISTEN */
-		return (-1);
+		return -1;
 	/* The kernel prints each 32-bit word of the address as %08X. */
 	if (strlen(hex) != (family == AF_INET ? 8u : 32u))
-		return (-1);
+		return -1;
 	for (i = 0; i < strlen(hex) / 8; i++) {
 		char word[9];
 
@@ -198,7 +198,7 @@ listen_proc_parse(const char *line, int family, struct sockaddr_storage *a,
 		word[8] = '\0';
 		w[i] = (uint32_t)strtoul(word, NULL, 16);
 	}
-	memset(a, 0, sizeof(*a));
+	memset(a, 0, sizeof *a);
 	a->ss_family = family;
 	if (family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)a;
@@ -211,7 +211,7 @@ listen_proc_parse(const char *line, int family, struct sockaddr_storage *a,
 		memcpy(&sin6->sin6_addr, w, 16);
 		sin6->sin6_port = htons((uint16_t)port);
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -239,7 +239,7 @@ listen_check_alone(const struct config *cfg, const int *fds, size_t nfds)
 	FILE                     *f;
 
 	nl = cfg->nlisten_http + cfg->nlisten_https;
-	ours = xcalloc(nfds, sizeof(*ours));
+	ours = xcalloc(nfds, sizeof *ours);
 	for (i = 0; i < nfds; i++) {
 		if (fstat(fds[i], &st) == 0)
 			ours[i] = (unsigned long)st.st_ino;
@@ -247,7 +247,7 @@ listen_check_alone(const struct config *cfg, const int *fds, size_t nfds)
 	for (k = 0; k < nitems(tables) && found == NULL; k++) {
 		if ((f = fopen(tables[k].path, "re")) == NULL)
 			continue;
-		while (found == NULL && fgets(line, sizeof(line), f) != NULL) {
+		while (found == NULL && fgets(line, sizeof line, f) != NULL) {
 			if (listen_proc_parse(line, tables[k].family, &a,
 			        &inode) != 0)
 				continue;
@@ -268,7 +268,7 @@ listen_check_alone(const struct config *cfg, const int *fds, size_t nfds)
 		fclose(f);
 	}
 	free(ours);
-	return (found);
+	return found;
 }
 
 /* Start-up only: why a listener could not be had, then exit. */
@@ -417,7 +417,7 @@ load_done(uv_work_t *req, int status)
 			for (i = 0; i < j->errs.n; i++)
 				log_error("%s", j->errs.msgs[i]);
 			srv.reload_errs = j->errs;
-			memset(&j->errs, 0, sizeof(j->errs));
+			memset(&j->errs, 0, sizeof j->errs);
 		}
 		ctl_config_changed(srv.config, ok, &srv.reload_errs);
 		/* Everyone who asked while this ran shares this result. */
@@ -456,7 +456,7 @@ load_start(struct load_job *j)
 static void
 daemon_reload(ctl_reload_done done, void *arg)
 {
-	struct load_job *j = xcalloc(1, sizeof(*j));
+	struct load_job *j = xcalloc(1, sizeof *j);
 
 	j->path = xstrdup(srv.path);
 	j->apply = 1;
@@ -487,7 +487,7 @@ daemon_reload(ctl_reload_done done, void *arg)
 static void
 daemon_check(const char *file, ctl_reload_done done, void *arg)
 {
-	struct load_job *j = xcalloc(1, sizeof(*j));
+	struct load_job *j = xcalloc(1, sizeof *j);
 
 	j->path = xstrdup(file);
 	j->done = done;
@@ -516,20 +516,20 @@ listeners_json(const struct config *cfg)
 		json_cstr(&b, cfg->listen_https[i].text);
 	}
 	buf_append(&b, "]", 2);
-	return (b.data);
+	return b.data;
 }
 
 static struct config *
 daemon_config(void)
 {
-	return (srv.config);
+	return srv.config;
 }
 
 static const struct ctl_daemon *
 daemon_info(void)
 {
 	srv.daemon.reload_errs = &srv.reload_errs;
-	return (&srv.daemon);
+	return &srv.daemon;
 }
 
 static void
@@ -651,7 +651,7 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("frontdoord %s (%s)\n", FRONTDOOR_VERSION,
 			    tls_library_version());
-			return (0);
+			return 0;
 		case 'h':
 			usage(0);
 		default:
@@ -673,13 +673,13 @@ main(int argc, char *argv[])
 	if (cfg == NULL) {
 		print_errors(stderr, &errs);
 		config_errors_free(&errs);
-		return (1);
+		return 1;
 	}
 	config_errors_free(&errs);
 	if (check) {
 		printf("%s: configuration ok\n", srv.path);
 		config_unref(cfg);
-		return (0);
+		return 0;
 	}
 	if (geteuid() == 0 && cfg->user == NULL) {
 		fprintf(stderr,
@@ -687,7 +687,7 @@ main(int argc, char *argv[])
 		    "[frontdoor]: refusing to serve as root\n",
 		    srv.path);
 		config_unref(cfg);
-		return (1);
+		return 1;
 	}
 
 	signal(SIGPIPE, SIG_IGN);
@@ -702,7 +702,7 @@ main(int argc, char *argv[])
 	if ((error = log_open(cfg->error_log, "frontdoord")) != 0) {
 		fprintf(stderr, "%s: error_log %s: %s\n", srv.path,
 		    cfg->error_log, log_file_strerror(error));
-		return (1);
+		return 1;
 	}
 	log_set_level(cfg->log_level);
 	if ((error = accesslog_reopen(cfg)) != 0)
@@ -738,7 +738,7 @@ main(int argc, char *argv[])
 	if (getenv("UV_THREADPOOL_SIZE") == NULL) {
 		char n[16];
 
-		snprintf(n, sizeof(n), "%u",
+		snprintf(n, sizeof n, "%u",
 		    MIN(cfg->workers * GATE_POOL_SHARE + 2, 1024u));
 		setenv("UV_THREADPOOL_SIZE", n, 1);
 	}
@@ -751,7 +751,7 @@ main(int argc, char *argv[])
 		if ((error = listen_probe(lc)) < 0)
 			listen_fatal(lc, error);
 	}
-	fds = xcalloc(srv.nworkers * nl, sizeof(*fds));
+	fds = xcalloc(srv.nworkers * nl, sizeof *fds);
 	for (i = 0; i < srv.nworkers; i++) {
 		for (j = 0; j < nl; j++) {
 			lc = j < cfg->nlisten_http ?
@@ -786,7 +786,7 @@ main(int argc, char *argv[])
 	srv.daemon.reload_ok = 1;
 	srv.daemon.nworkers = srv.nworkers;
 	srv.daemon.listeners_json = listeners_json(cfg);
-	srv.workers = xcalloc(srv.nworkers, sizeof(*srv.workers));
+	srv.workers = xcalloc(srv.nworkers, sizeof *srv.workers);
 	for (i = 0; i < srv.nworkers; i++) {
 		error = worker_init(&srv.workers[i], i, cfg, fds + i * nl, nl,
 		    cfg->nlisten_https);
@@ -827,5 +827,5 @@ main(int argc, char *argv[])
 	config_unref(srv.config);
 	accesslog_close();
 	log_close();
-	return (0);
+	return 0;
 }

@@ -40,7 +40,7 @@ wbuf_flush(struct wbuf *w)
 	int        error;
 
 	if (w->writing || w->pending.len == 0)
-		return (0);
+		return 0;
 	/* Swap the memory; the bound stays with pending. */
 	w->inflight = w->pending;
 	w->inflight.max = t.max;
@@ -48,7 +48,7 @@ wbuf_flush(struct wbuf *w)
 	w->pending.max = max;
 	b = uv_buf_init(w->inflight.data, (unsigned)w->inflight.len);
 	if ((error = uv_write(&w->req, w->stream, &b, 1, wbuf_write_cb)) != 0)
-		return (error);
+		return error;
 	w->writing = 1;
-	return (0);
+	return 0;
 }

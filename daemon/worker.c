@@ -25,8 +25,8 @@ char *
 worker_buf_get(struct worker *w)
 {
 	if (w->nfreebufs > 0)
-		return (w->freebufs[--w->nfreebufs]);
-	return (xmalloc(WORKER_BUFSZ));
+		return w->freebufs[--w->nfreebufs];
+	return xmalloc(WORKER_BUFSZ);
 }
 
 void
@@ -48,7 +48,7 @@ worker_random(struct worker *w)
 	w->rng[0] = s0;
 	s1 ^= s1 << 23;
 	w->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-	return (w->rng[1] + s0);
+	return w->rng[1] + s0;
 }
 
 static void
@@ -190,7 +190,7 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 	size_t i;
 	int    error;
 
-	memset(w, 0, sizeof(*w));
+	memset(w, 0, sizeof *w);
 	w->id = id;
 	w->config = config_ref(cfg);
 	w->conn_cb = &proxy_conn_cb;
@@ -200,30 +200,30 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 	list_init(&w->drain);
 	buf_init(&w->logbuf, 0);
 	buf_init(&w->logbuf_busy, 0);
-	w->freebufs = xcalloc(WORKER_FREEBUFS, sizeof(*w->freebufs));
+	w->freebufs = xcalloc(WORKER_FREEBUFS, sizeof *w->freebufs);
 	w->scratch = xmalloc(WORKER_BUFSZ);
-	if (getrandom(w->rng, sizeof(w->rng), 0) != sizeof(w->rng)) {
+	if (getrandom(w->rng, sizeof w->rng, 0) != sizeof w->rng) {
 		w->rng[0] = fd_wall_us() ^ ((uint64_t)getpid() << 32);
 		w->rng[1] = fd_now_ms() + id;
 	}
 	w->rng[0] |= 1;
 
 	if ((error = uv_loop_init(&w->loop)) != 0)
-		return (error);
+		return error;
 	w->async.data = w;
 	if ((error = uv_async_init(&w->loop, &w->async, worker_async_cb)) != 0)
-		return (error);
+		return error;
 	w->open_handles++;
 	if ((error = timeouts_init(&w->timeouts, &w->loop)) != 0)
-		return (error);
+		return error;
 	w->timeouts.timer.data = &w->timeouts;
 	w->open_handles++;
 	w->drain_idle.data = w;
 	if ((error = uv_idle_init(&w->loop, &w->drain_idle)) != 0)
-		return (error);
+		return error;
 	w->open_handles++;
 
-	w->listeners = xcalloc(nfds, sizeof(*w->listeners));
+	w->listeners = xcalloc(nfds, sizeof *w->listeners);
 	w->nlisteners = nfds;
 	for (i = 0; i < nfds; i++) {
 		struct listener *l = &w->listeners[i];
@@ -233,15 +233,15 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 		l->tls = i >= nfds - ntls; /* the HTTPS sockets come last */
 		l->tcp.data = l;
 		if ((error = uv_tcp_init(&w->loop, &l->tcp)) != 0)
-			return (error);
+			return error;
 		w->open_handles++;
 		if ((error = uv_tcp_open(&l->tcp, fds[i])) != 0)
-			return (error);
+			return error;
 		if ((error = uv_listen((uv_stream_t *)&l->tcp, WORKER_BACKLOG,
 		         worker_connection_cb)) != 0)
-			return (error);
+			return error;
 	}
-	return (0);
+	return 0;
 }
 
 static void *
@@ -251,14 +251,14 @@ worker_main(void *arg)
 
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
-	return (NULL);
+	return NULL;
 }
 
 int
 worker_start(struct worker *w)
 {
 	timeout_set(&w->timeouts, &w->check, 1000, worker_idle_check);
-	return (-pthread_create(&w->thread, NULL, worker_main, w));
+	return -pthread_create(&w->thread, NULL, worker_main, w);
 }
 
 void

@@ -75,7 +75,7 @@ load_text(const char *text, struct report *r)
 	char             *path = write_file(text, strlen(text));
 	struct auth_file *af;
 
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, sizeof *r);
 	af = auth_file_load(path, report_cb, r);
 	unlink(path);
 	free(path);

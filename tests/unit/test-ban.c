@@ -110,12 +110,12 @@ test_ipv6_grouped_by_64(void **state)
 	assert_true(banned("192.0.2.1", T0));
 	assert_true(banned("::ffff:192.0.2.1", T0));
 	assert_false(banned("192.0.2.2", T0));
-	assert_int_equal(ban_text("2001:db8:1:2:3:4:5:6", text, sizeof(text)),
+	assert_int_equal(ban_text("2001:db8:1:2:3:4:5:6", text, sizeof text),
 	    0);
 	assert_string_equal(text, "2001:db8:1:2::/64");
-	assert_int_equal(ban_text("::ffff:192.0.2.9", text, sizeof(text)), 0);
+	assert_int_equal(ban_text("::ffff:192.0.2.9", text, sizeof text), 0);
 	assert_string_equal(text, "192.0.2.9");
-	assert_int_equal(ban_text("nonsense", text, sizeof(text)), -1);
+	assert_int_equal(ban_text("nonsense", text, sizeof text), -1);
 }
 
 /*
@@ -131,13 +131,13 @@ test_counter_flood_keeps_bans(void **state)
 
 	(void)state;
 	for (i = 0; i < 100; i++) {
-		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		snprintf(ip, sizeof ip, "10.0.0.%d", i);
 		assert_int_equal(failure(ip, 1, T0), 1);
 	}
 	for (i = 0; i < 9; i++)
 		assert_int_equal(failure("10.1.0.1", 10, T0), 0);
 	for (k = 0; k < 2 * BAN_MAX_ENTRIES; k++) {
-		v6_client(k, ip, sizeof(ip));
+		v6_client(k, ip, sizeof ip);
 		assert_int_equal(failure(ip, 10, T0 + 1), 0);
 		if (k == 2 * BAN_MAX_ENTRIES - 1000) {
 			for (i = 0; i < 9; i++)
@@ -145,7 +145,7 @@ test_counter_flood_keeps_bans(void **state)
 		}
 	}
 	for (i = 0; i < 100; i++) {
-		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		snprintf(ip, sizeof ip, "10.0.0.%d", i);
 		assert_true(banned(ip, T0 + 2));
 	}
 	assert_int_equal(count_bans(T0 + 2), 100);
@@ -172,14 +172,14 @@ test_ban_flood_bans_the_newest(void **state)
 	(void)state;
 	assert_int_equal(ban_add("192.0.2.1", T0 + 1000 * HOUR), 0);
 	for (k = 0; k < BAN_MAX_BANS; k++) {
-		v4_client(k, ip, sizeof(ip));
+		v4_client(k, ip, sizeof ip);
 		assert_int_equal(failure(ip, 1, T0 + k), 1);
 	}
 	assert_int_equal(count_bans(T0), BAN_MAX_BANS);
 	/* The first flood ban ends soonest: it went for the last one. */
-	v4_client(0, first, sizeof(first));
+	v4_client(0, first, sizeof first);
 	assert_false(banned(first, T0 + k));
-	v4_client(1, ip, sizeof(ip));
+	v4_client(1, ip, sizeof ip);
 	assert_true(banned(ip, T0 + k));
 	assert_true(banned("192.0.2.1", T0 + k));
 	/* A newcomer is still counted and banned (three tries). */
@@ -211,14 +211,14 @@ test_bans_widen(void **state)
 
 	(void)state;
 	for (i = 0; i < BAN_WIDEN_AFTER; i++) {
-		snprintf(ip, sizeof(ip), "2001:db8:5:%x::1", i);
+		snprintf(ip, sizeof ip, "2001:db8:5:%x::1", i);
 		r = failure(ip, 1, T0);
 		assert_int_equal(r, i == BAN_WIDEN_AFTER - 1 ? 48 : 1);
 	}
 	assert_true(banned("2001:db8:5:ffff::9", T0)); /* a fresh /64 */
 	/* Failures that were under way make no more bans inside it. */
 	for (i = 0; i < 1000; i++) {
-		snprintf(ip, sizeof(ip), "2001:db8:5:%x::1", 0x100 + i);
+		snprintf(ip, sizeof ip, "2001:db8:5:%x::1", 0x100 + i);
 		assert_int_equal(failure(ip, 1, T0), 0);
 	}
 	assert_int_equal(count_bans(T0), BAN_WIDEN_AFTER + 1);
@@ -230,7 +230,7 @@ test_bans_widen(void **state)
 	assert_int_equal(r, 1);
 	free(l);
 	/* Lifted by its name; the state file's text reads back. */
-	assert_int_equal(ban_text("2001:db8:5::/48", text, sizeof(text)), 0);
+	assert_int_equal(ban_text("2001:db8:5::/48", text, sizeof text), 0);
 	assert_string_equal(text, "2001:db8:5::/48");
 	assert_int_equal(ban_lift("2001:db8:5::/48"), 1);
 	assert_false(banned("2001:db8:5:ffff::9", T0));
@@ -239,14 +239,14 @@ test_bans_widen(void **state)
 	/* BAN_WIDEN_AFTER banned /48s of 2001:db9::/32 ban the /32. */
 	for (j = 0; j < BAN_WIDEN_AFTER; j++) {
 		for (i = 0; i < BAN_WIDEN_AFTER; i++) {
-			snprintf(ip, sizeof(ip), "2001:db9:%x:%x::1", j, i);
+			snprintf(ip, sizeof ip, "2001:db9:%x:%x::1", j, i);
 			r = failure(ip, 1, T0);
 		}
 		assert_int_equal(r, j == BAN_WIDEN_AFTER - 1 ? 32 : 48);
 	}
 	assert_true(banned("2001:db9:ffff:1::1", T0));
 	assert_false(banned("2001:dba::1", T0));
-	assert_int_equal(ban_text("2001:db9::/32", text, sizeof(text)), 0);
+	assert_int_equal(ban_text("2001:db9::/32", text, sizeof text), 0);
 	assert_string_equal(text, "2001:db9::/32");
 }
 
@@ -264,7 +264,7 @@ test_v6_flood_cannot_flush(void **state)
 	(void)state;
 	assert_int_equal(ban_add("192.0.2.1", T0 + 2 * HOUR), 0);
 	for (k = 0; k < 5 * 65536; k++) {
-		snprintf(ip, sizeof(ip), "2001:db8:%x:%x::1", 0x100 + (k >> 16),
+		snprintf(ip, sizeof ip, "2001:db8:%x:%x::1", 0x100 + (k >> 16),
 		    k & 0xffff);
 		if (!banned(ip, T0 + 1))
 			failure(ip, 1, T0 + 1);
@@ -285,7 +285,7 @@ test_list_pages(void **state)
 
 	(void)state;
 	for (i = 0; i < 1000; i++) {
-		snprintf(ip, sizeof(ip), "10.9.%d.%d", i / 256, i % 256);
+		snprintf(ip, sizeof ip, "10.9.%d.%d", i / 256, i % 256);
 		assert_int_equal(ban_add(ip,
 		                     T0 + HOUR + (uint64_t)(i * 7919 % 1000)),
 		    0);
@@ -308,7 +308,7 @@ test_list_pages(void **state)
 	/* Bans that run out between pages shift none of the later ones. */
 	n = ban_list(&l, T0, 0, 301, &total);
 	assert_int_equal(n, 301);
-	snprintf(ip, sizeof(ip), "%.31s", l[300].addr);
+	snprintf(ip, sizeof ip, "%.31s", l[300].addr);
 	free(l);
 	n = ban_list(&l, T0 + HOUR + 500, 300, 300, &total);
 	assert_true(n > 0 && total < 1000);

@@ -39,7 +39,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	memset(&route, 0, sizeof(route));
+	memset(&route, 0, sizeof route);
 	configure(64 * 1024);
 	return 0;
 }
@@ -238,7 +238,7 @@ test_dates_and_heads(void **state)
 static void
 req_for(struct cache_req *r, const char *path, const char *head)
 {
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, sizeof *r);
 	r->host = "App.Test";
 	r->host_len = 8;
 	r->path = path;
@@ -560,12 +560,12 @@ test_vary_bound(void **state)
 	                     5, "x-lang"),
 	    0);
 	for (i = 0; i < n; i++) {
-		snprintf(head, sizeof(head),
+		snprintf(head, sizeof head,
 		    "GET / HTTP/1.1\r\nX-Lang: l%d\r\n\r\n", i);
 		assert_int_equal(fill("/c", head, 10, "x-lang"), 0);
 	}
 	for (i = 0; i < n; i++) {
-		snprintf(head, sizeof(head),
+		snprintf(head, sizeof head,
 		    "GET / HTTP/1.1\r\nX-Lang: l%d\r\n\r\n", i);
 		assert_int_equal(hit_len_for("/c", head),
 		    i < n - CACHE_VARIANTS_MAX ? -1 : 10);
@@ -621,7 +621,7 @@ test_scheme(void **state)
 	(void)state;
 	configure(1024 * 1024);
 	for (i = 0; i < 20; i++) {
-		snprintf(path, sizeof(path), "/s%d", i);
+		snprintf(path, sizeof path, "/s%d", i);
 		req_for(&r, path, head);
 		assert_int_equal(fill_req(&r, 10, NULL), 0);
 		r.tls = 1;
@@ -678,11 +678,11 @@ test_cache_control_unterminated(void **state)
 	h.name = "Cache-Control";
 	h.name_len = 13;
 	h.value = value;
-	h.value_len = sizeof(value) - 2; /* the 5 is not the header's */
+	h.value_len = sizeof value - 2; /* the 5 is not the header's */
 	h.id = HTTP_HDR_OTHER;
 	assert_int_equal(cache_storable(HTTP_M_GET, 200, &h, 1, 0, NOW, &m), 0);
 	h.value = value2;
-	h.value_len = sizeof(value2) - 1;
+	h.value_len = sizeof value2 - 1;
 	assert_int_equal(cache_storable(HTTP_M_GET, 200, &h, 1, 0, NOW, &m), 1);
 	assert_int_equal(m.lifetime_s, 60);
 }
@@ -701,7 +701,7 @@ test_size_bound_and_lru(void **state)
 	/* More than an eighth of the cache is never kept. */
 	assert_int_equal(fill("/big", head, 9000, NULL), -1);
 	for (i = 0; i < 200; i++) {
-		snprintf(path, sizeof(path), "/f%d", i);
+		snprintf(path, sizeof path, "/f%d", i);
 		assert_int_equal(fill(path, head, 3000, NULL), 0);
 		cache_usage(1, &entries, &bytes, &max);
 		assert_true(bytes <= 64 * 1024);

@@ -34,7 +34,7 @@ run_scan(const char *s, size_t len, size_t step, struct outcome *o)
 	ssize_t             rc;
 	int                 done = 0;
 
-	memset(o, 0, sizeof(*o));
+	memset(o, 0, sizeof *o);
 	http_chunked_init(&c, MAX_TRAILER);
 	while (off < len && !done) {
 		n = len - off < step ? len - off : step;
@@ -69,7 +69,7 @@ run_decode(const char *s, size_t len, size_t step, struct outcome *o)
 	ssize_t             rc;
 	int                 done = 0;
 
-	memset(o, 0, sizeof(*o));
+	memset(o, 0, sizeof *o);
 	http_chunked_init(&c, MAX_TRAILER);
 	while (off < len && !done) {
 		n = len - off < step ? len - off : step;
@@ -89,7 +89,7 @@ run_decode(const char *s, size_t len, size_t step, struct outcome *o)
 		else
 			assert_memory_equal(piece + consumed,
 			    s + off + consumed, n - consumed);
-		assert_true(o->ndata + rc <= sizeof(o->data));
+		assert_true(o->ndata + rc <= sizeof o->data);
 		memcpy(o->data + o->ndata, piece, rc);
 		o->ndata += rc;
 		free(piece);
@@ -110,10 +110,10 @@ feed(const char *s, size_t len, struct outcome *out)
 	struct outcome     *o;
 	size_t              i;
 
-	o = malloc(sizeof(*o));
+	o = malloc(sizeof *o);
 	assert_non_null(o);
 	run_decode(s, len, len == 0 ? 1 : len, out);
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		run_decode(s, len, steps[i], o);
 		assert_int_equal(o->error, out->error);
 		if (!out->error) {
@@ -199,7 +199,7 @@ test_chunked_binary(void **state)
 	struct outcome    o;
 
 	(void)state;
-	feed(s, sizeof(s) - 1, &o);
+	feed(s, sizeof s - 1, &o);
 	assert_true(o.done);
 	assert_int_equal(o.ndata, 4);
 	assert_memory_equal(o.data, "\0\r\n\xff", 4);
@@ -220,11 +220,11 @@ test_chunked_extensions(void **state)
 	assert_bad("5;a\rb\r\nhello\r\n0\r\n\r\n");
 
 	/* a size line of 4096 bytes with its CRLF, then one more */
-	snprintf(s, sizeof(s), "1;%04092d\r\nx\r\n0\r\n\r\n", 0);
+	snprintf(s, sizeof s, "1;%04092d\r\nx\r\n0\r\n\r\n", 0);
 	assert_body(s, "x");
-	snprintf(s, sizeof(s), "1;%04093d\r\nx\r\n0\r\n\r\n", 0);
+	snprintf(s, sizeof s, "1;%04093d\r\nx\r\n0\r\n\r\n", 0);
 	assert_bad(s);
-	snprintf(s, sizeof(s), "0;%04093d\r\n\r\n", 0);
+	snprintf(s, sizeof s, "0;%04093d\r\n\r\n", 0);
 	assert_bad(s);
 }
 
@@ -262,7 +262,7 @@ test_chunked_bad_size(void **state)
 	size_t         i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_bad(bad[i]);
 
 	/* the largest sizes are fine, and then need their data */
@@ -296,19 +296,19 @@ test_chunked_trailers_kept(void **state)
 	    "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"
 	    "X-Remote-User: root\r\ncontent-digest: sha-256=:x:\r\n\r\n";
 	struct http_chunked c;
-	char                buf[sizeof(in)], tr[256], out[256];
+	char                buf[sizeof in], tr[256], out[256];
 	size_t              used, n;
 	ssize_t             got;
 	int                 done;
 
 	(void)state;
-	http_chunked_init(&c, sizeof(tr));
+	http_chunked_init(&c, sizeof tr);
 	c.trailers = tr;
-	memcpy(buf, in, sizeof(in));
-	got = http_chunked_decode(&c, buf, sizeof(in) - 1, &used, &done);
+	memcpy(buf, in, sizeof in);
+	got = http_chunked_decode(&c, buf, sizeof in - 1, &used, &done);
 	assert_int_equal(got, 3);
 	assert_int_equal(done, 1);
-	assert_int_equal(used, sizeof(in) - 1);
+	assert_int_equal(used, sizeof in - 1);
 	assert_int_equal(c.trailers_len,
 	    strlen("Host: evil\r\nServer-Timing: db;dur=5\r\n"
 	           "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"
@@ -350,14 +350,14 @@ test_chunked_trailers(void **state)
 	assert_bad("0\r\nX(: y\r\n\r\n");
 
 	/* trailer fields of exactly MAX_TRAILER bytes, then one more */
-	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\n\r\n", MAX_TRAILER - 5, 0);
+	snprintf(s, sizeof s, "0\r\nX: %0*d\r\n\r\n", MAX_TRAILER - 5, 0);
 	assert_body(s, "");
-	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\n\r\n", MAX_TRAILER - 4, 0);
+	snprintf(s, sizeof s, "0\r\nX: %0*d\r\n\r\n", MAX_TRAILER - 4, 0);
 	assert_bad(s);
-	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\nY: 1\r\n\r\n", MAX_TRAILER - 11,
+	snprintf(s, sizeof s, "0\r\nX: %0*d\r\nY: 1\r\n\r\n", MAX_TRAILER - 11,
 	    0);
 	assert_body(s, "");
-	snprintf(s, sizeof(s), "0\r\nX: %0*d\r\nY: 1\r\n\r\n", MAX_TRAILER - 10,
+	snprintf(s, sizeof s, "0\r\nX: %0*d\r\nY: 1\r\n\r\n", MAX_TRAILER - 10,
 	    0);
 	assert_bad(s);
 }
@@ -389,7 +389,7 @@ test_chunked_after_end(void **state)
 	int                 done;
 
 	(void)state;
-	snprintf(buf, sizeof(buf), "%s%s", body, next);
+	snprintf(buf, sizeof buf, "%s%s", body, next);
 
 	http_chunked_init(&c, MAX_TRAILER);
 	rc = http_chunked_scan(&c, buf, strlen(buf), &done);
@@ -456,7 +456,7 @@ test_chunked_large(void **state)
 
 	(void)state;
 	s = malloc(16384);
-	o = malloc(sizeof(*o));
+	o = malloc(sizeof *o);
 	assert_non_null(s);
 	assert_non_null(o);
 	p = s;
@@ -495,5 +495,5 @@ main(void)
 		cmocka_unit_test(test_chunked_large),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,24 +108,23 @@ roundtrip(enum compress_enc enc)
 	size_t           i, off = 0, have = 0, n, piece;
 
 	assert_non_null(z);
-	for (i = 0; i < sizeof(input); i++)
+	for (i = 0; i < sizeof input; i++)
 		input[i] =
 		    (char)("frontdoor compresses "[i % 21] + (i / 997) % 3);
-	memset(&zs, 0, sizeof(zs));
+	memset(&zs, 0, sizeof zs);
 	if (enc == COMPRESS_GZIP)
 		assert_int_equal(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
 	else
 		ds = ZSTD_createDStream();
 	buf_init(&out, 0);
-	for (piece = 1; off < sizeof(input); piece = piece * 3 + 7) {
-		n = piece < sizeof(input) - off ? piece : sizeof(input) - off;
+	for (piece = 1; off < sizeof input; piece = piece * 3 + 7) {
+		n = piece < sizeof input - off ? piece : sizeof input - off;
 		if (n > 16384)
 			n = 16384;
 		buf_reset(&out);
 		assert_int_equal(compress_data(z, input + off, n,
-		                     off + n == sizeof(input) ?
-		                         COMPRESS_FINISH :
-		                         COMPRESS_FLUSH,
+		                     off + n == sizeof input ? COMPRESS_FINISH :
+		                                               COMPRESS_FLUSH,
 		                     &out),
 		    0);
 		off += n;
@@ -133,12 +132,12 @@ roundtrip(enum compress_enc enc)
 		assert_true(out.len < n + 1024);
 		have += enc == COMPRESS_GZIP ?
 		    gunzip(&zs, out.data, out.len, got + have,
-		        sizeof(got) - have) :
+		        sizeof got - have) :
 		    unzstd(ds, out.data, out.len, got + have,
-		        sizeof(got) - have);
+		        sizeof got - have);
 		assert_int_equal(have, off); /* flushed: all of it decodes */
 	}
-	assert_memory_equal(got, input, sizeof(input));
+	assert_memory_equal(got, input, sizeof input);
 	/* Nothing more after the end. */
 	assert_int_equal(compress_data(z, "x", 1, COMPRESS_RUN, &out), -1);
 	buf_free(&out);
@@ -171,7 +170,7 @@ test_run_then_finish(void **state)
 	struct compress *z = compress_new(COMPRESS_GZIP);
 	struct buf       out;
 	char             dec[64];
-	uLongf           dl = sizeof(dec);
+	uLongf           dl = sizeof dec;
 	z_stream         zs;
 	size_t           n;
 
@@ -181,7 +180,7 @@ test_run_then_finish(void **state)
 	assert_int_equal(compress_data(z, NULL, 0, COMPRESS_RUN, &out), 0);
 	assert_int_equal(compress_data(z, "world", 5, COMPRESS_FINISH, &out),
 	    0);
-	memset(&zs, 0, sizeof(zs));
+	memset(&zs, 0, sizeof zs);
 	assert_int_equal(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
 	n = gunzip(&zs, out.data, out.len, dec, dl);
 	assert_int_equal(n, 11);

@@ -48,7 +48,7 @@ tag_data(struct body_filter *f, char **data, size_t *n, int last)
 		return -1;
 	if (last)
 		t->lasts++;
-	assert_true(*n + 1 < sizeof(t->out));
+	assert_true(*n + 1 < sizeof t->out);
 	memcpy(t->out, *data, *n);
 	t->out[(*n)++] = t->letter;
 	*data = t->out;
@@ -76,7 +76,7 @@ static const struct body_filter_ops tag_ops = {
 static void
 tag_init(struct tag *t, char letter, int *freed)
 {
-	memset(t, 0, sizeof(*t));
+	memset(t, 0, sizeof *t);
 	t->f.ops = &tag_ops;
 	t->letter = letter;
 	t->freed = freed;
@@ -155,7 +155,7 @@ decompress(enum compress_enc enc, const char *in, size_t len, char *out,
 		assert_false(ZSTD_isError(r));
 		return r;
 	}
-	memset(&zs, 0, sizeof(zs));
+	memset(&zs, 0, sizeof zs);
 	assert_int_equal(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
 	zs.next_in = (Bytef *)(uintptr_t)in;
 	zs.avail_in = (uInt)len;
@@ -177,15 +177,15 @@ compress_round_trip(enum compress_enc enc, int flush)
 	char               *data;
 	size_t              i, n, step = 3000;
 
-	for (i = 0; i < sizeof(body); i++)
+	for (i = 0; i < sizeof body; i++)
 		body[i] =
 		    "frontdoor compresses text "[i % 26] + (char)(i / 5000);
 	assert_non_null(f = filter_compress_new(enc, flush, "test"));
 	body_chain_add(&chain, f);
 	buf_init(&all, 0);
-	for (i = 0; i < sizeof(body); i += step) {
+	for (i = 0; i < sizeof body; i += step) {
 		data = body + i;
-		n = MIN(step, sizeof(body) - i);
+		n = MIN(step, sizeof body - i);
 		assert_int_equal(body_chain_run(chain, &data, &n, 0), 0);
 		/* A flushing filter sends something of every step. */
 		if (flush)
@@ -197,10 +197,10 @@ compress_round_trip(enum compress_enc enc, int flush)
 	assert_int_equal(body_chain_run(chain, &data, &n, 1), 0);
 	assert_true(n > 0);
 	assert_int_equal(buf_append(&all, data, n), 0);
-	assert_true(all.len < sizeof(body) / 4);
-	n = decompress(enc, all.data, all.len, got, sizeof(got));
-	assert_int_equal(n, sizeof(body));
-	assert_memory_equal(got, body, sizeof(body));
+	assert_true(all.len < sizeof body / 4);
+	n = decompress(enc, all.data, all.len, got, sizeof got);
+	assert_int_equal(n, sizeof body);
+	assert_memory_equal(got, body, sizeof body);
 	buf_free(&all);
 	body_chain_free(&chain);
 }
@@ -228,7 +228,7 @@ resp_init(struct http_response *resp, struct http_header *h, int status,
 {
 	size_t n = 0;
 
-	memset(resp, 0, sizeof(*resp));
+	memset(resp, 0, sizeof *resp);
 	resp->status = status;
 	resp->headers = h;
 	for (; pairs[0] != NULL; pairs += 2, n++) {
@@ -263,7 +263,7 @@ test_compress_wanted(void **state)
 	struct route_conf    r;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
+	memset(&r, 0, sizeof r);
 	r.compress = 1;
 	r.compress_min_size = 256;
 	resp_init(&resp, h, 200, html);
@@ -352,7 +352,7 @@ static int
 cache_setup(void **state)
 {
 	(void)state;
-	memset(&cache_route, 0, sizeof(cache_route));
+	memset(&cache_route, 0, sizeof cache_route);
 	cache_route.name = (char *)"app";
 	cache_route.path = (char *)"/";
 	cache_route.id = 1;
@@ -377,13 +377,13 @@ cache_req_for(struct cache_req *r, const char *path)
 	static const char head[] =
 	    "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
 
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, sizeof *r);
 	r->host = "example.com";
 	r->host_len = 11;
 	r->path = path;
 	r->path_len = strlen(path);
 	r->head = head;
-	r->head_len = sizeof(head) - 1;
+	r->head_len = sizeof head - 1;
 }
 
 /* A cache fill filter for path's entry, its head stored. */
@@ -397,7 +397,7 @@ cache_filter_for(const char *path)
 
 	cache_req_for(&r, path);
 	assert_int_equal(cache_lookup(1, &r, 1, NOW, &e, NULL), CACHE_FILL);
-	assert_int_equal(cache_fill_head(e, &r, 200, h, sizeof(h) - 1, &m), 0);
+	assert_int_equal(cache_fill_head(e, &r, 200, h, sizeof h - 1, &m), 0);
 	return filter_cache_new(e, "test");
 }
 
@@ -482,14 +482,14 @@ test_cache_too_large(void **state)
 	size_t              n, i;
 
 	(void)state;
-	memset(big, 'x', sizeof(big));
+	memset(big, 'x', sizeof big);
 	body_chain_add(&chain, cache_filter_for("/big"));
 	for (i = 0; i < 4; i++) {
 		data = big;
-		n = sizeof(big);
+		n = sizeof big;
 		assert_int_equal(body_chain_run(chain, &data, &n, i == 3), 0);
 		assert_ptr_equal(data, big);
-		assert_int_equal(n, sizeof(big));
+		assert_int_equal(n, sizeof big);
 	}
 	assert_int_equal(cache_find("/big", got, &n), CACHE_FILL);
 	body_chain_free(&chain);
@@ -527,7 +527,7 @@ test_sink_chunked(void **state)
 	body_out_init(&o);
 	body_out_add(&o, head, strlen(head));
 	body_sink_data(&s, &o, body, 5, 0);
-	n = joined(&o, got, sizeof(got));
+	n = joined(&o, got, sizeof got);
 	assert_int_equal(n, strlen(head) + 10);
 	assert_memory_equal(got + strlen(head), "5\r\nhello\r\n", 10);
 	assert_int_equal(o.body_bytes, 10);
@@ -540,22 +540,21 @@ test_sink_chunked(void **state)
 
 	body_out_init(&o);
 	body_sink_data(&s, &o, body, 0, 1);
-	n = joined(&o, got, sizeof(got));
+	n = joined(&o, got, sizeof got);
 	assert_int_equal(n, 5);
 	assert_memory_equal(got, "0\r\n\r\n", 5);
 	assert_int_equal(o.body_bytes, 5);
 
 	/* The last chunk carries the trailer fields that may cross. */
-	http_chunked_init(&ch, sizeof(tr));
+	http_chunked_init(&ch, sizeof tr);
 	ch.trailers = tr;
-	snprintf(tr, sizeof(tr), "X-Secret: 1\r\n%sContent-Length: 9\r\n",
-	    kept);
+	snprintf(tr, sizeof tr, "X-Secret: 1\r\n%sContent-Length: 9\r\n", kept);
 	ch.trailers_len = strlen(tr);
 	body_sink_init(&s, SINK_CHUNKED, &ch);
 	body_out_init(&o);
 	body_sink_data(&s, &o, body, 5, 1);
 	assert_true(o.nb <= 6);
-	n = joined(&o, got, sizeof(got));
+	n = joined(&o, got, sizeof got);
 	assert_int_equal(n, 10 + 3 + strlen(kept) + 2);
 	assert_memory_equal(got, "5\r\nhello\r\n0\r\n", 13);
 	assert_memory_equal(got + 13, kept, strlen(kept));

@@ -26,7 +26,7 @@ check(const char *in, unsigned flags, const char *want)
 	size_t      len = strlen(in);
 	ssize_t     n, m, d;
 
-	assert_true(len + 2 < sizeof(out));
+	assert_true(len + 2 < sizeof out);
 	memcpy(inplace, in, len);
 	m = path_normalise(inplace, len, inplace, flags, NULL);
 	memcpy(dotted, "/.", 2);
@@ -158,7 +158,7 @@ test_path_refused(void **state)
 	size_t             i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		check(bad[i], 0, NULL);
 		check(bad[i], PATH_SEPARATORS | PATH_PARAMS, NULL);
 	}
@@ -191,7 +191,7 @@ test_path_properties(void **state)
 		for (j = 0; j < 1 + k % 12; j++) {
 			seed = seed * 1103515245 + 12345;
 			const char *p = piece[(seed >> 16) % 17];
-			if (len + strlen(p) >= sizeof(in))
+			if (len + strlen(p) >= sizeof in)
 				break;
 			memcpy(in + len, p, strlen(p));
 			len += strlen(p);
@@ -245,5 +245,5 @@ main(void)
 		cmocka_unit_test(test_path_properties),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

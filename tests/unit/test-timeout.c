@@ -56,11 +56,11 @@ __wrap_uv_timer_stop(uv_timer_t *t)
 
 #define MAXFIRED 64
 
-static struct timeouts        q;
-static uv_loop_t        loop;
+static struct timeouts q;
+static uv_loop_t       loop;
 static struct timeout  e[TIMEOUT_LISTS + 8];
 static struct timeout *fired[MAXFIRED];
-static unsigned         nfired;
+static unsigned        nfired;
 
 static void
 on_fire(struct timeout *x)
