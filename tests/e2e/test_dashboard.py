@@ -531,7 +531,7 @@ def test_escapes_in_a_path_are_shown_escaped(fake, dash, workdir):
     evil = [p.decode("latin-1") for p in (
         b"/x\x1b[2J", b"/t\x1b]0;pwned\x07", "/c1\u009b31m".encode(),
         "/bidi\u202eZ".encode(), b"/lat\xe9", "/caf\u00e9".encode())]
-    wait_until(lambda: fake.conns, 2)
+    assert wait_until(lambda: fake.conns, 2), "the dashboard did not connect to the fake daemon"
     for p in evil:
         fake.push(request_event(p))
     screen = d.wait_text("/caf", 2)
@@ -547,7 +547,7 @@ def test_escapes_in_a_path_are_shown_escaped(fake, dash, workdir):
 def test_clients_bans_and_a_missing_ban_command(fake, dash):
     d = dash(fake.path)
     d.wait_text("9.9.9", 5)
-    wait_until(lambda: fake.conns, 2)
+    assert wait_until(lambda: fake.conns, 2), "the dashboard did not connect to the fake daemon"
     for i in range(3):
         fake.push(request_event("/a%d" % i, client="198.51.100.7"))
     fake.push(request_event("/b", client="203.0.113.5"))
