@@ -231,6 +231,19 @@ http_list_next(const char **pp, const char *end, const char **elem,
 	return 1;
 }
 
+int
+http_list_has(const char *v, size_t len, const char *tok)
+{
+	const char *p = v, *e;
+	size_t      elen, tl = strlen(tok);
+
+	while (http_list_next(&p, v + len, &e, &elen)) {
+		if (fd_strncaseeq(e, elen, tok, tl))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 http_is_token(const char *s, size_t n)
 {

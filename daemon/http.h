@@ -174,6 +174,12 @@ int http_parse_response(const char *buf, size_t len, const struct http_limits *,
     struct http_response *, struct http_header *hdrs, const char **errp);
 
 /*
+ * Whether the comma-separated list v[0, len) (a field value: Vary,
+ * Cache-Control, If-None-Match) has the element tok, in any case.
+ */
+int http_list_has(const char *v, size_t len, const char *tok);
+
+/*
  * Whether a recognised header is hop-by-hop (RFC 9110 7.6.1): Connection,
  * Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Transfer-Encoding,
  * those with HTTP_H_HOP_BY_HOP in the table.  Headers named in Connection

@@ -1361,6 +1361,24 @@ test_header_flags_identity_names(void **state)
 	assert_int_equal(n, 7);
 }
 
+static void
+test_list_has(void **state)
+{
+	const char *v = " no-cache ,, No-Transform\t, max-age=0 ";
+
+	(void)state;
+	assert_true(http_list_has(v, strlen(v), "no-transform"));
+	assert_true(http_list_has(v, strlen(v), "no-cache"));
+	assert_true(http_list_has(v, strlen(v), "max-age=0"));
+	assert_false(http_list_has(v, strlen(v), "no"));
+	assert_false(http_list_has(v, strlen(v), "max-age"));
+	assert_false(http_list_has(v, 8, "no-cache")); /* " no-cach" */
+	assert_false(http_list_has("", 0, "*"));
+	assert_true(http_list_has("*", 1, "*"));
+	assert_true(
+	    http_list_has("Accept-Encoding, Origin", 23, "accept-encoding"));
+}
+
 int
 main(void)
 {
@@ -1392,6 +1410,7 @@ main(void)
 		cmocka_unit_test(test_response_limits),
 		cmocka_unit_test(test_bodyless_reason),
 		cmocka_unit_test(test_hop_by_hop),
+		cmocka_unit_test(test_list_has),
 		cmocka_unit_test(test_header_flags),
 		cmocka_unit_test(test_header_flags_identity_names),
 	};
