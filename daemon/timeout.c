@@ -5,52 +5,38 @@
 
 static void timeouts_fire(uv_timer_t *);
 
-/* Only needed when e is a head or a tail: at most TIMEOUT_LISTS + 1 compares. */
-static struct timeout_list *
-timeouts_list_of(struct timeouts *q, struct timeout *e)
+static void
+timeout_unlink(struct timeout *e)
 {
-	unsigned i;
-
-	for (i = 0; i < q->nlists; i++) {
-		if (q->lists[i].head == e || q->lists[i].tail == e)
-			return &q->lists[i];
-	}
-	return &q->sorted;
+	list_remove(&e->link);
+	e->deadline = 0;
 }
 
-static void
-timeout_unlink(struct timeouts *q, struct timeout *e)
+static struct timeout *
+timeout_of(struct list *p)
 {
-	struct timeout_list *l = NULL;
+	return container_of(p, struct timeout, link);
+}
 
-	if (e->prev == NULL || e->next == NULL)
-		l = timeouts_list_of(q, e);
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		l->head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		l->tail = e->prev;
-	e->prev = e->next = NULL;
-	e->deadline = 0;
+/* The soonest entry of l, or NULL. */
+static struct timeout *
+timeouts_first(struct timeout_list *l)
+{
+	return list_first(&l->entries, struct timeout, link);
 }
 
 static void
 timeouts_rearm(struct timeouts *q)
 {
-	uint64_t min = 0, now;
-	unsigned i;
+	struct timeout *e;
+	uint64_t        min = 0, now;
+	unsigned        i;
 
-	for (i = 0; i < q->nlists; i++) {
-		if (q->lists[i].head != NULL &&
-		    (min == 0 || q->lists[i].head->deadline < min))
-			min = q->lists[i].head->deadline;
+	for (i = 0; i <= q->nlists; i++) {
+		e = timeouts_first(i < q->nlists ? &q->lists[i] : &q->sorted);
+		if (e != NULL && (min == 0 || e->deadline < min))
+			min = e->deadline;
 	}
-	if (q->sorted.head != NULL &&
-	    (min == 0 || q->sorted.head->deadline < min))
-		min = q->sorted.head->deadline;
 	if (min == 0) {
 		if (q->armed != 0)
 			uv_timer_stop(&q->timer);
@@ -79,9 +65,10 @@ timeouts_fire(uv_timer_t *t)
 		again = 0;
 		for (i = 0; i <= q->nlists; i++) {
 			l = i < q->nlists ? &q->lists[i] : &q->sorted;
-			if ((e = l->head) == NULL || e->deadline > now)
+			if ((e = timeouts_first(l)) == NULL ||
+			    e->deadline > now)
 				continue;
-			timeout_unlink(q, e);
+			timeout_unlink(e);
 			/* The callback may set or clear any entry. */
 			e->cb(e);
 			again = 1;
@@ -97,7 +84,7 @@ timeouts_init(struct timeouts *q, uv_loop_t *loop)
 
 	q->armed = 0;
 	q->nlists = 0;
-	q->sorted.head = q->sorted.tail = NULL;
+	list_init(&q->sorted.entries);
 	q->sorted.duration = 0;
 	if ((error = uv_timer_init(loop, &q->timer)) != 0)
 		return error;
@@ -114,9 +101,10 @@ timeouts_close(struct timeouts *q, uv_close_cb cb)
 void
 timeout_del(struct timeouts *q, struct timeout *e)
 {
+	(void)q;
 	if (e->deadline == 0)
 		return;
-	timeout_unlink(q, e);
+	timeout_unlink(e);
 	/* The timer may now fire for nothing; timeouts_fire copes and re-arms. */
 }
 
@@ -124,11 +112,11 @@ void
 timeout_set(struct timeouts *q, struct timeout *e, uint64_t ms, timeout_cb cb)
 {
 	struct timeout_list *l = NULL;
-	struct timeout      *p;
+	struct list         *p;
 	unsigned             i;
 
 	if (e->deadline != 0)
-		timeout_unlink(q, e);
+		timeout_unlink(e);
 	e->cb = cb;
 	e->deadline = uv_now(q->timer.loop) + (ms == 0 ? 1 : ms);
 
@@ -141,33 +129,19 @@ timeout_set(struct timeouts *q, struct timeout *e, uint64_t ms, timeout_cb cb)
 	if (l == NULL && q->nlists < TIMEOUT_LISTS) {
 		l = &q->lists[q->nlists++];
 		l->duration = ms;
-		l->head = l->tail = NULL;
+		list_init(&l->entries);
 	}
 	if (l != NULL) {
 		/* Same duration, later set: the tail is the right place. */
-		e->prev = l->tail;
-		e->next = NULL;
-		if (l->tail != NULL)
-			l->tail->next = e;
-		else
-			l->head = e;
-		l->tail = e;
+		list_insert_tail(&l->entries, &e->link);
 	} else {
 		/* Rare: more distinct durations than lists. */
 		l = &q->sorted;
-		for (p = l->tail; p != NULL && p->deadline > e->deadline;
-		     p = p->prev)
-			;
-		e->prev = p;
-		e->next = p != NULL ? p->next : l->head;
-		if (e->next != NULL)
-			e->next->prev = e;
-		else
-			l->tail = e;
-		if (p != NULL)
-			p->next = e;
-		else
-			l->head = e;
+		p = l->entries.prev;
+		while (
+		    p != &l->entries && timeout_of(p)->deadline > e->deadline)
+			p = p->prev;
+		list_insert_after(p, &e->link);
 	}
 	timeouts_rearm(q);
 }

@@ -149,14 +149,18 @@ def test_all_backends_down_is_503_at_once(start_fd):
         s.bind(("127.0.0.1", 0))
         ports.append(s.getsockname()[1])
         s.close()
-    fd = start_fd({"app": {"backends": ", ".join("127.0.0.1:%d" % p for p in ports),
-                           "fail_threshold": 1, "health_path": "/healthz",
-                           "health_interval": "1s"}})
+    route = {"backends": ", ".join("127.0.0.1:%d" % p for p in ports),
+             "fail_threshold": 1}
+    # Passive checks first: active ones, 100 ms after the start, would race
+    # the first request on a loaded machine.
+    fd = start_fd({"app": route})
     r = fd.get("/x")
     assert r.status == 502, "refused everywhere: 502 for the request that found out"
     # Passive checks keep the last usable backend: still 502, never 503.
     assert fd.get("/x").status == 502
     # The active checks take both out; then 503 at once.
+    fd.reload({"app": dict(route, health_path="/healthz", health_interval="1s")})
+    assert fd.wait_stderr(r"reloaded .*generation 2"), fd.stderr()[-2000:]
     assert wait_until(lambda: fd.stderr().count("is down") >= 2, 10), fd.stderr()[-2000:]
     t0 = time.monotonic()
     r = fd.get("/x")
