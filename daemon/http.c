@@ -238,7 +238,7 @@ http_list_has(const char *v, size_t len, const char *tok)
 	size_t      elen, tl = strlen(tok);
 
 	while (http_list_next(&p, v + len, &e, &elen)) {
-		if (fd_strncaseeq(e, elen, tok, tl))
+		if (http_ieq(e, elen, tok, tl))
 			return 1;
 	}
 	return 0;

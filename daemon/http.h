@@ -175,7 +175,8 @@ int http_parse_response(const char *buf, size_t len, const struct http_limits *,
 
 /*
  * Whether the comma-separated list v[0, len) (a field value: Vary,
- * Cache-Control, If-None-Match) has the element tok, in any case.
+ * Cache-Control, If-None-Match) has the element tok (in lower case), in
+ * any case.
  */
 int http_list_has(const char *v, size_t len, const char *tok);
 
