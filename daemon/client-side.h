@@ -62,7 +62,7 @@ struct client_side {
 	struct config           *cfg; /* reference held */
 	union sockaddr_any       peer;
 	uint8_t                  tls;     /* over TLS */
-	uint8_t                  closing; /* abort() ran: free comes next */
+	uint8_t                  closing; /* being closed: abort ran or runs */
 };
 
 /*
