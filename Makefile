@@ -150,8 +150,9 @@ $(BUILD)/tests/test-timeout: ALL_LDFLAGS += \
 # Its read(2) is wrapped to fail with EINTR and return short counts.
 $(BUILD)/tests/test-file: ALL_LDFLAGS += -Wl,--wrap=read
 # The exchange with all it calls that has no I/O: the body pump, its
-# filters and the cache whatever files they live in; the client and backend
-# connections, the gate and passive health are fakes in the test.
+# filters and the cache whatever files they live in; the client side
+# (client-side.h), the backend connections, the gate and passive health are
+# fakes in the test.
 EXCHANGE_OBJ = $(patsubst %.c,$(BUILD)/%.o,daemon/exchange.c \
     daemon/proxy-head.c $(wildcard daemon/filter*.c daemon/cache*.c)) \
     $(BUILD)/daemon/http.o \

@@ -65,7 +65,7 @@ cache_serve_req(struct exchange *x, struct cache_req *cr)
 	cr->head_len = x->head.len;
 	cr->restricted = ((x->cflags & PXC_AUTH) ? CACHE_R_AUTH : 0) |
 	    ((x->cflags & PXC_COOKIE) ? CACHE_R_COOKIE : 0);
-	cr->tls = x->c->tls != NULL;
+	cr->tls = x->cs->tls;
 	return 0;
 }
 
@@ -89,8 +89,8 @@ cache_serve_poll(struct timeout *te)
 	struct cache_entry *e = x->centry;
 	int                 st = cache_entry_state(e);
 
-	if (st == CACHE_FILLING && uv_now(&x->c->w->loop) < x->cwait_until) {
-		timeout_set(&x->c->w->timeouts, &x->cwait, CACHE_POLL_MS,
+	if (st == CACHE_FILLING && uv_now(&x->cs->w->loop) < x->cwait_until) {
+		timeout_set(&x->cs->w->timeouts, &x->cwait, CACHE_POLL_MS,
 		    cache_serve_poll);
 		return;
 	}
@@ -140,9 +140,9 @@ cache_serve_lookup(struct exchange *x)
 		x->centry = e;
 		x->cflags |= PXC_WAIT;
 		if (x->cwait_until == 0)
-			x->cwait_until = uv_now(&x->c->w->loop) +
+			x->cwait_until = uv_now(&x->cs->w->loop) +
 			    x->route->backend_timeout_ms;
-		timeout_set(&x->c->w->timeouts, &x->cwait, CACHE_POLL_MS,
+		timeout_set(&x->cs->w->timeouts, &x->cwait, CACHE_POLL_MS,
 		    cache_serve_poll);
 		return 1;
 	case CACHE_NONE:
@@ -719,7 +719,7 @@ void
 cache_serve_abort(struct exchange *x)
 {
 	if (x->cwait.deadline != 0)
-		timeout_del(&x->c->w->timeouts, &x->cwait);
+		timeout_del(&x->cs->w->timeouts, &x->cwait);
 	cache_serve_fill_end(x, 1);
 	cache_entry_release(x->cstale);
 	x->cstale = NULL;

@@ -40,10 +40,10 @@ conn_tls_start(struct conn *c)
 {
 	struct conn_tls *t;
 
-	if (c->cfg->tls == NULL)
+	if (c->cs.cfg->tls == NULL)
 		return -1;
 	t = xcalloc(1, sizeof *t);
-	if ((t->tls = tls_conn_new(c->cfg->tls)) == NULL) {
+	if ((t->tls = tls_conn_new(c->cs.cfg->tls)) == NULL) {
 		free(t);
 		return -1;
 	}
@@ -52,6 +52,7 @@ conn_tls_start(struct conn *c)
 	    conn_tls_write_done);
 	list_init(&t->dlink);
 	c->tls = t;
+	c->cs.tls = 1;
 	return 0;
 }
 
@@ -87,7 +88,7 @@ conn_tls_write_done(struct wbuf *w, int status)
 	uv_write_t      *nreq;
 	uv_write_cb      ncb;
 
-	if (c->closing)
+	if (c->cs.closing)
 		return;
 	if (status < 0) {
 		if (t->notify != NULL) {
@@ -194,7 +195,7 @@ conn_tls_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 		}
 	}
 	conn_tls_flush(c);
-	if (c->closing)
+	if (c->cs.closing)
 		return UV_ECANCELED;
 	if (wbuf_idle(&t->out))
 		return 0;
@@ -213,7 +214,7 @@ conn_tls_input(struct conn *c)
 
 	for (;;) {
 		if (c->in == NULL) {
-			c->in = worker_buf_get(c->w);
+			c->in = worker_buf_get(c->cs.w);
 			c->inoff = c->inlen = c->scanned = 0;
 		}
 		if (c->inlen == WORKER_BUFSZ)
@@ -234,7 +235,7 @@ conn_tls_input(struct conn *c)
 		if (log_get_level() >= LOG_LVL_DEBUG) {
 			char ip[INET6_ADDRSTRLEN];
 
-			addr_format_ip(&c->peer.sa, ip, sizeof ip);
+			addr_format_ip(&c->cs.peer.sa, ip, sizeof ip);
 			log_debug("client %s: TLS: %s", ip,
 			    tls_conn_error(t->tls));
 		}
@@ -243,11 +244,11 @@ conn_tls_input(struct conn *c)
 		return;
 	}
 	conn_tls_flush(c);
-	if (c->closing)
+	if (c->cs.closing)
 		return;
 	if (got)
 		conn_input(c);
-	if (eof && !c->closing)
+	if (eof && !c->cs.closing)
 		conn_input_end(c, 0);
 }
 
@@ -259,7 +260,7 @@ conn_tls_read(struct conn *c, ssize_t nread)
 	tls_conn_in_commit(c->tls->tls, (size_t)nread);
 	conn_tls_input(c);
 	/* The TLS input buffer is full: read again once it is drained. */
-	if (!c->closing && c->reading &&
+	if (!c->cs.closing && c->reading &&
 	    (tls_conn_inbuf(c->tls->tls, &room) == NULL || room == 0))
 		conn_read_stop(c);
 }
@@ -276,8 +277,8 @@ conn_tls_want_drain(struct conn *c)
 
 	if (t == NULL || list_linked(&t->dlink) || !tls_conn_pending(t->tls))
 		return;
-	list_insert_tail(&c->w->drain, &t->dlink);
-	worker_drain_start(c->w);
+	list_insert_tail(&c->cs.w->drain, &t->dlink);
+	worker_drain_start(c->cs.w);
 }
 
 void
@@ -300,7 +301,7 @@ conn_tls_drain_all(struct worker *w)
 		 * does one whose reading stopped meanwhile; one shutting down
 		 * (close_notify on its way, or lingering) takes nothing more.
 		 */
-		if (!c->closing && c->reading && c->state != CS_LINGER &&
+		if (!c->cs.closing && c->reading && c->state != CS_LINGER &&
 		    !t->closing && (c->in == NULL || c->inlen < WORKER_BUFSZ))
 			conn_tls_input(c);
 	}
@@ -314,7 +315,7 @@ conn_tls_idle(struct conn *c)
 	    !tls_conn_pending(c->tls->tls) && tls_conn_park(c->tls->tls) == 0) {
 		/* Our ciphertext queues go too; they grow again on demand. */
 		wbuf_free(&c->tls->out);
-		c->w->parked++;
+		c->cs.w->parked++;
 	}
 }
 

@@ -20,22 +20,23 @@ uint64_t worker_total_conns;
 
 static void conn_process(struct conn *);
 static void conn_process_one(struct conn *);
+static void conn_exchange_done(struct conn *, int keepalive, int unread);
 
 static void
 conn_close_cb(uv_handle_t *h)
 {
 	struct conn   *c = h->data;
-	struct worker *w = c->w;
+	struct worker *w = c->cs.w;
 
 	if (c->x != NULL) {
-		w->conn_cb->free(c->x);
+		w->client_cb->free(c->x);
 		c->x = NULL;
 	}
 	if (c->in != NULL)
 		worker_buf_put(w, c->in);
 	conn_tls_free(c);
 	list_remove(&c->link);
-	config_unref(c->cfg);
+	config_unref(c->cs.cfg);
 	free(c);
 	w->nconns--;
 	w->open_handles--;
@@ -45,12 +46,12 @@ conn_close_cb(uv_handle_t *h)
 void
 conn_close(struct conn *c)
 {
-	if (c->closing)
+	if (c->cs.closing)
 		return;
-	c->closing = 1;
+	c->cs.closing = 1;
 	if (c->x != NULL)
-		c->w->conn_cb->abort(c->x);
-	timeout_del(&c->w->timeouts, &c->te);
+		c->cs.w->client_cb->abort(c->x);
+	timeout_del(&c->cs.w->timeouts, &c->te);
 	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
 }
 
@@ -61,8 +62,8 @@ conn_timeout(struct timeout *te)
 
 	if (c->state == CS_HEAD && c->x == NULL) {
 		/* Part of a head came, not all of it: say so. */
-		c->x = c->w->conn_cb->start(c);
-		c->w->conn_cb->refuse(c->x, 408);
+		c->x = c->cs.w->client_cb->start(&c->cs);
+		c->cs.w->client_cb->refuse(c->x, 408);
 		return;
 	}
 	conn_close(c);
@@ -79,8 +80,8 @@ conn_park_timeout(struct timeout *te)
 		return;
 	}
 	conn_tls_idle(c);
-	timeout_set(&c->w->timeouts, &c->te,
-	    c->cfg->idle_timeout_ms - CONN_TLS_PARK_MS, conn_timeout);
+	timeout_set(&c->cs.w->timeouts, &c->te,
+	    c->cs.cfg->idle_timeout_ms - CONN_TLS_PARK_MS, conn_timeout);
 }
 
 static void
@@ -90,7 +91,7 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 
 	(void)hint;
 	if (c->state == CS_LINGER) {
-		*b = uv_buf_init(c->w->scratch, WORKER_BUFSZ);
+		*b = uv_buf_init(c->cs.w->scratch, WORKER_BUFSZ);
 		return;
 	}
 	if (c->tls != NULL) {
@@ -103,7 +104,7 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 		 * worker's scratch, and take a buffer only if bytes came (a
 		 * close costs no allocation).
 		 */
-		*b = uv_buf_init(c->w->scratch, WORKER_BUFSZ);
+		*b = uv_buf_init(c->cs.w->scratch, WORKER_BUFSZ);
 		return;
 	}
 	*b = uv_buf_init(c->in + c->inlen, WORKER_BUFSZ - c->inlen);
@@ -115,7 +116,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	struct conn *c = s->data;
 
 	(void)b;
-	if (nread == 0 || c->closing)
+	if (nread == 0 || c->cs.closing)
 		return;
 	if (c->state == CS_LINGER) {
 		if (nread < 0)
@@ -131,8 +132,8 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	}
 	if (c->in == NULL) {
-		c->in = worker_buf_get(c->w);
-		memcpy(c->in, c->w->scratch, (size_t)nread);
+		c->in = worker_buf_get(c->cs.w);
+		memcpy(c->in, c->cs.w->scratch, (size_t)nread);
 		c->inoff = c->inlen = c->scanned = 0;
 	}
 	c->inlen += nread;
@@ -145,7 +146,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 void
 conn_read_start(struct conn *c)
 {
-	if (c->reading || c->closing || c->eof)
+	if (c->reading || c->cs.closing || c->eof)
 		return;
 	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
 	        conn_read_cb) == 0)
@@ -192,7 +193,8 @@ conn_head_ready(struct conn *c)
 	}
 	c->scanned = len;
 	/* Let the parser judge limits (414/431) once they could be passed. */
-	return len >= c->cfg->max_uri_size || len >= c->cfg->max_header_size;
+	return len >= c->cs.cfg->max_uri_size ||
+	    len >= c->cs.cfg->max_header_size;
 }
 
 /*
@@ -211,7 +213,7 @@ conn_process(struct conn *c)
 	do {
 		c->again = 0;
 		conn_process_one(c);
-	} while (c->again && !c->closing && c->state == CS_IDLE);
+	} while (c->again && !c->cs.closing && c->state == CS_IDLE);
 	c->processing = 0;
 }
 
@@ -233,14 +235,14 @@ conn_process_one(struct conn *c)
 		 * A new request on a kept-alive connection is served by the
 		 * configuration in force now; one in flight kept its own.
 		 */
-		if (c->cfg != c->w->config) {
-			config_unref(c->cfg);
-			c->cfg = config_ref(c->w->config);
+		if (c->cs.cfg != c->cs.w->config) {
+			config_unref(c->cs.cfg);
+			c->cs.cfg = config_ref(c->cs.w->config);
 		}
 		/* First byte of a request: the head has this long to arrive. */
 		c->state = CS_HEAD;
-		timeout_set(&c->w->timeouts, &c->te, c->cfg->header_timeout_ms,
-		    conn_timeout);
+		timeout_set(&c->cs.w->timeouts, &c->te,
+		    c->cs.cfg->header_timeout_ms, conn_timeout);
 	}
 	if (!conn_head_ready(c)) {
 		if (c->eof) {
@@ -252,9 +254,9 @@ conn_process_one(struct conn *c)
 			conn_compact(c);
 		return;
 	}
-	lim.max_head = MIN(c->cfg->max_header_size, WORKER_BUFSZ);
-	lim.max_uri = c->cfg->max_uri_size;
-	lim.max_headers = MIN(c->cfg->max_headers, nitems(hdrs));
+	lim.max_head = MIN(c->cs.cfg->max_header_size, WORKER_BUFSZ);
+	lim.max_uri = c->cs.cfg->max_uri_size;
+	lim.max_headers = MIN(c->cs.cfg->max_headers, nitems(hdrs));
 	r = http_parse_request(c->in + c->inoff, c->inlen - c->inoff, &lim,
 	    &req, hdrs, &why);
 	if (r == 0) {
@@ -266,23 +268,25 @@ conn_process_one(struct conn *c)
 			conn_compact(c);
 		return;
 	}
-	timeout_del(&c->w->timeouts, &c->te);
+	timeout_del(&c->cs.w->timeouts, &c->te);
 	c->state = CS_EXCHANGE;
 	c->fresh = 0;
-	c->x = c->w->conn_cb->start(c);
+	c->x = c->cs.w->client_cb->start(&c->cs);
 	if (r < 0) {
 		if (log_get_level() >= LOG_LVL_DEBUG) {
 			char ip[INET6_ADDRSTRLEN];
 
-			addr_format_ip(&c->peer.sa, ip, sizeof ip);
+			addr_format_ip(&c->cs.peer.sa, ip, sizeof ip);
 			log_debug("client %s: bad request head: %s", ip,
 			    why != NULL ? why : "?");
 		}
 		conn_read_stop(c);
-		c->w->conn_cb->refuse(c->x, -r);
+		c->cs.w->client_cb->refuse(c->x, -r);
 		return;
 	}
-	c->w->conn_cb->request(c->x, &req, (size_t)r);
+	/* The head is the client side's; what follows is the exchange's. */
+	c->inoff += (uint32_t)r;
+	c->cs.w->client_cb->request(c->x, &req, (size_t)r);
 }
 
 static void
@@ -319,9 +323,9 @@ conn_end(struct conn *c)
 {
 	uv_os_fd_t fd;
 
-	if (c->closing)
+	if (c->cs.closing)
 		return;
-	if (c->w->stopping || !conn_unread(c) ||
+	if (c->cs.w->stopping || !conn_unread(c) ||
 	    uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) != 0 ||
 	    uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 ||
 	    shutdown(fd, SHUT_WR) != 0) {
@@ -330,28 +334,28 @@ conn_end(struct conn *c)
 	}
 	c->state = CS_LINGER;
 	if (c->in != NULL) {
-		worker_buf_put(c->w, c->in);
+		worker_buf_put(c->cs.w, c->in);
 		c->in = NULL;
 	}
 	c->inoff = c->inlen = c->scanned = 0;
-	timeout_set(&c->w->timeouts, &c->te, CONN_LINGER_MS,
+	timeout_set(&c->cs.w->timeouts, &c->te, CONN_LINGER_MS,
 	    conn_linger_timeout);
 	conn_read_start(c);
 }
 
-void
+static void
 conn_exchange_done(struct conn *c, int keepalive, int unread)
 {
 	if (c->x != NULL) {
-		c->w->conn_cb->free(c->x);
+		c->cs.w->client_cb->free(c->x);
 		c->x = NULL;
 	}
-	if (!keepalive || c->w->stopping) {
+	if (!keepalive || c->cs.w->stopping) {
 		c->unread = (uint8_t)(unread != 0);
 		if (c->tls != NULL) {
 			/* close_notify first; bounded by the header timeout. */
-			timeout_set(&c->w->timeouts, &c->te,
-			    c->cfg->header_timeout_ms, conn_timeout);
+			timeout_set(&c->cs.w->timeouts, &c->te,
+			    c->cs.cfg->header_timeout_ms, conn_timeout);
 			conn_tls_close(c);
 		} else
 			conn_end(c);
@@ -363,21 +367,21 @@ conn_exchange_done(struct conn *c, int keepalive, int unread)
 		c->inoff = c->inlen = 0;
 		/* Idle: the buffer goes back until bytes arrive. */
 		if (c->in != NULL) {
-			worker_buf_put(c->w, c->in);
+			worker_buf_put(c->cs.w, c->in);
 			c->in = NULL;
 		}
 		if (c->tls != NULL &&
-		    c->cfg->idle_timeout_ms > CONN_TLS_PARK_MS) {
+		    c->cs.cfg->idle_timeout_ms > CONN_TLS_PARK_MS) {
 			/*
 			 * Park TLS state only after a quiet moment: parking
 			 * and waking cost a key derivation each, too much
 			 * between the requests of a busy connection.
 			 */
-			timeout_set(&c->w->timeouts, &c->te, CONN_TLS_PARK_MS,
-			    conn_park_timeout);
+			timeout_set(&c->cs.w->timeouts, &c->te,
+			    CONN_TLS_PARK_MS, conn_park_timeout);
 		} else
-			timeout_set(&c->w->timeouts, &c->te,
-			    c->cfg->idle_timeout_ms, conn_timeout);
+			timeout_set(&c->cs.w->timeouts, &c->te,
+			    c->cs.cfg->idle_timeout_ms, conn_timeout);
 		conn_read_start(c);
 		return;
 	}
@@ -399,7 +403,7 @@ void
 conn_input(struct conn *c)
 {
 	if (c->state == CS_EXCHANGE)
-		c->w->conn_cb->data(c->x);
+		c->cs.w->client_cb->data(c->x);
 	else
 		conn_process(c);
 }
@@ -409,14 +413,20 @@ void
 conn_input_end(struct conn *c, int error)
 {
 	conn_read_stop(c);
-	if (c->x != NULL && c->state == CS_EXCHANGE)
-		c->w->conn_cb->eof(c->x, error);
-	else
+	if (c->x != NULL && c->state == CS_EXCHANGE) {
+		/* What is buffered is answered, then the connection closes. */
+		if (error == 0)
+			c->eof = 1;
+		c->cs.w->client_cb->eof(c->x, error);
+	} else
 		conn_close(c);
 }
 
-/* The plaintext goes to TLS, or straight to the socket. */
-int
+/*
+ * The plaintext goes to TLS, or straight to the socket: 0 written now, 1
+ * queued (cb runs later), < 0 an error.
+ */
+static int
 conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
     uv_write_cb cb)
 {
@@ -433,13 +443,14 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 	uint64_t     n;
 
 	c = xcalloc(1, sizeof *c);
-	c->w = w;
+	c->cs.ops = &conn_client_ops;
+	c->cs.w = w;
 	c->tcp.data = c;
 	if ((error = uv_tcp_init(&w->loop, &c->tcp)) != 0) {
 		free(c);
 		return;
 	}
-	c->cfg = config_ref(w->config);
+	c->cs.cfg = config_ref(w->config);
 	c->fresh = 1;
 	list_insert_head(&w->conns, &c->link);
 	w->nconns++;
@@ -449,13 +460,13 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 		conn_close(c);
 		return;
 	}
-	if (n > c->cfg->max_connections || w->stopping) {
+	if (n > c->cs.cfg->max_connections || w->stopping) {
 		/* Over the limit: accepted only to be closed, not queued. */
 		conn_close(c);
 		return;
 	}
-	len = sizeof c->peer;
-	if (uv_tcp_getpeername(&c->tcp, &c->peer.sa, &len) != 0) {
+	len = sizeof c->cs.peer;
+	if (uv_tcp_getpeername(&c->tcp, &c->cs.peer.sa, &len) != 0) {
 		conn_close(c);
 		return;
 	}
@@ -465,7 +476,100 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
 	/* For TLS this also bounds the handshake. */
-	timeout_set(&w->timeouts, &c->te, c->cfg->header_timeout_ms,
+	timeout_set(&w->timeouts, &c->te, c->cs.cfg->header_timeout_ms,
 	    conn_timeout);
 	conn_read_start(c);
 }
+
+/*
+ * The client side the exchange sees (client-side.h): the request body is
+ * what follows the head in c->in, framing and all.
+ */
+static void
+conn_cs_read_start(struct client_side *cs)
+{
+	conn_read_start(container_of(cs, struct conn, cs));
+}
+
+static void
+conn_cs_read_stop(struct client_side *cs)
+{
+	conn_read_stop(container_of(cs, struct conn, cs));
+}
+
+static char *
+conn_cs_peek(struct client_side *cs, size_t *len)
+{
+	struct conn *c = container_of(cs, struct conn, cs);
+
+	*len = c->inlen - c->inoff;
+	return c->in != NULL ? c->in + c->inoff : NULL;
+}
+
+static void
+conn_cs_consume(struct client_side *cs, size_t n)
+{
+	container_of(cs, struct conn, cs)->inoff += (uint32_t)n;
+}
+
+/* Consumed bytes are out of use: an emptied buffer fills from its start. */
+static void
+conn_cs_release(struct client_side *cs)
+{
+	struct conn *c = container_of(cs, struct conn, cs);
+
+	if (c->inoff == c->inlen)
+		c->inoff = c->inlen = 0;
+}
+
+static int
+conn_cs_full(const struct client_side *cs)
+{
+	return container_of(cs, const struct conn, cs)->inlen == WORKER_BUFSZ;
+}
+
+static int
+conn_cs_ended(const struct client_side *cs)
+{
+	return container_of(cs, const struct conn, cs)->eof;
+}
+
+static int
+conn_cs_write(struct client_side *cs, uv_write_t *req, uv_buf_t *b, unsigned n,
+    uv_write_cb cb)
+{
+	return conn_write(container_of(cs, struct conn, cs), req, b, n, cb);
+}
+
+static void
+conn_cs_abort(struct client_side *cs)
+{
+	conn_close(container_of(cs, struct conn, cs));
+}
+
+static void
+conn_cs_done(struct client_side *cs, int keepalive, int unread)
+{
+	conn_exchange_done(container_of(cs, struct conn, cs), keepalive,
+	    unread);
+}
+
+static const char *
+conn_cs_tls_version(const struct client_side *cs)
+{
+	return conn_tls_version(container_of(cs, const struct conn, cs));
+}
+
+const struct client_ops conn_client_ops = {
+	.read_start = conn_cs_read_start,
+	.read_stop = conn_cs_read_stop,
+	.peek = conn_cs_peek,
+	.consume = conn_cs_consume,
+	.release = conn_cs_release,
+	.full = conn_cs_full,
+	.ended = conn_cs_ended,
+	.write = conn_cs_write,
+	.abort = conn_cs_abort,
+	.done = conn_cs_done,
+	.tls_version = conn_cs_tls_version,
+};

@@ -3,26 +3,43 @@
 
 /*
  * Who owns what.  A worker (worker.c) owns its client connections and its
- * pools of idle backend connections.  A client connection (conn.c, with TLS
- * below it in conn-tls.c and plaintext above it) owns the exchange of the
- * request it carries, c->x; the exchange owns the backend connection it
- * uses, x->u (backend-conn.c), until it goes back to a pool or is closed.
+ * pools of idle backend connections.  A client side (client-side.h) owns the
+ * exchange of the request it carries; the exchange owns the backend
+ * connection it uses, x->u (backend-conn.c), until it goes back to a pool or
+ * is closed.  Today the one client side is an HTTP/1 connection (conn.c,
+ * with TLS below it in conn-tls.c and plaintext above it), which holds its
+ * exchange as c->x; the exchange knows only x->cs, a struct client_side:
+ * its operations, its worker, its configuration, its peer, whether it is
+ * over TLS.  Nothing here says which transport carries the exchange.
  *
- * Neither kind of connection knows what an exchange is: each calls up
- * through a table of callbacks, and the exchange calls down by name.
+ * Neither side knows what an exchange is: each calls up through a table of
+ * callbacks; the exchange calls the client side through x->cs->ops and the
+ * backend connection by name.
  *
- *   client connection -> exchange: worker->conn_cb, proxy_conn_cb below
- *     start, request, refuse   a request begins; its head; a bad or late
- *                              head (400, 408, 414, 431)
- *     data, eof                more of its body in c->in; the client's end
- *     abort, free              the connection closes; it is done with x
- *   exchange -> client connection: conn.h
- *     conn_read_start/stop     read more of the body, or not yet
- *     conn_write               the response head and body; its callback
+ *   client side -> exchange: worker->client_cb, proxy_client_cb below
+ *     start, request, refuse   a request begins; its head (consumed by the
+ *                              client side); a bad or late head (400, 408,
+ *                              414, 431)
+ *     data, eof                more body bytes held; the client's end
+ *     abort, free              the client side closes; it is done with x
+ *   exchange -> client side: struct client_ops, client_side_*()
+ *     peek, consume, release   the body bytes held; take some; their room
+ *                              is free again once written to the backend
+ *     read_start/stop, full    read more of the body, or not yet
+ *     ended                    the client ended its side
+ *     write                    the response head and body; its callback
  *                              says when they are on the wire, and no
  *                              other write starts before (back-pressure)
- *     conn_close               abort
- *     conn_exchange_done       the exchange is over: keep-alive or close
+ *     abort                    close it, the exchange under way
+ *     done                     the exchange is over: keep-alive or close
+ *     tls_version              for the access log
+ *
+ * The request body's framing stays here: the client side hands over the
+ * bytes its client sent after the head as they came, and proxy_pump_request()
+ * counts a Content-Length body, decodes a chunked one (x->req_ch, trailers
+ * and max_body_size included) and frames it again for the backend, or
+ * passes a tunnel's bytes through.  A client side whose transport frames
+ * the body itself would hand over the body bytes alone.
  *
  *   backend connection -> exchange: proxy_backend_cb, data x
  *     connected, data, written, eof, timeout
@@ -45,9 +62,9 @@
  * fill, the compressor) change or keep them; x->sink frames them for the
  * client.  proxy_body_setup() chooses them once the head is known.
  *
- * Headers follow the layers: conn.h, backend-conn.h, stream.h, accesslog.h and
- * errpage.h include no header above them; exchange.h includes conn.h,
- * filter.h and gate.h.
+ * Headers follow the layers: client-side.h, conn.h, backend-conn.h, stream.h,
+ * accesslog.h and errpage.h include no header above them; exchange.h includes
+ * client-side.h, filter.h and gate.h, never conn.h (scripts/layer-check).
  */
 
 #include <arpa/inet.h>
@@ -60,7 +77,7 @@
 #include "cache.h"
 #include "compress.h"
 #include "config.h"
-#include "conn.h"
+#include "client-side.h"
 #include "errpage.h"
 #include "filter.h"
 #include "gate.h"
@@ -134,9 +151,9 @@ hex64(char *out, uint64_t v)
 }
 
 static struct exchange *
-exchange_new(struct conn *c)
+exchange_new(struct client_side *cs)
 {
-	struct worker   *w = c->w;
+	struct worker   *w = cs->w;
 	struct exchange *x;
 
 	/* Recycled with their buffers: no allocation per request. */
@@ -158,16 +175,16 @@ exchange_new(struct conn *c)
 		buf_init(&x->path, 0);
 	}
 	list_init(&x->tlink);
-	x->c = c;
+	x->cs = cs;
 	x->wreq.data = x;
 	buf_append(&x->strs, "", 1); /* offset 0 is "" */
-	x->start_ms = uv_now(&c->w->loop);
+	x->start_ms = uv_now(&w->loop);
 	x->start_us = fd_wall_us();
 	x->start_ns = uv_hrtime();
 	x->version = 11;
 	x->flags = XF_HTML;
 	hex64(x->id, worker_random(w));
-	addr_format_ip(&c->peer.sa, x->client_ip, sizeof x->client_ip);
+	addr_format_ip(&cs->peer.sa, x->client_ip, sizeof x->client_ip);
 	return x;
 }
 
@@ -178,7 +195,7 @@ exchange_new(struct conn *c)
 static void
 proxy_tunnel_open(struct exchange *x)
 {
-	struct worker      *w = x->c->w;
+	struct worker      *w = x->cs->w;
 	struct route_stats *rs = &w->stats->routes[x->route->id];
 	unsigned            id = x->route->id, i;
 
@@ -205,7 +222,7 @@ proxy_tunnel_close(struct exchange *x)
 
 	if (!(x->flags & XF_TUNNEL))
 		return; /* also before any route is known */
-	w = x->c->w;
+	w = x->cs->w;
 	id = x->route->id;
 	rs = &w->stats->routes[id];
 	x->flags &= ~XF_TUNNEL;
@@ -255,7 +272,7 @@ proxy_cut_tunnels(struct worker *w)
 		list_for_each_safe (e, next, &w->tunnels[id]) {
 			x = container_of(e, struct exchange, tlink);
 			proxy_abort(x); /* unlinks it */
-			conn_close(x->c);
+			client_side_abort(x->cs);
 			n++;
 		}
 		log_info("route %s: disabled, %u tunnel(s) closed", name, n);
@@ -273,7 +290,7 @@ exchange_free(struct exchange *x)
 	proxy_tunnel_close(x);
 	cache_serve_free(x);
 	body_chain_free(&x->body);
-	w = x->c->w;
+	w = x->cs->w;
 	if (w->nxfree < EXCHANGE_FREE_MAX && x->head.cap <= 8192 &&
 	    x->out.cap <= 8192 && x->strs.cap <= 8192 && x->path.cap <= 8192) {
 		x->next_free = w->xfree;
@@ -329,7 +346,7 @@ static void
 proxy_client_addr(struct exchange *x, const struct http_request *req,
     int trusted)
 {
-	const struct config *cfg = x->c->cfg;
+	const struct config *cfg = x->cs->cfg;
 	char                 tok[INET6_ADDRSTRLEN];
 	uint8_t              addr[16];
 	const char          *v, *p, *e;
@@ -414,14 +431,14 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 	struct head_params       hp;
 	char                     peer[INET6_ADDRSTRLEN];
 
-	addr_format_ip(&x->c->peer.sa, peer, sizeof peer);
+	addr_format_ip(&x->cs->peer.sa, peer, sizeof peer);
 	memset(&hp, 0, sizeof hp);
 	if (r->strip_path && r->path_len > 1)
 		hp.strip_len = r->path_len;
 	hp.preserve_host = r->preserve_host;
 	hp.auth = r->auth != NULL;
 	hp.trusted = trusted;
-	hp.tls = x->c->tls != NULL;
+	hp.tls = x->cs->tls;
 	hp.upgrade = (x->flags & XF_UPGRADE) != 0;
 	hp.chunked = x->req_mode == BODY_CHUNKED;
 	hp.sized = x->req_mode == BODY_LENGTH;
@@ -538,7 +555,7 @@ static const struct backend_conf *
 proxy_pick_backend(struct exchange *x)
 {
 	const struct route_conf *r = x->route;
-	struct worker           *w = x->c->w;
+	struct worker           *w = x->cs->w;
 	struct backend_stats     bs;
 	uint64_t                 start, best_score = 0, score, now;
 	size_t                   i, k, n = r->nbackends, best = SIZE_MAX;
@@ -595,7 +612,7 @@ proxy_pick_backend(struct exchange *x)
 static void
 proxy_use_backend(struct exchange *x, const struct backend_conf *b)
 {
-	struct worker_stats *ws = x->c->w->stats;
+	struct worker_stats *ws = x->cs->w->stats;
 	size_t               blen = strlen(b->name), tail;
 
 	if (x->host_is_backend && x->head.len > 0) {
@@ -632,7 +649,7 @@ static int
 proxy_retry(struct exchange *x, int got_nothing)
 {
 	const struct backend_conf *b;
-	struct worker_stats       *ws = x->c->w->stats;
+	struct worker_stats       *ws = x->cs->w->stats;
 
 	if (x->flags & (XF_RESP_BYTES | XF_CWRITE | XF_RESP_HEAD))
 		return 0;
@@ -691,7 +708,7 @@ proxy_upgrade_websocket(const struct http_header *hdrs, size_t n)
 static const struct route_conf *
 proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
 {
-	const struct config     *cfg = x->c->cfg;
+	const struct config     *cfg = x->cs->cfg;
 	const struct route_conf *r, *alt;
 	struct buf              *b = &x->path;
 	const char              *host = req->host;
@@ -740,12 +757,12 @@ proxy_canonical(struct exchange *x, struct http_request *req, const char **bad)
 	return r;
 }
 
-/* A complete request head (head_len bytes at c->in + c->inoff). */
+/* A complete request head of head_len bytes, consumed by the client side. */
 static void
 proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 {
-	struct conn             *c = x->c;
-	const struct config     *cfg = c->cfg;
+	struct client_side      *cs = x->cs;
+	const struct config     *cfg = cs->cfg;
 	const struct route_conf *r;
 	struct worker_stats     *ws;
 	uint8_t                  addr[16];
@@ -758,9 +775,8 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		x->flags &= ~XF_HTML;
 	if (req->flags & HTTP_F_KEEP_ALIVE)
 		x->flags |= XF_KEEPALIVE;
-	c->inoff += head_len;
 
-	fam = peer_bytes(&c->peer, addr);
+	fam = peer_bytes(&cs->peer, addr);
 	trusted = is_trusted(cfg, fam, addr);
 	proxy_client_addr(x, req, trusted);
 	if (trusted) {
@@ -804,11 +820,11 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 		return;
 	}
 	x->route = r;
-	ws = c->w->stats;
+	ws = cs->w->stats;
 	STATS_ADD(ws->routes[r->id].requests, 1);
 	STATS_ADD(ws->routes[r->id].started, 1);
 	x->bytes_in = head_len;
-	if (r->https_redirect && c->tls == NULL && cfg->nlisten_https > 0) {
+	if (r->https_redirect && !cs->tls && cfg->nlisten_https > 0) {
 		proxy_https_redirect(x, req);
 		return;
 	}
@@ -828,15 +844,15 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 	proxy_build_head(x, req, trusted);
 	proxy_note_body(x, req);
 	/*
-	 * Body bytes that came with the head wait in c->in.  The client stays
-	 * readable: more body, a pipelined request or its close land in the
-	 * buffer, which bounds them.
+	 * Body bytes that came with the head wait in the client side.  It
+	 * stays readable: more body, a pipelined request or its close land in
+	 * its buffer, which bounds them.
 	 */
 	x->gate = (struct gate_req){
 		.route = x->route,
-		.cfg = c->cfg,
-		.loop = &c->w->loop,
-		.peer = &c->peer,
+		.cfg = cs->cfg,
+		.loop = &cs->w->loop,
+		.peer = &cs->peer,
 		.client_ip = x->client_ip,
 		.id = x->id,
 		.country = x->country,
@@ -864,7 +880,7 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 static void
 proxy_https_redirect(struct exchange *x, const struct http_request *req)
 {
-	const struct config   *cfg = x->c->cfg;
+	const struct config   *cfg = x->cs->cfg;
 	const char            *host = req->host != NULL ? req->host : "";
 	size_t                 hl = req->host != NULL ? req->host_len : 0, i;
 	const struct sockaddr *sa =
@@ -907,7 +923,7 @@ static void
 proxy_switched(struct exchange *x, const char *rule)
 {
 	x->rule = rule;
-	STATS_ADD(x->c->w->stats->routes[x->route->id].switched, 1);
+	STATS_ADD(x->cs->w->stats->routes[x->route->id].switched, 1);
 }
 
 /* Past the gate: the route's state, its limits, a backend. */
@@ -985,7 +1001,7 @@ proxy_deny(struct exchange *x, int status, const char *rule,
 {
 	static const char   *reasons[DENY_NREASONS] = { "auth", "ip", "country",
 		  "rate", "ban" };
-	struct worker_stats *ws = x->c->w->stats;
+	struct worker_stats *ws = x->cs->w->stats;
 	int                  i;
 
 	x->flags &= ~XF_GATE_PENDING;
@@ -1028,7 +1044,7 @@ proxy_connect(struct exchange *x, int fresh)
 {
 	struct backend_conn *u;
 
-	u = backend_conn_get(x->c->w, x->backend, fresh, &proxy_backend_cb, x);
+	u = backend_conn_get(x->cs->w, x->backend, fresh, &proxy_backend_cb, x);
 	if (u == NULL) {
 		health_failure(x->route, x->backend, "cannot connect");
 		if (!proxy_retry(x, 1))
@@ -1078,7 +1094,7 @@ proxy_up_timeout(void *data)
 		         "backend_read_timeout, closed",
 		    x->route->name, x->backend->name);
 		proxy_abort(x);
-		conn_close(x->c);
+		client_side_abort(x->cs);
 	} else if (x->flags & XF_RESP_HEAD) {
 		log_warn("route %s, backend %s: no response bytes within "
 		         "backend_read_timeout; response cut after %llu bytes "
@@ -1102,11 +1118,12 @@ proxy_up_timeout(void *data)
 static int
 proxy_pump_request(struct exchange *x)
 {
-	struct conn         *c = x->c;
+	struct client_side  *cs = x->cs;
 	struct backend_conn *u = x->u;
 	static char          crlf[] = "\r\n";
 	uv_buf_t             b[8];
 	unsigned             nb = 0;
+	char                *in;
 	size_t               avail, n = 0, used = 0, hl;
 	ssize_t              sn;
 	int                  done = 0, r;
@@ -1115,7 +1132,7 @@ proxy_pump_request(struct exchange *x)
 		return 0;
 	if (!(x->flags & XF_HEAD_SENT))
 		b[nb++] = uv_buf_init(x->head.data, x->head.len);
-	avail = c->inlen - c->inoff;
+	in = client_side_peek(cs, &avail);
 	if (!(x->flags & XF_REQ_DONE) && avail > 0) {
 		switch (x->req_mode) {
 		case BODY_LENGTH:
@@ -1129,8 +1146,8 @@ proxy_pump_request(struct exchange *x)
 			 * our chunk lines, never the client's (extensions,
 			 * odd spellings), and only the trailers that may pass.
 			 */
-			sn = http_chunked_decode(&x->req_ch, c->in + c->inoff,
-			    avail, &used, &done);
+			sn = http_chunked_decode(&x->req_ch, in, avail, &used,
+			    &done);
 			if (sn < 0) {
 				proxy_fail(x, 400, "bad chunked body");
 				return -1;
@@ -1153,14 +1170,14 @@ proxy_pump_request(struct exchange *x)
 				hl = (size_t)snprintf(x->req_chunk,
 				    sizeof x->req_chunk, "%zx\r\n", n);
 				b[nb++] = uv_buf_init(x->req_chunk, hl);
-				b[nb++] = uv_buf_init(c->in + c->inoff, n);
+				b[nb++] = uv_buf_init(in, n);
 				b[nb++] = uv_buf_init(crlf, 2);
 			}
 			if (done)
 				(void)body_last_chunk(&x->req_ch, b, &nb);
 		} else if (n > 0)
-			b[nb++] = uv_buf_init(c->in + c->inoff, n);
-		c->inoff += used;
+			b[nb++] = uv_buf_init(in, n);
+		client_side_consume(cs, used);
 		if (done)
 			x->flags |= XF_REQ_DONE;
 	}
@@ -1178,18 +1195,18 @@ proxy_pump_request(struct exchange *x)
 		/* The buffer fills while this is out: that is the back-pressure. */
 		goto reading;
 	}
-	if (c->inoff == c->inlen)
-		c->inoff = c->inlen = 0;
+	client_side_release(cs);
 reading:
-	if (c->eof && !(x->flags & XF_REQ_DONE) && c->inoff == c->inlen) {
+	if (!(x->flags & XF_REQ_DONE) && client_side_ended(cs) &&
+	    client_side_held(cs) == 0) {
 		/* The client shut its side inside this request's body. */
 		proxy_client_eof(x, 0);
 		return -1;
 	}
-	if (c->inlen < WORKER_BUFSZ)
-		conn_read_start(c);
+	if (!client_side_full(cs))
+		client_side_read_start(cs);
 	else
-		conn_read_stop(c);
+		client_side_read_stop(cs);
 	return 0;
 }
 
@@ -1197,14 +1214,12 @@ static void
 proxy_up_written(void *data, int status)
 {
 	struct exchange *x = data;
-	struct conn     *c = x->c;
 
 	if (status < 0) {
 		proxy_up_eof(x, status);
 		return;
 	}
-	if (c->inoff == c->inlen)
-		c->inoff = c->inlen = 0;
+	client_side_release(x->cs);
 	backend_conn_set_timeout(x->u, proxy_backend_wait_ms(x));
 	(void)proxy_pump_request(x);
 }
@@ -1219,32 +1234,32 @@ proxy_client_data(struct exchange *x)
 		 * next request may be in it: bounded by the buffer, whose
 		 * fill stops the reading (back-pressure, not loss).
 		 */
-		if (!(x->flags & XF_KEEPALIVE))
-			x->c->inoff = x->c->inlen = 0;
-		else if (x->c->inlen == WORKER_BUFSZ)
-			conn_read_stop(x->c);
+		if (!(x->flags & XF_KEEPALIVE)) {
+			client_side_consume(x->cs, client_side_held(x->cs));
+			client_side_release(x->cs);
+		} else if (client_side_full(x->cs))
+			client_side_read_stop(x->cs);
 		return;
 	}
 	if (x->u != NULL && x->u->connected)
 		backend_conn_set_timeout(x->u, proxy_backend_wait_ms(x));
-	if (x->c->inlen == WORKER_BUFSZ)
-		conn_read_stop(x->c);
+	if (client_side_full(x->cs))
+		client_side_read_stop(x->cs);
 	(void)proxy_pump_request(x);
 }
 
 static void
 proxy_client_eof(struct exchange *x, int error)
 {
-	struct conn *c = x->c;
+	struct client_side *cs = x->cs;
 
 	if (error == 0 && !(x->flags & XF_REQ_DONE) &&
-	    x->resp_mode != BODY_TUNNEL && c->inoff < c->inlen) {
+	    x->resp_mode != BODY_TUNNEL && client_side_held(cs) > 0) {
 		/*
 		 * Shut with body bytes still buffered (the backend is being
 		 * connected, or the gate decides): they are sent; the pump
 		 * ends the exchange if the body turns out cut short.
 		 */
-		c->eof = 1;
 		return;
 	}
 	if (error == 0 && (x->flags & XF_REQ_DONE) &&
@@ -1253,8 +1268,7 @@ proxy_client_eof(struct exchange *x, int error)
 		 * Half-closed after a whole request: answer it and every
 		 * request already buffered behind it, then close.
 		 */
-		c->eof = 1;
-		if (c->inoff == c->inlen) {
+		if (client_side_held(cs) == 0) {
 			x->flags |= XF_CLIENT_EOF;
 			if (!(x->flags & XF_RESP_HEAD))
 				x->flags &= ~XF_KEEPALIVE;
@@ -1266,7 +1280,7 @@ proxy_client_eof(struct exchange *x, int error)
 	if (x->status == 0)
 		x->status = 499;
 	proxy_abort(x);
-	conn_close(c);
+	client_side_abort(cs);
 }
 
 /* A head that could not be read, or not in time: answer status, close. */
@@ -1276,7 +1290,7 @@ proxy_refuse(struct exchange *x, int status)
 	proxy_error(x, status, 1);
 }
 
-const struct conn_cb proxy_conn_cb = {
+const struct client_side_cb proxy_client_cb = {
 	.start = exchange_new,
 	.request = proxy_request,
 	.refuse = proxy_refuse,
@@ -1359,10 +1373,10 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 		buf_printf(b, "Content-Length: %llu\r\n",
 		    (unsigned long long)resp->content_length);
 	/* HSTS on HTTPS only, and only if the app did not send its own. */
-	if (x->c->tls != NULL && x->c->cfg->hsts_max_age > 0 &&
+	if (x->cs->tls && x->cs->cfg->hsts_max_age > 0 &&
 	    !proxy_resp_has(resp, "Strict-Transport-Security"))
 		buf_printf(b, "Strict-Transport-Security: max-age=%llu\r\n",
-		    (unsigned long long)x->c->cfg->hsts_max_age);
+		    (unsigned long long)x->cs->cfg->hsts_max_age);
 	if (x->resp_mode == BODY_TUNNEL)
 		buf_puts(b, "Connection: upgrade\r\nUpgrade: websocket\r\n");
 	else if (!(x->flags & XF_KEEPALIVE))
@@ -1462,7 +1476,7 @@ proxy_parse_response(struct exchange *x)
 		x->req_mode = BODY_TUNNEL;
 		x->flags &= ~(XF_REQ_DONE | XF_KEEPALIVE | XF_UP_KEEP);
 		/* Its latency is the time to the 101, not the tunnel's life. */
-		stats_latency(&x->c->w->stats->routes[x->route->id],
+		stats_latency(&x->cs->w->stats->routes[x->route->id],
 		    (uv_hrtime() - x->start_ns) / 1000);
 		proxy_tunnel_open(x);
 	} else if (http_response_bodyless(x->meth, resp.status)) {
@@ -1537,13 +1551,13 @@ client_write_cb(uv_write_t *req, int status)
 	struct backend_conn *u = x->u;
 
 	x->flags &= ~XF_CWRITE;
-	if (x->c->closing)
+	if (x->cs->closing)
 		return;
 	if (status < 0) {
 		if (x->status == 0)
 			x->status = 499;
 		proxy_abort(x);
-		conn_close(x->c);
+		client_side_abort(x->cs);
 		return;
 	}
 	buf_reset(&x->out);
@@ -1729,17 +1743,17 @@ proxy_pump_response(struct exchange *x)
 		        XF_RESP_HEAD &&
 		    proxy_body_step(x, &o) != 0) {
 			proxy_abort(x);
-			conn_close(x->c);
+			client_side_abort(x->cs);
 			return;
 		}
 		if (o.nb > 0) {
-			r = conn_write(x->c, &x->wreq, o.b, o.nb,
+			r = client_side_write(x->cs, &x->wreq, o.b, o.nb,
 			    client_write_cb);
 			if (r < 0) {
 				if (x->status == 0)
 					x->status = 499;
 				proxy_abort(x);
-				conn_close(x->c);
+				client_side_abort(x->cs);
 				return;
 			}
 			if (r == 1) {
@@ -1787,7 +1801,7 @@ proxy_up_eof(struct exchange *x, int error)
 	}
 	if (x->resp_mode == BODY_TUNNEL) {
 		proxy_abort(x);
-		conn_close(x->c);
+		client_side_abort(x->cs);
 		return;
 	}
 	if (!(x->flags & XF_RESP_HEAD)) {
@@ -1825,7 +1839,7 @@ proxy_up_eof(struct exchange *x, int error)
 	log_info("backend %s: %s in the middle of a response", x->backend->name,
 	    error != 0 ? uv_strerror(error) : "closed");
 	proxy_abort(x);
-	conn_close(x->c);
+	client_side_abort(x->cs);
 }
 
 static void
@@ -1858,7 +1872,7 @@ proxy_fail(struct exchange *x, int status, const char *why)
 	log_debug("request %s: %d %s", x->id, status, why);
 	if (x->flags & (XF_RESP_HEAD | XF_CWRITE)) {
 		proxy_abort(x);
-		conn_close(x->c);
+		client_side_abort(x->cs);
 		return;
 	}
 	proxy_error(x, status, !(x->flags & XF_REQ_DONE) || status == 400);
@@ -1883,16 +1897,14 @@ static void
 proxy_answer(struct exchange *x, int status, int close, const char *text,
     const char *page, size_t pagelen)
 {
-	struct conn *c = x->c;
-
 	if (x->u != NULL) {
 		backend_conn_close(x->u);
 		x->u = NULL;
 	}
-	if (close || c->w->stopping || PROXY_LAST(x))
+	if (close || x->cs->w->stopping || PROXY_LAST(x))
 		x->flags &= ~XF_KEEPALIVE;
 	if (close)
-		conn_read_stop(c);
+		client_side_read_stop(x->cs);
 	x->status = status;
 	x->resp_mode = BODY_NONE;
 	x->flags |= XF_ERROR | XF_RESP_HEAD | XF_RESP_DONE;
@@ -1966,10 +1978,10 @@ event_copy(char *dst, size_t size, const char *src)
 static void
 proxy_log(struct exchange *x)
 {
-	struct worker        *w = x->c->w;
+	struct worker        *w = x->cs->w;
 	struct accesslog_line l;
 
-	l.cfg = x->c->cfg;
+	l.cfg = x->cs->cfg;
 	l.client_ip = x->client_ip;
 	l.method = x->s_method != 0 ? exchange_str(x, x->s_method) : NULL;
 	l.uri = exchange_str(x, x->s_uri);
@@ -1981,7 +1993,7 @@ proxy_log(struct exchange *x)
 	l.backend = x->backend != NULL ? x->backend->name : NULL;
 	l.id = x->id;
 	l.country = x->country;
-	l.tls_version = conn_tls_version(x->c);
+	l.tls_version = client_side_tls_version(x->cs);
 	l.status = x->status;
 	l.bytes_sent = x->bytes_sent;
 	l.start_us = x->start_us;
@@ -1993,7 +2005,7 @@ proxy_log(struct exchange *x)
 static void
 proxy_account(struct exchange *x)
 {
-	struct worker_stats  *ws = x->c->w->stats;
+	struct worker_stats  *ws = x->cs->w->stats;
 	struct route_stats   *rs;
 	struct backend_stats *bs;
 	struct stats_event   *ev;
@@ -2065,5 +2077,5 @@ proxy_finish(struct exchange *x)
 	}
 	keep = (x->flags & XF_KEEPALIVE) && (x->flags & XF_REQ_DONE) &&
 	    !PROXY_LAST(x);
-	conn_exchange_done(x->c, keep, !(x->flags & XF_REQ_DONE));
+	client_side_done(x->cs, keep, !(x->flags & XF_REQ_DONE));
 }

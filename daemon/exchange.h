@@ -8,7 +8,7 @@
 #include <uv.h>
 
 #include "buf.h"
-#include "conn.h"
+#include "client-side.h"
 #include "filter.h"
 #include "gate.h"
 #include "http.h"
@@ -62,7 +62,7 @@ enum body_mode {
 struct exchange {
 	struct exchange           *next_free; /* worker->xfree */
 	struct list                tlink;     /* worker->tunnels[route id] */
-	struct conn               *c;
+	struct client_side        *cs; /* its client side, which owns it */
 	struct backend_conn       *u;
 	const struct route_conf   *route;
 	const struct backend_conf *backend;
@@ -145,10 +145,10 @@ struct exchange {
 
 /* exchange.c */
 /*
- * What client connections call (worker->conn_cb): a request begins, its
- * head, its body, its end.
+ * What client sides call (worker->client_cb): a request begins, its head,
+ * its body, its end.
  */
-extern const struct conn_cb proxy_conn_cb;
+extern const struct client_side_cb proxy_client_cb;
 /* Free a recycled exchange of worker->xfree for good. */
 void exchange_destroy(struct exchange *);
 /* Close this worker's tunnels whose route is switched off (not draining). */
@@ -172,7 +172,7 @@ uint32_t exchange_stradd(struct exchange *, const char *s, size_t len);
  */
 #define PROXY_LAST(x)                                                          \
 	(((x)->flags & XF_CLIENT_EOF) ||                                       \
-	    ((x)->c->eof && (x)->c->inoff == (x)->c->inlen))
+	    (client_side_ended((x)->cs) && client_side_held((x)->cs) == 0))
 
 /* exchange.c, for cache-serve.c */
 void proxy_pump_response(struct exchange *);

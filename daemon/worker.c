@@ -193,7 +193,7 @@ worker_init(struct worker *w, unsigned id, struct config *cfg, const int *fds,
 	memset(w, 0, sizeof *w);
 	w->id = id;
 	w->config = config_ref(cfg);
-	w->conn_cb = &proxy_conn_cb;
+	w->client_cb = &proxy_client_cb;
 	w->stats = stats_worker(id);
 	pthread_mutex_init(&w->lock, NULL);
 	list_init(&w->conns);

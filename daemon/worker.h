@@ -13,7 +13,7 @@
 
 struct config;
 struct conn;
-struct conn_cb;
+struct client_side_cb;
 struct exchange;
 struct pool;
 struct worker_stats;
@@ -60,8 +60,8 @@ struct worker {
 	struct list drain; /* TLS connections with plaintext left inside */
 	uv_idle_t   drain_idle;
 	uint64_t    nconns;
-	/* What the connections call: the exchange (proxy_conn_cb). */
-	const struct conn_cb *conn_cb;
+	/* What the client sides call: the exchange (proxy_client_cb). */
+	const struct client_side_cb *client_cb;
 
 	char    *scratch; /* reads of connections between requests */
 	unsigned parked;  /* TLS connections parked since the last trim */

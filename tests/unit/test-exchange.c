@@ -3,9 +3,11 @@
 
 /*
  * The exchange is driven through the tables it is known by: the client side
- * calls worker->conn_cb (proxy_conn_cb), the backend side the backend_conn_cb
- * given to backend_conn_get().  Below, conn.h, backend-conn.h, gate.h, health.h and
- * the worker bits the exchange calls down into are fakes with no socket and
+ * calls worker->client_cb (proxy_client_cb), the backend side the
+ * backend_conn_cb given to backend_conn_get().  Below, a client side
+ * (client-side.h: struct client_ops, as an HTTP/1 connection keeps its
+ * buffer), backend-conn.h, gate.h, health.h and the worker bits the exchange
+ * calls down into are fakes with no socket and
  * nothing on the loop: the fake client holds the bytes it will send and
  * records what it is written, the fake backend the same; each delivers
  * bytes only while it is read from, and a write stays in flight until the
@@ -29,7 +31,7 @@
 #include "accesslog.h"
 #include "buf.h"
 #include "config.h"
-#include "conn.h"
+#include "client-side.h"
 #include "gate.h"
 #include "health.h"
 #include "http.h"
@@ -64,9 +66,31 @@ struct fake_up {
 	uint64_t            timeout_ms;
 };
 
+/* The fake client side's states, as an HTTP/1 connection has them. */
+enum client_state {
+	CS_IDLE = 0,
+	CS_HEAD,
+	CS_EXCHANGE,
+	CS_LINGER,
+};
+
+/* The fake client side: an HTTP/1 connection's input buffer, no socket. */
+struct fake_client {
+	struct client_side cs;
+	char              *in;
+	uint32_t           inoff; /* unread bytes: [inoff, inlen) */
+	uint32_t           inlen;
+	uint32_t           scanned;
+	uint8_t            state; /* enum client_state */
+	uint8_t            reading;
+	uint8_t            fresh;
+	uint8_t            eof; /* the client shut its side */
+	struct exchange   *x;
+};
+
 static struct fixture {
-	struct worker w;
-	struct conn   c;
+	struct worker      w;
+	struct fake_client c;
 
 	/* The client. */
 	struct buf  c_pending; /* sent, not read yet */
@@ -78,9 +102,9 @@ static struct fixture {
 	uv_buf_t    c_wb[16];
 	unsigned    c_nwb;
 	int         c_writes;
-	int         c_done; /* conn_exchange_done() calls */
+	int         c_done; /* client_ops.done calls */
 	int         c_keepalive, c_unread;
-	int         c_closes; /* conn_close() calls */
+	int         c_closes; /* client_ops.abort calls */
 	int         c_closed; /* the close callback ran */
 	int         c_starts, c_frees;
 
@@ -115,7 +139,7 @@ gate_check(struct gate_req *g, const struct http_request *req)
 	(void)req;
 	/* What the gate is given to decide with, and to answer through. */
 	assert_non_null(g->route);
-	assert_ptr_equal(g->cfg, f.c.cfg);
+	assert_ptr_equal(g->cfg, f.c.cs.cfg);
 	assert_non_null(g->peer);
 	assert_string_equal(g->client_ip, "127.0.0.1");
 	assert_non_null(g->id);
@@ -177,20 +201,68 @@ accesslog_write(struct worker *w, const struct accesslog_line *l)
 	fail_msg("a line for an access log that is off");
 }
 
-/* The fake client connection: conn.h. */
+/* The fake client side: client-side.h. */
 
-void
-conn_read_start(struct conn *c)
+static struct fake_client *
+client_of(const struct client_side *cs)
 {
-	if (c->reading || c->closing || c->eof)
+	assert_ptr_equal(cs, &f.c.cs);
+	return &f.c;
+}
+
+static void
+client_read_start(struct client_side *cs)
+{
+	struct fake_client *c = client_of(cs);
+
+	if (c->reading || c->cs.closing || c->eof)
 		return;
 	c->reading = 1;
 }
 
-void
-conn_read_stop(struct conn *c)
+static void
+client_read_stop(struct client_side *cs)
 {
-	c->reading = 0;
+	client_of(cs)->reading = 0;
+}
+
+static char *
+client_peek(struct client_side *cs, size_t *len)
+{
+	struct fake_client *c = client_of(cs);
+
+	*len = c->inlen - c->inoff;
+	return c->in + c->inoff;
+}
+
+static void
+client_consume(struct client_side *cs, size_t n)
+{
+	struct fake_client *c = client_of(cs);
+
+	assert_true(n <= c->inlen - c->inoff);
+	c->inoff += (uint32_t)n;
+}
+
+static void
+client_release(struct client_side *cs)
+{
+	struct fake_client *c = client_of(cs);
+
+	if (c->inoff == c->inlen)
+		c->inoff = c->inlen = 0;
+}
+
+static int
+client_full(const struct client_side *cs)
+{
+	return client_of(cs)->inlen == WORKER_BUFSZ;
+}
+
+static int
+client_ended(const struct client_side *cs)
+{
+	return client_of(cs)->eof;
 }
 
 static void
@@ -202,12 +274,13 @@ bufs_append(struct buf *to, const uv_buf_t *b, unsigned n)
 		assert_int_equal(buf_append(to, b[i].base, b[i].len), 0);
 }
 
-int
-conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
+static int
+client_write(struct client_side *cs, uv_write_t *req, uv_buf_t *b, unsigned n,
     uv_write_cb cb)
 {
-	assert_ptr_equal(c, &f.c);
-	assert_false(c->closing);
+	struct fake_client *c = client_of(cs);
+
+	assert_false(c->cs.closing);
 	/* One write at a time: the back-pressure. */
 	assert_null(f.c_wcb);
 	f.c_writes++;
@@ -224,26 +297,30 @@ conn_write(struct conn *c, uv_write_t *req, uv_buf_t *b, unsigned n,
 	return 1;
 }
 
-void
-conn_close(struct conn *c)
+static void
+client_abort(struct client_side *cs)
 {
-	if (c->closing)
+	struct fake_client *c = client_of(cs);
+
+	if (c->cs.closing)
 		return;
-	c->closing = 1;
+	c->cs.closing = 1;
 	c->reading = 0;
 	f.c_closes++;
 	if (c->x != NULL)
-		c->w->conn_cb->abort(c->x);
+		c->cs.w->client_cb->abort(c->x);
 }
 
-void
-conn_exchange_done(struct conn *c, int keepalive, int unread)
+static void
+client_done(struct client_side *cs, int keepalive, int unread)
 {
+	struct fake_client *c = client_of(cs);
+
 	assert_non_null(c->x);
 	f.c_done++;
 	f.c_keepalive = keepalive;
 	f.c_unread = unread;
-	c->w->conn_cb->free(c->x);
+	c->cs.w->client_cb->free(c->x);
 	f.c_frees++;
 	c->x = NULL;
 	if (!keepalive) {
@@ -256,15 +333,29 @@ conn_exchange_done(struct conn *c, int keepalive, int unread)
 	c->scanned = 0;
 	if (c->inoff == c->inlen)
 		c->inoff = c->inlen = 0;
-	conn_read_start(c);
+	client_read_start(cs);
 }
 
-const char *
-conn_tls_version(const struct conn *c)
+static const char *
+client_tls_version(const struct client_side *cs)
 {
-	(void)c;
+	(void)client_of(cs);
 	return "";
 }
+
+static const struct client_ops client_ops = {
+	.read_start = client_read_start,
+	.read_stop = client_read_stop,
+	.peek = client_peek,
+	.consume = client_consume,
+	.release = client_release,
+	.full = client_full,
+	.ended = client_ended,
+	.write = client_write,
+	.abort = client_abort,
+	.done = client_done,
+	.tls_version = client_tls_version,
+};
 
 /* The fake backend connections: backend-conn.h. */
 
@@ -387,11 +478,11 @@ backend_conn_set_timeout(struct backend_conn *u, uint64_t ms)
 
 /* The loop's turn: reads that may happen, close callbacks. */
 
-/* A complete head in the client's buffer starts an exchange (conn.c). */
+/* A complete head in the client's buffer starts an exchange (as conn.c). */
 static int
 client_process(void)
 {
-	struct conn        *c = &f.c;
+	struct fake_client *c = &f.c;
 	struct http_header  hdrs[128];
 	struct http_request req;
 	struct http_limits  lim;
@@ -403,34 +494,36 @@ client_process(void)
 		return 0;
 	}
 	c->state = CS_HEAD;
-	lim.max_head = MIN(c->cfg->max_header_size, WORKER_BUFSZ);
-	lim.max_uri = c->cfg->max_uri_size;
-	lim.max_headers = MIN(c->cfg->max_headers, nitems(hdrs));
+	lim.max_head = MIN(c->cs.cfg->max_header_size, WORKER_BUFSZ);
+	lim.max_uri = c->cs.cfg->max_uri_size;
+	lim.max_headers = MIN(c->cs.cfg->max_headers, nitems(hdrs));
 	r = http_parse_request(c->in + c->inoff, c->inlen - c->inoff, &lim,
 	    &req, hdrs, &why);
 	if (r == 0)
 		return 0;
 	c->state = CS_EXCHANGE;
 	c->fresh = 0;
-	c->x = c->w->conn_cb->start(c);
+	c->x = c->cs.w->client_cb->start(&c->cs);
 	assert_non_null(c->x);
 	f.c_starts++;
 	if (r < 0) {
-		conn_read_stop(c);
-		c->w->conn_cb->refuse(c->x, -r);
+		client_read_stop(&c->cs);
+		c->cs.w->client_cb->refuse(c->x, -r);
 		return 1;
 	}
-	c->w->conn_cb->request(c->x, &req, (size_t)r);
+	/* The head is the client side's; what follows is the exchange's. */
+	c->inoff += (uint32_t)r;
+	c->cs.w->client_cb->request(c->x, &req, (size_t)r);
 	return 1;
 }
 
 static int
 client_deliver(void)
 {
-	struct conn *c = &f.c;
-	size_t       n;
+	struct fake_client *c = &f.c;
+	size_t              n;
 
-	if (c->closing || !c->reading)
+	if (c->cs.closing || !c->reading)
 		return 0;
 	if (f.c_pending.len > 0 && c->inlen < WORKER_BUFSZ) {
 		n = MIN(f.c_pending.len, WORKER_BUFSZ - c->inlen);
@@ -438,23 +531,25 @@ client_deliver(void)
 		buf_consume(&f.c_pending, n);
 		c->inlen += (uint32_t)n;
 		if (c->state == CS_EXCHANGE)
-			c->w->conn_cb->data(c->x);
+			c->cs.w->client_cb->data(c->x);
 		else
 			(void)client_process();
 		/* A full buffer is read again only once something is taken. */
 		if (c->reading && c->inlen == WORKER_BUFSZ)
-			conn_read_stop(c);
+			client_read_stop(&c->cs);
 		return 1;
 	}
 	if (f.c_pending.len == 0 && f.c_end != 0) {
 		int error = f.c_end < 0 ? UV_ECONNRESET : 0;
 
 		f.c_end = 0;
-		conn_read_stop(c);
-		if (c->x != NULL && c->state == CS_EXCHANGE)
-			c->w->conn_cb->eof(c->x, error);
-		else
-			conn_close(c);
+		client_read_stop(&c->cs);
+		if (c->x != NULL && c->state == CS_EXCHANGE) {
+			if (error == 0)
+				c->eof = 1;
+			c->cs.w->client_cb->eof(c->x, error);
+		} else
+			client_abort(&c->cs);
 		return 1;
 	}
 	return 0;
@@ -495,21 +590,21 @@ backend_deliver(struct fake_up *fu)
 static void
 settle(void)
 {
-	struct conn *c = &f.c;
-	uv_write_cb  cb;
-	unsigned     i;
-	int          more;
+	struct fake_client *c = &f.c;
+	uv_write_cb         cb;
+	unsigned            i;
+	int                 more;
 
 	do {
 		more = 0;
-		if (c->closing && !f.c_closed) {
+		if (c->cs.closing && !f.c_closed) {
 			/* uv_close: a write in flight is cancelled first. */
 			if ((cb = f.c_wcb) != NULL) {
 				f.c_wcb = NULL;
 				cb(f.c_wreq, UV_ECANCELED);
 			}
 			if (c->x != NULL) {
-				c->w->conn_cb->free(c->x);
+				c->cs.w->client_cb->free(c->x);
 				f.c_frees++;
 				c->x = NULL;
 			}
@@ -517,7 +612,8 @@ settle(void)
 			more = 1;
 		}
 		more |= client_deliver();
-		if (!c->closing && c->state == CS_IDLE && c->inoff < c->inlen)
+		if (!c->cs.closing && c->state == CS_IDLE &&
+		    c->inoff < c->inlen)
 			more |= client_process(); /* a pipelined request */
 		for (i = 0; i < f.nups; i++)
 			more |= backend_deliver(&f.ups[i]);
@@ -689,18 +785,19 @@ setup(void **state)
 	assert_int_equal(uv_loop_init(&f.w.loop), 0);
 	list_init(&f.w.conns);
 	f.w.config = cfg;
-	f.w.conn_cb = &proxy_conn_cb;
+	f.w.client_cb = &proxy_client_cb;
 	f.w.stats = stats_worker(0);
 
-	f.c.w = &f.w;
-	f.c.cfg = config_ref(cfg);
+	f.c.cs.ops = &client_ops;
+	f.c.cs.w = &f.w;
+	f.c.cs.cfg = config_ref(cfg);
 	f.c.in = xmalloc(WORKER_BUFSZ);
 	f.c.state = CS_IDLE;
 	f.c.fresh = 1;
 	f.c.reading = 1;
-	f.c.peer.sin.sin_family = AF_INET;
-	f.c.peer.sin.sin_port = htons(40000);
-	f.c.peer.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f.c.cs.peer.sin.sin_family = AF_INET;
+	f.c.cs.peer.sin.sin_port = htons(40000);
+	f.c.cs.peer.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
 	buf_init(&f.c_pending, 0);
 	buf_init(&f.c_got, 0);
@@ -725,7 +822,7 @@ teardown(void **state)
 	free(f.w.rr);
 	free(f.w.tunnels);
 	assert_int_equal(uv_loop_close(&f.w.loop), 0);
-	config_unref(f.c.cfg);
+	config_unref(f.c.cs.cfg);
 	free(f.c.in);
 	buf_free(&f.c_pending);
 	buf_free(&f.c_got);
