@@ -28,8 +28,6 @@
  */
 #define CACHE_POLL_MS 5
 
-#define RESP_MAX_HEADERS 128
-
 static uint64_t
 now_s(void)
 {
@@ -75,17 +73,10 @@ static void cache_serve_revalidate(struct exchange *, struct cache_entry *);
 static int
 cache_serve_refreshed(struct exchange *, const struct http_response *);
 
-static struct exchange *
-exchange_of_cwait(struct timeout *te)
-{
-	return (
-	    struct exchange *)((char *)te - offsetof(struct exchange, cwait));
-}
-
 static void
 cache_serve_poll(struct timeout *te)
 {
-	struct exchange    *x = exchange_of_cwait(te);
+	struct exchange    *x = container_of(te, struct exchange, cwait);
 	struct cache_entry *e = x->centry;
 	int                 st = cache_entry_state(e);
 
@@ -271,27 +262,6 @@ resp_value(const struct http_response *resp, const char *name, size_t *len)
 	return NULL;
 }
 
-/* Whether a token list (Vary, Cache-Control) names tok, any case. */
-static int
-list_has(const char *v, size_t len, const char *tok)
-{
-	size_t tl = strlen(tok), i = 0, s, e;
-
-	while (i < len) {
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (fd_strncaseeq(v + s, e - s, tok, tl))
-			return 1;
-	}
-	return 0;
-}
-
 /* Let go of the entry being filled; abandon: it will not be complete. */
 static void
 cache_serve_fill_end(struct exchange *x, int abandon)
@@ -317,13 +287,9 @@ cache_serve_store_head(const struct http_response *resp, struct buf *b)
 	buf_append(b, "\r\n", 2);
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
-		if (http_hdr_flags(h->id) &
-		    (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING))
-			continue;
-		if (fd_strncaseeq(h->name, h->name_len, "Age", 3) ||
-		    fd_strncaseeq(h->name, h->name_len, "X-Cache", 7) ||
-		    http_connection_names(resp->headers, resp->nheaders,
-		        h->name, h->name_len))
+		if (!http_field_forwarded(resp->headers, resp->nheaders, h) ||
+		    fd_strncaseeq(h->name, h->name_len, "Age", 3) ||
+		    fd_strncaseeq(h->name, h->name_len, "X-Cache", 7))
 			continue;
 		proxy_head_field(b, h->name, h->name_len, h->value,
 		    h->value_len);
@@ -460,7 +426,7 @@ cache_serve_not_modified(struct exchange *x, const struct http_response *resp)
 	inm = cache_serve_cond(x, "If-None-Match", x->s_inm, &inml);
 	if (inm != NULL) {
 		if ((etag = resp_value(resp, "ETag", &el)) == NULL)
-			return list_has(inm, inml, "*");
+			return http_list_has(inm, inml, "*");
 		if (el > 2 && etag[0] == 'W' && etag[1] == '/')
 			etag += 2, el -= 2;
 		for (p = inm, end = inm + inml; p < end;) {
@@ -499,14 +465,11 @@ static int
 cache_serve_head(struct exchange *x)
 {
 	struct cache_entry  *e = x->centry;
-	struct http_header   hdrs[RESP_MAX_HEADERS];
+	struct http_header   hdrs[HTTP_RESP_MAX_HEADERS];
 	struct http_response resp;
-	struct http_limits   lim;
+	struct http_limits   lim = http_response_limits(e->head_len);
 	const char          *why = NULL;
 
-	lim.max_head = e->head_len;
-	lim.max_uri = e->head_len;
-	lim.max_headers = RESP_MAX_HEADERS;
 	if (http_parse_response(e->head, e->head_len, &lim, &resp, hdrs,
 	        &why) <= 0) {
 		/* Cannot happen: we stored a head we had parsed. */
@@ -565,9 +528,7 @@ notmod_updates(const struct http_response *nm, const struct http_header *h)
 		"Content-Encoding", "Content-Range" };
 	size_t                   i;
 
-	if ((http_hdr_flags(h->id) & (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING)) ||
-	    http_connection_names(nm->headers, nm->nheaders, h->name,
-	        h->name_len))
+	if (!http_field_forwarded(nm->headers, nm->nheaders, h))
 		return 0;
 	for (i = 0; i < nitems(skip); i++) {
 		if (fd_strncaseeq(h->name, h->name_len, skip[i],
@@ -603,7 +564,7 @@ static int
 cache_serve_refreshed(struct exchange *x, const struct http_response *nm)
 {
 	struct cache_entry       *old = x->cstale;
-	struct http_header        hdrs[RESP_MAX_HEADERS];
+	struct http_header        hdrs[HTTP_RESP_MAX_HEADERS];
 	struct http_response      sr;
 	struct http_limits        lim;
 	struct cache_meta         meta;
@@ -617,8 +578,7 @@ cache_serve_refreshed(struct exchange *x, const struct http_response *nm)
 	x->cstale = NULL;
 	memset(&meta, 0, sizeof meta);
 	buf_init(&head, 0);
-	lim.max_head = lim.max_uri = old->head_len;
-	lim.max_headers = RESP_MAX_HEADERS;
+	lim = http_response_limits(old->head_len);
 	if (http_parse_response(old->head, old->head_len, &lim, &sr, hdrs,
 	        NULL) <= 0)
 		goto stored;
@@ -643,9 +603,9 @@ cache_serve_refreshed(struct exchange *x, const struct http_response *nm)
 		n++;
 	}
 	buf_append(&head, "\r\n", 2);
-	if (n > RESP_MAX_HEADERS || cache_serve_req(x, &cr) != 0)
+	if (n > HTTP_RESP_MAX_HEADERS || cache_serve_req(x, &cr) != 0)
 		goto stored;
-	lim.max_head = lim.max_uri = head.len;
+	lim = http_response_limits(head.len);
 	if (http_parse_response(head.data, head.len, &lim, &sr, hdrs, NULL) <=
 	        0 ||
 	    !cache_storable(HTTP_M_GET, status, sr.headers, sr.nheaders,

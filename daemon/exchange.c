@@ -94,9 +94,6 @@
 #include "util.h"
 #include "worker.h"
 
-/* A response head from a backend may use this many header lines. */
-#define RESP_MAX_HEADERS 128
-
 static int  proxy_pump_request(struct exchange *);
 static void proxy_connect(struct exchange *, int fresh);
 static void proxy_finish(struct exchange *);
@@ -1332,11 +1329,7 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
 		/* Framing is ours (one Content-Length, whatever came: below). */
-		if (http_hdr_flags(h->id) &
-		    (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING))
-			continue;
-		if (http_connection_names(resp->headers, resp->nheaders,
-		        h->name, h->name_len))
+		if (!http_field_forwarded(resp->headers, resp->nheaders, h))
 			continue;
 		if (cache_serve_header(x, h))
 			continue;
@@ -1402,15 +1395,12 @@ static int
 proxy_parse_response(struct exchange *x)
 {
 	struct backend_conn *u = x->u;
-	struct http_header   hdrs[RESP_MAX_HEADERS];
+	struct http_header   hdrs[HTTP_RESP_MAX_HEADERS];
 	struct http_response resp;
-	struct http_limits   lim;
+	struct http_limits   lim = http_response_limits(WORKER_BUFSZ);
 	const char          *why = NULL;
 	int                  r;
 
-	lim.max_head = WORKER_BUFSZ;
-	lim.max_uri = WORKER_BUFSZ;
-	lim.max_headers = RESP_MAX_HEADERS;
 	for (;;) {
 		if (u->inoff == u->inlen)
 			return 0;

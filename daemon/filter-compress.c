@@ -22,27 +22,6 @@ struct filter_compress {
 	const char        *id;
 };
 
-/* Whether a token list (Vary, Cache-Control) names tok, any case. */
-static int
-list_has(const char *v, size_t len, const char *tok)
-{
-	size_t tl = strlen(tok), i = 0, s, e;
-
-	while (i < len) {
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (fd_strncaseeq(v + s, e - s, tok, tl))
-			return 1;
-	}
-	return 0;
-}
-
 int
 filter_compress_wanted(const struct route_conf *r,
     const struct http_response *resp, int has_len, uint64_t len)
@@ -63,7 +42,7 @@ filter_compress_wanted(const struct route_conf *r,
 		if (fd_strncaseeq(h->name, h->name_len, "Content-Range", 13))
 			return 0;
 		if (fd_strncaseeq(h->name, h->name_len, "Cache-Control", 13) &&
-		    list_has(h->value, h->value_len, "no-transform"))
+		    http_list_has(h->value, h->value_len, "no-transform"))
 			return 0;
 		if (ctype == NULL &&
 		    fd_strncaseeq(h->name, h->name_len, "Content-Type", 12))
@@ -103,8 +82,8 @@ filter_compress_headers(enum compress_enc enc, const struct http_response *resp,
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
 		if (fd_strncaseeq(h->name, h->name_len, "Vary", 4) &&
-		    (list_has(h->value, h->value_len, "accept-encoding") ||
-		        list_has(h->value, h->value_len, "*")))
+		    (http_list_has(h->value, h->value_len, "accept-encoding") ||
+		        http_list_has(h->value, h->value_len, "*")))
 			return;
 	}
 	buf_puts(b, "Vary: Accept-Encoding\r\n");

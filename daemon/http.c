@@ -1166,6 +1166,15 @@ http_connection_names(const struct http_header *hdrs, size_t nhdrs,
 }
 
 int
+http_field_forwarded(const struct http_header *hdrs, size_t n,
+    const struct http_header *h)
+{
+	return !(http_hdr_flags(h->id) &
+	           (HTTP_H_HOP_BY_HOP | HTTP_H_FRAMING)) &&
+	    !http_connection_names(hdrs, n, h->name, h->name_len);
+}
+
+int
 http_response_bodyless(enum http_method req_method, int status)
 {
 	if (req_method == HTTP_M_HEAD)

@@ -101,6 +101,17 @@ struct http_limits {
 	size_t max_headers; /* header count (<= the hdrs array size) */
 };
 
+/* A response head, a backend's or a stored one, has at most these fields. */
+#define HTTP_RESP_MAX_HEADERS 128
+
+/* The limits of a response head of at most max_head bytes. */
+static inline struct http_limits
+http_response_limits(size_t max_head)
+{
+	return (
+	    struct http_limits){ max_head, max_head, HTTP_RESP_MAX_HEADERS };
+}
+
 /* Bits of http_request.flags and http_response.flags. */
 #define HTTP_F_CONTENT_LENGTH  0x0001 /* a Content-Length was given */
 #define HTTP_F_CHUNKED         0x0002 /* Transfer-Encoding ends in chunked */
@@ -203,6 +214,14 @@ size_t http_trailers_filter(const char *tr, size_t len, char *out);
  */
 int http_connection_names(const struct http_header *hdrs, size_t nhdrs,
     const char *name, size_t len);
+
+/*
+ * Whether field h of a message whose fields are hdrs[0, n) goes on to the
+ * next hop: it is neither this hop's (hop-by-hop, or named by Connection)
+ * nor framing, which each hop writes for itself.
+ */
+int http_field_forwarded(const struct http_header *hdrs, size_t n,
+    const struct http_header *h);
 
 /* Whether the response to this request/status carries no body at all. */
 int http_response_bodyless(enum http_method req_method, int status);

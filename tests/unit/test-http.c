@@ -1379,6 +1379,36 @@ test_list_has(void **state)
 	    http_list_has("Accept-Encoding, Origin", 23, "accept-encoding"));
 }
 
+/* What goes on to the next hop: not this hop's fields, not framing. */
+static void
+test_field_forwarded(void **state)
+{
+	static const char    head[] = "HTTP/1.1 200 OK\r\n"
+	                              "Connection: X-Secret, close\r\n"
+	                              "X-Secret: 1\r\n"
+	                              "Content-Length: 3\r\n"
+	                              "Keep-Alive: timeout=5\r\n"
+	                              "ETag: \"a\"\r\n"
+	                              "x-secret: 2\r\n"
+	                              "X-Other: 3\r\n"
+	                              "\r\n";
+	static const int     fwd[] = { 0, 0, 0, 0, 1, 0, 1 };
+	struct http_header   fields[16];
+	struct http_response resp;
+	struct http_limits   lim = { 1024, 1024, 16 };
+	size_t               i;
+
+	(void)state;
+	assert_int_equal(http_parse_response(head, sizeof head - 1, &lim, &resp,
+	                     fields, NULL),
+	    (int)(sizeof head - 1));
+	assert_int_equal(resp.nheaders, sizeof fwd / sizeof fwd[0]);
+	for (i = 0; i < resp.nheaders; i++)
+		assert_int_equal(http_field_forwarded(resp.headers,
+		                     resp.nheaders, &resp.headers[i]),
+		    fwd[i]);
+}
+
 int
 main(void)
 {
@@ -1411,6 +1441,7 @@ main(void)
 		cmocka_unit_test(test_bodyless_reason),
 		cmocka_unit_test(test_hop_by_hop),
 		cmocka_unit_test(test_list_has),
+		cmocka_unit_test(test_field_forwarded),
 		cmocka_unit_test(test_header_flags),
 		cmocka_unit_test(test_header_flags_identity_names),
 	};
