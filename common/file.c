@@ -26,7 +26,12 @@ file_read(const char *path, size_t max, char **data, size_t *len,
 
 	*data = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/*
+	 * O_NONBLOCK: opening a FIFO would wait for a writer; a regular
+	 * file, all that is read here, reads the same with it.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) ==
+	    -1)
 		return -errno;
 	if (fstat(fd, &sb) == -1) {
 		err = errno;

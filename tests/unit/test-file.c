@@ -116,6 +116,15 @@ test_not_regular(void **state)
 	assert_int_equal(file_read(path, 100, &data, &len, NULL), -ENOENT);
 	assert_null(data);
 	free(path);
+	/* A FIFO is refused at once, not waited on for a writer. */
+	assert_true(asprintf(&path, "%s/fifo", dir) > 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(5); /* a wait ends the test, failed */
+	assert_int_equal(file_read(path, 100, &data, &len, NULL), -EINVAL);
+	alarm(0);
+	assert_null(data);
+	unlink(path);
+	free(path);
 }
 
 /* A file larger than fstat said (/proc says 0): read to its end. */
