@@ -458,3 +458,26 @@ def test_close_delimited_response_closes_client(fd):
         if "chunked" in (r.header("transfer-encoding") or "").lower():
             return  # re-chunked: framing checked by test_close_delimited_response
         assert body == pattern(1000), "close-delimited body corrupted (%d bytes)" % len(body)
+
+
+def test_pipelined_requests_behind_bodies_stay_apart(fd, backend):
+    """A request that follows a body on one connection is a request of its
+    own: the backend gets each body whole and nothing of the next request,
+    with Content-Length and with chunked framing."""
+    body = b"GET /smuggled HTTP/1.1\r\nHost: app.test\r\n\r\n"
+    with fd.conn() as c:
+        c.send(b"POST /echo?p=1 HTTP/1.1\r\nHost: app.test\r\nContent-Length: %d\r\n\r\n%s"
+               b"POST /echo?p=2 HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"%x\r\n%s\r\n0\r\n\r\n"
+               b"GET /echo?p=3 HTTP/1.1\r\nHost: app.test\r\n\r\n"
+               % (len(body), body, len(body), body))
+        for i in (1, 2, 3):
+            r = c.read_response()
+            assert r.status == 200, r
+            d = r.json()
+            assert d["target"] == "/echo?p=%d" % i, "response %d is for %r" % (i, d["target"])
+            if i < 3:
+                assert d["body_len"] == len(body), d
+                assert d["body_sha256"] == hashlib.sha256(body).hexdigest(), d
+            else:
+                assert d["body_len"] == 0, d
