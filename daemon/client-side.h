@@ -23,7 +23,11 @@ struct worker;
  * The request's body comes as the bytes the client sent after the head,
  * framing and all (the exchange decodes a chunked body itself): peek() shows
  * what is held, consume() takes some; the bytes taken stay where they are,
- * for a write still in flight, until release() gives their room back.
+ * for a write still in flight, until release() gives their room back
+ * (HTTP/1 gives it back once all that is held was taken: the exchange's
+ * decoders take every byte up to the body's end, so a full side never
+ * waits on them; a side whose reader may leave a partial tail must move
+ * that tail down in release()).
  * read_stop() when the exchange cannot take more, read_start() once it
  * can; full() says the side holds all it can until some is released.  The
  * response goes out with write(): when it returns 1, its cb says when the
