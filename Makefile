@@ -145,6 +145,8 @@ $(BUILD)/tests/test-filter: $(BUILD)/daemon/filter.o \
     $(BUILD)/daemon/compress.o $(BUILD)/daemon/cache.o $(BUILD)/daemon/http.o
 # The loop's clock and the timer are the test's own (a fake clock).
 $(BUILD)/tests/test-timeout: $(BUILD)/daemon/timeout.o
+$(BUILD)/tests/test-http-frame: $(BUILD)/daemon/http-frame.o \
+    $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-timeout: ALL_LDFLAGS += \
     -Wl,--wrap=uv_now,--wrap=uv_timer_start,--wrap=uv_timer_stop
 # Its read(2) is wrapped to fail with EINTR and return short counts.
@@ -155,7 +157,7 @@ $(BUILD)/tests/test-file: ALL_LDFLAGS += -Wl,--wrap=read
 # fakes in the test.
 EXCHANGE_OBJ = $(patsubst %.c,$(BUILD)/%.o,daemon/exchange.c \
     daemon/proxy-head.c $(wildcard daemon/filter*.c daemon/cache*.c)) \
-    $(BUILD)/daemon/http.o \
+    $(BUILD)/daemon/http.o $(BUILD)/daemon/http-frame.o \
     $(BUILD)/daemon/route.o $(BUILD)/daemon/path.o $(BUILD)/daemon/config.o \
     $(BUILD)/daemon/errpage.o $(BUILD)/daemon/stats.o \
     $(BUILD)/daemon/switch.o $(BUILD)/daemon/compress.o \

@@ -9,11 +9,77 @@
 
 #include "stream.h"
 
+struct buf;
 struct client_side;
 struct config;
 struct exchange;
+struct http_chunked;
 struct http_request;
 struct worker;
+
+/*
+ * A response as the exchange hands it to its client side: the exchange
+ * decided its status and its end-to-end fields and writes those; the client
+ * side writes the rest of the head (for HTTP/1 the status line, how the body
+ * is delimited, whether the connection stays) and frames the body.
+ */
+struct client_resp {
+	const char *reason; /* the backend's reason phrase */
+	size_t      reason_len;
+	uint64_t    length; /* CLIENT_RESP_LENGTH: the length to say */
+	/*
+	 * Fields the exchange adds after the framing's (an HTTP/1 head keeps
+	 * this order): "Name: value\r\n" lines, late_len bytes.
+	 */
+	const char *late;
+	size_t      late_len;
+	/*
+	 * The trailer fields the backend's chunk decoder kept, those allowed
+	 * to cross go with the body's end (used up there); NULL: none.
+	 */
+	struct http_chunked *trailers;
+	uint16_t             status;
+	uint8_t              flags; /* CLIENT_RESP_* */
+};
+
+/* The length is known and the body is the backend's bytes as it sent them. */
+#define CLIENT_RESP_LENGTH 0x01
+/*
+ * Other bytes than the backend's (re-coded), or chunks it framed (decoded):
+ * the client side delimits them its own way.
+ */
+#define CLIENT_RESP_FRAME 0x02
+/* A websocket tunnel follows the head. */
+#define CLIENT_RESP_TUNNEL 0x04
+/* The exchange would keep the connection after this response. */
+#define CLIENT_RESP_KEEPALIVE 0x08
+
+/*
+ * The bufs of one write to the client: a head, then what one body piece
+ * becomes once framed (at most six).
+ */
+#define BODY_OUT_BUFS 8
+
+struct body_out {
+	uv_buf_t b[BODY_OUT_BUFS];
+	unsigned nb;
+	uint64_t body_bytes; /* the body's, its framing included */
+};
+
+static inline void
+body_out_init(struct body_out *o)
+{
+	o->nb = 0;
+	o->body_bytes = 0;
+}
+
+/* Queue p[0, n) as it is (a head); n == 0 queues nothing. */
+static inline void
+body_out_add(struct body_out *o, char *p, size_t n)
+{
+	if (n > 0)
+		o->b[o->nb++] = uv_buf_init(p, n);
+}
 
 /*
  * What a client side offers the exchange it carries, which knows it by
@@ -32,10 +98,14 @@ struct worker;
  * can; full() says the side holds all it can until some is released.  The
  * response goes out with write(): when it returns 1, its cb says when the
  * bytes are on the wire, and until then no other write may start (the
- * back-pressure).  abort() closes the client side with the exchange under
- * way (the exchange's abort callback runs first, then free later); done()
- * ends the exchange, the client side kept alive as decided (unread: the
- * request's body was not read to its end).
+ * back-pressure).  A response's head is written around the exchange's
+ * fields: head_start() appends what goes before them, head_end() what goes
+ * after (and says whether the connection can stay); body() queues each
+ * piece of the body, framed, to the bufs of the write that carries it.
+ * abort() closes the client side with the exchange under way (the
+ * exchange's abort callback runs first, then free later); done() ends the
+ * exchange, the client side kept alive as decided (unread: the request's
+ * body was not read to its end).
  */
 struct client_ops {
 	void (*read_start)(struct client_side *);
@@ -50,6 +120,23 @@ struct client_ops {
 	/* Returns 0 written now, 1 queued (cb runs later), < 0 an error. */
 	int (*write)(struct client_side *, uv_write_t *, uv_buf_t *, unsigned,
 	    uv_write_cb);
+	/* The head before the exchange's fields, appended to b. */
+	void (*head_start)(struct client_side *, struct buf *b,
+	    const struct client_resp *);
+	/*
+	 * The head after them, appended to b.  Returns 0 when the client
+	 * side must close after this response (its framing ends with the
+	 * close), else 1.
+	 */
+	int (*head_end)(struct client_side *, struct buf *b,
+	    const struct client_resp *);
+	/*
+	 * Queue data[0, n) to o as the head_end() before framed it, the last
+	 * of the body when last (n may then be 0); the bytes must stay as
+	 * they are until o's write is done.  o has room for six bufs more.
+	 */
+	void (*body)(struct client_side *, struct body_out *o, char *data,
+	    size_t n, int last);
 	void (*abort)(struct client_side *);
 	void (*done)(struct client_side *, int keepalive, int unread);
 	/* The TLS protocol version ("TLSv1.3"), "" when not over TLS. */
@@ -151,6 +238,27 @@ client_side_write(struct client_side *cs, uv_write_t *req, uv_buf_t *b,
     unsigned n, uv_write_cb cb)
 {
 	return cs->ops->write(cs, req, b, n, cb);
+}
+
+static inline void
+client_side_head_start(struct client_side *cs, struct buf *b,
+    const struct client_resp *r)
+{
+	cs->ops->head_start(cs, b, r);
+}
+
+static inline int
+client_side_head_end(struct client_side *cs, struct buf *b,
+    const struct client_resp *r)
+{
+	return cs->ops->head_end(cs, b, r);
+}
+
+static inline void
+client_side_body(struct client_side *cs, struct body_out *o, char *data,
+    size_t n, int last)
+{
+	cs->ops->body(cs, o, data, n, last);
 }
 
 static inline void

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "http-frame.h"
 #include "http.h"
 #include "log.h"
 #include "stream.h"
@@ -286,6 +287,7 @@ conn_process_one(struct conn *c)
 	}
 	/* The head is the client side's; what follows is the exchange's. */
 	c->inoff += (uint32_t)r;
+	c->frame.version = req.version;
 	c->cs.w->client_cb->request(c->x, &req, (size_t)r);
 }
 
@@ -542,6 +544,30 @@ conn_cs_write(struct client_side *cs, uv_write_t *req, uv_buf_t *b, unsigned n,
 }
 
 static void
+conn_cs_head_start(struct client_side *cs, struct buf *b,
+    const struct client_resp *r)
+{
+	(void)cs;
+	http_frame_head_start(b, r);
+}
+
+static int
+conn_cs_head_end(struct client_side *cs, struct buf *b,
+    const struct client_resp *r)
+{
+	return http_frame_head_end(&container_of(cs, struct conn, cs)->frame, b,
+	    r);
+}
+
+static void
+conn_cs_body(struct client_side *cs, struct body_out *o, char *data, size_t n,
+    int last)
+{
+	http_frame_body(&container_of(cs, struct conn, cs)->frame, o, data, n,
+	    last);
+}
+
+static void
 conn_cs_abort(struct client_side *cs)
 {
 	conn_close(container_of(cs, struct conn, cs));
@@ -569,6 +595,9 @@ const struct client_ops conn_client_ops = {
 	.full = conn_cs_full,
 	.ended = conn_cs_ended,
 	.write = conn_cs_write,
+	.head_start = conn_cs_head_start,
+	.head_end = conn_cs_head_end,
+	.body = conn_cs_body,
 	.abort = conn_cs_abort,
 	.done = conn_cs_done,
 	.tls_version = conn_cs_tls_version,

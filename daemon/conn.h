@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "client-side.h"
+#include "http-frame.h"
 #include "list.h"
 #include "stream.h"
 #include "timeout.h"
@@ -49,6 +50,7 @@ struct conn {
 				   is answered, then the connection closes */
 	uint8_t            unread; /* closing with a request body unread */
 	struct exchange   *x;      /* the exchange under way, c->cs its side */
+	struct http_frame  frame;  /* how its response is framed */
 	struct conn_tls   *tls;    /* NULL on plain HTTP */
 };
 

@@ -27,6 +27,10 @@
  *                              is free again once written to the backend
  *     read_start/stop, full    read more of the body, or not yet
  *     ended                    the client ended its side
+ *     head_start, head_end     the response head around the fields the
+ *                              exchange decided: the status line, how
+ *                              the body is delimited, the connection
+ *     body                     a piece of the body, framed by the side
  *     write                    the response head and body; its callback
  *                              says when they are on the wire, and no
  *                              other write starts before (back-pressure)
@@ -59,8 +63,10 @@
  * A response body flows source -> filters -> sink (filter.h), a step per
  * write to the client: proxy_body_source() takes the backend's bytes as its
  * framing delimits them, or a stored body's; x->body's filters (the cache
- * fill, the compressor) change or keep them; x->sink frames them for the
- * client.  proxy_body_setup() chooses them once the head is known.
+ * fill, the compressor) change or keep them; the client side frames them
+ * (client_side_body()).  proxy_body_setup() chooses the filters once the
+ * head is known, proxy_build_response() tells the client side how the body
+ * comes.
  *
  * Headers follow the layers: client-side.h, conn.h, backend-conn.h, stream.h,
  * accesslog.h and errpage.h include no header above them; exchange.h includes
@@ -82,6 +88,7 @@
 #include "filter.h"
 #include "gate.h"
 #include "health.h"
+#include "http-frame.h"
 #include "log.h"
 #include "path.h"
 #include "proxy-head.h"
@@ -1171,7 +1178,7 @@ proxy_pump_request(struct exchange *x)
 				b[nb++] = uv_buf_init(crlf, 2);
 			}
 			if (done)
-				(void)body_last_chunk(&x->req_ch, b, &nb);
+				(void)http_frame_last_chunk(&x->req_ch, b, &nb);
 		} else if (n > 0)
 			b[nb++] = uv_buf_init(in, n);
 		client_side_consume(cs, used);
@@ -1310,42 +1317,73 @@ proxy_resp_has(const struct http_response *resp, const char *name)
 	return 0;
 }
 
-/* Rewrite a backend's response head for the client into x->out. */
+/*
+ * Rewrite a backend's response head for the client into x->out: the
+ * client side writes the head around the fields decided here.
+ */
 void
 proxy_build_response(struct exchange *x, const struct http_response *resp)
 {
 	struct buf               *b = &x->out;
 	const struct http_header *h;
+	struct client_resp        cr;
 	size_t                    i;
-	char                      line[13] = "HTTP/1.1 000 ";
+	int                       coded = (x->cflags & PXC_CODED) != 0;
+	char                      hsts[64];
 
-	/* 100..999: three digits, without printf on every response. */
-	line[9] = (char)('0' + resp->status / 100);
-	line[10] = (char)('0' + resp->status / 10 % 10);
-	line[11] = (char)('0' + resp->status % 10);
-	buf_append(b, line, sizeof line);
-	buf_append(b, resp->reason, resp->reason_len);
-	buf_append(b, "\r\n", 2);
+	cr.status = (uint16_t)resp->status;
+	cr.reason = resp->reason;
+	cr.reason_len = resp->reason_len;
+	cr.length = resp->content_length;
+	cr.late = hsts;
+	cr.late_len = 0;
+	cr.trailers = NULL;
+	cr.flags = 0;
+	/*
+	 * Other bytes than the backend's, or chunks it framed (decoded): the
+	 * client side frames them, with the trailer fields that may cross
+	 * when the bytes are the backend's.
+	 */
+	if (coded || x->resp_mode == BODY_DECODE) {
+		cr.flags |= CLIENT_RESP_FRAME;
+		if (!coded)
+			cr.trailers = &x->resp_ch;
+	}
+	/*
+	 * The length as we parsed it (repeated values folded into one), or a
+	 * stored body's, where the body keeps its bytes; 1xx and 204 carry
+	 * none (RFC 9110 8.6).
+	 */
+	if ((resp->flags & HTTP_F_CONTENT_LENGTH) &&
+	    !(cr.flags & CLIENT_RESP_FRAME) && x->resp_mode != BODY_TUNNEL &&
+	    resp->status != 204 && resp->status >= 200)
+		cr.flags |= CLIENT_RESP_LENGTH;
+	if (x->resp_mode == BODY_TUNNEL)
+		cr.flags |= CLIENT_RESP_TUNNEL;
+	if (x->flags & XF_KEEPALIVE)
+		cr.flags |= CLIENT_RESP_KEEPALIVE;
+	client_side_head_start(x->cs, b, &cr);
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
-		/* Framing is ours (one Content-Length, whatever came: below). */
+		/* Framing is the client side's (one Content-Length: above). */
 		if (!http_field_forwarded(resp->headers, resp->nheaders, h))
 			continue;
 		if (cache_serve_header(x, h))
 			continue;
-		if ((x->cflags & PXC_CODED) && filter_compress_etag(h, b))
+		if (coded && filter_compress_etag(h, b))
 			continue;
 		proxy_head_field(b, h->name, h->name_len, h->value,
 		    h->value_len);
 	}
 	cache_serve_headers(x, b);
 	if (x->cflags & PXC_VARY)
-		filter_compress_headers((x->cflags & PXC_CODED) ?
-		        (enum compress_enc)x->enc :
-		        COMPRESS_NONE,
+		filter_compress_headers(coded ? (enum compress_enc)x->enc :
+		                                COMPRESS_NONE,
 		    resp, b);
-	if (x->sink.framing == SINK_CHUNKED)
-		buf_puts(b, "Transfer-Encoding: chunked\r\n");
+	/*
+	 * Codings we do not decode go on as the backend sent them, the body
+	 * ending at its close.
+	 */
 	if (x->resp_mode == BODY_CLOSE && (resp->flags & HTTP_F_TE_CLOSE)) {
 		for (i = 0; i < resp->nheaders; i++) {
 			h = &resp->headers[i];
@@ -1354,29 +1392,14 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 				    h->value, h->value_len);
 		}
 	}
-	/*
-	 * The length as we parsed it (repeated values folded into one), or a
-	 * stored body's, where the body keeps its bytes; 1xx and 204 carry
-	 * none (RFC 9110 8.6).
-	 */
-	if ((resp->flags & HTTP_F_CONTENT_LENGTH) &&
-	    x->sink.framing != SINK_CHUNKED && !(x->cflags & PXC_CODED) &&
-	    x->resp_mode != BODY_DECODE && x->resp_mode != BODY_TUNNEL &&
-	    resp->status != 204 && resp->status >= 200)
-		buf_printf(b, "Content-Length: %llu\r\n",
-		    (unsigned long long)resp->content_length);
 	/* HSTS on HTTPS only, and only if the app did not send its own. */
 	if (x->cs->tls && x->cs->cfg->hsts_max_age > 0 &&
 	    !proxy_resp_has(resp, "Strict-Transport-Security"))
-		buf_printf(b, "Strict-Transport-Security: max-age=%llu\r\n",
+		cr.late_len = (size_t)snprintf(hsts, sizeof hsts,
+		    "Strict-Transport-Security: max-age=%llu\r\n",
 		    (unsigned long long)x->cs->cfg->hsts_max_age);
-	if (x->resp_mode == BODY_TUNNEL)
-		buf_puts(b, "Connection: upgrade\r\nUpgrade: websocket\r\n");
-	else if (!(x->flags & XF_KEEPALIVE))
-		buf_puts(b, "Connection: close\r\n");
-	else if (x->version == 10)
-		buf_puts(b, "Connection: keep-alive\r\n");
-	buf_append(b, "\r\n", 2);
+	if (!client_side_head_end(x->cs, b, &cr))
+		x->flags &= ~XF_KEEPALIVE;
 }
 
 /* A TLS record (handshake or alert, version 3.x) where HTTP should be. */
@@ -1564,7 +1587,6 @@ proxy_body_setup(struct exchange *x, const struct http_response *resp,
 {
 	struct body_filter *f;
 	enum compress_enc   enc = (enum compress_enc)x->enc;
-	int                 coded;
 
 	/*
 	 * frontdoor.ini(5), compress: never for partial content, a 304 from
@@ -1590,20 +1612,6 @@ proxy_body_setup(struct exchange *x, const struct http_response *resp,
 			}
 		}
 	}
-	coded = (x->cflags & PXC_CODED) != 0;
-	/*
-	 * Other bytes than the backend's, or chunks it framed (decoded), are
-	 * framed again: as chunks for HTTP/1.1, with the trailer fields that
-	 * may cross when the bytes are the backend's; by our close for 1.0.
-	 */
-	if (x->version == 11 && (coded || x->resp_mode == BODY_DECODE))
-		body_sink_init(&x->sink, SINK_CHUNKED,
-		    coded ? NULL : &x->resp_ch);
-	else if (coded || x->resp_mode == BODY_DECODE) {
-		body_sink_init(&x->sink, SINK_CLOSE, NULL);
-		x->flags &= ~XF_KEEPALIVE;
-	} else
-		body_sink_init(&x->sink, SINK_AS_SENT, NULL);
 }
 
 /*
@@ -1682,7 +1690,7 @@ proxy_body_step(struct exchange *x, struct body_out *o)
 		return 0;
 	if (x->body != NULL && body_chain_run(x->body, &data, &n, done) != 0)
 		return -1;
-	body_sink_data(&x->sink, o, data, n, done);
+	client_side_body(x->cs, o, data, n, done);
 	x->bytes_sent += o->body_bytes;
 	if (done)
 		x->flags |= XF_RESP_DONE;

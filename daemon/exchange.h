@@ -109,9 +109,8 @@ struct exchange {
 	char     id[65];                      /* request id */
 	char     client_ip[INET6_ADDRSTRLEN]; /* the address alone */
 	char     country[4]; /* ISO 3166 code set by the gate, or "" */
-	/* The response body's filters, in order (NULL: none), and its sink. */
+	/* The response body's filters, in order (NULL: none). */
 	struct body_filter *body;
-	struct body_sink    sink;
 	/* The response cache: cache-serve.c. */
 	struct cache_entry *centry; /* served, to fill, or waited for */
 	struct cache_entry *cstale; /* a stale entry this fill revalidates */
@@ -182,7 +181,7 @@ void proxy_admit_backend(struct exchange *);
  * The response body's way to the client (filter.h), once resp's head is
  * known and resp_mode set, after the cache put its fill filter in place:
  * the compressor, when resp may be compressed and the client takes a coding
- * (has_len: the body is len bytes), and the sink's framing.
+ * (has_len: the body is len bytes).
  */
 void proxy_body_setup(struct exchange *, const struct http_response *resp,
     int has_len, uint64_t len);

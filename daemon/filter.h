@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* A response body's way to the client: its filters, then the client's sink. */
+/* A response body's way to the client: its filters, then the client side. */
 #ifndef FD_FILTER_H
 #define FD_FILTER_H
 
@@ -21,7 +21,8 @@ struct route_conf;
  * filters, h2o's ostreams).  The exchange's pump takes what its source has
  * (the backend's bytes as their framing delimits them, or a stored body),
  * runs it through the filters in order, and hands the result to the sink,
- * which frames it for the client into the bufs of one write.  The write is
+ * the client side (client-side.h: client_side_body), which frames it for
+ * its client into the bufs of one write.  The write is
  * the back-pressure: the pump takes no next step before it is done, so
  * what a step produced (bytes passed through, a filter's own output) stays
  * untouched until then, and a filter reuses its buffer at the next step.
@@ -99,67 +100,5 @@ void filter_compress_headers(enum compress_enc enc,
  * short (stopped, freed before its end), abandons it.  id: for the log.
  */
 struct body_filter *filter_cache_new(struct cache_entry *e, const char *id);
-
-/*
- * The bufs of one write to the client: a head, then what one call of the
- * sink queues (at most six).
- */
-#define BODY_OUT_BUFS 8
-
-struct body_out {
-	uv_buf_t b[BODY_OUT_BUFS];
-	unsigned nb;
-	uint64_t body_bytes; /* the body's, its framing included */
-};
-
-static inline void
-body_out_init(struct body_out *o)
-{
-	o->nb = 0;
-	o->body_bytes = 0;
-}
-
-/* Queue p[0, n) as it is (a head); n == 0 queues nothing. */
-static inline void
-body_out_add(struct body_out *o, char *p, size_t n)
-{
-	if (n > 0)
-		o->b[o->nb++] = uv_buf_init(p, n);
-}
-
-/* How the client learns where the body ends (HTTP/1). */
-enum sink_framing {
-	SINK_AS_SENT = 0, /* the bytes as the backend framed them: its
-			     Content-Length, or its close */
-	SINK_CHUNKED,     /* chunks we frame, for HTTP/1.1 */
-	SINK_CLOSE,       /* other bytes than the backend's, or decoded
-			     chunks, for HTTP/1.0: our close ends them */
-};
-
-/*
- * The client's end of a response body, for HTTP/1: it frames what the
- * filters leave.  trailers: the trailer fields the chunk decoder kept, sent
- * (those allowed to cross) with the last chunk; NULL: none.
- */
-struct body_sink {
-	struct http_chunked *trailers;
-	uint8_t              framing; /* enum sink_framing */
-	char chunk[20];               /* the size line of the write under way */
-};
-
-void body_sink_init(struct body_sink *, enum sink_framing,
-    struct http_chunked *trailers);
-/*
- * Queue data[0, n) to o, framed (the last bytes when last); the bytes must
- * stay as they are until o's write is done.  o has room for six bufs more.
- */
-void body_sink_data(struct body_sink *, struct body_out *o, char *data,
-    size_t n, int last);
-/*
- * The end of a chunked body: the last chunk, the trailer fields of ch that
- * may cross (none when ch is NULL; they are filtered in place and used up),
- * the empty line, as up to three bufs at b[*nb].  Returns their bytes.
- */
-size_t body_last_chunk(struct http_chunked *ch, uv_buf_t *b, unsigned *nb);
 
 #endif

@@ -34,6 +34,7 @@
 #include "client-side.h"
 #include "gate.h"
 #include "health.h"
+#include "http-frame.h"
 #include "http.h"
 #include "log.h"
 #include "exchange.h"
@@ -86,6 +87,7 @@ struct fake_client {
 	uint8_t            fresh;
 	uint8_t            eof; /* the client shut its side */
 	struct exchange   *x;
+	struct http_frame  frame; /* HTTP/1's, as the connection frames */
 };
 
 static struct fixture {
@@ -336,6 +338,29 @@ client_done(struct client_side *cs, int keepalive, int unread)
 	client_read_start(cs);
 }
 
+/* The head and the body framed as an HTTP/1 connection frames them. */
+static void
+client_head_start(struct client_side *cs, struct buf *b,
+    const struct client_resp *r)
+{
+	(void)client_of(cs);
+	http_frame_head_start(b, r);
+}
+
+static int
+client_head_end(struct client_side *cs, struct buf *b,
+    const struct client_resp *r)
+{
+	return http_frame_head_end(&client_of(cs)->frame, b, r);
+}
+
+static void
+client_body(struct client_side *cs, struct body_out *o, char *data, size_t n,
+    int last)
+{
+	http_frame_body(&client_of(cs)->frame, o, data, n, last);
+}
+
 static const char *
 client_tls_version(const struct client_side *cs)
 {
@@ -352,6 +377,9 @@ static const struct client_ops client_ops = {
 	.full = client_full,
 	.ended = client_ended,
 	.write = client_write,
+	.head_start = client_head_start,
+	.head_end = client_head_end,
+	.body = client_body,
 	.abort = client_abort,
 	.done = client_done,
 	.tls_version = client_tls_version,
@@ -513,6 +541,7 @@ client_process(void)
 	}
 	/* The head is the client side's; what follows is the exchange's. */
 	c->inoff += (uint32_t)r;
+	c->frame.version = req.version;
 	c->cs.w->client_cb->request(c->x, &req, (size_t)r);
 	return 1;
 }

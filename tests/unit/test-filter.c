@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for daemon/filter*.c: the chain of body filters, the
- * compressor and the cache fill, and the client's HTTP/1 sink.
+ * compressor and the cache fill.
  */
 
 #include <setjmp.h>
@@ -495,102 +495,6 @@ test_cache_too_large(void **state)
 	body_chain_free(&chain);
 }
 
-/* The bufs of o joined, as the write would send them. */
-static size_t
-joined(const struct body_out *o, char *out, size_t cap)
-{
-	size_t   len = 0;
-	unsigned i;
-
-	for (i = 0; i < o->nb; i++) {
-		assert_true(len + o->b[i].len <= cap);
-		memcpy(out + len, o->b[i].base, o->b[i].len);
-		len += o->b[i].len;
-	}
-	return len;
-}
-
-/* HTTP/1.1 chunks we frame: a size line per step, then the last chunk. */
-static void
-test_sink_chunked(void **state)
-{
-	struct body_sink    s;
-	struct body_out     o;
-	struct http_chunked ch;
-	char        head[] = "HTTP/1.1 200 OK\r\n\r\n", body[] = "hello";
-	char        tr[256], got[512];
-	size_t      n;
-	const char *kept = "Server-Timing: db;dur=5\r\n";
-
-	(void)state;
-	body_sink_init(&s, SINK_CHUNKED, NULL);
-	body_out_init(&o);
-	body_out_add(&o, head, strlen(head));
-	body_sink_data(&s, &o, body, 5, 0);
-	n = joined(&o, got, sizeof got);
-	assert_int_equal(n, strlen(head) + 10);
-	assert_memory_equal(got + strlen(head), "5\r\nhello\r\n", 10);
-	assert_int_equal(o.body_bytes, 10);
-
-	/* An empty step writes no chunk: it would end the body. */
-	body_out_init(&o);
-	body_sink_data(&s, &o, body, 0, 0);
-	assert_int_equal(o.nb, 0);
-	assert_int_equal(o.body_bytes, 0);
-
-	body_out_init(&o);
-	body_sink_data(&s, &o, body, 0, 1);
-	n = joined(&o, got, sizeof got);
-	assert_int_equal(n, 5);
-	assert_memory_equal(got, "0\r\n\r\n", 5);
-	assert_int_equal(o.body_bytes, 5);
-
-	/* The last chunk carries the trailer fields that may cross. */
-	http_chunked_init(&ch, sizeof tr);
-	ch.trailers = tr;
-	snprintf(tr, sizeof tr, "X-Secret: 1\r\n%sContent-Length: 9\r\n", kept);
-	ch.trailers_len = strlen(tr);
-	body_sink_init(&s, SINK_CHUNKED, &ch);
-	body_out_init(&o);
-	body_sink_data(&s, &o, body, 5, 1);
-	assert_true(o.nb <= 6);
-	n = joined(&o, got, sizeof got);
-	assert_int_equal(n, 10 + 3 + strlen(kept) + 2);
-	assert_memory_equal(got, "5\r\nhello\r\n0\r\n", 13);
-	assert_memory_equal(got + 13, kept, strlen(kept));
-	assert_memory_equal(got + 13 + strlen(kept), "\r\n", 2);
-	assert_int_equal(o.body_bytes, n);
-	/* Used up: not sent twice. */
-	assert_int_equal(ch.trailers_len, 0);
-}
-
-/* Framed by the backend, or by our close: the bytes as they are. */
-static void
-test_sink_as_sent(void **state)
-{
-	struct body_sink s;
-	struct body_out  o;
-	char             body[] = "hello";
-
-	(void)state;
-	body_sink_init(&s, SINK_AS_SENT, NULL);
-	body_out_init(&o);
-	body_sink_data(&s, &o, body, 5, 0);
-	assert_int_equal(o.nb, 1);
-	assert_ptr_equal(o.b[0].base, body);
-	assert_int_equal(o.b[0].len, 5);
-	assert_int_equal(o.body_bytes, 5);
-	body_out_init(&o);
-	body_sink_data(&s, &o, body, 0, 1);
-	assert_int_equal(o.nb, 0);
-	assert_int_equal(o.body_bytes, 0);
-	body_sink_init(&s, SINK_CLOSE, NULL);
-	body_out_init(&o);
-	body_sink_data(&s, &o, body, 5, 1);
-	assert_int_equal(o.nb, 1);
-	assert_int_equal(o.body_bytes, 5);
-}
-
 int
 main(void)
 {
@@ -607,8 +511,6 @@ main(void)
 		    cache_teardown),
 		cmocka_unit_test_setup_teardown(test_cache_too_large,
 		    cache_setup, cache_teardown),
-		cmocka_unit_test(test_sink_chunked),
-		cmocka_unit_test(test_sink_as_sent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
