@@ -98,10 +98,11 @@ body_out_add(struct body_out *o, char *p, size_t n)
  * can; full() says the side holds all it can until some is released.  The
  * response goes out with write(): when it returns 1, its cb says when the
  * bytes are on the wire, and until then no other write may start (the
- * back-pressure).  A response's head is written around the exchange's
- * fields: head_start() appends what goes before them, head_end() what goes
- * after (and says whether the connection can stay); body() queues each
- * piece of the body, framed, to the bufs of the write that carries it.
+ * back-pressure).  interim() appends an interim response (100 Continue)
+ * ahead of the final head, which is written around the exchange's fields:
+ * head_start() appends what goes before them, head_end() what goes after
+ * (and says whether the connection can stay); body() queues each piece of
+ * the body, framed, to the bufs of the write that carries it.
  * abort() closes the client side with the exchange under way (the
  * exchange's abort callback runs first, then free later); done() ends the
  * exchange, the client side kept alive as decided (unread: the request's
@@ -120,6 +121,9 @@ struct client_ops {
 	/* Returns 0 written now, 1 queued (cb runs later), < 0 an error. */
 	int (*write)(struct client_side *, uv_write_t *, uv_buf_t *, unsigned,
 	    uv_write_cb);
+	/* An interim response, status and reason alone, appended to b. */
+	void (*interim)(struct client_side *, struct buf *b, unsigned status,
+	    const char *reason);
 	/* The head before the exchange's fields, appended to b. */
 	void (*head_start)(struct client_side *, struct buf *b,
 	    const struct client_resp *);
@@ -238,6 +242,13 @@ client_side_write(struct client_side *cs, uv_write_t *req, uv_buf_t *b,
     unsigned n, uv_write_cb cb)
 {
 	return cs->ops->write(cs, req, b, n, cb);
+}
+
+static inline void
+client_side_interim(struct client_side *cs, struct buf *b, unsigned status,
+    const char *reason)
+{
+	cs->ops->interim(cs, b, status, reason);
 }
 
 static inline void

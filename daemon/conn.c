@@ -544,6 +544,14 @@ conn_cs_write(struct client_side *cs, uv_write_t *req, uv_buf_t *b, unsigned n,
 }
 
 static void
+conn_cs_interim(struct client_side *cs, struct buf *b, unsigned status,
+    const char *reason)
+{
+	(void)cs;
+	http_frame_interim(b, status, reason);
+}
+
+static void
 conn_cs_head_start(struct client_side *cs, struct buf *b,
     const struct client_resp *r)
 {
@@ -595,6 +603,7 @@ const struct client_ops conn_client_ops = {
 	.full = conn_cs_full,
 	.ended = conn_cs_ended,
 	.write = conn_cs_write,
+	.interim = conn_cs_interim,
 	.head_start = conn_cs_head_start,
 	.head_end = conn_cs_head_end,
 	.body = conn_cs_body,

@@ -27,6 +27,7 @@
  *                              is free again once written to the backend
  *     read_start/stop, full    read more of the body, or not yet
  *     ended                    the client ended its side
+ *     interim                  a 100 Continue, before the final head
  *     head_start, head_end     the response head around the fields the
  *                              exchange decided: the status line, how
  *                              the body is delimited, the connection
@@ -71,6 +72,8 @@
  * Headers follow the layers: client-side.h, conn.h, backend-conn.h, stream.h,
  * accesslog.h and errpage.h include no header above them; exchange.h includes
  * client-side.h, filter.h and gate.h, never conn.h (scripts/layer-check).
+ * The response's HTTP/1 framing (http-frame.h) is the client side's; this
+ * file uses it only for the request body it frames for the backend.
  */
 
 #include <arpa/inet.h>
@@ -1475,8 +1478,8 @@ proxy_parse_response(struct exchange *x)
 		if (resp.status >= 100 && resp.status < 200) {
 			/* Interim: only 100 is passed on, and only if asked. */
 			if (resp.status == 100 && (x->flags & XF_EXPECT))
-				buf_puts(&x->out,
-				    "HTTP/1.1 100 Continue\r\n\r\n");
+				client_side_interim(x->cs, &x->out, 100,
+				    "Continue");
 			continue;
 		}
 		break;

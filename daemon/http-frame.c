@@ -2,6 +2,7 @@
 /* HTTP/1 framing written: a response's head around its fields, its body's chunks. */
 
 #include <stdio.h>
+#include <string.h>
 
 #include "buf.h"
 #include "http-frame.h"
@@ -21,6 +22,19 @@ http_frame_head_start(struct buf *b, const struct client_resp *r)
 	line[11] = (char)('0' + r->status % 10);
 	buf_append(b, line, sizeof line);
 	buf_append(b, r->reason, r->reason_len);
+	buf_append(b, "\r\n", 2);
+}
+
+void
+http_frame_interim(struct buf *b, unsigned status, const char *reason)
+{
+	struct client_resp r;
+
+	memset(&r, 0, sizeof r);
+	r.status = (uint16_t)status;
+	r.reason = reason;
+	r.reason_len = strlen(reason);
+	http_frame_head_start(b, &r);
 	buf_append(b, "\r\n", 2);
 }
 

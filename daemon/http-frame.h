@@ -34,6 +34,8 @@ struct http_frame {
 
 /* The status line of r ("HTTP/1.1", whatever the request's), appended to b. */
 void http_frame_head_start(struct buf *b, const struct client_resp *r);
+/* An interim response of status and reason (no fields), appended to b. */
+void http_frame_interim(struct buf *b, unsigned status, const char *reason);
 /*
  * The rest of r's head after the exchange's fields, appended to b: the
  * framing (f's kind chosen for f->version), r's late fields, the connection,

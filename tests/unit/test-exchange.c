@@ -340,6 +340,14 @@ client_done(struct client_side *cs, int keepalive, int unread)
 
 /* The head and the body framed as an HTTP/1 connection frames them. */
 static void
+client_interim(struct client_side *cs, struct buf *b, unsigned status,
+    const char *reason)
+{
+	(void)client_of(cs);
+	http_frame_interim(b, status, reason);
+}
+
+static void
 client_head_start(struct client_side *cs, struct buf *b,
     const struct client_resp *r)
 {
@@ -377,6 +385,7 @@ static const struct client_ops client_ops = {
 	.full = client_full,
 	.ended = client_ended,
 	.write = client_write,
+	.interim = client_interim,
 	.head_start = client_head_start,
 	.head_end = client_head_end,
 	.body = client_body,

@@ -119,6 +119,20 @@ test_head_framed(void **state)
 	assert_null(f.trailers);
 }
 
+/* An interim response: the status line and the empty line. */
+static void
+test_interim(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	http_frame_interim(&b, 100, "Continue");
+	assert_int_equal(b.len, 25);
+	assert_memory_equal(b.data, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	buf_free(&b);
+}
+
 /* A websocket's 101 says the upgrade, not a keep-alive or a close. */
 static void
 test_head_tunnel(void **state)
@@ -240,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_head_length),
 		cmocka_unit_test(test_head_framed),
 		cmocka_unit_test(test_head_tunnel),
+		cmocka_unit_test(test_interim),
 		cmocka_unit_test(test_body_chunked),
 		cmocka_unit_test(test_body_as_sent),
 	};
