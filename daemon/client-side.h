@@ -24,7 +24,7 @@ struct worker;
  * is delimited, whether the connection stays) and frames the body.
  */
 struct client_resp {
-	const char *reason; /* the backend's reason phrase */
+	const char *reason; /* the reason phrase, for HTTP/1 */
 	size_t      reason_len;
 	uint64_t    length; /* CLIENT_RESP_LENGTH: the length to say */
 	/*
@@ -42,7 +42,10 @@ struct client_resp {
 	uint8_t              flags; /* CLIENT_RESP_* */
 };
 
-/* The length is known and the body is the backend's bytes as it sent them. */
+/*
+ * Say length: the body is that many bytes, the backend's or the store's as
+ * they are (a HEAD's or a 304's, the body GET would have).
+ */
 #define CLIENT_RESP_LENGTH 0x01
 /*
  * Other bytes than the backend's (re-coded), or chunks it framed (decoded):
