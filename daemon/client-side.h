@@ -44,7 +44,8 @@ struct client_resp {
 
 /*
  * Say length: the body is that many bytes, the backend's or the store's as
- * they are (a HEAD's or a 304's, the body GET would have).
+ * they are (for a HEAD, or a backend's 304 that gave one: the body GET
+ * would have; a 304 from the cache says none).
  */
 #define CLIENT_RESP_LENGTH 0x01
 /*

@@ -352,6 +352,9 @@ conn_exchange_done(struct conn *c, int keepalive, int unread)
 		c->cs.w->client_cb->free(c->x);
 		c->x = NULL;
 	}
+	/* The framing was the exchange's (its trailers are gone with it). */
+	c->frame.trailers = NULL;
+	c->frame.kind = 0;
 	if (!keepalive || c->cs.w->stopping) {
 		c->unread = (uint8_t)(unread != 0);
 		if (c->tls != NULL) {

@@ -1397,10 +1397,14 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 	}
 	/* HSTS on HTTPS only, and only if the app did not send its own. */
 	if (x->cs->tls && x->cs->cfg->hsts_max_age > 0 &&
-	    !proxy_resp_has(resp, "Strict-Transport-Security"))
-		cr.late_len = (size_t)snprintf(hsts, sizeof hsts,
+	    !proxy_resp_has(resp, "Strict-Transport-Security")) {
+		int n = snprintf(hsts, sizeof hsts,
 		    "Strict-Transport-Security: max-age=%llu\r\n",
 		    (unsigned long long)x->cs->cfg->hsts_max_age);
+
+		/* Cut rather than read past hsts (20 digits fit). */
+		cr.late_len = MIN((size_t)n, sizeof hsts - 1);
+	}
 	if (!client_side_head_end(x->cs, b, &cr))
 		x->flags &= ~XF_KEEPALIVE;
 }
