@@ -147,6 +147,8 @@ $(BUILD)/tests/test-filter: $(BUILD)/daemon/filter.o \
 $(BUILD)/tests/test-timeout: $(BUILD)/daemon/timeout.o
 $(BUILD)/tests/test-http-frame: $(BUILD)/daemon/http-frame.o \
     $(BUILD)/daemon/http.o
+$(BUILD)/tests/test-reqbody: $(BUILD)/daemon/http-reqbody.o \
+    $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-timeout: ALL_LDFLAGS += \
     -Wl,--wrap=uv_now,--wrap=uv_timer_start,--wrap=uv_timer_stop
 # Its read(2) is wrapped to fail with EINTR and return short counts.
@@ -158,6 +160,7 @@ $(BUILD)/tests/test-file: ALL_LDFLAGS += -Wl,--wrap=read
 EXCHANGE_OBJ = $(patsubst %.c,$(BUILD)/%.o,daemon/exchange.c \
     daemon/proxy-head.c $(wildcard daemon/filter*.c daemon/cache*.c)) \
     $(BUILD)/daemon/http.o $(BUILD)/daemon/http-frame.o \
+    $(BUILD)/daemon/http-reqbody.o \
     $(BUILD)/daemon/route.o $(BUILD)/daemon/path.o $(BUILD)/daemon/config.o \
     $(BUILD)/daemon/errpage.o $(BUILD)/daemon/stats.o \
     $(BUILD)/daemon/switch.o $(BUILD)/daemon/compress.o \

@@ -53,7 +53,10 @@ struct client_resp {
  * the client side delimits them its own way.
  */
 #define CLIENT_RESP_FRAME 0x02
-/* A websocket tunnel follows the head. */
+/*
+ * A websocket tunnel follows the head: from then on, what the client sends
+ * is the tunnel's, shown by peek() as it comes, without an end.
+ */
 #define CLIENT_RESP_TUNNEL 0x04
 /* The exchange would keep the connection after this response. */
 #define CLIENT_RESP_KEEPALIVE 0x08
@@ -85,19 +88,26 @@ body_out_add(struct body_out *o, char *p, size_t n)
 		o->b[o->nb++] = uv_buf_init(p, n);
 }
 
+/* What peek() says of the request body. */
+#define CLIENT_BODY_MORE 0  /* more may come */
+#define CLIENT_BODY_LAST 1  /* the bytes shown end it */
+#define CLIENT_BODY_BAD  -1 /* its framing is malformed */
+
 /*
  * What a client side offers the exchange it carries, which knows it by
  * nothing but this table and struct client_side.  An HTTP/1 connection
  * (conn.c, TLS below it or not) is one; each is for one exchange at a time.
  *
- * The request's body comes as the bytes the client sent after the head,
- * framing and all (the exchange decodes a chunked body itself): peek() shows
- * what is held, consume() takes some; the bytes taken stay where they are,
- * for a write still in flight, until release() gives their room back
- * (HTTP/1 gives it back once all that is held was taken: the exchange's
- * decoders take every byte up to the body's end, so a full side never
- * waits on them; a side whose reader may leave a partial tail must move
- * that tail down in release()).
+ * The request's body comes as its bytes alone, the framing undone by the
+ * client side (HTTP/1 decodes a chunked body where it lies, when peek()
+ * looks at it): peek() shows what is held, consume() takes some; the bytes
+ * taken stay where they are, for a write still in flight, until release()
+ * gives their room back (HTTP/1 gives it back once all that is held was
+ * taken: the exchange takes every byte peek() shows, so a full side never
+ * waits on it).  held() counts what the client sent and nothing took yet,
+ * framing and all (past the body's end, the next request's); discard()
+ * drops it, for a connection that closes after the answer.  trailers()
+ * gives the trailer fields that came after the body.
  * read_stop() when the exchange cannot take more, read_start() once it
  * can; full() says the side holds all it can until some is released.  The
  * response goes out with write(): when it returns 1, its cb says when the
@@ -115,10 +125,18 @@ body_out_add(struct body_out *o, char *p, size_t n)
 struct client_ops {
 	void (*read_start)(struct client_side *);
 	void (*read_stop)(struct client_side *);
-	/* The body bytes held and not taken: *len of them at the pointer. */
-	char *(*peek)(struct client_side *, size_t *len);
+	/*
+	 * The body's bytes held and not taken, *len of them at *data.
+	 * Returns CLIENT_BODY_MORE, _LAST (they end the body; *len may be 0)
+	 * or _BAD (its framing is malformed: the exchange answers 400).
+	 */
+	int (*peek)(struct client_side *, char **data, size_t *len);
 	void (*consume)(struct client_side *, size_t n);
 	void (*release)(struct client_side *);
+	size_t (*held)(const struct client_side *);
+	void (*discard)(struct client_side *);
+	/* Once the body ended: its trailer fields as they came; NULL: none. */
+	struct http_chunked *(*trailers)(struct client_side *);
 	int (*full)(const struct client_side *);
 	/* The client ended its side: nothing comes beyond what is held. */
 	int (*ended)(const struct client_side *);
@@ -201,10 +219,10 @@ client_side_read_stop(struct client_side *cs)
 	cs->ops->read_stop(cs);
 }
 
-static inline char *
-client_side_peek(struct client_side *cs, size_t *len)
+static inline int
+client_side_peek(struct client_side *cs, char **data, size_t *len)
 {
-	return cs->ops->peek(cs, len);
+	return cs->ops->peek(cs, data, len);
 }
 
 static inline void
@@ -231,14 +249,22 @@ client_side_ended(const struct client_side *cs)
 	return cs->ops->ended(cs);
 }
 
-/* The body bytes held and not taken. */
 static inline size_t
-client_side_held(struct client_side *cs)
+client_side_held(const struct client_side *cs)
 {
-	size_t len;
+	return cs->ops->held(cs);
+}
 
-	(void)cs->ops->peek(cs, &len);
-	return len;
+static inline void
+client_side_discard(struct client_side *cs)
+{
+	cs->ops->discard(cs);
+}
+
+static inline struct http_chunked *
+client_side_trailers(struct client_side *cs)
+{
+	return cs->ops->trailers(cs);
 }
 
 static inline int

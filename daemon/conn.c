@@ -35,6 +35,7 @@ conn_close_cb(uv_handle_t *h)
 	}
 	if (c->in != NULL)
 		worker_buf_put(w, c->in);
+	http_reqbody_free(&c->body);
 	conn_tls_free(c);
 	list_remove(&c->link);
 	config_unref(c->cs.cfg);
@@ -282,12 +283,14 @@ conn_process_one(struct conn *c)
 			    why != NULL ? why : "?");
 		}
 		conn_read_stop(c);
+		http_reqbody_start(&c->body, NULL);
 		c->cs.w->client_cb->refuse(c->x, -r);
 		return;
 	}
-	/* The head is the client side's; what follows is the exchange's. */
+	/* The head is the client side's; its body the exchange's. */
 	c->inoff += (uint32_t)r;
 	c->frame.version = req.version;
+	http_reqbody_start(&c->body, &req);
 	c->cs.w->client_cb->request(c->x, &req, (size_t)r);
 }
 
@@ -488,7 +491,7 @@ conn_accept(struct worker *w, uv_stream_t *server, int tls)
 
 /*
  * The client side the exchange sees (client-side.h): the request body is
- * what follows the head in c->in, framing and all.
+ * read from what follows the head in c->in, its framing undone (c->body).
  */
 static void
 conn_cs_read_start(struct client_side *cs)
@@ -502,19 +505,22 @@ conn_cs_read_stop(struct client_side *cs)
 	conn_read_stop(container_of(cs, struct conn, cs));
 }
 
-static char *
-conn_cs_peek(struct client_side *cs, size_t *len)
+static int
+conn_cs_peek(struct client_side *cs, char **data, size_t *len)
 {
 	struct conn *c = container_of(cs, struct conn, cs);
 
-	*len = c->inlen - c->inoff;
-	return c->in != NULL ? c->in + c->inoff : NULL;
+	return http_reqbody_peek(&c->body,
+	    c->in != NULL ? c->in + c->inoff : NULL, c->inlen - c->inoff, data,
+	    len);
 }
 
 static void
 conn_cs_consume(struct client_side *cs, size_t n)
 {
-	container_of(cs, struct conn, cs)->inoff += (uint32_t)n;
+	struct conn *c = container_of(cs, struct conn, cs);
+
+	c->inoff += (uint32_t)http_reqbody_take(&c->body, n);
 }
 
 /* Consumed bytes are out of use: an emptied buffer fills from its start. */
@@ -525,6 +531,30 @@ conn_cs_release(struct client_side *cs)
 
 	if (c->inoff == c->inlen)
 		c->inoff = c->inlen = 0;
+}
+
+static size_t
+conn_cs_held(const struct client_side *cs)
+{
+	const struct conn *c = container_of(cs, const struct conn, cs);
+
+	return c->inlen - c->inoff;
+}
+
+/* Nothing more of a body: what is held goes, and with it the connection. */
+static void
+conn_cs_discard(struct client_side *cs)
+{
+	struct conn *c = container_of(cs, struct conn, cs);
+
+	http_reqbody_start(&c->body, NULL);
+	c->inoff = c->inlen = 0;
+}
+
+static struct http_chunked *
+conn_cs_trailers(struct client_side *cs)
+{
+	return http_reqbody_trailers(&container_of(cs, struct conn, cs)->body);
 }
 
 static int
@@ -566,8 +596,12 @@ static int
 conn_cs_head_end(struct client_side *cs, struct buf *b,
     const struct client_resp *r)
 {
-	return http_frame_head_end(&container_of(cs, struct conn, cs)->frame, b,
-	    r);
+	struct conn *c = container_of(cs, struct conn, cs);
+
+	/* Past a 101, what the client sends is the tunnel's. */
+	if (r->flags & CLIENT_RESP_TUNNEL)
+		http_reqbody_raw(&c->body);
+	return http_frame_head_end(&c->frame, b, r);
 }
 
 static void
@@ -603,6 +637,9 @@ const struct client_ops conn_client_ops = {
 	.peek = conn_cs_peek,
 	.consume = conn_cs_consume,
 	.release = conn_cs_release,
+	.held = conn_cs_held,
+	.discard = conn_cs_discard,
+	.trailers = conn_cs_trailers,
 	.full = conn_cs_full,
 	.ended = conn_cs_ended,
 	.write = conn_cs_write,

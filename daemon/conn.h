@@ -8,6 +8,7 @@
 
 #include "client-side.h"
 #include "http-frame.h"
+#include "http-reqbody.h"
 #include "list.h"
 #include "stream.h"
 #include "timeout.h"
@@ -33,25 +34,26 @@ enum conn_state {
  * `in`; the exchange takes the request body from there through cs.ops.
  */
 struct conn {
-	uv_tcp_t           tcp;
-	struct client_side cs;
-	struct timeout     te;    /* idle and header timeouts */
-	struct list        link;  /* worker->conns */
-	char              *in;    /* WORKER_BUFSZ or NULL */
-	uint32_t           inoff; /* unread bytes: [inoff, inlen) */
-	uint32_t           inlen;
-	uint32_t           scanned; /* head bytes already searched */
-	uint8_t            state;   /* enum conn_state */
-	uint8_t            reading;
-	uint8_t            fresh;      /* no request seen yet */
-	uint8_t            processing; /* in conn_process */
-	uint8_t            again;      /* pipelined request to parse */
-	uint8_t            eof;    /* the client shut its side: what is buffered
+	uv_tcp_t            tcp;
+	struct client_side  cs;
+	struct timeout      te;    /* idle and header timeouts */
+	struct list         link;  /* worker->conns */
+	char               *in;    /* WORKER_BUFSZ or NULL */
+	uint32_t            inoff; /* unread bytes: [inoff, inlen) */
+	uint32_t            inlen;
+	uint32_t            scanned; /* head bytes already searched */
+	uint8_t             state;   /* enum conn_state */
+	uint8_t             reading;
+	uint8_t             fresh;      /* no request seen yet */
+	uint8_t             processing; /* in conn_process */
+	uint8_t             again;      /* pipelined request to parse */
+	uint8_t             eof; /* the client shut its side: what is buffered
 				   is answered, then the connection closes */
-	uint8_t            unread; /* closing with a request body unread */
-	struct exchange   *x;      /* the exchange under way, c->cs its side */
-	struct http_frame  frame;  /* how its response is framed */
-	struct conn_tls   *tls;    /* NULL on plain HTTP */
+	uint8_t             unread; /* closing with a request body unread */
+	struct exchange    *x;      /* the exchange under way, c->cs its side */
+	struct http_frame   frame;  /* how its response is framed */
+	struct http_reqbody body;   /* how its request's body is read */
+	struct conn_tls    *tls;    /* NULL on plain HTTP */
 };
 
 /* At most this long a closing connection reads and drops what comes. */

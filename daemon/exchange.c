@@ -23,8 +23,11 @@
  *     data, eof                more body bytes held; the client's end
  *     abort, free              the client side closes; it is done with x
  *   exchange -> client side: struct client_ops, client_side_*()
- *     peek, consume, release   the body bytes held; take some; their room
- *                              is free again once written to the backend
+ *     peek, consume, release   the body's bytes held, its framing undone;
+ *                              take some; their room is free again once
+ *                              written to the backend
+ *     held, discard, trailers  what the client sent that is held, framing
+ *                              and all; drop it; the body's trailer fields
  *     read_start/stop, full    read more of the body, or not yet
  *     ended                    the client ended its side
  *     interim                  a 100 Continue, before the final head
@@ -39,12 +42,12 @@
  *     done                     the exchange is over: keep-alive or close
  *     tls_version              for the access log
  *
- * The request body's framing stays here: the client side hands over the
- * bytes its client sent after the head as they came, and proxy_pump_request()
- * counts a Content-Length body, decodes a chunked one (x->req_ch, trailers
- * and max_body_size included) and frames it again for the backend, or
- * passes a tunnel's bytes through.  A client side whose transport frames
- * the body itself would hand over the body bytes alone.
+ * The request body comes without its framing: the client side knows how
+ * its transport delimits a body (for HTTP/1 a Content-Length, chunks it
+ * decodes where they lie, a tunnel's bytes after a 101) and says when the
+ * body ends or is malformed.  proxy_pump_request() counts the body against
+ * max_body_size and frames it again for the backend: chunks for a chunked
+ * one, with the trailer fields that may pass.
  *
  *   backend connection -> exchange: proxy_backend_cb, data x
  *     connected, data, written, eof, timeout
@@ -72,8 +75,9 @@
  * Headers follow the layers: client-side.h, conn.h, backend-conn.h, stream.h,
  * accesslog.h and errpage.h include no header above them; exchange.h includes
  * client-side.h, filter.h and gate.h, never conn.h (scripts/layer-check).
- * The response's HTTP/1 framing (http-frame.h) is the client side's; this
- * file uses it only for the request body it frames for the backend.
+ * The response's HTTP/1 framing (http-frame.h) and the request body's
+ * (http-reqbody.h) are the client side's; this file uses http-frame.h only
+ * for the request body it frames for the backend.
  */
 
 #include <arpa/inet.h>
@@ -168,8 +172,8 @@ exchange_new(struct client_side *cs)
 		w->xfree = x->next_free;
 		w->nxfree--;
 		memset(x, 0, offsetof(struct exchange, head));
-		memset(&x->req_ch, 0,
-		    sizeof *x - offsetof(struct exchange, req_ch));
+		memset(&x->resp_ch, 0,
+		    sizeof *x - offsetof(struct exchange, resp_ch));
 		buf_reset(&x->head);
 		buf_reset(&x->out);
 		buf_reset(&x->strs);
@@ -416,17 +420,14 @@ valid_request_id(const char *s, size_t len)
 	return 1;
 }
 
-/*
- * A chunked body to decode, keeping its trailer fields in x->tbuf (the
- * request's half when resp is 0, the response's when 1).
- */
+/* A chunked response to decode, keeping its trailer fields in x->tbuf. */
 static void
-proxy_chunked_init(struct exchange *x, struct http_chunked *ch, int resp)
+proxy_chunked_init(struct exchange *x, struct http_chunked *ch)
 {
-	http_chunked_init(ch, MAX_TRAILER);
+	http_chunked_init(ch, HTTP_MAX_TRAILER);
 	if (x->tbuf == NULL)
-		x->tbuf = xmalloc(2 * MAX_TRAILER);
-	ch->trailers = x->tbuf + (resp ? MAX_TRAILER : 0);
+		x->tbuf = xmalloc(HTTP_MAX_TRAILER);
+	ch->trailers = x->tbuf;
 }
 
 /* Build the request head for the backend into x->head. */
@@ -449,7 +450,7 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 	hp.upgrade = (x->flags & XF_UPGRADE) != 0;
 	hp.chunked = x->req_mode == BODY_CHUNKED;
 	hp.sized = x->req_mode == BODY_LENGTH;
-	hp.content_length = x->req_left;
+	hp.content_length = req->content_length;
 	hp.peer = peer;
 	hp.client_ip = x->client_ip;
 	hp.id = x->id;
@@ -800,13 +801,11 @@ proxy_request(struct exchange *x, struct http_request *req, size_t head_len)
 
 	has_body = (req->flags & HTTP_F_CHUNKED) ||
 	    ((req->flags & HTTP_F_CONTENT_LENGTH) && req->content_length > 0);
-	if (req->flags & HTTP_F_CHUNKED) {
+	if (req->flags & HTTP_F_CHUNKED)
 		x->req_mode = BODY_CHUNKED;
-		proxy_chunked_init(x, &x->req_ch, 0);
-	} else if (has_body) {
+	else if (has_body)
 		x->req_mode = BODY_LENGTH;
-		x->req_left = req->content_length;
-	} else {
+	else {
 		x->req_mode = BODY_NONE;
 		x->flags |= XF_REQ_DONE;
 	}
@@ -1131,48 +1130,32 @@ proxy_pump_request(struct exchange *x)
 	uv_buf_t             b[8];
 	unsigned             nb = 0;
 	char                *in;
-	size_t               avail, n = 0, used = 0, hl;
-	ssize_t              sn;
-	int                  done = 0, r;
+	size_t               n = 0, hl;
+	int                  last = 0, r;
 
 	if (u == NULL || !u->connected || u->writing || (x->flags & XF_ERROR))
 		return 0;
 	if (!(x->flags & XF_HEAD_SENT))
 		b[nb++] = uv_buf_init(x->head.data, x->head.len);
-	in = client_side_peek(cs, &avail);
-	if (!(x->flags & XF_REQ_DONE) && avail > 0) {
-		switch (x->req_mode) {
-		case BODY_LENGTH:
-			n = used = MIN(avail, x->req_left);
-			x->req_left -= n;
-			done = x->req_left == 0;
-			break;
-		case BODY_CHUNKED:
-			/*
-			 * Decoded in place and framed again: the backend sees
-			 * our chunk lines, never the client's (extensions,
-			 * odd spellings), and only the trailers that may pass.
-			 */
-			sn = http_chunked_decode(&x->req_ch, in, avail, &used,
-			    &done);
-			if (sn < 0) {
-				proxy_fail(x, 400, "bad chunked body");
-				return -1;
-			}
-			n = sn;
-			if (x->route->max_body_size != 0 &&
-			    x->req_ch.data_total > x->route->max_body_size) {
-				proxy_fail(x, 413, "body too large");
-				return -1;
-			}
-			break;
-		case BODY_TUNNEL:
-			n = used = avail;
-			break;
-		default:
-			break;
+	if (!(x->flags & XF_REQ_DONE)) {
+		last = client_side_peek(cs, &in, &n);
+		if (last == CLIENT_BODY_BAD) {
+			proxy_fail(x, 400, "bad chunked body");
+			return -1;
+		}
+		x->req_body += n;
+		if (x->req_mode == BODY_CHUNKED &&
+		    x->route->max_body_size != 0 &&
+		    x->req_body > x->route->max_body_size) {
+			proxy_fail(x, 413, "body too large");
+			return -1;
 		}
 		if (x->req_mode == BODY_CHUNKED) {
+			/*
+			 * Framed again: the backend sees our chunk lines, never
+			 * the client's (extensions, odd spellings), and only
+			 * the trailers that may pass.
+			 */
 			if (n > 0) {
 				hl = (size_t)snprintf(x->req_chunk,
 				    sizeof x->req_chunk, "%zx\r\n", n);
@@ -1180,18 +1163,19 @@ proxy_pump_request(struct exchange *x)
 				b[nb++] = uv_buf_init(in, n);
 				b[nb++] = uv_buf_init(crlf, 2);
 			}
-			if (done)
-				(void)http_frame_last_chunk(&x->req_ch, b, &nb);
+			if (last)
+				(void)http_frame_last_chunk(
+				    client_side_trailers(cs), b, &nb);
 		} else if (n > 0)
 			b[nb++] = uv_buf_init(in, n);
-		client_side_consume(cs, used);
-		if (done)
+		client_side_consume(cs, n);
+		if (last)
 			x->flags |= XF_REQ_DONE;
 	}
 	if (nb == 0)
 		goto reading;
 	x->flags |= XF_HEAD_SENT;
-	if (n > 0 || used > 0) /* an empty chunked body is sent too */
+	if (n > 0 || last) /* an empty chunked body is sent too */
 		x->flags |= XF_BODY_SENT;
 	r = backend_conn_write(u, b, nb);
 	if (r < 0) {
@@ -1205,7 +1189,7 @@ proxy_pump_request(struct exchange *x)
 	client_side_release(cs);
 reading:
 	if (!(x->flags & XF_REQ_DONE) && client_side_ended(cs) &&
-	    client_side_held(cs) == 0) {
+	    client_side_peek(cs, &in, &n) == CLIENT_BODY_MORE && n == 0) {
 		/* The client shut its side inside this request's body. */
 		proxy_client_eof(x, 0);
 		return -1;
@@ -1241,10 +1225,9 @@ proxy_client_data(struct exchange *x)
 		 * next request may be in it: bounded by the buffer, whose
 		 * fill stops the reading (back-pressure, not loss).
 		 */
-		if (!(x->flags & XF_KEEPALIVE)) {
-			client_side_consume(x->cs, client_side_held(x->cs));
-			client_side_release(x->cs);
-		} else if (client_side_full(x->cs))
+		if (!(x->flags & XF_KEEPALIVE))
+			client_side_discard(x->cs);
+		else if (client_side_full(x->cs))
 			client_side_read_stop(x->cs);
 		return;
 	}
@@ -1519,7 +1502,7 @@ proxy_parse_response(struct exchange *x)
 		 * the client reads as chunks is what we read, whatever the
 		 * backend wrote around them.
 		 */
-		proxy_chunked_init(x, &x->resp_ch, 1);
+		proxy_chunked_init(x, &x->resp_ch);
 		x->resp_mode = BODY_DECODE;
 		if (x->version == 10)
 			x->flags &= ~XF_KEEPALIVE;

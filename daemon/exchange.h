@@ -72,14 +72,13 @@ struct exchange {
 	struct buf                 strs; /* strings for the access log */
 	struct buf                 path; /* the canonical path and query */
 	/*
-	 * Trailer fields as they came: the request's in the first
-	 * MAX_TRAILER bytes, the response's in the next.  Taken at the first
-	 * chunked body and kept while the exchange is recycled.
+	 * The response's trailer fields as they came, HTTP_MAX_TRAILER
+	 * bytes: taken at the first chunked response, kept while the
+	 * exchange is recycled.
 	 */
 	char               *tbuf;
-	struct http_chunked req_ch;
 	struct http_chunked resp_ch;
-	uint64_t            req_left;
+	uint64_t            req_body; /* request body bytes to the backend */
 	uint64_t            resp_left;
 	uint64_t            bytes_sent; /* response body bytes to the client */
 	uint64_t            start_ms;   /* loop time */
@@ -138,9 +137,6 @@ struct exchange {
 #define PXC_COOKIE 0x80  /* Cookie, and the route does not ignore it */
 #define PXC_COND   0x100 /* the client's conditionals moved to s_inm, s_ims */
 #define PXC_CODED  0x200 /* the body is compressed on its way (x->enc) */
-
-/* The bytes of a trailer section we keep, each direction. */
-#define MAX_TRAILER (8 * 1024)
 
 /* exchange.c */
 /*

@@ -253,6 +253,8 @@ struct http_chunked {
 	size_t trailers_len;
 };
 void http_chunked_init(struct http_chunked *, size_t max_trailer);
+/* The bytes of a trailer section kept, each way (the rest is an error). */
+#define HTTP_MAX_TRAILER (8 * 1024)
 /*
  * Pass-through: walk len bytes of chunked body without changing them.
  * Returns how many of the bytes belong to the body (all of them, or fewer

@@ -87,6 +87,23 @@ def test_pipelined_requests_answered_in_order(fd, backend):
                 "pipelined response %d wrong: %r" % (i, r)
 
 
+def test_post_body_then_pipelined_request(fd, backend):
+    """A sized body ends at its Content-Length: the bytes after it, sent in
+    the same packet, are the next request, never part of the body."""
+    body = b"hello"
+    with fd.conn() as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\n\r\n" + body +
+               b"GET /echo?p=2 HTTP/1.1\r\nHost: app.test\r\n\r\n")
+        r = c.read_response()
+        d = r.json()
+        assert r.status == 200 and d["method"] == "POST", "first response wrong: %r" % r
+        assert d["body_len"] == 5 and d["body_sha256"] == hashlib.sha256(body).hexdigest(), \
+            "body sent on was not the 5 bytes the client sent: %r" % d
+        r = c.read_response()
+        assert r.status == 200 and r.json()["target"] == "/echo?p=2", \
+            "the request after the body was not answered as one: %r" % r
+
+
 def test_backend_connection_reused(fd, backend):
     with fd.conn() as c:
         for i in range(10):

@@ -35,6 +35,7 @@
 #include "gate.h"
 #include "health.h"
 #include "http-frame.h"
+#include "http-reqbody.h"
 #include "http.h"
 #include "log.h"
 #include "exchange.h"
@@ -77,17 +78,18 @@ enum client_state {
 
 /* The fake client side: an HTTP/1 connection's input buffer, no socket. */
 struct fake_client {
-	struct client_side cs;
-	char              *in;
-	uint32_t           inoff; /* unread bytes: [inoff, inlen) */
-	uint32_t           inlen;
-	uint32_t           scanned;
-	uint8_t            state; /* enum client_state */
-	uint8_t            reading;
-	uint8_t            fresh;
-	uint8_t            eof; /* the client shut its side */
-	struct exchange   *x;
-	struct http_frame  frame; /* HTTP/1's, as the connection frames */
+	struct client_side  cs;
+	char               *in;
+	uint32_t            inoff; /* unread bytes: [inoff, inlen) */
+	uint32_t            inlen;
+	uint32_t            scanned;
+	uint8_t             state; /* enum client_state */
+	uint8_t             reading;
+	uint8_t             fresh;
+	uint8_t             eof; /* the client shut its side */
+	struct exchange    *x;
+	struct http_frame   frame; /* HTTP/1's, as the connection frames */
+	struct http_reqbody body;  /* and reads a request's body */
 };
 
 static struct fixture {
@@ -106,8 +108,9 @@ static struct fixture {
 	int         c_writes;
 	int         c_done; /* client_ops.done calls */
 	int         c_keepalive, c_unread;
-	int         c_closes; /* client_ops.abort calls */
-	int         c_closed; /* the close callback ran */
+	int         c_closes;   /* client_ops.abort calls */
+	int         c_discards; /* client_ops.discard calls */
+	int         c_closed;   /* the close callback ran */
 	int         c_starts, c_frees;
 
 	/* The backend. */
@@ -228,22 +231,24 @@ client_read_stop(struct client_side *cs)
 	client_of(cs)->reading = 0;
 }
 
-static char *
-client_peek(struct client_side *cs, size_t *len)
+static int
+client_peek(struct client_side *cs, char **data, size_t *len)
 {
 	struct fake_client *c = client_of(cs);
 
-	*len = c->inlen - c->inoff;
-	return c->in + c->inoff;
+	return http_reqbody_peek(&c->body, c->in + c->inoff,
+	    c->inlen - c->inoff, data, len);
 }
 
 static void
 client_consume(struct client_side *cs, size_t n)
 {
 	struct fake_client *c = client_of(cs);
+	size_t              used;
 
-	assert_true(n <= c->inlen - c->inoff);
-	c->inoff += (uint32_t)n;
+	used = http_reqbody_take(&c->body, n);
+	assert_true(used <= c->inlen - c->inoff);
+	c->inoff += (uint32_t)used;
 }
 
 static void
@@ -253,6 +258,30 @@ client_release(struct client_side *cs)
 
 	if (c->inoff == c->inlen)
 		c->inoff = c->inlen = 0;
+}
+
+static size_t
+client_held(const struct client_side *cs)
+{
+	const struct fake_client *c = client_of(cs);
+
+	return c->inlen - c->inoff;
+}
+
+static void
+client_discard(struct client_side *cs)
+{
+	struct fake_client *c = client_of(cs);
+
+	f.c_discards++;
+	http_reqbody_start(&c->body, NULL);
+	c->inoff = c->inlen = 0;
+}
+
+static struct http_chunked *
+client_trailers(struct client_side *cs)
+{
+	return http_reqbody_trailers(&client_of(cs)->body);
 }
 
 static int
@@ -359,7 +388,11 @@ static int
 client_head_end(struct client_side *cs, struct buf *b,
     const struct client_resp *r)
 {
-	return http_frame_head_end(&client_of(cs)->frame, b, r);
+	struct fake_client *c = client_of(cs);
+
+	if (r->flags & CLIENT_RESP_TUNNEL)
+		http_reqbody_raw(&c->body);
+	return http_frame_head_end(&c->frame, b, r);
 }
 
 static void
@@ -382,6 +415,9 @@ static const struct client_ops client_ops = {
 	.peek = client_peek,
 	.consume = client_consume,
 	.release = client_release,
+	.held = client_held,
+	.discard = client_discard,
+	.trailers = client_trailers,
 	.full = client_full,
 	.ended = client_ended,
 	.write = client_write,
@@ -545,12 +581,14 @@ client_process(void)
 	f.c_starts++;
 	if (r < 0) {
 		client_read_stop(&c->cs);
+		http_reqbody_start(&c->body, NULL);
 		c->cs.w->client_cb->refuse(c->x, -r);
 		return 1;
 	}
 	/* The head is the client side's; what follows is the exchange's. */
 	c->inoff += (uint32_t)r;
 	c->frame.version = req.version;
+	http_reqbody_start(&c->body, &req);
 	c->cs.w->client_cb->request(c->x, &req, (size_t)r);
 	return 1;
 }
@@ -862,6 +900,7 @@ teardown(void **state)
 	assert_int_equal(uv_loop_close(&f.w.loop), 0);
 	config_unref(f.c.cs.cfg);
 	free(f.c.in);
+	http_reqbody_free(&f.c.body);
 	buf_free(&f.c_pending);
 	buf_free(&f.c_got);
 	for (i = 0; i < MAX_UPS; i++) {
@@ -1493,6 +1532,135 @@ test_body_too_large(void **state)
 	assert_settled();
 }
 
+/*
+ * frontdoord(8), Requests to the backend: a chunked request body reaches
+ * the backend framed by us, whatever the client wrote around the chunks,
+ * with only the trailer fields that may cross; sent before the backend's
+ * connection is up, it waits in the client side.
+ */
+static void
+test_chunked_request(void **state)
+{
+	struct fake_up *up;
+
+	(void)state;
+	client_send("POST /up HTTP/1.1\r\nHost: site.example\r\n"
+	            "Transfer-Encoding: chunked\r\n\r\n"
+	            "5;name=value\r\nhel");
+	up = backend(0);
+	backend_connect(up);
+	assert_non_null(strstr(str(&up->got), "\r\n\r\n3\r\nhel\r\n"));
+	client_send("lo\r\n000\r\n"
+	            "Server-Timing: db;dur=5\r\n"
+	            "X-Secret: 1\r\n"
+	            "\r\n");
+	assert_non_null(strstr(str(&up->got),
+	    "\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n"
+	    "0\r\nServer-Timing: db;dur=5\r\n\r\n"));
+	assert_null(strstr(str(&up->got), "name=value"));
+	assert_null(strstr(str(&up->got), "X-Secret"));
+	backend_send(up, "HTTP/1.1 204 No Content\r\n\r\n");
+	assert_string_equal(str(&f.c_got), "HTTP/1.1 204 No Content\r\n\r\n");
+	assert_int_equal(f.c_done, 1);
+	assert_int_equal(f.c_keepalive, 1);
+	assert_int_equal(f.c_unread, 0);
+	assert_int_equal(f.releases, 1);
+	assert_settled();
+}
+
+/*
+ * frontdoord(8), strict parsing: a malformed chunk is refused with 400 when
+ * the body is read for the backend, and the backend's connection, which
+ * saw part of the request, is not reused.
+ */
+static void
+test_chunked_request_bad(void **state)
+{
+	struct fake_up *up;
+
+	(void)state;
+	client_send("POST /up HTTP/1.1\r\nHost: site.example\r\n"
+	            "Accept: text/plain\r\n"
+	            "Transfer-Encoding: chunked\r\n\r\n"
+	            "3\r\nabc\n0\r\n\r\n");
+	/* Not decoded yet: nothing is said before the backend can take it. */
+	assert_int_equal(f.c_got.len, 0);
+	up = backend(0);
+	backend_connect(up);
+	assert_memory_equal(str(&f.c_got), "HTTP/1.1 400 Bad Request\r\n", 26);
+	assert_non_null(strstr(str(&f.c_got), "Connection: close\r\n"));
+	assert_int_equal(f.c_done, 1);
+	assert_int_equal(f.c_keepalive, 0);
+	assert_int_equal(f.releases, 0);
+	assert_int_equal(f.closes, 1);
+	assert_settled();
+}
+
+/*
+ * frontdoord(8), 413: a chunked body over max_body_size is refused once
+ * its decoded bytes pass it, none of them sent on.
+ */
+static void
+test_chunked_request_too_large(void **state)
+{
+	struct fake_up *up;
+
+	(void)state;
+	client_send("POST / HTTP/1.1\r\nHost: raw.example\r\n"
+	            "Accept: text/plain\r\n"
+	            "Transfer-Encoding: chunked\r\n\r\n"
+	            "6\r\nabcdef\r\n");
+	up = backend(0);
+	backend_connect(up);
+	assert_non_null(strstr(str(&up->got), "6\r\nabcdef\r\n"));
+	client_send("5\r\nghijk\r\n0\r\n\r\n");
+	assert_null(strstr(str(&up->got), "ghijk"));
+	assert_memory_equal(str(&f.c_got), "HTTP/1.1 413 Content Too Large\r\n",
+	    32);
+	assert_int_equal(f.c_done, 1);
+	assert_int_equal(f.c_keepalive, 0);
+	assert_int_equal(f.closes, 1);
+	assert_settled();
+}
+
+/*
+ * frontdoord(8), WebSocket: past the backend's 101, what the client sends
+ * (sent early, before the 101, too) goes to the backend as it is, and the
+ * backend's bytes to the client.
+ */
+static void
+test_tunnel(void **state)
+{
+	struct fake_up *up;
+
+	(void)state;
+	client_send("GET /ws HTTP/1.1\r\nHost: site.example\r\n"
+	            "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+	            "Sec-WebSocket-Version: 13\r\n"
+	            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	            "0\r\nearly");
+	up = backend(0);
+	backend_connect(up);
+	/* Not a body: nothing of it goes before the 101. */
+	assert_null(strstr(str(&up->got), "early"));
+	backend_send(up,
+	    "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	    "\r\n");
+	assert_non_null(strstr(str(&up->got), "\r\n\r\n0\r\nearly"));
+	assert_non_null(strstr(str(&f.c_got), "Upgrade: websocket\r\n"));
+	client_send("\x81\x02hi");
+	assert_non_null(strstr(str(&up->got), "0\r\nearly\x81\x02hi"));
+	backend_send(up, "\x81\x03yes");
+	assert_non_null(strstr(str(&f.c_got), "\r\n\r\n\x81\x03yes"));
+	assert_int_equal(f.c_done, 0);
+	client_end(0);
+	assert_int_equal(f.closes, 1);
+	assert_int_equal(f.releases, 0);
+	assert_settled();
+}
+
 int
 main(void)
 {
@@ -1520,6 +1688,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_body_too_large, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_request, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_request_bad, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_request_too_large,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
