@@ -1931,18 +1931,19 @@ proxy_answer(struct exchange *x, int status, int close, const char *text,
 	x->status = status;
 	x->resp_mode = BODY_NONE;
 	x->flags |= XF_ERROR | XF_RESP_HEAD | XF_RESP_DONE;
-	/* The late fields, then the page when it is ours. */
+	/* The fields after the length, then the page unless it is given. */
 	buf_reset(&x->errpage);
-	errpage_fields(&x->errpage, status, x->id,
-	    page != NULL ? NULL : x->extra_headers);
-	cr.late_len = x->errpage.len;
-	if (page == NULL)
+	if (page != NULL) {
+		errpage_fields(&x->errpage, status, x->id, NULL);
+		cr.late_len = x->errpage.len;
+	} else {
+		errpage_fields(&x->errpage, status, x->id, x->extra_headers);
+		cr.late_len = x->errpage.len;
 		errpage_page(&x->errpage, status, x->id, html, text);
-	cr.late = x->errpage.data;
-	if (page == NULL) {
 		page = x->errpage.data + cr.late_len;
 		pagelen = x->errpage.len - cr.late_len;
 	}
+	cr.late = x->errpage.data;
 	cr.status = (uint16_t)status;
 	cr.reason = http_reason(status);
 	cr.reason_len = strlen(cr.reason);
