@@ -38,9 +38,28 @@ errpage_text(int status)
 	}
 }
 
+const char *
+errpage_type(int html)
+{
+	return html ? "Content-Type: text/html; charset=utf-8\r\n" :
+	              "Content-Type: text/plain; charset=utf-8\r\n";
+}
+
 void
-errpage_build(struct buf *out, int status, const char *id, int html, int close,
-    const char *text_override, const char *headers)
+errpage_fields(struct buf *out, int status, const char *id, const char *headers)
+{
+	buf_printf(out,
+	    "Cache-Control: no-store\r\n"
+	    "X-Request-Id: %s\r\n"
+	    "%s"
+	    "%s",
+	    id, headers != NULL ? headers : "",
+	    status == 503 ? "Retry-After: 10\r\n" : "");
+}
+
+void
+errpage_page(struct buf *out, int status, const char *id, int html,
+    const char *text_override)
 {
 	const char *reason = http_reason(status), *text;
 	char        body[1024];
@@ -61,39 +80,5 @@ errpage_build(struct buf *out, int status, const char *id, int html, int close,
 	}
 	if (n < 0 || (size_t)n >= sizeof body)
 		n = (int)strlen(body);
-	buf_printf(out,
-	    "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: %s\r\n"
-	    "Content-Length: %d\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Request-Id: %s\r\n"
-	    "%s"
-	    "%s"
-	    "%s"
-	    "\r\n",
-	    status, reason,
-	    html ? "text/html; charset=utf-8" : "text/plain; charset=utf-8", n,
-	    id, headers != NULL ? headers : "",
-	    status == 503 ? "Retry-After: 10\r\n" : "",
-	    close ? "Connection: close\r\n" : "");
 	buf_append(out, body, (size_t)n);
-}
-
-void
-errpage_custom(struct buf *out, int status, const char *id, const char *page,
-    size_t len, int close)
-{
-	buf_printf(out,
-	    "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Request-Id: %s\r\n"
-	    "%s"
-	    "%s"
-	    "\r\n",
-	    status, http_reason(status), len, id,
-	    status == 503 ? "Retry-After: 10\r\n" : "",
-	    close ? "Connection: close\r\n" : "");
-	buf_append(out, page, len);
 }

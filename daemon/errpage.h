@@ -8,14 +8,24 @@
 #include "buf.h"
 
 /*
- * Append a complete error response (head and page) to out.  text: the
- * page's sentence, or NULL for the usual one for status; headers: extra
- * CRLF-ended lines, or NULL.
+ * An error answer is its page and its end-to-end fields; how it is framed
+ * (the status line, its length, the connection) is the client side's.
  */
-void errpage_build(struct buf *out, int status, const char *request_id,
-    int html, int close, const char *text, const char *headers);
-/* A response whose body is page (an HTML file of the configuration). */
-void errpage_custom(struct buf *out, int status, const char *request_id,
-    const char *page, size_t len, int close);
+
+/* The Content-Type field of a page: "Content-Type: ...\r\n". */
+const char *errpage_type(int html);
+/*
+ * Append the fields that follow the page's length: Cache-Control,
+ * X-Request-Id, headers (extra CRLF-ended lines, or NULL) and Retry-After
+ * for a 503.
+ */
+void errpage_fields(struct buf *out, int status, const char *request_id,
+    const char *headers);
+/*
+ * Append the page for status, HTML or plain text.  text: its sentence, or
+ * NULL for the usual one for status.
+ */
+void errpage_page(struct buf *out, int status, const char *request_id, int html,
+    const char *text);
 
 #endif

@@ -61,8 +61,9 @@
  *     proxy_gate_deny; gate_cancel() when the exchange ends first.  The
  *     gate knows nothing of the exchange.
  *   exchange -> cache-serve.c (the response cache: look-ups, hits,
- *     revalidation, what to store), errpage.c (its own answers),
- *     accesslog.c (a struct accesslog_line), stats.c
+ *     revalidation, what to store), errpage.c (the page and fields of
+ *     its own answers, framed by the client side like any response:
+ *     proxy_answer()), accesslog.c (a struct accesslog_line), stats.c
  *
  * A response body flows source -> filters -> sink (filter.h), a step per
  * write to the client: proxy_body_source() takes the backend's bytes as its
@@ -120,7 +121,7 @@ proxy_https_redirect(struct exchange *, const struct http_request *);
 static void proxy_add_header(struct exchange *, const char *, const char *);
 static void proxy_answer_headers(struct exchange *, int, int, const char *);
 static void
-proxy_answer(struct exchange *, int, int, const char *, const char *, size_t);
+proxy_answer(struct exchange *, int, int, const char *, char *, size_t);
 static void proxy_account(struct exchange *);
 static void proxy_abort(struct exchange *);
 static void proxy_client_eof(struct exchange *, int);
@@ -178,12 +179,14 @@ exchange_new(struct client_side *cs)
 		buf_reset(&x->out);
 		buf_reset(&x->strs);
 		buf_reset(&x->path);
+		buf_reset(&x->errpage);
 	} else {
 		x = xcalloc(1, sizeof *x);
 		buf_init(&x->head, 0);
 		buf_init(&x->out, 0);
 		buf_init(&x->strs, 0);
 		buf_init(&x->path, 0);
+		buf_init(&x->errpage, 0);
 	}
 	list_init(&x->tlink);
 	x->cs = cs;
@@ -303,7 +306,8 @@ exchange_free(struct exchange *x)
 	body_chain_free(&x->body);
 	w = x->cs->w;
 	if (w->nxfree < EXCHANGE_FREE_MAX && x->head.cap <= 8192 &&
-	    x->out.cap <= 8192 && x->strs.cap <= 8192 && x->path.cap <= 8192) {
+	    x->out.cap <= 8192 && x->strs.cap <= 8192 && x->path.cap <= 8192 &&
+	    x->errpage.cap <= 8192) {
 		x->next_free = w->xfree;
 		w->xfree = x;
 		w->nxfree++;
@@ -322,6 +326,7 @@ exchange_destroy(struct exchange *x)
 	buf_free(&x->out);
 	buf_free(&x->strs);
 	buf_free(&x->path);
+	buf_free(&x->errpage);
 	free(x);
 }
 
@@ -1727,6 +1732,11 @@ proxy_pump_response(struct exchange *x)
 		}
 		body_out_init(&o);
 		body_out_add(&o, x->out.data, x->out.len);
+		/* Our answer's page goes with its head, in one write. */
+		if ((x->flags & XF_ERROR) && x->page != NULL) {
+			client_side_body(x->cs, &o, x->page, x->page_len, 1);
+			x->page = NULL;
+		}
 		if ((x->flags & (XF_RESP_HEAD | XF_RESP_DONE)) ==
 		        XF_RESP_HEAD &&
 		    proxy_body_step(x, &o) != 0) {
@@ -1881,10 +1891,18 @@ proxy_answer_headers(struct exchange *x, int status, int close,
 	proxy_answer(x, status, close, NULL, NULL, 0);
 }
 
+/*
+ * Our own answer: an error page (text: its sentence, NULL the usual one),
+ * or page[0, pagelen) of the configuration.  The client side writes its
+ * head around the page's fields; the page follows as its body.
+ */
 static void
 proxy_answer(struct exchange *x, int status, int close, const char *text,
-    const char *page, size_t pagelen)
+    char *page, size_t pagelen)
 {
+	struct client_resp cr;
+	int                html = page != NULL || (x->flags & XF_HTML);
+
 	if (x->u != NULL) {
 		backend_conn_close(x->u);
 		x->u = NULL;
@@ -1896,14 +1914,38 @@ proxy_answer(struct exchange *x, int status, int close, const char *text,
 	x->status = status;
 	x->resp_mode = BODY_NONE;
 	x->flags |= XF_ERROR | XF_RESP_HEAD | XF_RESP_DONE;
+	/* The fields after the length, then the page unless it is given. */
+	buf_reset(&x->errpage);
+	if (page != NULL) {
+		errpage_fields(&x->errpage, status, x->id, NULL);
+		cr.late_len = x->errpage.len;
+	} else {
+		errpage_fields(&x->errpage, status, x->id, x->extra_headers);
+		cr.late_len = x->errpage.len;
+		errpage_page(&x->errpage, status, x->id, html, text);
+		page = x->errpage.data + cr.late_len;
+		pagelen = x->errpage.len - cr.late_len;
+	}
+	cr.late = x->errpage.data;
+	cr.status = (uint16_t)status;
+	cr.reason = http_reason(status);
+	cr.reason_len = strlen(cr.reason);
+	cr.length = pagelen;
+	cr.trailers = NULL;
+	cr.flags = CLIENT_RESP_LENGTH;
+	if (x->flags & XF_KEEPALIVE)
+		cr.flags |= CLIENT_RESP_KEEPALIVE;
 	buf_reset(&x->out);
-	if (page != NULL)
-		errpage_custom(&x->out, status, x->id, page, pagelen,
-		    !(x->flags & XF_KEEPALIVE));
-	else
-		errpage_build(&x->out, status, x->id, (x->flags & XF_HTML) != 0,
-		    !(x->flags & XF_KEEPALIVE), text, x->extra_headers);
-	x->bytes_sent = x->out.len; /* counted as a whole, like nginx */
+	client_side_head_start(x->cs, &x->out, &cr);
+	buf_puts(&x->out, errpage_type(html));
+	if (!client_side_head_end(x->cs, &x->out, &cr))
+		x->flags &= ~XF_KEEPALIVE;
+	/* A HEAD is answered the length a GET would get, and no body. */
+	if (x->meth == HTTP_M_HEAD)
+		pagelen = 0;
+	x->page = page;
+	x->page_len = pagelen;
+	x->bytes_sent = x->out.len + pagelen; /* as a whole, like nginx */
 	proxy_pump_response(x);
 }
 

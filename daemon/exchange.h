@@ -66,11 +66,12 @@ struct exchange {
 	struct backend_conn       *u;
 	const struct route_conf   *route;
 	const struct backend_conf *backend;
-	uv_write_t                 wreq; /* writes to the client */
-	struct buf                 head; /* request head for the backend */
-	struct buf                 out;  /* head or page for the client */
-	struct buf                 strs; /* strings for the access log */
-	struct buf                 path; /* the canonical path and query */
+	uv_write_t                 wreq;    /* writes to the client */
+	struct buf                 head;    /* request head for the backend */
+	struct buf                 out;     /* head or page for the client */
+	struct buf                 strs;    /* strings for the access log */
+	struct buf                 path;    /* the canonical path and query */
+	struct buf                 errpage; /* our answer's late fields, page */
 	/*
 	 * The response's trailer fields as they came, HTTP_MAX_TRAILER
 	 * bytes: taken at the first chunked response, kept while the
@@ -92,14 +93,20 @@ struct exchange {
 	uint64_t            content_length;
 	const char         *rule;          /* the rule that refused it */
 	const char         *extra_headers; /* for the error page: CRLF lines */
-	struct gate_req     gate;          /* what the gate knows of it */
-	uint32_t            flags;
-	uint8_t             req_mode; /* enum body_mode */
-	uint8_t             resp_mode;
-	uint8_t             version; /* 10 or 11 */
-	uint8_t             retries;
-	enum http_method    meth;
-	int                 status;
+	/*
+	 * Our answer's page, to go after its head (errpage's bytes or the
+	 * configuration's, which x->cs->cfg holds); NULL once queued.
+	 */
+	char            *page;
+	size_t           page_len;
+	struct gate_req  gate; /* what the gate knows of it */
+	uint32_t         flags;
+	uint8_t          req_mode; /* enum body_mode */
+	uint8_t          resp_mode;
+	uint8_t          version; /* 10 or 11 */
+	uint8_t          retries;
+	enum http_method meth;
+	int              status;
 	/* Offsets into strs. */
 	uint32_t s_method, s_uri, s_host, s_referer, s_ua;
 	uint32_t s_proto;

@@ -112,6 +112,9 @@ static struct fixture {
 	int         c_discards; /* client_ops.discard calls */
 	int         c_closed;   /* the close callback ran */
 	int         c_starts, c_frees;
+	/* client_ops.head_start, head_end, body calls; the body's bytes */
+	int    c_head_starts, c_head_ends, c_bodies;
+	size_t c_body_bytes;
 
 	/* The backend. */
 	struct fake_up ups[MAX_UPS];
@@ -381,6 +384,7 @@ client_head_start(struct client_side *cs, struct buf *b,
     const struct client_resp *r)
 {
 	(void)client_of(cs);
+	f.c_head_starts++;
 	http_frame_head_start(b, r);
 }
 
@@ -390,6 +394,7 @@ client_head_end(struct client_side *cs, struct buf *b,
 {
 	struct fake_client *c = client_of(cs);
 
+	f.c_head_ends++;
 	if (r->flags & CLIENT_RESP_TUNNEL)
 		http_reqbody_raw(&c->body);
 	return http_frame_head_end(&c->frame, b, r);
@@ -399,6 +404,8 @@ static void
 client_body(struct client_side *cs, struct body_out *o, char *data, size_t n,
     int last)
 {
+	f.c_bodies++;
+	f.c_body_bytes += n;
 	http_frame_body(&client_of(cs)->frame, o, data, n, last);
 }
 
@@ -1661,6 +1668,79 @@ test_tunnel(void **state)
 	assert_settled();
 }
 
+/*
+ * frontdoord(8), error pages: our own answer goes through the client side
+ * as any response does, its head around the page's fields and the page as
+ * its body, in one write.
+ */
+static void
+test_error_through_client_side(void **state)
+{
+	static const char head[] = "HTTP/1.1 413 Content Too Large\r\n"
+	                           "Content-Type: text/plain; charset=utf-8\r\n"
+	                           "Content-Length: 92\r\n"
+	                           "Cache-Control: no-store\r\n"
+	                           "X-Request-Id: " ID "\r\n"
+	                           "Connection: close\r\n"
+	                           "\r\n";
+	static const char page[] = "413 Content Too Large\n"
+	                           "The request body is larger than allowed.\n"
+	                           "Request ID: " ID "\n";
+
+	(void)state;
+	f.c_hold = 1;
+	client_send("POST / HTTP/1.1\r\nHost: raw.example\r\n"
+	            "Accept: text/plain\r\nContent-Length: 11\r\n\r\n"
+	            "hello");
+	assert_int_equal(f.gets, 0);
+	assert_int_equal(f.c_head_starts, 1);
+	assert_int_equal(f.c_head_ends, 1);
+	assert_int_equal(f.c_bodies, 1);
+	assert_int_equal(f.c_body_bytes, sizeof page - 1);
+	/* The head, then the page the body() call queued. */
+	assert_int_equal(f.c_writes, 1);
+	assert_int_equal(f.c_nwb, 2);
+	assert_int_equal(f.c_wb[0].len, sizeof head - 1);
+	assert_memory_equal(f.c_wb[0].base, head, sizeof head - 1);
+	assert_int_equal(f.c_wb[1].len, sizeof page - 1);
+	assert_memory_equal(f.c_wb[1].base, page, sizeof page - 1);
+	client_written();
+	assert_int_equal(f.c_writes, 1);
+	assert_int_equal(f.c_done, 1);
+	assert_int_equal(f.c_keepalive, 0);
+	assert_settled();
+}
+
+/*
+ * An error page answered to a HEAD says the page's length and sends no
+ * page (RFC 9110 9.3.2); the connection stays for the next request.
+ */
+static void
+test_error_head_no_body(void **state)
+{
+	(void)state;
+	client_send("HEAD / HTTP/1.1\r\nHost: site.example\r\n"
+	            "Accept: text/plain\r\n\r\n");
+	backend_connect(backend(0));
+	backend_close(backend(0));
+	assert_int_equal(f.gets, 1);
+	assert_int_equal(f.c_head_starts, 1);
+	assert_int_equal(f.c_head_ends, 1);
+	/* The body's end alone. */
+	assert_int_equal(f.c_bodies, 1);
+	assert_int_equal(f.c_body_bytes, 0);
+	assert_string_equal(str(&f.c_got),
+	    "HTTP/1.1 502 Bad Gateway\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: 103\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Request-Id: " ID "\r\n"
+	    "\r\n");
+	assert_int_equal(f.c_done, 1);
+	assert_int_equal(f.c_keepalive, 1);
+	assert_settled();
+}
+
 int
 main(void)
 {
@@ -1685,6 +1765,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pooled_dead, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_client_shut, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_error_through_client_side,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_head_no_body, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_body_too_large, setup,
 		    teardown),
