@@ -588,10 +588,12 @@ def start_lighttpd(rundir, backend_port, tls="ec", certs=None):
 # --- clients -----------------------------------------------------------------
 
 def run_wrk(port, path, seconds, conns=50, threads=1, headers=(),
-            strict=False, timeout_s=5, openssl_conf=None):
+            strict=False, timeout_s=5, openssl_conf=None, body=None,
+            chunked=False):
     """Run wrk against 127.0.0.1:PORT/PATH; returns its results as a dict
     (report.lua's fields, plus rps).  With OPENSSL_CONF (a path from
-    openssl_client_conf()), over HTTPS with that client configuration."""
+    openssl_client_conf()), over HTTPS with that client configuration.
+    BODY: POST that many bytes each time (CHUNKED: as chunks)."""
     argv = [tool("wrk"), "-t%d" % threads, "-c%d" % conns,
             "-d%ds" % seconds, "--latency", "--timeout", "%ds" % timeout_s,
             "-s", os.path.join(BENCH_DIR, "report.lua"),
@@ -601,6 +603,9 @@ def run_wrk(port, path, seconds, conns=50, threads=1, headers=(),
     argv.append("%s://127.0.0.1:%d%s" % ("https" if openssl_conf else "http",
                                          port, path))
     env = dict(os.environ, STRICT="1" if strict else "0")
+    if body is not None:
+        env["BODY"] = str(body)
+        env["CHUNKED"] = "1" if chunked else "0"
     if openssl_conf:
         env["OPENSSL_CONF"] = openssl_conf
     import resource

@@ -8,6 +8,33 @@
 local strict = os.getenv("STRICT") == "1"
 local threads = {}
 
+-- BODY=N: each request is a POST of N bytes, with a Content-Length, or
+-- with CHUNKED=1 as 4 KiB chunks (wrk would add a Content-Length to a
+-- body of its own: the request is written whole here instead).
+local body_size = tonumber(os.getenv("BODY") or "")
+if body_size then
+	local data = string.rep("x", body_size)
+	if os.getenv("CHUNKED") == "1" then
+		local parts, i = {}, 1
+		while i <= body_size do
+			local n = math.min(4096, body_size - i + 1)
+			table.insert(parts, string.format("%x\r\n", n) ..
+			    data:sub(i, i + n - 1) .. "\r\n")
+			i = i + n
+		end
+		local raw = "POST " .. wrk.path .. " HTTP/1.1\r\n" ..
+		    "Host: " .. wrk.headers["Host"] .. "\r\n" ..
+		    "Transfer-Encoding: chunked\r\n\r\n" ..
+		    table.concat(parts) .. "0\r\n\r\n"
+		function request()
+			return raw
+		end
+	else
+		wrk.method = "POST"
+		wrk.body = data
+	end
+end
+
 function setup(thread)
 	table.insert(threads, thread)
 end
