@@ -373,11 +373,15 @@ conn_exchange_done(struct conn *c, int keepalive, int unread)
 	c->scanned = 0;
 	if (c->inoff == c->inlen) {
 		c->inoff = c->inlen = 0;
-		/* Idle: the buffer goes back until bytes arrive. */
+		/*
+		 * Idle: the buffer goes back until bytes arrive, and the room
+		 * for a chunked body's trailer fields with it.
+		 */
 		if (c->in != NULL) {
 			worker_buf_put(c->cs.w, c->in);
 			c->in = NULL;
 		}
+		http_reqbody_free(&c->body);
 		if (c->tls != NULL &&
 		    c->cs.cfg->idle_timeout_ms > CONN_TLS_PARK_MS) {
 			/*

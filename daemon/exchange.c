@@ -1177,8 +1177,15 @@ proxy_pump_request(struct exchange *x)
 		if (last)
 			x->flags |= XF_REQ_DONE;
 	}
-	if (nb == 0)
+	if (nb == 0) {
+		/*
+		 * Nothing to send, nothing on its way: what was taken (chunk
+		 * framing alone, say) frees its room, or a side full of it
+		 * would never be read again.
+		 */
+		client_side_release(cs);
 		goto reading;
+	}
 	x->flags |= XF_HEAD_SENT;
 	if (n > 0 || last) /* an empty chunked body is sent too */
 		x->flags |= XF_BODY_SENT;

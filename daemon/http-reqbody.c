@@ -53,11 +53,12 @@ http_reqbody_peek(struct http_reqbody *b, char *in, size_t len, char **data,
 	default:
 		return 1;
 	}
-	if (b->shown == 0 && !b->end) {
+	if (b->shown == 0 && b->raw == 0 && !b->end) {
 		/*
 		 * Decode what came since the last take, in place: the data
 		 * moves down over the chunk lines; what follows the body (a
-		 * pipelined request) stays where it is.
+		 * pipelined request) stays where it is.  Bytes decoded and
+		 * not yet taken, even framing alone, are not decoded again.
 		 */
 		dn = http_chunked_decode(&b->ch, in, len, &used, &done);
 		if (dn < 0)

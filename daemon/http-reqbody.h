@@ -36,7 +36,7 @@ struct http_reqbody {
 
 /*
  * The body of req, whose head was just read; NULL: none (a refused head).
- * The trailer room is kept from the request before.
+ * The trailer room is kept from the request before, until freed.
  */
 void http_reqbody_start(struct http_reqbody *, const struct http_request *req);
 /*

@@ -1741,6 +1741,60 @@ test_error_head_no_body(void **state)
 	assert_settled();
 }
 
+/*
+ * A client side's buffer filled with chunk framing alone (a long chunk
+ * extension), behind body bytes still on their way to the backend: once
+ * they are written, the framing is taken and the buffer is free again, and
+ * the rest of the body comes.
+ */
+static void
+test_chunked_request_framing_fills(void **state)
+{
+	struct fake_up *up;
+	struct buf      b;
+	size_t          data = 12500, ext;
+
+	(void)state;
+	f.up_hold = 1;
+	client_send("POST /up HTTP/1.1\r\nHost: site.example\r\n"
+	            "Transfer-Encoding: chunked\r\n\r\n");
+	up = backend(0);
+	backend_connect(up);
+	backend_written(up);
+	buf_init(&b, 0);
+	buf_printf(&b, "%zx\r\n", data);
+	while (b.len < data + 6)
+		buf_append(&b, "d", 1);
+	buf_append(&b, "\r\n", 2);
+	client_send(str(&b));
+	assert_true(up->u.writing);
+	/* The rest of the buffer: the start of a size line, then extension. */
+	ext = WORKER_BUFSZ - f.c.inlen;
+	assert_true(ext < 4000);
+	buf_reset(&b);
+	buf_puts(&b, "1;");
+	while (b.len < ext)
+		buf_append(&b, "e", 1);
+	buf_puts(&b, "\r\nA\r\n0\r\n\r\n");
+	client_send(str(&b));
+	assert_int_equal(f.c.inlen, WORKER_BUFSZ);
+	assert_false(f.c.reading);
+	assert_true(f.c_pending.len > 0);
+	backend_written(up);
+	/* The framing was taken: the buffer is read again. */
+	assert_int_equal(f.c_pending.len, 0);
+	while (up->u.writing)
+		backend_written(up);
+	assert_true(up->got.len > 11);
+	assert_memory_equal(up->got.data + up->got.len - 11,
+	    "1\r\nA\r\n0\r\n\r\n", 11);
+	buf_free(&b);
+	backend_send(up, "HTTP/1.1 204 No Content\r\n\r\n");
+	assert_int_equal(f.c_done, 1);
+	assert_int_equal(f.c_keepalive, 1);
+	assert_settled();
+}
+
 int
 main(void)
 {
@@ -1778,6 +1832,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_chunked_request_too_large,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_chunked_request_framing_fills, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel, setup, teardown),
 	};
 

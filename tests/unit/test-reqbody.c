@@ -193,6 +193,29 @@ test_chunked_partial_take(void **state)
 	http_reqbody_free(&r.b);
 }
 
+/* Framing alone, looked at twice before it is taken, is read once. */
+static void
+test_chunked_framing_alone(void **state)
+{
+	struct reader r;
+	char          s[256];
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	reader_start(&r, HTTP_F_CHUNKED, 0);
+	reader_add(&r, "5\r\n");
+	assert_int_equal(reader_peek(&r, s, sizeof s), 0);
+	assert_string_equal(s, "");
+	assert_int_equal(reader_peek(&r, s, sizeof s), 0);
+	assert_string_equal(s, "");
+	reader_take(&r, 0);
+	assert_int_equal(r.off, 3);
+	reader_add(&r, "hello\r\n0\r\n\r\n");
+	assert_int_equal(reader_peek(&r, s, sizeof s), 1);
+	assert_string_equal(s, "hello");
+	http_reqbody_free(&r.b);
+}
+
 /* Malformed framing is refused, and stays refused. */
 static void
 test_chunked_bad(void **state)
@@ -261,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_chunked_partial_take),
+		cmocka_unit_test(test_chunked_framing_alone),
 		cmocka_unit_test(test_chunked_bad),
 		cmocka_unit_test(test_trailer_room_kept),
 		cmocka_unit_test(test_raw),
