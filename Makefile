@@ -122,10 +122,13 @@ $(BUILD)/tests/test-print $(BUILD)/tests/test-model: \
 $(BUILD)/tests/test-http: $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-chunked: $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-path: $(BUILD)/daemon/path.o
-$(BUILD)/tests/test-config: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o $(BUILD)/daemon/tls.o
-$(BUILD)/tests/test-route: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o $(BUILD)/daemon/tls.o
+# config.o checks a redirect's host as http.o checks a Host field.
+$(BUILD)/tests/test-config: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o \
+    $(BUILD)/daemon/tls.o $(BUILD)/daemon/http.o
+$(BUILD)/tests/test-route: $(BUILD)/daemon/config.o $(BUILD)/daemon/route.o \
+    $(BUILD)/daemon/tls.o $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-tls: $(BUILD)/daemon/tls.o $(BUILD)/daemon/config.o \
-    $(BUILD)/daemon/route.o
+    $(BUILD)/daemon/route.o $(BUILD)/daemon/http.o
 $(BUILD)/tests/test-print: $(BUILD)/tui/print.o
 $(BUILD)/tests/test-model: $(BUILD)/tui/model.o $(BUILD)/tui/input.o
 # config.o reads htpasswd files and opens the GeoIP database.

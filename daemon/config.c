@@ -22,6 +22,7 @@
 #include "config.h"
 #include "file.h"
 #include "geoip.h"
+#include "http.h"
 #include "log.h"
 #include "parse.h"
 #include "path.h"
@@ -872,6 +873,78 @@ cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
+/* The longest redirect target taken. */
+#define CFG_MAX_REDIRECT 2048
+
+static int cfg_set_typed(struct cfg_loader *, const struct cfg_key *, void *,
+    const char *);
+
+/*
+ * An absolute http or https URL: a host as a Host field may name it, then
+ * a path of visible characters or nothing (the request's is kept).
+ */
+static int
+cfg_set_redirect(struct cfg_loader *l, const char *v)
+{
+	struct route_conf *r = cfg_route(l);
+	const char        *host, *p;
+	size_t             len = strlen(v);
+
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else
+		host = NULL;
+	for (p = host; p != NULL && *p != '\0' && *p != '/'; p++)
+		;
+	if (host == NULL || len > CFG_MAX_REDIRECT ||
+	    !http_host_valid(host, (size_t)(p - host))) {
+		snprintf(l->why, sizeof l->why,
+		    "\"%.200s\": expected an http:// or https:// URL with a "
+		    "host name or address, at most %d bytes",
+		    v, CFG_MAX_REDIRECT);
+		return -1;
+	}
+	for (; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			snprintf(l->why, sizeof l->why,
+			    "\"%.200s\": a space or control character in the "
+			    "path, expected it percent-encoded",
+			    v);
+			return -1;
+		}
+	}
+	free(r->redirect);
+	r->redirect = xstrdup(v);
+	r->redirect_len = len;
+	/* No path of its own: the request's follows. */
+	r->redirect_keep = strchr(host, '/') == NULL;
+	return 0;
+}
+
+static int
+cfg_set_redirect_code(struct cfg_loader *l, const char *v)
+{
+	struct route_conf *r = cfg_route(l);
+
+	if (cfg_set_typed(l, l->key, &r->redirect_code, v) != 0)
+		return -1;
+	switch (r->redirect_code) {
+	case 301:
+	case 302:
+	case 303:
+	case 307:
+	case 308:
+		return 0;
+	default:
+		snprintf(l->why, sizeof l->why,
+		    "bad value \"%.100s\", expected 301, 302, 303, 307 or 308",
+		    v);
+		return -1;
+	}
+}
+
 /* The gate's keys. */
 
 static int
@@ -1413,6 +1486,20 @@ static const struct cfg_key cfg_keys[] = {
 	    .off = RC(https_redirect),
 	    .def = "no",
 	    .expected = CFG_EXPECT_BOOL },
+	{ .name = "redirect",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_STRING,
+	    .off = RC(redirect),
+	    .set = cfg_set_redirect },
+	{ .name = "redirect_code",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_UINT,
+	    .off = RC(redirect_code),
+	    .min = 301,
+	    .max = 308,
+	    .def = "308",
+	    .expected = "301, 302, 303, 307 or 308",
+	    .set = cfg_set_redirect_code },
 	{ .name = "balance",
 	    .sec = CFG_SEC_ROUTE,
 	    .type = CFG_CHOICE,
@@ -2127,7 +2214,8 @@ static void
 cfg_finish(struct cfg_loader *l)
 {
 	struct config         *cf = l->cf;
-	const struct cfg_seen *hs, *us, *vs;
+	struct route_conf     *r;
+	const struct cfg_seen *hs, *us, *vs, *bs, *rs, *cs;
 	size_t                 i;
 	char                   err[1024];
 
@@ -2162,13 +2250,26 @@ cfg_finish(struct cfg_loader *l)
 	cfg_finish_gate(l);
 
 	for (i = 0; i < cf->nroutes; i++) {
-		if (cf->routes[i].nbackends == 0 &&
-		    cfg_seen_of(l->rstate[i].seen, CFG_SEC_ROUTE, "backends")
-		            ->line == 0)
-			cfg_error_at(l, cf->routes[i].file, cf->routes[i].line,
+		r = &cf->routes[i];
+		bs = cfg_seen_of(l->rstate[i].seen, CFG_SEC_ROUTE, "backends");
+		rs = cfg_seen_of(l->rstate[i].seen, CFG_SEC_ROUTE, "redirect");
+		cs = cfg_seen_of(l->rstate[i].seen, CFG_SEC_ROUTE,
+		    "redirect_code");
+		if (rs->line != 0 && bs->line != 0)
+			cfg_error_at(l, rs->file, rs->line,
+			    "[route %s] redirect: the route has backends "
+			    "(%s:%d), expected one or the other",
+			    r->name, bs->file, bs->line);
+		else if (cs->line != 0 && rs->line == 0)
+			cfg_error_at(l, cs->file, cs->line,
+			    "[route %s] redirect_code: no redirect is set, "
+			    "expected redirect = URL beside it",
+			    r->name);
+		else if (r->nbackends == 0 && bs->line == 0 && rs->line == 0)
+			cfg_error_at(l, r->file, r->line,
 			    "[route %s] backends: missing required key, "
-			    "expected a list of host:port",
-			    cf->routes[i].name);
+			    "expected a list of host:port (or a redirect)",
+			    r->name);
 	}
 
 	/*

@@ -76,24 +76,33 @@ struct route_conf {
 	struct tls_file_conf tls_cert; /* both set or neither */
 	struct tls_file_conf tls_key;
 	int                  https_redirect; /* default no */
-	struct cidr         *allow;
-	size_t               nallow;
-	struct cidr         *deny;
-	size_t               ndeny;
-	char                *allow_countries; /* "DENL": 2 letters each */
-	size_t               nallow_countries;
-	char                *deny_countries;
-	size_t               ndeny_countries;
-	struct auth_file    *auth;             /* loaded auth_file, or NULL */
-	char                *auth_file;        /* its path */
-	char                *auth_realm;       /* default: the route name */
-	char                *auth_header;      /* the WWW-Authenticate line */
-	uint64_t             rate_interval_us; /* 0: no rate_limit */
-	unsigned             rate_burst;
-	int                  compress;          /* default no */
-	char                *compress_types;    /* NULL: the default list */
-	uint64_t             compress_min_size; /* default 256 */
-	uint64_t             cache_size;        /* bytes; 0 = no cache */
+	/*
+	 * redirect: the route answers redirect_code with this Location, the
+	 * request's path and query after it when redirect_keep (it names no
+	 * path of its own); NULL: it proxies.
+	 */
+	char             *redirect;
+	size_t            redirect_len;
+	unsigned          redirect_code; /* default 308 */
+	int               redirect_keep;
+	struct cidr      *allow;
+	size_t            nallow;
+	struct cidr      *deny;
+	size_t            ndeny;
+	char             *allow_countries; /* "DENL": 2 letters each */
+	size_t            nallow_countries;
+	char             *deny_countries;
+	size_t            ndeny_countries;
+	struct auth_file *auth;             /* loaded auth_file, or NULL */
+	char             *auth_file;        /* its path */
+	char             *auth_realm;       /* default: the route name */
+	char             *auth_header;      /* the WWW-Authenticate line */
+	uint64_t          rate_interval_us; /* 0: no rate_limit */
+	unsigned          rate_burst;
+	int               compress;          /* default no */
+	char             *compress_types;    /* NULL: the default list */
+	uint64_t          compress_min_size; /* default 256 */
+	uint64_t          cache_size;        /* bytes; 0 = no cache */
 	int      cache_ignore_cookies; /* default yes: Cookie does not bypass */
 	char    *file;                 /* where [route NAME] stands */
 	int      line;

@@ -927,6 +927,29 @@ proxy_https_redirect(struct exchange *x, const struct http_request *req)
 }
 
 /*
+ * A redirect route (frontdoor.ini(5) redirect): its target, and after it
+ * the canonical path and query when the target names no path.
+ */
+static void
+proxy_redirect(struct exchange *x)
+{
+	const struct route_conf *r = x->route;
+	struct buf               loc;
+	uint32_t                 off;
+
+	buf_init(&loc, 0);
+	buf_puts(&loc, "Location: ");
+	buf_append(&loc, r->redirect, r->redirect_len);
+	if (r->redirect_keep)
+		buf_append(&loc, x->path.data, x->path.len);
+	buf_puts(&loc, "\r\n");
+	off = exchange_stradd(x, loc.data, loc.len);
+	buf_free(&loc);
+	proxy_answer_headers(x, (int)r->redirect_code,
+	    (x->flags & XF_HAS_BODY) != 0, exchange_str(x, off));
+}
+
+/*
  * A 503 the owner asked for (the route disabled or in maintenance): counted
  * apart from the backends' errors, and named as the request's rule.
  */
@@ -963,6 +986,10 @@ proxy_admit(struct exchange *x)
 			return;
 		}
 		break;
+	}
+	if (r->redirect != NULL) {
+		proxy_redirect(x);
+		return;
 	}
 	if (x->req_mode == BODY_LENGTH && r->max_body_size != 0 &&
 	    x->content_length > r->max_body_size) {

@@ -265,7 +265,7 @@ http_is_token(const char *s, size_t n)
  * percent-encoding, but no name that resolves has them, and a ',' or ';'
  * would let a Host read as a list to one server and a name to another.
  */
-static int
+int
 http_host_valid(const char *s, size_t n)
 {
 	const char   *p = s, *end = s + n;

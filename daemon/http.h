@@ -185,6 +185,13 @@ int http_parse_response(const char *buf, size_t len, const struct http_limits *,
     struct http_response *, struct http_header *hdrs, const char **errp);
 
 /*
+ * Whether s[0, n) is a host name (letters, digits, '-', '_', '.') or an IP
+ * literal in brackets, then an optional port of one to five digits: what a
+ * Host field may hold.
+ */
+int http_host_valid(const char *s, size_t n);
+
+/*
  * Whether the comma-separated list v[0, len) (a field value: Vary,
  * Cache-Control, If-None-Match) has the element tok (in lower case), in
  * any case.
