@@ -898,7 +898,6 @@ proxy_https_redirect(struct exchange *x, const struct http_request *req)
 	    (const struct sockaddr *)&cfg->listen_https[0].addr.ss;
 	unsigned   port;
 	struct buf loc;
-	uint32_t   off;
 
 	port = sa->sa_family == AF_INET6 ?
 	    ntohs(((const struct sockaddr_in6 *)sa)->sin6_port) :
@@ -920,10 +919,9 @@ proxy_https_redirect(struct exchange *x, const struct http_request *req)
 		buf_printf(&loc, ":%u", port);
 	buf_append(&loc, req->path, req->path_len);
 	buf_puts(&loc, "\r\n");
-	off = exchange_stradd(x, loc.data, loc.len);
+	/* Copied into the answer: exchange_stradd() would cut a long one. */
+	proxy_answer_headers(x, 308, (x->flags & XF_HAS_BODY) != 0, loc.data);
 	buf_free(&loc);
-	proxy_answer_headers(x, 308, (x->flags & XF_HAS_BODY) != 0,
-	    exchange_str(x, off));
 }
 
 /*
@@ -935,7 +933,6 @@ proxy_redirect(struct exchange *x)
 {
 	const struct route_conf *r = x->route;
 	struct buf               loc;
-	uint32_t                 off;
 
 	buf_init(&loc, 0);
 	buf_puts(&loc, "Location: ");
@@ -943,10 +940,9 @@ proxy_redirect(struct exchange *x)
 	if (r->redirect_keep)
 		buf_append(&loc, x->path.data, x->path.len);
 	buf_puts(&loc, "\r\n");
-	off = exchange_stradd(x, loc.data, loc.len);
-	buf_free(&loc);
 	proxy_answer_headers(x, (int)r->redirect_code,
-	    (x->flags & XF_HAS_BODY) != 0, exchange_str(x, off));
+	    (x->flags & XF_HAS_BODY) != 0, loc.data);
+	buf_free(&loc);
 }
 
 /*
@@ -1921,7 +1917,7 @@ static void
 proxy_answer_headers(struct exchange *x, int status, int close,
     const char *headers)
 {
-	x->extra_headers = headers;
+	x->extra_headers = headers; /* copied by proxy_answer() */
 	proxy_answer(x, status, close, NULL, NULL, 0);
 }
 
@@ -1955,6 +1951,7 @@ proxy_answer(struct exchange *x, int status, int close, const char *text,
 		cr.late_len = x->errpage.len;
 	} else {
 		errpage_fields(&x->errpage, status, x->id, x->extra_headers);
+		x->extra_headers = NULL; /* the caller's, gone once it returns */
 		cr.late_len = x->errpage.len;
 		errpage_page(&x->errpage, status, x->id, html, text);
 		page = x->errpage.data + cr.late_len;

@@ -34,6 +34,19 @@ def test_redirect_keeps_path_and_query(start_fd, backend):
     assert fd.get("/echo").status == 200
 
 
+def test_redirect_of_a_long_path_is_whole(start_fd, backend):
+    fd = start_fd(routes(backend, redirect="https://new.example.com"))
+    path = "/" + "a" * 7000
+    with fd.conn() as c:
+        c.request("GET", path, host="old.test")
+        r = c.read_response()
+        assert r.status == 308 and r.header("location") == "https://new.example.com" + path, \
+            "the Location was cut: %d bytes" % len(r.header("location") or "")
+        assert r.header("x-request-id"), "the fields after a long Location are lost"
+        c.request("GET", "/echo")
+        assert c.read_response().status == 200
+
+
 def test_redirect_with_a_path_is_the_whole_location(start_fd, backend):
     fd = start_fd(routes(backend, redirect="http://new.example.com:8080/moved/",
                          redirect_code="301"))

@@ -139,6 +139,21 @@ def test_https_redirect_and_no_hsts_on_http(tls_fd):
     assert r.status == 200, "a route without https_redirect stays on HTTP"
 
 
+def test_https_redirect_of_a_long_path_is_whole(tls_fd):
+    """A Location longer than the access log keeps of a string (4 KiB) is
+    still whole, and the response still well-formed on a kept connection."""
+    path = "/" + "p" * 6000 + "?q=1"
+    with tls_fd.conn() as c:
+        c.request("GET", path, host="app.test")
+        r = c.read_response()
+        assert r.status == 308
+        assert r.header("Location") == "https://app.test:%d%s" % (tls_fd.https_port, path), \
+            "the Location was cut: %d bytes" % len(r.header("Location") or "")
+        assert r.header("x-request-id"), "the fields after a long Location are lost"
+        c.request("GET", "/echo", host="other.test")
+        assert c.read_response().status == 200, "the connection after a long redirect is not clean"
+
+
 @pytest.mark.parametrize("flag", ["-tls1", "-tls1_1"])
 def test_old_protocols_refused(tls_fd, flag):
     p = s_client(tls_fd.https_port, flag, "-cipher", "DEFAULT@SECLEVEL=0",
