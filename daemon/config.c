@@ -1162,6 +1162,168 @@ cfg_set_compress_types(struct cfg_loader *l, const char *v)
 	return 0;
 }
 
+/* The variables a header rule's value may hold, as "$name". */
+static const char *const cfg_header_vars[] = { "client_ip", "request_id",
+	"route", "scheme" };
+
+/*
+ * Why a rule may not name the field n (lower-cased, '_' read as '-' as
+ * backends read it), or NULL: the proxy owns framing, hop-by-hop and
+ * identity fields, and Host toward the backend (preserve_host's).
+ */
+static const char *
+cfg_header_owned(const char *n, size_t len, int request)
+{
+	unsigned flags = http_header_flags(n, len);
+
+	if (flags & HTTP_H_FRAMING)
+		return "a framing field, frontdoor frames every message itself";
+	if (flags & HTTP_H_HOP_BY_HOP)
+		return "a hop-by-hop field, it never crosses the proxy";
+	if ((flags & HTTP_H_IDENTITY) ||
+	    (len > 12 && memcmp(n, "x-forwarded-", 12) == 0))
+		return "an identity field, frontdoor or the gate sets it";
+	if (request && len == 4 && memcmp(n, "host", 4) == 0)
+		return "preserve_host decides the backend's Host";
+	return NULL;
+}
+
+/*
+ * Check a rule's value: visible ASCII, spaces and tabs, "$$" and the
+ * variables of cfg_header_vars.  Returns 0 and sets *vars, or fills why.
+ */
+static int
+cfg_header_value(struct cfg_loader *l, const char *v, size_t len, int *vars)
+{
+	size_t i, j, k;
+
+	*vars = 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c != '$') {
+			if ((c < 0x21 && c != ' ' && c != '\t') || c > 0x7e) {
+				snprintf(l->why, sizeof l->why,
+				    "\"%.200s\": a control or non-ASCII "
+				    "character (0x%02x) in the value, expected "
+				    "visible ASCII, spaces and tabs",
+				    v, c);
+				return -1;
+			}
+			continue;
+		}
+		*vars = 1;
+		if (i + 1 < len && v[i + 1] == '$') {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < len &&
+		     (v[j] == '_' || (v[j] >= 'a' && v[j] <= 'z') ||
+		         (v[j] >= 'A' && v[j] <= 'Z') ||
+		         (v[j] >= '0' && v[j] <= '9'));
+		     j++)
+			;
+		for (k = 0; k < nitems(cfg_header_vars); k++) {
+			if (strlen(cfg_header_vars[k]) == j - i - 1 &&
+			    memcmp(cfg_header_vars[k], v + i + 1, j - i - 1) ==
+			        0)
+				break;
+		}
+		if (k == nitems(cfg_header_vars)) {
+			snprintf(l->why, sizeof l->why,
+			    "\"%.200s\": unknown variable \"$%.*s\", expected "
+			    "$client_ip, $request_id, $route, $scheme or $$ "
+			    "for a $",
+			    v, (int)MIN(j - i - 1, 100), v + i + 1);
+			return -1;
+		}
+		i = j - 1;
+	}
+	return 0;
+}
+
+/*
+ * "Name: value" sets Name, "-Name" removes it; repeated, in order.  The
+ * row's offset is the route's struct header_rules.
+ */
+static int
+cfg_set_header_rule(struct cfg_loader *l, const char *v)
+{
+	struct header_rules *rs =
+	    (struct header_rules *)((char *)cfg_route(l) + l->key->off);
+	struct header_rule rule;
+	const char        *name = v, *colon, *val = NULL, *why;
+	size_t             nl, vl = 0, i;
+	char              *low;
+	int request = l->key->off == offsetof(struct route_conf, req_rules);
+	int vars = 0;
+
+	if (*v == '-') {
+		name = v + 1;
+		nl = strlen(name);
+	} else if ((colon = strchr(v, ':')) != NULL) {
+		nl = (size_t)(colon - v);
+		for (val = colon + 1; *val == ' ' || *val == '\t'; val++)
+			;
+		vl = strlen(val);
+	} else
+		nl = 0; /* neither form */
+	if (nl == 0 || !http_is_token(name, nl)) {
+		snprintf(l->why, sizeof l->why,
+		    "\"%.200s\": expected \"Name: value\" or \"-Name\" with "
+		    "Name a field name (letters, digits and !#$%%&'*+-.^_`|~)",
+		    v);
+		return -1;
+	}
+	low = xstrndup(name, nl);
+	for (i = 0; i < nl; i++)
+		low[i] = (char)(low[i] == '_'          ? '-' :
+		        low[i] >= 'A' && low[i] <= 'Z' ? low[i] | 0x20 :
+		                                         low[i]);
+	why = cfg_header_owned(low, nl, request);
+	free(low);
+	if (why != NULL) {
+		snprintf(l->why, sizeof l->why,
+		    "%.*s: %s, expected another field name", (int)MIN(nl, 100),
+		    name, why);
+		return -1;
+	}
+	if (val != NULL && vl > HEADER_RULE_VALUE_MAX) {
+		snprintf(l->why, sizeof l->why,
+		    "%.*s: the value is %zu bytes, expected at most %d",
+		    (int)MIN(nl, 100), name, vl, HEADER_RULE_VALUE_MAX);
+		return -1;
+	}
+	if (val != NULL && cfg_header_value(l, val, vl, &vars) != 0)
+		return -1;
+	if (rs->n >= HEADER_RULES_MAX) {
+		snprintf(l->why, sizeof l->why,
+		    "more than %d rules in the route, expected at most %d",
+		    HEADER_RULES_MAX, HEADER_RULES_MAX);
+		return -1;
+	}
+	rule.name = xstrndup(name, nl);
+	rule.name_len = nl;
+	rule.value = val != NULL ? xstrndup(val, vl) : NULL;
+	rule.value_len = vl;
+	rule.vars = vars;
+	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof *rs->v);
+	rs->v[rs->n++] = rule;
+	return 0;
+}
+
+static void
+cfg_header_rules_free(struct header_rules *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		free(rs->v[i].name);
+		free(rs->v[i].value);
+	}
+	free(rs->v);
+}
+
 /* 0 (off), or at least 64k: one entry may take an eighth. */
 static int
 cfg_set_cache(struct cfg_loader *l, const char *v)
@@ -1608,6 +1770,24 @@ static const struct cfg_key cfg_keys[] = {
 	    .type = CFG_BOOL,
 	    .off = RC(cache_ignore_cookies),
 	    .def = "yes",
+	    .expected = CFG_EXPECT_BOOL },
+	{ .name = "request_header",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .off = RC(req_rules),
+	    .set = cfg_set_header_rule,
+	    .flags = CFG_KEY_REPEAT },
+	{ .name = "response_header",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_CUSTOM,
+	    .off = RC(resp_rules),
+	    .set = cfg_set_header_rule,
+	    .flags = CFG_KEY_REPEAT },
+	{ .name = "security_headers",
+	    .sec = CFG_SEC_ROUTE,
+	    .type = CFG_BOOL,
+	    .off = RC(security_headers),
+	    .def = "no",
 	    .expected = CFG_EXPECT_BOOL },
 };
 
@@ -2305,6 +2485,8 @@ cfg_free(struct config *cf)
 		auth_file_free(r->auth);
 		free(r->auth_header);
 		free(r->file);
+		cfg_header_rules_free(&r->req_rules);
+		cfg_header_rules_free(&r->resp_rules);
 		cfg_free_keys(r, CFG_SEC_ROUTE);
 	}
 	free(cf->routes);

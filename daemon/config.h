@@ -46,6 +46,28 @@ struct backend_conf {
 	unsigned       id; /* stats and runtime state: stats_assign() */
 };
 
+/*
+ * One request_header or response_header line: set name to value (its
+ * variables expanded when the head is built), or, value NULL, remove it.
+ */
+struct header_rule {
+	char  *name; /* a token, as written */
+	size_t name_len;
+	char  *value; /* checked at load; NULL: "-Name" */
+	size_t value_len;
+	int    vars; /* value holds a '$' */
+};
+
+/* A route's rules for one direction, in the order the lines stand. */
+struct header_rules {
+	struct header_rule *v;
+	size_t              n;
+};
+
+/* The most rules a route has per key, and the longest value after the name. */
+#define HEADER_RULES_MAX      64
+#define HEADER_RULE_VALUE_MAX 1024
+
 struct route_conf {
 	char *name;
 	/*
@@ -103,11 +125,14 @@ struct route_conf {
 	char             *compress_types;    /* NULL: the default list */
 	uint64_t          compress_min_size; /* default 256 */
 	uint64_t          cache_size;        /* bytes; 0 = no cache */
-	int      cache_ignore_cookies; /* default yes: Cookie does not bypass */
-	char    *file;                 /* where [route NAME] stands */
-	int      line;
-	size_t   index; /* position in config->routes */
-	unsigned id;    /* stats and runtime state: stats_assign() */
+	int cache_ignore_cookies;      /* default yes: Cookie does not bypass */
+	struct header_rules req_rules; /* request_header, toward the backend */
+	struct header_rules resp_rules; /* response_header, toward the client */
+	int                 security_headers; /* default no */
+	char               *file;             /* where [route NAME] stands */
+	int                 line;
+	size_t              index; /* position in config->routes */
+	unsigned            id;    /* stats and runtime state: stats_assign() */
 };
 
 struct config {

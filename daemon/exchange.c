@@ -459,6 +459,8 @@ proxy_build_head(struct exchange *x, const struct http_request *req,
 	hp.peer = peer;
 	hp.client_ip = x->client_ip;
 	hp.id = x->id;
+	hp.rules = &r->req_rules;
+	hp.route = r->name;
 	proxy_head_build(&x->head, req, &hp);
 	x->host_off = hp.host_off;
 	x->host_len = hp.host_len;
@@ -1345,12 +1347,14 @@ proxy_resp_has(const struct http_response *resp, const char *name)
 void
 proxy_build_response(struct exchange *x, const struct http_response *resp)
 {
-	struct buf               *b = &x->out;
-	const struct http_header *h;
-	struct client_resp        cr;
-	size_t                    i;
-	int                       coded = (x->cflags & PXC_CODED) != 0;
-	char                      hsts[64];
+	struct buf                *b = &x->out;
+	const struct http_header  *h;
+	struct client_resp         cr;
+	size_t                     i;
+	int                        coded = (x->cflags & PXC_CODED) != 0;
+	int                        hsts_sent;
+	char                       hsts[64];
+	const struct header_rules *rules = &x->route->resp_rules;
 
 	cr.status = (uint16_t)resp->status;
 	cr.reason = resp->reason;
@@ -1389,6 +1393,9 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 		/* Framing is the client side's (one Content-Length: above). */
 		if (!http_field_forwarded(resp->headers, resp->nheaders, h))
 			continue;
+		if (rules->n > 0 &&
+		    proxy_head_rule_drops(rules, h->name, h->name_len))
+			continue;
 		if (cache_serve_header(x, h))
 			continue;
 		if (coded && filter_compress_etag(h, b))
@@ -1413,9 +1420,23 @@ proxy_build_response(struct exchange *x, const struct http_response *resp)
 				    h->value, h->value_len);
 		}
 	}
-	/* HSTS on HTTPS only, and only if the app did not send its own. */
-	if (x->cs->tls && x->cs->cfg->hsts_max_age > 0 &&
-	    !proxy_resp_has(resp, "Strict-Transport-Security")) {
+	if (rules->n > 0) {
+		struct head_vars hv = { x->client_ip, x->id, x->route->name,
+			x->cs->tls };
+
+		proxy_head_rules_append(b, rules, &hv);
+	}
+	/*
+	 * HSTS on HTTPS only, and only if the app did not send its own nor a
+	 * rule set or removed it.
+	 */
+	hsts_sent = x->cs->tls && x->cs->cfg->hsts_max_age > 0 &&
+	    !proxy_resp_has(resp, "Strict-Transport-Security") &&
+	    !(rules->n > 0 &&
+	        proxy_head_rule_drops(rules, "Strict-Transport-Security", 25));
+	if (x->route->security_headers)
+		proxy_head_security(b, resp, rules, x->cs->tls, hsts_sent);
+	if (hsts_sent) {
 		int n = snprintf(hsts, sizeof hsts,
 		    "Strict-Transport-Security: max-age=%llu\r\n",
 		    (unsigned long long)x->cs->cfg->hsts_max_age);

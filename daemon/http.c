@@ -244,7 +244,7 @@ http_list_has(const char *v, size_t len, const char *tok)
 	return 0;
 }
 
-static int
+int
 http_is_token(const char *s, size_t n)
 {
 	size_t i;

@@ -71,6 +71,9 @@ enum http_hdr {
  */
 unsigned http_header_flags(const char *name, size_t len);
 
+/* Whether s[0, n) is a token (RFC 9110 5.6.2): a field name, say. */
+int http_is_token(const char *s, size_t n);
+
 /* The flags of a parsed field by its id: no second look at the name. */
 unsigned http_hdr_flags(enum http_hdr);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "proxy-head.h"
 #include "util.h"
 
@@ -61,6 +62,115 @@ proxy_head_identity(const char *name, size_t len)
 	return IDENT_NONE;
 }
 
+int
+proxy_head_rule_drops(const struct header_rules *rs, const char *n, size_t nl)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		if (fd_strncaseeq(n, nl, rs->v[i].name, rs->v[i].name_len))
+			return 1;
+	}
+	return 0;
+}
+
+/* Append v[0, len) to b, its variables expanded (checked at load). */
+static void
+proxy_head_expand(struct buf *b, const char *v, size_t len,
+    const struct head_vars *hv)
+{
+	const char *end = v + len, *d, *name;
+	size_t      nl;
+
+	while ((d = memchr(v, '$', (size_t)(end - v))) != NULL) {
+		buf_append(b, v, (size_t)(d - v));
+		if (d + 1 < end && d[1] == '$') {
+			buf_append(b, "$", 1);
+			v = d + 2;
+			continue;
+		}
+		name = d + 1;
+		for (v = name; v < end &&
+		     (*v == '_' || (*v >= 'a' && *v <= 'z') ||
+		         (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9'));
+		     v++)
+			;
+		nl = (size_t)(v - name);
+		if (nl == 9 && memcmp(name, "client_ip", 9) == 0)
+			buf_puts(b, hv->client_ip);
+		else if (nl == 10 && memcmp(name, "request_id", 10) == 0)
+			buf_puts(b, hv->id);
+		else if (nl == 5 && memcmp(name, "route", 5) == 0)
+			buf_puts(b, hv->route);
+		else if (nl == 6 && memcmp(name, "scheme", 6) == 0)
+			buf_puts(b, hv->tls ? "https" : "http");
+	}
+	buf_append(b, v, (size_t)(end - v));
+}
+
+void
+proxy_head_rules_append(struct buf *b, const struct header_rules *rs,
+    const struct head_vars *hv)
+{
+	const struct header_rule *r;
+	size_t                    i;
+
+	for (i = 0; i < rs->n; i++) {
+		r = &rs->v[i];
+		if (r->value == NULL)
+			continue;
+		if (!r->vars) {
+			proxy_head_field(b, r->name, r->name_len, r->value,
+			    r->value_len);
+			continue;
+		}
+		buf_append(b, r->name, r->name_len);
+		buf_append(b, ": ", 2);
+		proxy_head_expand(b, r->value, r->value_len, hv);
+		buf_append(b, "\r\n", 2);
+	}
+}
+
+/* Whether the client is sent the field n: resp has it or a rule names it. */
+static int
+proxy_head_resp_names(const struct http_response *resp,
+    const struct header_rules *rs, const char *n)
+{
+	size_t i, nl = strlen(n);
+
+	for (i = 0; i < resp->nheaders; i++) {
+		if (fd_strncaseeq(resp->headers[i].name,
+		        resp->headers[i].name_len, n, nl))
+			return 1;
+	}
+	return proxy_head_rule_drops(rs, n, nl);
+}
+
+void
+proxy_head_security(struct buf *b, const struct http_response *resp,
+    const struct header_rules *rs, int tls, int hsts_sent)
+{
+	int xfo = proxy_head_resp_names(resp, rs, "X-Frame-Options");
+
+	if (!proxy_head_resp_names(resp, rs, "X-Content-Type-Options"))
+		buf_puts(b, "X-Content-Type-Options: nosniff\r\n");
+	if (!proxy_head_resp_names(resp, rs, "Referrer-Policy"))
+		buf_puts(b,
+		    "Referrer-Policy: strict-origin-when-cross-origin\r\n");
+	if (!xfo)
+		buf_puts(b, "X-Frame-Options: SAMEORIGIN\r\n");
+	/*
+	 * frame-ancestors outranks X-Frame-Options in a browser: an app that
+	 * chose its own framing keeps it.
+	 */
+	if (!xfo && !proxy_head_resp_names(resp, rs, "Content-Security-Policy"))
+		buf_puts(b,
+		    "Content-Security-Policy: frame-ancestors 'self'\r\n");
+	if (tls && !hsts_sent &&
+	    !proxy_head_resp_names(resp, rs, "Strict-Transport-Security"))
+		buf_puts(b, "Strict-Transport-Security: max-age=31536000\r\n");
+}
+
 void
 proxy_head_build(struct buf *b, const struct http_request *req,
     struct head_params *hp)
@@ -69,6 +179,7 @@ proxy_head_build(struct buf *b, const struct http_request *req,
 	const char               *path = req->path;
 	size_t                    plen = req->path_len, i;
 	char                      num[32];
+	int                       rules = hp->rules != NULL && hp->rules->n > 0;
 
 	buf_append(b, req->method, req->method_len);
 	buf_append(b, " ", 1);
@@ -116,8 +227,17 @@ proxy_head_build(struct buf *b, const struct http_request *req,
 		if (http_connection_names(req->headers, req->nheaders, h->name,
 		        h->name_len))
 			continue;
+		if (rules &&
+		    proxy_head_rule_drops(hp->rules, h->name, h->name_len))
+			continue;
 		proxy_head_field(b, h->name, h->name_len, h->value,
 		    h->value_len);
+	}
+	if (rules) {
+		struct head_vars hv = { hp->client_ip, hp->id, hp->route,
+			hp->tls };
+
+		proxy_head_rules_append(b, hp->rules, &hv);
 	}
 
 	/* Only a trusted proxy's X-Forwarded-For list is carried on. */

@@ -13,6 +13,7 @@ Paths (the query string scripts the behaviour):
                      ?die_next=1: the NEXT request on this connection is read
                      and the connection closed with no response (stale pool)
                      ?close=1: answer with Connection: close and close
+                     ?h=Name:Value (repeatable): add that response header
   /status/NNN        status NNN (no body for 1xx/204/304)
   /bytes?n=N         N pattern bytes (see pattern()); &chunked=1: chunked
   /big?mb=N          N MiB of zeros, streamed with Content-Length
@@ -291,8 +292,12 @@ class Conn:
         }
         d.update(extra or {})
         keep = req.keep_alive() and req.query.get("close") != "1"
+        query = urllib.parse.urlsplit(req.target).query
+        added = [tuple(v.split(":", 1)) for k, v in
+                 urllib.parse.parse_qsl(query) if k == "h" and ":" in v]
         return self.respond(req, status, json.dumps(d).encode(),
-                            ctype="application/json", keep=keep)
+                            ctype="application/json", keep=keep,
+                            headers=added)
 
     # -- main loop ---------------------------------------------------------
     def serve(self):

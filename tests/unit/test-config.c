@@ -729,6 +729,117 @@ test_compress_cache_keys(void **state)
 	config_errors_free(&e);
 }
 
+/* request_header, response_header, security_headers: rules and refusals. */
+static void
+test_header_rule_keys(void **state)
+{
+	struct config_errors     e;
+	struct config           *cf;
+	const struct route_conf *r;
+	char                    *text, *p;
+	size_t                   i, n;
+
+	(void)state;
+	cf = expect_ok("[route r]\nbackends = 127.0.0.1:80\n"
+	               "[route z]\nbackends = 127.0.0.1:80\npath = /z\n"
+	               "request_header = X-Env:   home  \n"
+	               "request_header = -X-Debug\n"
+	               "request_header = X-Env: $client_ip $request_id $$x\n"
+	               "response_header = -Server\n"
+	               "response_header = Host: fine toward the client\n"
+	               "response_header = X-Empty:\n"
+	               "security_headers = yes\n");
+	r = &cf->routes[0];
+	assert_int_equal(r->req_rules.n, 0);
+	assert_int_equal(r->resp_rules.n, 0);
+	assert_false(r->security_headers);
+	r = &cf->routes[1];
+	assert_int_equal(r->req_rules.n, 3);
+	assert_string_equal(r->req_rules.v[0].name, "X-Env");
+	assert_string_equal(r->req_rules.v[0].value, "home");
+	assert_int_equal(r->req_rules.v[0].value_len, 4);
+	assert_false(r->req_rules.v[0].vars);
+	assert_string_equal(r->req_rules.v[1].name, "X-Debug");
+	assert_null(r->req_rules.v[1].value);
+	assert_string_equal(r->req_rules.v[2].value,
+	    "$client_ip $request_id $$x");
+	assert_true(r->req_rules.v[2].vars);
+	assert_int_equal(r->resp_rules.n, 3);
+	assert_string_equal(r->resp_rules.v[0].name, "Server");
+	assert_null(r->resp_rules.v[0].value);
+	assert_string_equal(r->resp_rules.v[1].name, "Host");
+	assert_string_equal(r->resp_rules.v[2].value, "");
+	assert_true(r->security_headers);
+	config_unref(cf);
+
+	cf = load_text("[route r]\nbackends = 127.0.0.1:80\n"
+	               "request_header = Content-Length: 5\n" /* 3 */
+	               "request_header = Host: x\n"
+	               "response_header = Transfer-Encoding: chunked\n" /* 5 */
+	               "response_header = -Keep-Alive\n"
+	               "request_header = x_forwarded_for: 1.2.3.4\n"
+	               "response_header = X-Forwarded-Prefix: /a\n"
+	               "request_header = X-Remote-User: admin\n"
+	               "request_header = X-A: $nope\n" /* 10 */
+	               "request_header = X-A: a\x01"
+	               "b\n"
+	               "request_header = X-A: \xc3\xa9\n"
+	               "request_header = X A: b\n"
+	               "request_header = X-A\n"
+	               "response_header = -\n" /* 15 */
+	               "request_header = -X-A: b\n"
+	               "request_header = X-A: $route_name\n"
+	               "request_header = X-A: cost $\n"
+	               "security_headers = maybe\n",
+	    &e);
+	assert_true(has_err(&e, "main.ini", 3,
+	    "[route r] request_header: Content-Length: a framing field"));
+	assert_true(has_err(&e, "main.ini", 4,
+	    "request_header: Host: preserve_host decides"));
+	assert_true(has_err(&e, "main.ini", 5,
+	    "response_header: Transfer-Encoding: a framing field"));
+	assert_true(has_err(&e, "main.ini", 6,
+	    "response_header: Keep-Alive: a hop-by-hop field"));
+	assert_true(has_err(&e, "main.ini", 7,
+	    "request_header: x_forwarded_for: an identity field"));
+	assert_true(has_err(&e, "main.ini", 8,
+	    "response_header: X-Forwarded-Prefix: an identity field"));
+	assert_true(has_err(&e, "main.ini", 9,
+	    "request_header: X-Remote-User: an identity field"));
+	assert_true(has_err(&e, "main.ini", 10, "unknown variable \"$nope\""));
+	assert_true(has_err(&e, "main.ini", 11, "(0x01) in the value"));
+	assert_true(has_err(&e, "main.ini", 12, "(0xc3) in the value"));
+	assert_true(has_err(&e, "main.ini", 13, "expected \"Name: value\""));
+	assert_true(has_err(&e, "main.ini", 14, "expected \"Name: value\""));
+	assert_true(has_err(&e, "main.ini", 15, "expected \"Name: value\""));
+	assert_true(has_err(&e, "main.ini", 16, "expected \"Name: value\""));
+	assert_true(
+	    has_err(&e, "main.ini", 17, "unknown variable \"$route_name\""));
+	assert_true(has_err(&e, "main.ini", 18, "unknown variable \"$\""));
+	assert_true(has_err(&e, "main.ini", 19,
+	    "security_headers: bad value \"maybe\""));
+	expect_fail(cf, &e, 17);
+	config_errors_free(&e);
+
+	/* At most HEADER_RULES_MAX per key and route; the other key apart. */
+	n = HEADER_RULES_MAX + 1;
+	text = xmalloc(64 + n * 64);
+	p = text + sprintf(text, "[route r]\nbackends = 127.0.0.1:80\n");
+	for (i = 0; i < n; i++) {
+		p += sprintf(p, "request_header = X-N%zu: %zu\n", i, i);
+		p += sprintf(p, "response_header = -X-N%zu\n", i);
+	}
+	cf = load_text(text, &e);
+	free(text);
+	/* Lines 3, 4, ...: request rule i at 3 + 2i, response at 4 + 2i. */
+	assert_true(has_err(&e, "main.ini", (int)(3 + 2 * HEADER_RULES_MAX),
+	    "request_header: more than 64 rules in the route"));
+	assert_true(has_err(&e, "main.ini", (int)(4 + 2 * HEADER_RULES_MAX),
+	    "response_header: more than 64 rules in the route"));
+	expect_fail(cf, &e, 2);
+	config_errors_free(&e);
+}
+
 /* The gate's keys: values, defaults, and the rules between them. */
 static void
 test_gate_keys(void **state)
@@ -1286,6 +1397,7 @@ main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_compress_cache_keys),
+		cmocka_unit_test(test_header_rule_keys),
 		cmocka_unit_test(test_gate_keys),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_bom_and_crlf),
