@@ -1972,7 +1972,8 @@ proxy_answer(struct exchange *x, int status, int close, const char *text,
 		cr.late_len = x->errpage.len;
 	} else {
 		errpage_fields(&x->errpage, status, x->id, x->extra_headers);
-		x->extra_headers = NULL; /* the caller's, gone once it returns */
+		x->extra_headers =
+		    NULL; /* the caller's, gone once it returns */
 		cr.late_len = x->errpage.len;
 		errpage_page(&x->errpage, status, x->id, html, text);
 		page = x->errpage.data + cr.late_len;
