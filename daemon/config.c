@@ -879,6 +879,28 @@ cfg_set_maintenance_page(struct cfg_loader *l, const char *v)
 static int cfg_set_typed(struct cfg_loader *, const struct cfg_key *, void *,
     const char *);
 
+/* The port after a host (past an IPv6 literal's ']'), if any, is 1..65535. */
+static int
+cfg_redirect_port_ok(const char *host, size_t n)
+{
+	const char   *end = host + n, *c = NULL, *p;
+	unsigned long port = 0;
+
+	for (p = host; p < end; p++) {
+		if (*p == ']')
+			c = NULL;
+		else if (*p == ':' && *host != '[')
+			c = p;
+		else if (*p == ':' && p > host && p[-1] == ']')
+			c = p;
+	}
+	if (c == NULL)
+		return 1;
+	for (p = c + 1; p < end; p++)
+		port = port * 10 + (unsigned long)(*p - '0');
+	return port >= 1 && port <= 65535;
+}
+
 /*
  * An absolute http or https URL: a host as a Host field may name it, then
  * a path of visible characters or nothing (the request's is kept).
@@ -899,10 +921,12 @@ cfg_set_redirect(struct cfg_loader *l, const char *v)
 	for (p = host; p != NULL && *p != '\0' && *p != '/'; p++)
 		;
 	if (host == NULL || len > CFG_MAX_REDIRECT ||
-	    !http_host_valid(host, (size_t)(p - host))) {
+	    !http_host_valid(host, (size_t)(p - host)) ||
+	    !cfg_redirect_port_ok(host, (size_t)(p - host))) {
 		snprintf(l->why, sizeof l->why,
 		    "\"%.200s\": expected an http:// or https:// URL with a "
-		    "host name or address, at most %d bytes",
+		    "host name or address and a port from 1 to 65535, at "
+		    "most %d bytes",
 		    v, CFG_MAX_REDIRECT);
 		return -1;
 	}

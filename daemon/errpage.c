@@ -11,6 +11,14 @@ static const char *
 errpage_text(int status)
 {
 	switch (status) {
+	case 301:
+	case 308:
+		return "This address has moved for good: see Location.";
+	case 302:
+	case 303:
+	case 307:
+		return "This address is answered elsewhere for now: see "
+		       "Location.";
 	case 400:
 		return "The request could not be understood.";
 	case 404:

@@ -935,12 +935,24 @@ proxy_redirect(struct exchange *x)
 {
 	const struct route_conf *r = x->route;
 	struct buf               loc;
+	const char              *p;
+	size_t                   n;
 
 	buf_init(&loc, 0);
 	buf_puts(&loc, "Location: ");
 	buf_append(&loc, r->redirect, r->redirect_len);
-	if (r->redirect_keep)
-		buf_append(&loc, x->path.data, x->path.len);
+	if (r->redirect_keep) {
+		/* strip_path: what follows the route's path, from its '/'. */
+		p = x->path.data;
+		n = x->path.len;
+		if (r->strip_path && r->path_len > 1 && n >= r->path_len) {
+			p += r->path_len;
+			n -= r->path_len;
+			if (n == 0 || *p != '/')
+				buf_append(&loc, "/", 1);
+		}
+		buf_append(&loc, p, n);
+	}
 	buf_puts(&loc, "\r\n");
 	proxy_answer_headers(x, (int)r->redirect_code,
 	    (x->flags & XF_HAS_BODY) != 0, loc.data);

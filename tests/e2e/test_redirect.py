@@ -47,6 +47,22 @@ def test_redirect_of_a_long_path_is_whole(start_fd, backend):
         assert c.read_response().status == 200
 
 
+def test_redirect_strip_path_drops_the_routes_path(start_fd, backend):
+    fd = start_fd(routes(backend, path="/old", strip_path="yes",
+                         redirect="https://new.example.com"))
+    for got, want in (("/old/x/y?q=1", "/x/y?q=1"), ("/old", "/"), ("/old?q=1", "/?q=1")):
+        r = fd.get(got, host="old.test")
+        assert r.status == 308 and r.header("location") == "https://new.example.com" + want, \
+            "%s with strip_path: %r" % (got, r.header("location"))
+    assert b"moved" in fd.get("/old/z", host="old.test").body, "the page says nothing"
+
+
+def test_check_takes_ipv6_and_ports(workdir):
+    for target in ("https://[::1]:8443", "http://new.example.com:8080/x", "https://[fd00::1]"):
+        p, path, marks = check(workdir, ["redirect = " + target])
+        assert p.returncode == 0, "%s refused:\n%s" % (target, p.stderr)
+
+
 def test_redirect_with_a_path_is_the_whole_location(start_fd, backend):
     fd = start_fd(routes(backend, redirect="http://new.example.com:8080/moved/",
                          redirect_code="301"))
@@ -141,6 +157,9 @@ def test_check_takes_a_redirect_route_without_backends(workdir):
     "redirect = https://new.example.com/a b",
     "redirect = /relative",
     "redirect = https://new.example.com/a\x7f",
+    "redirect = https://new.example.com:0",
+    "redirect = https://new.example.com:99999/x",
+    "redirect = https://[::1]:70000",
     "redirect_code = 300",
     "redirect_code = 200",
 ])
